@@ -1,0 +1,19 @@
+//! sea-orm entities for Undersigned: table shapes only, no business logic.
+
+pub mod landing_page;
+pub mod petition;
+pub mod petition_tally;
+pub mod recipient;
+pub mod setting;
+pub mod signature;
+pub mod supporter;
+
+pub mod prelude {
+    pub use super::landing_page::Entity as LandingPage;
+    pub use super::petition::Entity as Petition;
+    pub use super::petition_tally::Entity as PetitionTally;
+    pub use super::recipient::Entity as Recipient;
+    pub use super::setting::Entity as Setting;
+    pub use super::signature::Entity as Signature;
+    pub use super::supporter::Entity as Supporter;
+}

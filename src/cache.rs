@@ -1,0 +1,116 @@
+//! In-memory views of what public pages read on every request, so that a page view does not
+//! query the database: petition records (refreshed at least every second) and counts (set by
+//! the signature writer after each commit, and re-read every second so that other server
+//! processes' signatures show too).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::db::petitions::{self, PetitionRecord};
+
+/// How long a cached petition record is served before it is read again.
+pub const PETITION_TTL: Duration = Duration::from_secs(1);
+
+/// Validated signatures of one petition, as of `updated_at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub validated: i64,
+    /// The tally row's version: changes are serialised by the database, so a higher version
+    /// is always the newer count, whichever process or task read it.
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&entity::petition_tally::Model> for Tally {
+    fn from(t: &entity::petition_tally::Model) -> Self {
+        Self { validated: t.validated, version: t.version, updated_at: t.updated_at }
+    }
+}
+
+/// Per-petition tallies, shared by every request.
+#[derive(Clone, Debug, Default)]
+pub struct Counts(Arc<RwLock<HashMap<i64, Tally>>>);
+
+impl Counts {
+    pub fn get(&self, petition_id: i64) -> Option<Tally> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).get(&petition_id).copied()
+    }
+
+    /// Records a tally read from the database, unless a newer one is already known.
+    pub fn record(&self, petition_id: i64, tally: Tally) {
+        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        let entry = map.entry(petition_id).or_insert(tally);
+        if tally.version >= entry.version {
+            *entry = tally;
+        }
+    }
+
+    /// The public count of a petition: validated signatures plus the offline count staff
+    /// entered, and when it last changed. Every page and feed shows this one number.
+    pub fn public(&self, p: &entity::petition::Model) -> (i64, DateTime<Utc>) {
+        match self.get(p.id) {
+            Some(t) => (t.validated + p.offline_count, t.updated_at.max(p.updated_at)),
+            None => (p.offline_count, p.updated_at),
+        }
+    }
+
+    /// Re-reads every tally from the database.
+    pub async fn refresh(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        for t in petitions::tallies(db).await? {
+            self.record(t.petition_id, Tally::from(&t));
+        }
+        Ok(())
+    }
+}
+
+/// Petition records by slug, each served for at most [`PETITION_TTL`].
+#[derive(Clone, Debug, Default)]
+pub struct PetitionCache(Arc<RwLock<HashMap<String, (Instant, Arc<PetitionRecord>)>>>);
+
+impl PetitionCache {
+    /// The petition with this slug, from memory if fresh, else from `db`. Unknown slugs are not
+    /// cached, so random URLs cannot grow memory.
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        slug: &str,
+    ) -> Result<Option<Arc<PetitionRecord>>, DbErr> {
+        if let Some((at, rec)) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(slug)
+            && at.elapsed() < PETITION_TTL
+        {
+            return Ok(Some(rec.clone()));
+        }
+        let Some(rec) = petitions::find_by_slug(db, slug).await? else {
+            self.0.write().unwrap_or_else(|e| e.into_inner()).remove(slug);
+            return Ok(None);
+        };
+        let rec = Arc::new(rec);
+        self.0
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(slug.to_owned(), (Instant::now(), rec.clone()));
+        Ok(Some(rec))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_tally_never_replaces_a_newer_one() {
+        let counts = Counts::default();
+        let at = Utc::now();
+        counts.record(1, Tally { validated: 5, version: 2, updated_at: at });
+        counts.record(1, Tally { validated: 4, version: 1, updated_at: at });
+        assert_eq!(counts.get(1).map(|t| t.validated), Some(5));
+        counts.record(1, Tally { validated: 3, version: 3, updated_at: at });
+        assert_eq!(counts.get(1).map(|t| t.validated), Some(3));
+    }
+}

@@ -1,0 +1,101 @@
+//! Database access: connections, migrations and query functions. Query functions take
+//! `&impl ConnectionTrait` so they work on a pool and inside a transaction alike.
+
+pub mod petitions;
+pub mod settings;
+pub mod signatures;
+pub mod writer;
+
+use std::{path::Path, time::Duration};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, DatabaseBackend, DatabaseConnection, DbErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+/// The connections the server uses: readers serve pages; the writer pool belongs to the
+/// signature writer tasks. On SQLite the writer is one connection (SQLite has one writer at a
+/// time anyway, and a single connection never waits on the file lock); on PostgreSQL both are
+/// the same pool.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub read: DatabaseConnection,
+    pub write: DatabaseConnection,
+}
+
+impl Database {
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        if url.starts_with("sqlite:") {
+            create_sqlite_dir(url)?;
+            let read = connect_sqlite(url, 8).await?;
+            let write = connect_sqlite(url, 1).await?;
+            Ok(Self { read, write })
+        } else {
+            let mut opts = ConnectOptions::new(url);
+            opts.max_connections(16)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let conn = sea_orm::Database::connect(opts).await?;
+            Ok(Self { read: conn.clone(), write: conn })
+        }
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.read.get_database_backend()
+    }
+
+    /// How many signature writer tasks suit this backend.
+    pub fn writer_tasks(&self) -> usize {
+        match self.backend() {
+            DatabaseBackend::Sqlite => 1,
+            _ => 4,
+        }
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.write, None).await
+    }
+
+    /// Readiness: a round trip to the database.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.read.ping().await
+    }
+
+    pub async fn close(self) {
+        // Errors on close only mean the pool was already gone.
+        let _ = self.write.close().await;
+        let _ = self.read.close().await;
+    }
+}
+
+async fn connect_sqlite(url: &str, max: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    sea_orm::Database::connect(opts).await
+}
+
+/// Creates the folder of a SQLite database file (`sqlite://data/x.db` → `data/`).
+fn create_sqlite_dir(url: &str) -> Result<(), DbErr> {
+    let path =
+        url.trim_start_matches("sqlite:").trim_start_matches("//").split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    match Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display()))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,121 @@
+//! Petitions, their recipients and tallies.
+
+use chrono::{DateTime, Utc};
+use entity::{landing_page, petition, petition_tally, recipient};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+/// A petition with what its page shows besides the count.
+#[derive(Clone, Debug)]
+pub struct PetitionRecord {
+    pub petition: petition::Model,
+    pub recipients: Vec<recipient::Model>,
+}
+
+pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<PetitionRecord>, DbErr> {
+    let Some(petition) = petition::Entity::find().filter(petition::Column::Slug.eq(slug)).one(db).await?
+    else {
+        return Ok(None);
+    };
+    let recipients = recipient::Entity::find()
+        .filter(recipient::Column::PetitionId.eq(petition.id))
+        .order_by_asc(recipient::Column::Position)
+        .all(db)
+        .await?;
+    Ok(Some(PetitionRecord { petition, recipients }))
+}
+
+/// Open petitions, newest first.
+pub async fn list_open(db: &impl ConnectionTrait) -> Result<Vec<petition::Model>, DbErr> {
+    petition::Entity::find()
+        .filter(petition::Column::Status.eq(petition::Status::Open))
+        .order_by_desc(petition::Column::CreatedAt)
+        .order_by_desc(petition::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn tallies(db: &impl ConnectionTrait) -> Result<Vec<petition_tally::Model>, DbErr> {
+    petition_tally::Entity::find().all(db).await
+}
+
+/// What staff (or the demo) supply to create a petition or letter.
+#[derive(Clone, Debug)]
+pub struct NewPetition {
+    pub slug: String,
+    pub kind: petition::Kind,
+    pub status: petition::Status,
+    pub locale: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub goal: i64,
+    pub postal_country: String,
+    pub image_url: Option<String>,
+    /// (name, title, organisation), in letter order.
+    pub recipients: Vec<(String, String, String)>,
+}
+
+/// Creates a petition with its recipients and an empty tally. Returns `None` if the slug is
+/// taken (nothing is changed then).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    new: NewPetition,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let inserted = petition::Entity::insert(petition::ActiveModel {
+        slug: Set(new.slug),
+        kind: Set(new.kind),
+        status: Set(new.status),
+        locale: Set(new.locale),
+        title: Set(new.title),
+        summary: Set(new.summary),
+        body: Set(new.body),
+        goal: Set(new.goal),
+        offline_count: Set(0),
+        postal_country: Set(new.postal_country),
+        image_url: Set(new.image_url),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([petition::Column::Slug])
+    .exec(db)
+    .await?;
+    let sea_orm::TryInsertResult::Inserted(res) = inserted else {
+        return Ok(None);
+    };
+    let id = res.last_insert_id;
+    for (i, (name, title, organisation)) in new.recipients.into_iter().enumerate() {
+        recipient::Entity::insert(recipient::ActiveModel {
+            petition_id: Set(id),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            name: Set(name),
+            title: Set(title),
+            organisation: Set(organisation),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    petition_tally::Entity::insert(petition_tally::ActiveModel {
+        petition_id: Set(id),
+        validated: Set(0),
+        version: Set(0),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(Some(id))
+}
+
+/// Creates an ad landing page record unless its slug is taken.
+pub async fn create_landing_page(
+    db: &impl ConnectionTrait,
+    page: landing_page::ActiveModel,
+) -> Result<bool, DbErr> {
+    let res = landing_page::Entity::insert(page)
+        .on_conflict_do_nothing_on([landing_page::Column::Slug])
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}

@@ -1,0 +1,25 @@
+//! Instance settings stored in the database.
+
+use entity::setting;
+use rand::{Rng, distr::Alphanumeric};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+
+const SECRET_KEY: &str = "secret_key";
+
+/// The instance's secret key: `configured` if set, else the one stored on first start (made
+/// now if there is none yet). Concurrent first starts agree on one key.
+pub async fn secret_key(db: &impl ConnectionTrait, configured: Option<&str>) -> Result<String, DbErr> {
+    if let Some(k) = configured {
+        return Ok(k.to_owned());
+    }
+    let fresh: String = rand::rng().sample_iter(Alphanumeric).take(64).map(char::from).collect();
+    setting::Entity::insert(setting::ActiveModel { key: Set(SECRET_KEY.into()), value: Set(fresh) })
+        .on_conflict_do_nothing_on([setting::Column::Key])
+        .exec_without_returning(db)
+        .await?;
+    setting::Entity::find_by_id(SECRET_KEY)
+        .one(db)
+        .await?
+        .map(|s| s.value)
+        .ok_or_else(|| DbErr::RecordNotFound("secret key".into()))
+}

@@ -1,0 +1,202 @@
+//! The signature writer: request handlers validate a signature, then hand it to a writer task
+//! over a bounded channel. A writer takes whatever is waiting (up to [`MAX_BATCH`]), stores it
+//! in one transaction with one tally update per petition, and answers each handler only after
+//! the commit. A batch that fails is retried one signature at a time, so one bad row never
+//! fails the others.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use chrono::Utc;
+use entity::signature;
+use rand::{Rng, distr::Alphanumeric};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use thiserror::Error;
+use tokio::{
+    sync::{Mutex, mpsc, oneshot},
+    task::JoinHandle,
+};
+
+use super::signatures;
+use crate::{
+    cache::{Counts, Tally},
+    domain::SignatureInput,
+};
+
+/// Most signatures committed in one transaction.
+pub const MAX_BATCH: usize = 512;
+/// Signatures that may wait for a writer before handlers wait to hand theirs over.
+const QUEUE: usize = 4096;
+
+/// A validated signature for one petition.
+#[derive(Debug)]
+pub struct NewSignature {
+    pub petition_id: i64,
+    pub input: SignatureInput,
+}
+
+/// What became of a signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signed {
+    /// Stored; the signer's share code.
+    New { share_code: String },
+    /// This person had already signed; nothing changed.
+    AlreadySigned,
+}
+
+#[derive(Debug, Error)]
+pub enum WriteError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("the signature writer has stopped")]
+    Closed,
+}
+
+struct Job {
+    sig: NewSignature,
+    /// Lock order inside a batch (PostgreSQL runs several writers at once).
+    canonical: String,
+    reply: oneshot::Sender<Result<Signed, WriteError>>,
+}
+
+/// The handle request handlers use. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SignatureWriter {
+    tx: mpsc::Sender<Job>,
+}
+
+/// The running writer tasks; they end once every [`SignatureWriter`] is dropped and the queue
+/// is drained.
+#[derive(Debug)]
+pub struct WriterTasks(Vec<JoinHandle<()>>);
+
+impl WriterTasks {
+    /// Waits until every queued signature is committed and the writers have stopped.
+    pub async fn join(self) {
+        for t in self.0 {
+            if let Err(e) = t.await {
+                tracing::error!(error = %e, "signature writer task failed");
+            }
+        }
+    }
+}
+
+impl SignatureWriter {
+    /// Starts `tasks` writers on `db`. Each updates `counts` after its commits.
+    pub fn start(db: DatabaseConnection, tasks: usize, counts: Counts) -> (Self, WriterTasks) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let rx = Arc::new(Mutex::new(rx));
+        let handles =
+            (0..tasks.max(1)).map(|_| tokio::spawn(run(db.clone(), rx.clone(), counts.clone()))).collect();
+        (Self { tx }, WriterTasks(handles))
+    }
+
+    /// Stores a signature and returns once it is committed (or known to be a repeat).
+    pub async fn sign(&self, sig: NewSignature) -> Result<Signed, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        let canonical = sig.input.email.canonical();
+        self.tx.send(Job { sig, canonical, reply }).await.map_err(|_| WriteError::Closed)?;
+        answer.await.map_err(|_| WriteError::Closed)?
+    }
+}
+
+async fn run(db: DatabaseConnection, rx: Arc<Mutex<mpsc::Receiver<Job>>>, counts: Counts) {
+    loop {
+        let mut batch = Vec::new();
+        {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+        }
+        commit(&db, batch, &counts).await;
+    }
+}
+
+async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts) {
+    batch.sort_by(|a, b| a.canonical.cmp(&b.canonical));
+    let sigs: Vec<&NewSignature> = batch.iter().map(|j| &j.sig).collect();
+    match write(db, &sigs).await {
+        Ok((outcomes, tallies)) => {
+            record(counts, &tallies);
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                // A handler that went away (client disconnected) no longer needs the answer.
+                let _ = job.reply.send(Ok(outcome));
+            }
+        }
+        Err(e) if batch.len() == 1 => {
+            tracing::error!(error = %e, "storing a signature failed");
+            if let Some(job) = batch.pop() {
+                let _ = job.reply.send(Err(e.into()));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, size = batch.len(), "batch failed; storing its signatures one by one");
+            for job in batch {
+                let result = write(db, &[&job.sig]).await;
+                let answer = match result {
+                    Ok((mut outcomes, tallies)) => {
+                        record(counts, &tallies);
+                        outcomes.pop().ok_or(WriteError::Closed)
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "storing a signature failed");
+                        Err(e.into())
+                    }
+                };
+                let _ = job.reply.send(answer);
+            }
+        }
+    }
+}
+
+fn record(counts: &Counts, tallies: &[(i64, Tally)]) {
+    for (petition_id, tally) in tallies {
+        counts.record(*petition_id, *tally);
+    }
+}
+
+/// One transaction: every signature, then one tally update per petition (in id order).
+async fn write(
+    db: &DatabaseConnection,
+    sigs: &[&NewSignature],
+) -> Result<(Vec<Signed>, Vec<(i64, Tally)>), DbErr> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let mut outcomes = Vec::with_capacity(sigs.len());
+    let mut added: BTreeMap<i64, i64> = BTreeMap::new();
+    for sig in sigs {
+        let status = if sig.input.suspected_bot {
+            signature::Status::Fraudulent
+        } else {
+            signature::Status::Validated
+        };
+        let share_code = new_share_code();
+        let stored = signatures::insert(&txn, sig.petition_id, status, &sig.input, &share_code, now).await?;
+        outcomes.push(match stored {
+            Some(_) => {
+                if status == signature::Status::Validated {
+                    *added.entry(sig.petition_id).or_default() += 1;
+                }
+                Signed::New { share_code }
+            }
+            None => Signed::AlreadySigned,
+        });
+    }
+    let mut tallies = Vec::with_capacity(added.len());
+    for (petition_id, delta) in added {
+        let row = signatures::add_to_tally(&txn, petition_id, delta, now).await?;
+        tallies.push((petition_id, Tally::from(&row)));
+    }
+    txn.commit().await?;
+    Ok((outcomes, tallies))
+}
+
+/// A signer's share code: 10 random letters and digits (about 59 bits).
+fn new_share_code() -> String {
+    rand::rng().sample_iter(Alphanumeric).take(10).map(char::from).collect()
+}

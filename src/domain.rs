@@ -1,0 +1,13 @@
+//! Parse-once types and the rules of the product: who a person is, what a valid signature
+//! looks like, where a signer came from. Nothing here knows about HTTP or SQL.
+
+pub mod attribution;
+pub mod email;
+pub mod fields;
+pub mod share;
+pub mod signing;
+
+pub use attribution::Attribution;
+pub use email::Email;
+pub use fields::{FieldError, FreeText, PersonName, Phone, PostalCode};
+pub use signing::{FieldErrors, SignForm, SignatureInput};

@@ -1,0 +1,195 @@
+//! Where a signer came from: the first touch (landing page, `source`, `ref`, `utm_*`, the
+//! referring site's host). Click ids (`fbclid`, `gclid`, …) are never kept.
+
+use serde::{Deserialize, Serialize};
+
+/// Longest attribution value kept; longer ones are cut, not refused (they come from links,
+/// not from the signer).
+const MAX_LEN: usize = 100;
+
+/// Attribution as it arrives on a page's query string or in the form's hidden fields.
+/// Unknown parameters (click ids included) are ignored by construction.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AttributionParams {
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default, rename = "ref")]
+    pub ref_code: Option<String>,
+    #[serde(default)]
+    pub referrer: Option<String>,
+    #[serde(default)]
+    pub landing_page: Option<String>,
+    #[serde(default)]
+    pub utm_source: Option<String>,
+    #[serde(default)]
+    pub utm_medium: Option<String>,
+    #[serde(default)]
+    pub utm_campaign: Option<String>,
+    #[serde(default)]
+    pub utm_content: Option<String>,
+    #[serde(default)]
+    pub utm_term: Option<String>,
+}
+
+/// Cleaned attribution: every value trimmed, free of control characters and at most
+/// 100 characters; `ref` is a share code; `referrer` is a host name only.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub ref_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landing_page: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utm_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utm_medium: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utm_campaign: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utm_content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utm_term: Option<String>,
+}
+
+fn clean(v: Option<&str>) -> Option<String> {
+    let v: String = v?.chars().filter(|c| !c.is_control()).collect();
+    let v: String = v.trim().chars().take(MAX_LEN).collect();
+    let v = v.trim_end();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+/// Share codes and slugs: ASCII letters, digits, `-` and `_`.
+fn clean_code(v: Option<&str>) -> Option<String> {
+    let v = v?.trim();
+    let ok = !v.is_empty()
+        && v.len() <= 32
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then(|| v.to_owned())
+}
+
+/// The host of a referring URL (or of a bare host), lower-cased; never the path or query,
+/// which can carry personal data.
+pub fn referrer_host(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let host = match url::Url::parse(raw) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.host_str()?.to_owned(),
+        Ok(_) => return None,
+        Err(_) => raw.to_owned(),
+    };
+    let host = host.to_ascii_lowercase();
+    let ok = !host.is_empty()
+        && host.len() <= 255
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    ok.then_some(host)
+}
+
+impl Attribution {
+    /// Cleans raw parameters. `referer_header` (the browser's Referer) is used when the
+    /// parameters carry no referrer; `own_host` is dropped so internal navigation is not a
+    /// referrer.
+    pub fn from_params(p: &AttributionParams, referer_header: Option<&str>, own_host: &str) -> Self {
+        let referrer =
+            p.referrer.as_deref().or(referer_header).and_then(referrer_host).filter(|h| h != own_host);
+        Self {
+            source: clean(p.source.as_deref()),
+            ref_code: clean_code(p.ref_code.as_deref()),
+            referrer,
+            landing_page: clean_code(p.landing_page.as_deref()),
+            utm_source: clean(p.utm_source.as_deref()),
+            utm_medium: clean(p.utm_medium.as_deref()),
+            utm_campaign: clean(p.utm_campaign.as_deref()),
+            utm_content: clean(p.utm_content.as_deref()),
+            utm_term: clean(p.utm_term.as_deref()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// First touch wins: `self` if it says anything, else `later`.
+    pub fn first_touch(self, later: Self) -> Self {
+        if self.is_empty() { later } else { self }
+    }
+
+    /// Compact cookie form (URL-encoded pairs).
+    pub fn to_cookie_value(&self) -> String {
+        serde_urlencoded::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads the cookie form back, cleaning it again: cookies are user input too.
+    pub fn from_cookie_value(v: &str) -> Self {
+        let params: AttributionParams = serde_urlencoded::from_str(v).unwrap_or_default();
+        Self::from_params(&params, None, "")
+    }
+
+    /// The (name, value) pairs to carry in a form's hidden fields.
+    pub fn hidden_fields(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("source", &self.source),
+            ("ref", &self.ref_code),
+            ("referrer", &self.referrer),
+            ("landing_page", &self.landing_page),
+            ("utm_source", &self.utm_source),
+            ("utm_medium", &self.utm_medium),
+            ("utm_campaign", &self.utm_campaign),
+            ("utm_content", &self.utm_content),
+            ("utm_term", &self.utm_term),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn keeps_utm_and_source_drops_click_ids_and_paths() {
+        let p: AttributionParams = serde_urlencoded::from_str(
+            "utm_source=fb&utm_campaign=%20spring%20&source=ad1&fbclid=XYZ&gclid=abc&ref=Ab_9",
+        )
+        .unwrap_or_default();
+        let a =
+            Attribution::from_params(&p, Some("https://m.facebook.com/some/path?u=jane@x.org"), "localhost");
+        assert_eq!(a.utm_source.as_deref(), Some("fb"));
+        assert_eq!(a.utm_campaign.as_deref(), Some("spring"));
+        assert_eq!(a.source.as_deref(), Some("ad1"));
+        assert_eq!(a.ref_code.as_deref(), Some("Ab_9"));
+        assert_eq!(a.referrer.as_deref(), Some("m.facebook.com"));
+        assert!(!a.to_cookie_value().contains("XYZ"));
+    }
+
+    #[test]
+    fn own_host_is_not_a_referrer_and_bad_codes_are_dropped() {
+        let p = AttributionParams { ref_code: Some("<script>".into()), ..Default::default() };
+        let a = Attribution::from_params(&p, Some("http://localhost:3000/p/x"), "localhost");
+        assert!(a.is_empty());
+        assert_eq!(referrer_host("javascript:alert(1)"), None);
+    }
+
+    #[test]
+    fn first_touch_wins() {
+        let a = Attribution { source: Some("a".into()), ..Default::default() };
+        let b = Attribution { source: Some("b".into()), ..Default::default() };
+        assert_eq!(a.clone().first_touch(b.clone()), a);
+        assert_eq!(Attribution::default().first_touch(b.clone()), b);
+    }
+
+    proptest! {
+        #[test]
+        fn cookie_round_trip(source in "\\PC{0,120}", campaign in "[a-z ]{0,20}") {
+            let p = AttributionParams { source: Some(source), utm_campaign: Some(campaign), ..Default::default() };
+            let a = Attribution::from_params(&p, None, "");
+            prop_assert_eq!(Attribution::from_cookie_value(&a.to_cookie_value()), a.clone());
+            prop_assert!(a.source.iter().all(|s| s.chars().count() <= MAX_LEN && !s.chars().any(char::is_control)));
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Undersigned: petitions and open letters for union and community campaigns.
+//!
+//! Read top-down: [`config`] and [`startup`] build the server; [`routes`] lists every URL;
+//! [`domain`] holds the rules; [`db`] the queries and the signature writer; [`views`] the HTML.
+
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod cookies;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod views;

@@ -1,0 +1,17 @@
+//! Every route of the server, in one place.
+
+pub mod assets;
+pub mod health;
+pub mod public;
+
+use axum::Router;
+
+use crate::{error::AppError, state::AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(public::router()).merge(health::router()).merge(assets::router()).fallback(not_found)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}

@@ -1,0 +1,176 @@
+//! Building and running the server: connect, migrate, start the signature writer, bind, serve,
+//! and shut down gracefully.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{
+    cache::{Counts, PetitionCache},
+    config::Config,
+    db::{
+        Database,
+        writer::{SignatureWriter, WriterTasks},
+    },
+    routes,
+    state::AppState,
+};
+
+/// A server that is bound and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Database,
+    writers: WriterTasks,
+    refresher: JoinHandle<()>,
+}
+
+impl Application {
+    /// Connects, migrates, starts the writer and binds `config.bind` (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = Database::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let listener = TcpListener::bind(config.bind).await?;
+        Self::with_database(config, db, listener).await
+    }
+
+    async fn with_database(config: Config, db: Database, listener: TcpListener) -> anyhow::Result<Self> {
+        crate::db::settings::secret_key(&db.write, config.secret_key.as_deref()).await?;
+        let counts = Counts::default();
+        counts.refresh(&db.read).await?;
+        let (writer, writers) = SignatureWriter::start(db.write.clone(), db.writer_tasks(), counts.clone());
+        let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
+        let state = AppState {
+            db: db.clone(),
+            config: Arc::new(config),
+            writer,
+            counts,
+            petitions: PetitionCache::default(),
+        };
+        let router = app(state);
+        Ok(Self { listener, router, db, writers, refresher })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish, commits every
+    /// queued signature and closes the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Self { listener, router, db, writers, refresher } = self;
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "listening");
+        }
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        // The router (and with it every writer handle) is gone now: the writers drain and stop.
+        writers.join().await;
+        refresher.abort();
+        db.close().await;
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// The router with its middleware: request timeout, body limit, panic catcher, security
+/// headers and tracing by matched route.
+pub fn app(state: AppState) -> Router {
+    let timeout = state.config.request_timeout;
+    let body_limit = state.config.max_body_bytes;
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str());
+            tracing::info_span!("request", method = %req.method(), route)
+        })
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+        .on_failure(());
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    routes::router()
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(CatchPanicLayer::new())
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .layer(header(header::CACHE_CONTROL, "no-cache"))
+        .layer(axum::middleware::from_fn(log_server_errors))
+        .layer(trace)
+}
+
+/// Logs every 5xx with its route (handlers' own errors say what failed).
+async fn log_server_errors(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let res = next.run(req).await;
+    if res.status().is_server_error() {
+        tracing::error!(
+            status = res.status().as_u16(),
+            route = route.as_deref().unwrap_or("unmatched"),
+            "server error"
+        );
+    }
+    res
+}
+
+/// Re-reads tallies every second so counts written by other server processes show up.
+async fn refresh_counts(db: Database, counts: Counts) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = counts.refresh(&db.read).await {
+            tracing::warn!(error = %e, "refreshing counts failed");
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,8 @@
+//! HTML views (maud). Views take plain data, never a database handle, and work without
+//! JavaScript.
+
+pub mod components;
+pub mod errors;
+pub mod index;
+pub mod layout;
+pub mod petition;

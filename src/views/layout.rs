@@ -1,0 +1,79 @@
+//! The page shell every public page shares.
+
+use std::sync::LazyLock;
+
+use maud::{DOCTYPE, Markup, html};
+use sha2::{Digest, Sha256};
+
+use crate::i18n::Locale;
+
+/// The stylesheet, served by the binary itself.
+pub const CSS: &str = include_str!("app.css");
+
+/// A short content hash for the stylesheet URL, so it can be cached forever.
+pub static CSS_VERSION: LazyLock<String> =
+    LazyLock::new(|| hex::encode(&Sha256::digest(CSS.as_bytes())[..6]));
+
+/// What the `<head>` says about a page: title, description, canonical URL and share card.
+#[derive(Clone, Debug, Default)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: Option<String>,
+    /// Absolute URL of the page (from `PUBLIC_URL`).
+    pub canonical: Option<String>,
+    /// Absolute URL of the share image.
+    pub image: Option<String>,
+    pub locale: Locale,
+    /// Keep search engines and link previews away (thanks pages, errors).
+    pub noindex: bool,
+}
+
+impl PageMeta {
+    pub fn simple(title: impl Into<String>, locale: Locale) -> Self {
+        Self { title: title.into(), locale, noindex: true, ..Self::default() }
+    }
+}
+
+pub fn page(meta: &PageMeta, body: Markup) -> Markup {
+    let og_locale = match meta.locale {
+        Locale::En => "en_US",
+        Locale::Es => "es_ES",
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(meta.locale.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (meta.title) " · Undersigned" }
+                @if let Some(d) = &meta.description { meta name="description" content=(d); }
+                @if meta.noindex { meta name="robots" content="noindex"; }
+                @if let Some(url) = &meta.canonical {
+                    link rel="canonical" href=(url);
+                    meta property="og:type" content="website";
+                    meta property="og:url" content=(url);
+                    meta property="og:title" content=(meta.title);
+                    meta property="og:locale" content=(og_locale);
+                    meta property="og:site_name" content="Undersigned";
+                    @if let Some(d) = &meta.description { meta property="og:description" content=(d); }
+                    @if let Some(img) = &meta.image {
+                        meta property="og:image" content=(img);
+                        meta name="twitter:card" content="summary_large_image";
+                        meta name="twitter:image" content=(img);
+                    } @else {
+                        meta name="twitter:card" content="summary";
+                    }
+                    meta name="twitter:title" content=(meta.title);
+                    @if let Some(d) = &meta.description { meta name="twitter:description" content=(d); }
+                }
+                link rel="stylesheet" href={ "/static/app.css?v=" (*CSS_VERSION) };
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.site { a href="/" { "Undersigned" } }
+                main #main { (body) }
+                footer.site { (meta.locale.strings().site_tagline) }
+            }
+        }
+    }
+}
