@@ -71,7 +71,10 @@ impl Counts {
 
 /// Petition records by slug, each served for at most [`PETITION_TTL`].
 #[derive(Clone, Debug, Default)]
-pub struct PetitionCache(Arc<RwLock<HashMap<String, (Instant, Arc<PetitionRecord>)>>>);
+pub struct PetitionCache(Arc<RwLock<HashMap<String, Cached>>>);
+
+/// A record and when it was read.
+type Cached = (Instant, Arc<PetitionRecord>);
 
 impl PetitionCache {
     /// The petition with this slug, from memory if fresh, else from `db`. Unknown slugs are not

@@ -55,6 +55,7 @@ pub struct Strings {
     pub privacy_note: &'static str,
     pub honeypot_label: &'static str,
     pub errors_summary: &'static str,
+    pub signature: &'static str,
     pub signatures: &'static str,
     pub goal: &'static str,
     pub to_recipients: &'static str,
@@ -84,7 +85,8 @@ pub struct Strings {
 impl Strings {
     /// `1,234 signatures` / `1.234 firmas`.
     pub fn count(&self, n: i64) -> String {
-        format!("{} {}", self.number(n), self.signatures)
+        let noun = if n == 1 { self.signature } else { self.signatures };
+        format!("{} {noun}", self.number(n))
     }
 
     /// Groups thousands the local way.
@@ -96,7 +98,7 @@ impl Strings {
             out.push('-');
         }
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(sep);
             }
             out.push(c);
@@ -161,9 +163,10 @@ static EN: Strings = Strings {
     public_name: "Show my name on the delivered letter.",
     sign_button: "Sign now",
     letter_sign_button: "Add my name",
-    privacy_note: "We never sell your data. Your name is only shown publicly if you tick the box above.",
+    privacy_note: "We never sell your data. Your name is never shown publicly unless you choose.",
     honeypot_label: "Leave this field empty",
     errors_summary: "Please fix the highlighted fields.",
+    signature: "signature",
     signatures: "signatures",
     goal: "Goal:",
     to_recipients: "To:",
@@ -208,9 +211,10 @@ static ES: Strings = Strings {
     public_name: "Mostrar mi nombre en la carta entregada.",
     sign_button: "Firmar ahora",
     letter_sign_button: "Añadir mi nombre",
-    privacy_note: "Nunca vendemos tus datos. Tu nombre solo se muestra públicamente si marcas la casilla.",
+    privacy_note: "Nunca vendemos tus datos. Tu nombre nunca se muestra públicamente si no lo eliges.",
     honeypot_label: "Deja este campo vacío",
     errors_summary: "Corrige los campos señalados.",
+    signature: "firma",
     signatures: "firmas",
     goal: "Meta:",
     to_recipients: "Para:",
@@ -247,6 +251,8 @@ mod tests {
         assert_eq!(Locale::Es.strings().number(1234), "1.234");
         assert_eq!(Locale::En.strings().number(999), "999");
         assert_eq!(Locale::En.strings().count(0), "0 signatures");
+        assert_eq!(Locale::En.strings().count(1), "1 signature");
+        assert_eq!(Locale::Es.strings().count(1), "1 firma");
         assert_eq!(Locale::parse("es-MX"), Locale::Es);
         assert_eq!(Locale::parse("fr"), Locale::En);
     }

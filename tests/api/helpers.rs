@@ -1,0 +1,254 @@
+//! The test harness: a running server, its database, and typed helpers.
+
+use std::{path::PathBuf, sync::Once};
+
+use entity::petition::{Kind, Status};
+use reqwest::{Response, StatusCode, redirect::Policy};
+use sea_orm::{ConnectionTrait, Database as SeaDatabase};
+use undersigned::{
+    config::Config,
+    db::{
+        Database,
+        petitions::{self, NewPetition},
+        signatures,
+    },
+    startup::Application,
+};
+
+/// The public URL the test server believes it has.
+pub const PUBLIC_URL: &str = "http://localhost:3000";
+
+/// A running server with its own database, removed when the test ends.
+pub struct TestApp {
+    pub address: String,
+    pub db_url: String,
+    pub client: reqwest::Client,
+    pub db: Database,
+    _guard: DbGuard,
+}
+
+/// A signing form, as a browser would post it.
+#[derive(Clone, Debug)]
+pub struct Signer {
+    pub fields: Vec<(String, String)>,
+}
+
+impl Signer {
+    /// A valid signer with this email.
+    pub fn new(email: &str) -> Self {
+        Self {
+            fields: [("given_name", "Ana"), ("family_name", "Ruiz"), ("email", email), ("postal_code", "94110")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
+    }
+
+    /// Sets (or adds) a field.
+    pub fn with(mut self, key: &str, value: &str) -> Self {
+        self.fields.retain(|(k, _)| k != key);
+        self.fields.push((key.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+static TRACING: Once = Once::new();
+
+pub async fn spawn_app() -> TestApp {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            undersigned::telemetry::init(undersigned::config::LogFormat::Pretty);
+        }
+    });
+    let guard = DbGuard::new().await;
+    let db_url = guard.url.clone();
+    let url = db_url.clone();
+    let config = Config::from_lookup(move |k| match k {
+        "DATABASE_URL" => Some(url.clone()),
+        "BIND" => Some("127.0.0.1:0".into()),
+        "PUBLIC_URL" => Some(PUBLIC_URL.into()),
+        "SECRET_KEY" => Some("test-secret".into()),
+        _ => None,
+    })
+    .expect("test config is valid");
+    let app = Application::build(config).await.expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let db = Database::connect(&db_url).await.expect("the test connects to its database");
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("a client");
+    TestApp { address, db_url, client, db, _guard: guard }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Creates a petition (or letter) with the given status and returns its id.
+    pub async fn petition(&self, slug: &str, kind: Kind, status: Status, locale: &str) -> i64 {
+        let recipients = match kind {
+            Kind::Letter => vec![("Dana Whitfield".into(), "CEO".into(), "Riverside Health".into())],
+            Kind::Petition => vec![],
+        };
+        petitions::create(
+            &self.db.write,
+            NewPetition {
+                slug: slug.into(),
+                kind,
+                status,
+                locale: locale.into(),
+                title: format!("Title of {slug}"),
+                summary: format!("Summary of {slug}"),
+                body: "First paragraph.\n\nSecond <b>paragraph</b>.".into(),
+                goal: 1000,
+                postal_country: "US".into(),
+                image_url: None,
+                recipients,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("petition created")
+        .expect("slug is new")
+    }
+
+    /// An open English petition.
+    pub async fn open_petition(&self, slug: &str) -> i64 {
+        self.petition(slug, Kind::Petition, Status::Open, "en").await
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    pub async fn sign(&self, slug: &str, signer: &Signer) -> Response {
+        self.client
+            .post(self.url(&format!("/p/{slug}/sign")))
+            .form(&signer.fields)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Signs with a fresh client (no cookies shared with other signers).
+    pub async fn sign_fresh(&self, slug: &str, signer: &Signer) -> Response {
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("a client")
+            .post(self.url(&format!("/p/{slug}/sign")))
+            .form(&signer.fields)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn count_json(&self, slug: &str) -> serde_json::Value {
+        let res = self.get(&format!("/p/{slug}/count.json")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.expect("count.json is JSON")
+    }
+
+    pub async fn count(&self, slug: &str) -> i64 {
+        self.count_json(slug).await["signatures"].as_i64().expect("signatures is a number")
+    }
+
+    /// Counts validated signatures row by row in the database.
+    pub async fn recount(&self, petition_id: i64) -> i64 {
+        signatures::recount(&self.db.read, petition_id).await.expect("recount")
+    }
+
+    /// Every signature row of a petition, whatever its status.
+    pub async fn rows(&self, petition_id: i64) -> i64 {
+        let sql = format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = {petition_id}");
+        let row = self
+            .db
+            .read
+            .query_one_raw(sea_orm::Statement::from_string(self.db.backend(), sql))
+            .await
+            .expect("query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("a count")
+    }
+
+    /// Runs the real `undersigned` binary against this test's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_undersigned"))
+            .args(args)
+            .env("DATABASE_URL", &self.db_url)
+            .env("PUBLIC_URL", PUBLIC_URL)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("the binary runs")
+    }
+}
+
+/// A database that exists for one test.
+struct DbGuard {
+    url: String,
+    kind: GuardKind,
+}
+
+enum GuardKind {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl DbGuard {
+    async fn new() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match std::env::var("TEST_POSTGRES_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("undersigned_test_{id}");
+                let admin = SeaDatabase::connect(&admin_url).await.expect("TEST_POSTGRES_URL is reachable");
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
+                let _ = admin.close().await;
+                let mut url = url::Url::parse(&admin_url).expect("TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                Self { url: url.to_string(), kind: GuardKind::Postgres { admin_url, name } }
+            }
+            _ => {
+                let dir = std::env::temp_dir().join("undersigned-tests");
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let path = dir.join(format!("{id}.db"));
+                Self { url: format!("sqlite://{}?mode=rwc", path.display()), kind: GuardKind::Sqlite(path) }
+            }
+        }
+    }
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        match &self.kind {
+            GuardKind::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            GuardKind::Postgres { admin_url, name } => {
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                        return;
+                    };
+                    rt.block_on(async {
+                        if let Ok(admin) = SeaDatabase::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+use entity::petition::{Kind, Status};
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn home_lists_open_petitions_only() {
+    let app = spawn_app().await;
+    let empty = app.get("/").await.text().await.expect("body");
+    assert!(empty.contains("There are no open petitions right now."));
+    app.open_petition("open-one").await;
+    app.petition("a-draft", Kind::Petition, Status::Draft, "en").await;
+    app.petition("a-closed", Kind::Petition, Status::Closed, "en").await;
+    let res = app.get("/").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("body");
+    assert!(html.contains(r#"href="/p/open-one""#));
+    assert!(!html.contains("a-draft") && !html.contains("a-closed"));
+}
+
+#[tokio::test]
+async fn petition_page_is_accessible_shareable_and_script_free() {
+    let app = spawn_app().await;
+    app.open_petition("page").await;
+    let res = app.get("/p/page").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers()["content-security-policy"].to_str().expect("ascii").contains("frame-ancestors 'none'"));
+    let html = res.text().await.expect("body");
+    assert!(!html.contains("<script"), "works without JavaScript");
+    assert!(html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#));
+    // Open Graph and Twitter card tags with absolute URLs from PUBLIC_URL.
+    assert!(html.contains(r#"<meta property="og:url" content="http://localhost:3000/p/page">"#), "{html}");
+    assert!(html.contains(r#"<meta property="og:title" content="Title of page">"#));
+    assert!(html.contains(r#"<meta property="og:description" content="Summary of page">"#));
+    assert!(html.contains(r#"<meta name="twitter:card""#));
+    // Every visible input has a label.
+    for id in ["given_name", "family_name", "email", "postal_code", "phone", "employer", "comment", "email_opt_in"] {
+        assert!(html.contains(&format!(r#"<label for="f-{id}">"#)), "label for {id}");
+        assert!(html.contains(&format!(r#"id="f-{id}""#)), "input {id}");
+    }
+    // The progress bar toward the goal, and the text escaped.
+    assert!(html.contains(r#"<progress value="0" max="1000""#));
+    assert!(html.contains("Second &lt;b&gt;paragraph&lt;/b&gt;."));
+    assert!(html.contains(r#"method="post" action="/p/page/sign""#));
+    // No public-name choice on a plain petition.
+    assert!(!html.contains("public_name"));
+}
+
+#[tokio::test]
+async fn an_open_letter_shows_its_recipients_and_the_public_name_choice() {
+    let app = spawn_app().await;
+    app.petition("letter", Kind::Letter, Status::Open, "en").await;
+    let html = app.get("/p/letter").await.text().await.expect("body");
+    assert!(html.contains("Dana Whitfield") && html.contains("Riverside Health"));
+    assert!(html.contains("Read the letter"));
+    assert!(html.contains(r#"name="public_name""#) && !html.contains(r#"name="public_name" value="on" checked"#));
+    assert!(html.contains("Add my name"));
+}
