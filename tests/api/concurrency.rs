@@ -27,10 +27,8 @@ async fn thirty_two_concurrent_requests_from_one_person_make_one_signature() {
     let id = app.open_petition("same").await;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..32 {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         let url = app.url("/p/same/sign");
         // Different spellings of one person.
         let email = if i % 2 == 0 { "Jane.Doe@gmail.com" } else { "janedoe+petition@GMAIL.com" };

@@ -37,10 +37,15 @@ impl Signer {
     /// A valid signer with this email.
     pub fn new(email: &str) -> Self {
         Self {
-            fields: [("given_name", "Ana"), ("family_name", "Ruiz"), ("email", email), ("postal_code", "94110")]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
+            fields: [
+                ("given_name", "Ana"),
+                ("family_name", "Ruiz"),
+                ("email", email),
+                ("postal_code", "94110"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
         }
     }
 
@@ -75,11 +80,8 @@ pub async fn spawn_app() -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let db = Database::connect(&db_url).await.expect("the test connects to its database");
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("a client");
+    let client =
+        reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().expect("a client");
     TestApp { address, db_url, client, db, _guard: guard }
 }
 
@@ -205,7 +207,10 @@ impl DbGuard {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("undersigned_test_{id}");
                 let admin = SeaDatabase::connect(&admin_url).await.expect("TEST_POSTGRES_URL is reachable");
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create database");
                 let _ = admin.close().await;
                 let mut url = url::Url::parse(&admin_url).expect("TEST_POSTGRES_URL is a URL");
                 url.set_path(&name);
@@ -241,7 +246,9 @@ impl Drop for DbGuard {
                     rt.block_on(async {
                         if let Ok(admin) = SeaDatabase::connect(&admin_url).await {
                             let _ = admin
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
                                 .await;
                             let _ = admin.close().await;
                         }

@@ -25,7 +25,9 @@ async fn petition_page_is_accessible_shareable_and_script_free() {
     let res = app.get("/p/page").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
-    assert!(res.headers()["content-security-policy"].to_str().expect("ascii").contains("frame-ancestors 'none'"));
+    assert!(
+        res.headers()["content-security-policy"].to_str().expect("ascii").contains("frame-ancestors 'none'")
+    );
     let html = res.text().await.expect("body");
     assert!(!html.contains("<script"), "works without JavaScript");
     assert!(html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#));
@@ -35,7 +37,9 @@ async fn petition_page_is_accessible_shareable_and_script_free() {
     assert!(html.contains(r#"<meta property="og:description" content="Summary of page">"#));
     assert!(html.contains(r#"<meta name="twitter:card""#));
     // Every visible input has a label.
-    for id in ["given_name", "family_name", "email", "postal_code", "phone", "employer", "comment", "email_opt_in"] {
+    for id in
+        ["given_name", "family_name", "email", "postal_code", "phone", "employer", "comment", "email_opt_in"]
+    {
         assert!(html.contains(&format!(r#"<label for="f-{id}">"#)), "label for {id}");
         assert!(html.contains(&format!(r#"id="f-{id}""#)), "input {id}");
     }
@@ -54,6 +58,8 @@ async fn an_open_letter_shows_its_recipients_and_the_public_name_choice() {
     let html = app.get("/p/letter").await.text().await.expect("body");
     assert!(html.contains("Dana Whitfield") && html.contains("Riverside Health"));
     assert!(html.contains("Read the letter"));
-    assert!(html.contains(r#"name="public_name""#) && !html.contains(r#"name="public_name" value="on" checked"#));
+    assert!(
+        html.contains(r#"name="public_name""#) && !html.contains(r#"name="public_name" value="on" checked"#)
+    );
     assert!(html.contains("Add my name"));
 }

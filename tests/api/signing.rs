@@ -60,7 +60,12 @@ async fn signing_again_changes_nothing_whatever_the_spelling() {
     let other = app.sign_fresh("dupes", &Signer::new("sam@example.org")).await;
     assert_eq!(other.status(), StatusCode::SEE_OTHER);
 
-    for again in ["JANE.DOE@GMAIL.COM", "janedoe@gmail.com", "j.a.n.e.doe+union@gmail.com", "Jane.Doe+x@googlemail.com"] {
+    for again in [
+        "JANE.DOE@GMAIL.COM",
+        "janedoe@gmail.com",
+        "j.a.n.e.doe+union@gmail.com",
+        "Jane.Doe+x@googlemail.com",
+    ] {
         let res = app.sign_fresh("dupes", &Signer::new(again).with("given_name", "Other")).await;
         assert_eq!(res.status(), StatusCode::OK, "{again}");
         let html = res.text().await.expect("body");
@@ -144,13 +149,15 @@ async fn attribution_is_first_touch_and_never_keeps_click_ids() {
     let app = spawn_app().await;
     let id = app.open_petition("ads").await;
     // First touch: an ad link with utm parameters and a click id.
-    let page = app
-        .client
-        .get(app.url("/p/ads?utm_source=facebook&utm_medium=paid&utm_campaign=nov&source=ad-7&fbclid=CLICK123"))
-        .header("referer", "https://m.facebook.com/story.php?id=99")
-        .send()
-        .await
-        .expect("sent");
+    let page =
+        app.client
+            .get(app.url(
+                "/p/ads?utm_source=facebook&utm_medium=paid&utm_campaign=nov&source=ad-7&fbclid=CLICK123",
+            ))
+            .header("referer", "https://m.facebook.com/story.php?id=99")
+            .send()
+            .await
+            .expect("sent");
     let cookie = page.headers()["set-cookie"].to_str().expect("ascii").to_owned();
     assert!(cookie.starts_with("us_ft=") && !cookie.contains("CLICK123"), "{cookie}");
     let html = page.text().await.expect("body");

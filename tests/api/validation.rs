@@ -62,7 +62,8 @@ async fn each_invalid_field_is_refused_beside_it_with_values_kept() {
         refused(&app, signer, field, message).await;
     }
     // Hostile values are echoed back escaped, never as markup.
-    let res = app.sign("v", &ok().with("given_name", "").with("employer", "\"><script>alert(1)</script>")).await;
+    let res =
+        app.sign("v", &ok().with("given_name", "").with("employer", "\"><script>alert(1)</script>")).await;
     let html = res.text().await.expect("body");
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&quot;&gt;&lt;script&gt;"));
@@ -111,7 +112,11 @@ async fn spanish_petitions_speak_spanish_errors_included() {
     let app = spawn_app().await;
     app.petition("es", entity::petition::Kind::Petition, entity::petition::Status::Open, "es").await;
     let html = app.get("/p/es").await.text().await.expect("body");
-    assert!(html.contains(r#"<html lang="es">"#) && html.contains("Firma la petición") && html.contains("Correo electrónico"));
+    assert!(
+        html.contains(r#"<html lang="es">"#)
+            && html.contains("Firma la petición")
+            && html.contains("Correo electrónico")
+    );
     let res = app.sign("es", &Signer::new("nope")).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.expect("body");
