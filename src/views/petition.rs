@@ -47,6 +47,7 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
                 h1 { (p.title) }
                 p.lede { (p.summary) }
                 (progress(s, v.count, p.goal))
+                a.button.jump href="#sign" { (if letter { s.letter_sign_button } else { s.sign_button }) }
                 @if letter && !v.rec.recipients.is_empty() {
                     h2 { (s.to_recipients) }
                     ul.recipients {
