@@ -259,3 +259,71 @@ impl Drop for DbGuard {
         }
     }
 }
+
+/// The real `undersigned serve` binary, running on a test's database.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub address: String,
+}
+
+impl ServerProcess {
+    /// Starts the binary on `db_url` and waits until `/healthz` answers.
+    pub async fn start(db_url: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_undersigned"))
+            .arg("serve")
+            .env("DATABASE_URL", db_url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("PUBLIC_URL", PUBLIC_URL)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("the binary starts");
+        // Owned from here on, so that a failure below still ends the process (see `Drop`).
+        let server = Self { child, address: format!("http://127.0.0.1:{port}") };
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(res) = client.get(format!("{}/healthz", server.address)).send().await
+                && res.status().is_success()
+            {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server did not become healthy on {}", server.address);
+    }
+
+    /// Sends SIGTERM (graceful shutdown) and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(sent.success());
+        self.child.wait().expect("the server exits")
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL sent");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        // A test that failed half-way must not leave its server running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Emails (lower-cased) of a petition's validated signatures, via the real export command.
+pub fn exported_emails(app: &TestApp, slug: &str) -> Vec<String> {
+    let out = app.cli(&["export", "--petition", slug, "--status", "validated"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    reader.records().map(|r| r.expect("valid CSV")[5].to_lowercase()).collect()
+}

@@ -2,10 +2,12 @@
 //! (a SQLite file, or a new PostgreSQL database when `TEST_POSTGRES_URL` is set) and talks to
 //! it over HTTP.
 
+mod browser;
 mod cli;
 mod concurrency;
 mod health;
 mod helpers;
+mod integrity;
 mod pages;
 mod signing;
 mod validation;

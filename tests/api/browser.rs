@@ -1,0 +1,291 @@
+//! What a person does, in real headless Chromium at a phone's viewport (390×844), driven over
+//! WebDriver. Without Chromium and ChromeDriver these tests say they were skipped and how to
+//! run them; with `UNDERSIGNED_REQUIRE_BROWSER=1` (as in CI) a missing browser is a failure.
+
+use std::{
+    panic::AssertUnwindSafe,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt;
+use serde_json::json;
+
+use crate::helpers::{TestApp, exported_emails, spawn_app};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// One browser (its own ChromeDriver and profile) for one test.
+struct Browser {
+    client: Client,
+    javascript: bool,
+    driver: Child,
+    name: &'static str,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn tool(env: &str, default: &str) -> Option<PathBuf> {
+    let path = std::env::var(env).map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(default));
+    path.exists().then_some(path)
+}
+
+/// Starts a browser, or returns `None` (having said so) when none is installed.
+async fn browser(name: &'static str, javascript: bool) -> Option<Browser> {
+    let (Some(chromium), Some(chromedriver)) =
+        (tool("CHROMIUM", CHROMIUM), tool("CHROMEDRIVER", CHROMEDRIVER))
+    else {
+        if std::env::var("UNDERSIGNED_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("browser tests are required but {CHROMIUM} or {CHROMEDRIVER} is missing");
+        }
+        eprintln!(
+            "SKIPPED browser test {name}: Chromium not found. Install it with \
+             `apt-get install chromium chromium-driver` (or set CHROMIUM and CHROMEDRIVER) and run `cargo test` again."
+        );
+        return None;
+    };
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let driver = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile =
+        TempDir(std::env::temp_dir().join(format!("undersigned-chromium-{}", uuid::Uuid::new_v4().simple())));
+    let args = vec![
+        "--headless".to_owned(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--no-first-run".into(),
+        "--disable-dev-shm-usage".into(),
+        "--window-size=390,844".into(),
+        format!("--user-data-dir={}", profile.0.display()),
+    ];
+    let mut options = json!({
+        "binary": chromium,
+        "args": args,
+        "mobileEmulation": {
+            "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
+        }
+    });
+    if !javascript {
+        options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    // No WebDriver command may hang a test run.
+    caps.insert("timeouts".into(), json!({ "pageLoad": 20_000, "script": 10_000, "implicit": 0 }));
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let webdriver = format!("http://127.0.0.1:{port}");
+    let mut last_err = String::new();
+    for _ in 0..100 {
+        match ClientBuilder::new(connector.clone()).capabilities(caps.clone()).connect(&webdriver).await {
+            Ok(client) => return Some(Browser { client, javascript, driver, name, _profile: profile }),
+            Err(e) => last_err = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not start a browser session: {last_err}");
+}
+
+/// Where screenshots go: `<target>/screenshots/`.
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap_or(Path::new(".")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+impl Browser {
+    /// Runs a test body with a time limit; on failure the page as it was is saved as
+    /// `<name>-failure.png` before the test fails.
+    async fn run(&self, body: impl Future<Output = ()>) {
+        let outcome =
+            tokio::time::timeout(Duration::from_secs(90), AssertUnwindSafe(body).catch_unwind()).await;
+        let failed = !matches!(outcome, Ok(Ok(())));
+        if failed && let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(screenshot_dir().join(format!("{}-failure.png", self.name)), png);
+        }
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => panic!("browser test {} took over 90 s", self.name),
+        }
+    }
+
+    async fn shot(&self, page: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = screenshot_dir().join(format!("{}-{page}.png", self.name));
+        std::fs::write(&path, png).expect("screenshot written");
+    }
+
+    async fn fill(&self, field: &str, value: &str) {
+        let el = self.client.find(Locator::Css(&format!("#f-{field}"))).await.expect("field is there");
+        el.clear().await.expect("cleared");
+        el.send_keys(value).await.expect("typed");
+    }
+
+    async fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        self.client.find(Locator::Css(css)).await.expect("element is there").attr(attr).await.expect("attr")
+    }
+
+    async fn value(&self, field: &str) -> String {
+        let el = self.client.find(Locator::Css(&format!("#f-{field}"))).await.expect("field is there");
+        el.prop("value").await.expect("value").unwrap_or_default()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client.find(Locator::Css(css)).await.expect("element is there").text().await.expect("text")
+    }
+
+    /// Submits the form and waits until the next page has loaded (its URL differs). With
+    /// JavaScript on, by tapping the button; with it off, by pressing Enter (a phone keyboard's
+    /// "Go") in the last field, because ChromeDriver's element click needs script to run.
+    async fn submit(&self) {
+        let from = self.path().await;
+        if self.javascript {
+            let button =
+                self.client.find(Locator::Css("form#sign button[type=submit]")).await.expect("button");
+            button.click().await.expect("clicked");
+        } else {
+            let field = self.client.find(Locator::Css("#f-postal_code")).await.expect("field is there");
+            field.send_keys("\u{E007}").await.expect("Enter pressed");
+        }
+        for _ in 0..200 {
+            if self.path().await != from {
+                // The URL changes when the response starts; let the page finish loading.
+                let _ = self.client.wait().for_element(Locator::Css("footer.site")).await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("submitting the form did not load a new page");
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.expect("url").path().to_owned()
+    }
+
+    async fn close(mut self) {
+        let client = self.client.clone();
+        client.close().await.expect("session closed");
+        let _ = self.driver.kill();
+    }
+}
+
+/// From an ad-style link to the thanks page, signing as a person would.
+async fn sign_from_an_ad(app: &TestApp, b: &Browser) {
+    app.open_petition("phone").await;
+    b.client
+        .goto(&app.url("/p/phone?utm_source=facebook&utm_medium=paid&utm_campaign=nov&fbclid=CLICK"))
+        .await
+        .expect("page loads");
+    assert_eq!(b.text("h1").await, "Title of phone");
+    assert_eq!(b.text(".tally").await, "0 signatures");
+    b.shot("petition").await;
+    b.fill("given_name", "Ana").await;
+    b.fill("family_name", "Ruiz").await;
+    b.fill("email", "ana.phone@example.org").await;
+    b.fill("postal_code", "94110").await;
+    b.submit().await;
+    assert_eq!(b.path().await, "/p/phone/thanks");
+    assert_eq!(b.text("h1").await, "Thank you for signing!");
+    assert_eq!(b.text(".tally").await, "1 signature");
+    let link = b.attr("#personal-link", "value").await.unwrap_or_default();
+    assert!(link.starts_with("http://localhost:3000/p/phone?ref="), "{link}");
+    b.shot("thanks").await;
+    assert_eq!(app.count("phone").await, 1);
+    assert_eq!(exported_emails(app, "phone"), ["ana.phone@example.org"]);
+    let csv = String::from_utf8(app.cli(&["export", "--petition", "phone"]).stdout).expect("utf-8");
+    assert!(csv.contains(",facebook,paid,nov,") && !csv.contains("CLICK"), "{csv}");
+}
+
+#[tokio::test]
+async fn browser_signs_from_an_ad_link() {
+    let Some(b) = browser("ad-link", true).await else { return };
+    let app = spawn_app().await;
+    b.run(sign_from_an_ad(&app, &b)).await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn browser_signs_with_javascript_disabled() {
+    let Some(b) = browser("no-js", false).await else { return };
+    let app = spawn_app().await;
+    b.run(async {
+        // Script really is off in this browser.
+        b.client
+            .goto("data:text/html,<title>off</title><script>document.title='on'</script>")
+            .await
+            .expect("loads");
+        assert_eq!(b.client.title().await.expect("title"), "off");
+        sign_from_an_ad(&app, &b).await;
+    })
+    .await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn browser_shows_an_invalid_email_beside_its_field() {
+    let Some(b) = browser("invalid-email", true).await else { return };
+    let app = spawn_app().await;
+    b.run(fix_an_invalid_email(&app, &b)).await;
+    b.close().await;
+}
+
+/// A typo in the email: the error sits beside the field, the rest is kept, fixing it signs.
+async fn fix_an_invalid_email(app: &TestApp, b: &Browser) {
+    app.open_petition("oops").await;
+    b.client.goto(&app.url("/p/oops")).await.expect("page loads");
+    b.shot("petition").await;
+    b.fill("given_name", "Ana María").await;
+    b.fill("family_name", "Ruiz").await;
+    b.fill("email", "ana.example.org").await;
+    b.fill("postal_code", "94110").await;
+    b.fill("phone", "415 555 0100").await;
+    b.submit().await;
+    assert_eq!(b.path().await, "/p/oops/sign");
+    assert!(b.text("#e-email").await.contains("Please enter an email address like name@example.com."));
+    assert_eq!(b.attr("#f-email", "aria-describedby").await.as_deref(), Some("e-email"));
+    assert_eq!(b.attr("#f-email", "aria-invalid").await.as_deref(), Some("true"));
+    // Focus lands on the field to fix.
+    let focused = b.client.active_element().await.expect("focus").attr("id").await.expect("id");
+    assert_eq!(focused.as_deref(), Some("f-email"));
+    // Everything typed is still there.
+    assert_eq!(b.value("given_name").await, "Ana María");
+    assert_eq!(b.value("family_name").await, "Ruiz");
+    assert_eq!(b.value("email").await, "ana.example.org");
+    assert_eq!(b.value("postal_code").await, "94110");
+    assert_eq!(b.value("phone").await, "415 555 0100");
+    assert!(b.text(".summary").await.contains("Please fix the highlighted fields."));
+    b.shot("invalid").await;
+    // Fixing it goes through.
+    b.fill("email", "ana@example.org").await;
+    b.submit().await;
+    assert_eq!(b.path().await, "/p/oops/thanks");
+    assert_eq!(b.text(".tally").await, "1 signature");
+    b.shot("thanks").await;
+    assert_eq!(app.count("oops").await, 1);
+}

@@ -1,0 +1,172 @@
+//! Counts stay exact under concurrency, and survive a crash.
+
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use reqwest::StatusCode;
+use tokio::{sync::Semaphore, task::JoinSet};
+
+use crate::helpers::{ServerProcess, Signer, exported_emails, spawn_app};
+
+/// Fires `signers` at `base/p/{slug}/sign`, at most `concurrency` at a time; returns, per
+/// signer, the status (or `None` for a failed connection).
+async fn burst(
+    base: &str,
+    slug: &str,
+    signers: Vec<Signer>,
+    concurrency: usize,
+) -> Vec<(Signer, Option<StatusCode>)> {
+    burst_counting(base, slug, signers, concurrency, Arc::default()).await
+}
+
+/// [`burst`], counting successful signatures in `acknowledged` as they are answered.
+async fn burst_counting(
+    base: &str,
+    slug: &str,
+    signers: Vec<Signer>,
+    concurrency: usize,
+    acknowledged: Arc<AtomicUsize>,
+) -> Vec<(Signer, Option<StatusCode>)> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("client");
+    let gate = Arc::new(Semaphore::new(concurrency));
+    let mut tasks = JoinSet::new();
+    for signer in signers {
+        let (client, gate, acknowledged) = (client.clone(), gate.clone(), acknowledged.clone());
+        let url = format!("{base}/p/{slug}/sign");
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await.expect("semaphore open");
+            let status = client.post(url).form(&signer.fields).send().await.ok().map(|r| r.status());
+            if status == Some(StatusCode::SEE_OTHER) {
+                acknowledged.fetch_add(1, Ordering::Relaxed);
+            }
+            (signer, status)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        out.push(r.expect("task ran"));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_thousand_signatures_with_duplicates_agree_everywhere() {
+    let app = spawn_app().await;
+    let id = app.open_petition("flood").await;
+    let mut signers: Vec<Signer> =
+        (0..1800).map(|i| Signer::new(&format!("person{i}@example.org"))).collect();
+    // 200 repeats of earlier signers, spelled differently, mixed in.
+    for i in 0..200 {
+        let repeat = Signer::new(&format!("Person{}@Example.ORG", i * 9));
+        signers.insert(i * 10 + 5, repeat);
+    }
+    assert_eq!(signers.len(), 2000);
+    let results = burst(&app.address, "flood", signers, 64).await;
+    let created = results.iter().filter(|(_, s)| *s == Some(StatusCode::SEE_OTHER)).count();
+    let already = results.iter().filter(|(_, s)| *s == Some(StatusCode::OK)).count();
+    assert_eq!((created, already), (1800, 200), "every request answered correctly");
+
+    assert_eq!(app.rows(id).await, 1800, "stored rows");
+    assert_eq!(app.recount(id).await, 1800, "recount");
+    assert_eq!(app.count("flood").await, 1800, "count.json");
+    let emails = exported_emails(&app, "flood");
+    assert_eq!(emails.len(), 1800, "export");
+    assert_eq!(emails.iter().collect::<HashSet<_>>().len(), 1800, "no one twice");
+}
+
+/// Every signature that got a success answer before a crash is stored and counted after a
+/// restart, and the tally agrees with a recount.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_mid_burst_loses_no_acknowledged_signature() {
+    let app = spawn_app().await;
+    let id = app.open_petition("crash").await;
+    let server = ServerProcess::start(&app.db_url).await;
+    let signers: Vec<Signer> = (0..3000).map(|i| Signer::new(&format!("crash{i}@example.org"))).collect();
+    let base = server.address.clone();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let counter = acked.clone();
+    let firing = tokio::spawn(async move { burst_counting(&base, "crash", signers, 32, counter).await });
+    // Let part of the burst land, then kill the server without warning.
+    wait_for(&acked, 300).await;
+    server.kill();
+    let results = firing.await.expect("burst finished");
+    let acknowledged: Vec<String> = results
+        .iter()
+        .filter(|(_, s)| *s == Some(StatusCode::SEE_OTHER))
+        .map(|(s, _)| s.fields[2].1.to_lowercase())
+        .collect();
+    assert!(acknowledged.len() >= 300, "the burst was under way: {}", acknowledged.len());
+    assert!(acknowledged.len() < 3000, "the kill landed mid-burst");
+
+    // Restart on the same database.
+    let server = ServerProcess::start(&app.db_url).await;
+    let stored: HashSet<String> = exported_emails(&app, "crash").into_iter().collect();
+    let lost: Vec<&String> = acknowledged.iter().filter(|e| !stored.contains(*e)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let recount = app.recount(id).await;
+    assert_eq!(recount, i64::try_from(stored.len()).expect("fits"));
+    let count: serde_json::Value = reqwest::get(format!("{}/p/crash/count.json", server.address))
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(count["signatures"].as_i64(), Some(recount), "the tally did not drift");
+
+    // And signing goes on from there.
+    let more = burst(&server.address, "crash", vec![Signer::new("after@example.org")], 1).await;
+    assert_eq!(more[0].1, Some(StatusCode::SEE_OTHER));
+    assert_eq!(app.recount(id).await, recount + 1);
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+/// SIGTERM mid-burst: requests in flight finish, every acknowledged signature is stored, and
+/// the process exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_finishes_in_flight_signatures() {
+    let app = spawn_app().await;
+    let id = app.open_petition("term").await;
+    let server = ServerProcess::start(&app.db_url).await;
+    let signers: Vec<Signer> = (0..1500).map(|i| Signer::new(&format!("term{i}@example.org"))).collect();
+    let base = server.address.clone();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let counter = acked.clone();
+    let firing = tokio::spawn(async move { burst_counting(&base, "term", signers, 32, counter).await });
+    wait_for(&acked, 100).await;
+    let status = server.terminate();
+    assert_eq!(status.code(), Some(0), "clean exit");
+    let results = firing.await.expect("burst finished");
+    let acknowledged: HashSet<String> = results
+        .iter()
+        .filter(|(_, s)| *s == Some(StatusCode::SEE_OTHER))
+        .map(|(s, _)| s.fields[2].1.to_lowercase())
+        .collect();
+    let stored: HashSet<String> = exported_emails(&app, "term").into_iter().collect();
+    assert!(acknowledged.is_subset(&stored), "{} acknowledged, {} stored", acknowledged.len(), stored.len());
+    let recount = app.recount(id).await;
+    assert_eq!(recount, i64::try_from(stored.len()).expect("fits"));
+    // The tally (read by the test's own server, which re-reads it every second) agrees.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.count("term").await, recount, "the tally did not drift");
+}
+
+/// Waits (up to 30 s) until at least `n` signatures have been acknowledged.
+async fn wait_for(acknowledged: &AtomicUsize, n: usize) {
+    for _ in 0..6000 {
+        if acknowledged.load(Ordering::Relaxed) >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("only {} signatures acknowledged in 30 s", acknowledged.load(Ordering::Relaxed));
+}
