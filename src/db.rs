@@ -1,6 +1,7 @@
 //! Database access: connections, migrations and query functions. Query functions take
 //! `&impl ConnectionTrait` so they work on a pool and inside a transaction alike.
 
+pub mod export;
 pub mod petitions;
 pub mod settings;
 pub mod signatures;
@@ -82,6 +83,9 @@ async fn connect_sqlite(url: &str, max: u32) -> Result<DatabaseConnection, DbErr
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                // Rows cross from SQLite's worker thread in batches this big: a long read
+                // (an export) then costs a thread hand-off per batch instead of per row.
+                .row_buffer_size(1024)
         });
     sea_orm::Database::connect(opts).await
 }

@@ -2,11 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use entity::{petition_tally, signature, supporter};
-use futures::Stream;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, StreamTrait,
-    TryInsertResult,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, TryInsertResult,
     sea_query::{Expr, OnConflict},
 };
 
@@ -115,20 +113,4 @@ pub async fn recount(db: &impl ConnectionTrait, petition_id: i64) -> Result<i64,
         .count(db)
         .await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
-/// A petition's signatures in id order, optionally of one status, streamed from the database.
-pub async fn stream<'a, C>(
-    db: &'a C,
-    petition_id: i64,
-    status: Option<signature::Status>,
-) -> Result<impl Stream<Item = Result<signature::Model, DbErr>> + Send + 'a, DbErr>
-where
-    C: ConnectionTrait + StreamTrait + Send,
-{
-    let mut q = signature::Entity::find().filter(signature::Column::PetitionId.eq(petition_id));
-    if let Some(s) = status {
-        q = q.filter(signature::Column::Status.eq(s));
-    }
-    q.order_by_asc(signature::Column::Id).stream(db).await
 }

@@ -1,0 +1,593 @@
+//! Load benchmark: starts the release server on SQLite and/or PostgreSQL, seeds it, drives it
+//! with `wrk` over loopback (bounded in time), and reports requests/s, p50/p99 latency, errors,
+//! the ratio to the same run's `/healthz` rate, server peak RSS, and the export of 1,000,000
+//! signatures. Writes `target/bench/load.md` and `load.json`.
+//!
+//! ```sh
+//! cargo bench --bench load                       # both databases, 10 s per route
+//! cargo bench --bench load -- --smoke            # a few seconds per route (CI)
+//! cargo bench --bench load -- --db sqlite --duration 20 --connections 64
+//! ```
+//! PostgreSQL: `BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) names a
+//! database to create the bench database from.
+
+use std::{
+    fmt::Write as _,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use sea_orm::{ConnectionTrait, Database as SeaDatabase, DatabaseConnection, Statement};
+use serde::Serialize;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_undersigned");
+const SLUG: &str = "safe-staffing";
+const EXPORT_SLUG: &str = "bench-export";
+
+struct Options {
+    dbs: Vec<Db>,
+    duration: u64,
+    connections: u32,
+    export_rows: u64,
+    smoke: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    fn name(self) -> &'static str {
+        match self {
+            Db::Sqlite => "sqlite",
+            Db::Postgres => "postgres",
+        }
+    }
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        dbs: vec![Db::Sqlite, Db::Postgres],
+        duration: 10,
+        connections: 64,
+        export_rows: 1_000_000,
+        smoke: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--smoke" => {
+                o.smoke = true;
+                o.duration = 2;
+                o.export_rows = 20_000;
+            }
+            "--db" => {
+                o.dbs = match args.next().as_deref() {
+                    Some("sqlite") => vec![Db::Sqlite],
+                    Some("postgres") => vec![Db::Postgres],
+                    _ => vec![Db::Sqlite, Db::Postgres],
+                }
+            }
+            "--duration" => o.duration = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.duration),
+            "--connections" => {
+                o.connections = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.connections)
+            }
+            "--export-rows" => {
+                o.export_rows = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.export_rows)
+            }
+            // `cargo bench` passes `--bench`; ignore what is not ours.
+            _ => {}
+        }
+    }
+    o
+}
+
+/// One measured route.
+#[derive(Clone, Debug, Serialize)]
+struct Row {
+    db: &'static str,
+    name: String,
+    requests_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    requests: u64,
+    /// Rate relative to the same run's `/healthz`.
+    ratio_to_healthz: Option<f64>,
+    /// Server (or export process) peak resident memory during this load, MB.
+    peak_rss_mb: f64,
+    /// Growth of resident memory over the load, MB.
+    rss_growth_mb: f64,
+    target: String,
+    met: Option<bool>,
+    note: String,
+}
+
+fn main() {
+    let o = options();
+    if Command::new("wrk").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+        eprintln!("error: the load generator `wrk` is not installed (apt-get install wrk)");
+        std::process::exit(2);
+    }
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    println!(
+        "Load benchmark: wrk, {} connections, {} s per route{}, loopback only. Server: {SERVER}",
+        o.connections,
+        o.duration,
+        if o.smoke { " (smoke run: figures are not meaningful)" } else { "" }
+    );
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for db in &o.dbs {
+        match rt.block_on(run_db(*db, &o)) {
+            Ok(mut r) => rows.append(&mut r),
+            Err(e) => {
+                eprintln!("error: {} benchmark failed: {e}", db.name());
+                failed = true;
+            }
+        }
+    }
+    let table = markdown(&rows, &o);
+    println!("\n{table}");
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    std::fs::write(dir.join("load.md"), &table).expect("write load.md");
+    std::fs::write(dir.join("load.json"), serde_json::to_string_pretty(&rows).expect("json"))
+        .expect("write load.json");
+    println!("Written to {}", dir.display());
+    let harness_ok = rows.iter().all(|r| r.requests > 0 || r.name.starts_with("export"));
+    if failed || !harness_ok {
+        std::process::exit(1);
+    }
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(SERVER).ancestors().nth(2).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("target"))
+    })
+}
+
+/// A database made for one bench run and removed afterwards.
+enum BenchDb {
+    Sqlite { path: PathBuf },
+    Postgres { admin: String, name: String },
+}
+
+impl BenchDb {
+    async fn create(db: Db) -> Result<Self, String> {
+        let id = std::process::id();
+        let made = match db {
+            Db::Sqlite => {
+                Self::Sqlite { path: std::env::temp_dir().join(format!("undersigned-bench-{id}.db")) }
+            }
+            Db::Postgres => Self::Postgres {
+                admin: std::env::var("BENCH_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+                name: format!("undersigned_bench_{id}"),
+            },
+        };
+        made.remove().await?;
+        if let Self::Postgres { admin, name } = &made {
+            let conn = SeaDatabase::connect(admin).await.map_err(|e| format!("{admin}: {e}"))?;
+            conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .map_err(|e| e.to_string())?;
+            let _ = conn.close().await;
+        }
+        Ok(made)
+    }
+
+    fn url(&self) -> Result<String, String> {
+        match self {
+            Self::Sqlite { path } => Ok(format!("sqlite://{}?mode=rwc", path.display())),
+            Self::Postgres { admin, name } => {
+                let mut url = url::Url::parse(admin).map_err(|e| e.to_string())?;
+                url.set_path(name);
+                Ok(url.to_string())
+            }
+        }
+    }
+
+    async fn remove(&self) -> Result<(), String> {
+        match self {
+            Self::Sqlite { path } => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Self::Postgres { admin, name } => {
+                let conn = SeaDatabase::connect(admin).await.map_err(|e| format!("{admin}: {e}"))?;
+                conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let _ = conn.close().await;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The server process and a sampler of its resident memory.
+struct Server {
+    child: Child,
+    base: String,
+    rss: RssSampler,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(url: &str) -> Result<Server, String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let child = Command::new(SERVER)
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let rss = RssSampler::start(child.id());
+    let base = format!("127.0.0.1:{port}");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(&base).is_ok() {
+            return Ok(Server { child, base: format!("http://{base}"), rss });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err("the server did not start".into())
+}
+
+/// Samples a process's VmRSS every 10 ms; `window()` returns (start, peak) since the last call.
+struct RssSampler {
+    peak_kb: Arc<AtomicU64>,
+    current_kb: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> Self {
+        let peak_kb = Arc::new(AtomicU64::new(0));
+        let current_kb = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (p, c, s) = (peak_kb.clone(), current_kb.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                let Some(kb) = rss_kb(pid) else { break };
+                c.store(kb, Ordering::Relaxed);
+                p.fetch_max(kb, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        Self { peak_kb, current_kb, stop }
+    }
+
+    /// Resets the peak to the current value and returns the current value (MB).
+    fn begin(&self) -> f64 {
+        let now = self.current_kb.load(Ordering::Relaxed);
+        self.peak_kb.store(now, Ordering::Relaxed);
+        now as f64 / 1024.0
+    }
+
+    fn peak_mb(&self) -> f64 {
+        self.peak_kb.load(Ordering::Relaxed) as f64 / 1024.0
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What wrk's `done()` hook prints.
+#[derive(Debug, Default, serde::Deserialize)]
+struct WrkResult {
+    requests: u64,
+    duration_us: u64,
+    errors: u64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+const WRK_DONE: &str = r#"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%f,"p99_us":%f}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"#;
+
+fn wrk(o: &Options, url: &str, script: &str) -> Result<WrkResult, String> {
+    let path = std::env::temp_dir().join(format!("undersigned-bench-{}.lua", std::process::id()));
+    std::fs::write(&path, format!("{script}\n{WRK_DONE}")).map_err(|e| e.to_string())?;
+    let out = Command::new("wrk")
+        .args(["-t2", &format!("-c{}", o.connections), &format!("-d{}s", o.duration), "--timeout", "5s"])
+        .arg("-s")
+        .arg(&path)
+        .arg(url)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&path);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("WRK_JSON "))
+        .ok_or_else(|| format!("wrk said: {stdout}"))?;
+    serde_json::from_str(line).map_err(|e| e.to_string())
+}
+
+fn sign_script(run: &str) -> String {
+    format!(
+        r#"
+local counter = 0
+local threads = 0
+setup = function(thread) thread:set("tid", threads); threads = threads + 1 end
+request = function()
+  counter = counter + 1
+  local body = "given_name=Load&family_name=Test&postal_code=94110&utm_source=bench&email=b{run}-" .. tid .. "-" .. counter .. "%40example.org"
+  return wrk.format("POST", "/p/{SLUG}/sign", {{["Content-Type"] = "application/x-www-form-urlencoded"}}, body)
+end
+"#
+    )
+}
+
+async fn query_i64(conn: &DatabaseConnection, sql: &str) -> Result<i64, String> {
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned()))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no row")?;
+    row.try_get::<i64>("", "n").map_err(|e| e.to_string())
+}
+
+async fn run_db(db: Db, o: &Options) -> Result<Vec<Row>, String> {
+    println!("\n== {} ==", db.name());
+    let bench_db = BenchDb::create(db).await?;
+    let result = measure(db, o, &bench_db.url()?).await;
+    if let Err(e) = bench_db.remove().await {
+        eprintln!("warning: could not remove the bench database: {e}");
+    }
+    result
+}
+
+async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
+    let demo =
+        Command::new(SERVER).arg("demo").env("DATABASE_URL", url).output().map_err(|e| e.to_string())?;
+    if !demo.status.success() {
+        return Err(format!("demo failed: {}", String::from_utf8_lossy(&demo.stderr)));
+    }
+    let server = start_server(url)?;
+    let conn = SeaDatabase::connect(url).await.map_err(|e| e.to_string())?;
+    let mut rows: Vec<Row> = Vec::new();
+    let mut baseline = None;
+    let run = format!("{}", std::process::id());
+    let routes: [(&str, String, String); 4] = [
+        ("GET /healthz", "/healthz".into(), String::new()),
+        ("GET /p/{slug}", format!("/p/{SLUG}"), String::new()),
+        ("GET /p/{slug}/count.json", format!("/p/{SLUG}/count.json"), String::new()),
+        ("POST /p/{slug}/sign", format!("/p/{SLUG}/sign"), sign_script(&run)),
+    ];
+    for (name, path, script) in routes {
+        let start_rss = server.rss.begin();
+        print!("{name:<28} ");
+        let r = wrk(o, &format!("{}{path}", server.base), &script)?;
+        let rps = r.requests as f64 / (r.duration_us.max(1) as f64 / 1e6);
+        if name == "GET /healthz" {
+            baseline = Some(rps);
+        }
+        let ratio = baseline.map(|b| rps / b);
+        let peak = server.rss.peak_mb();
+        let (target, met, note) = match name {
+            "GET /healthz" => ("baseline".into(), None, String::new()),
+            "GET /p/{slug}" => (">= 50% of /healthz".into(), ratio.map(|x| x >= 0.5), String::new()),
+            "GET /p/{slug}/count.json" => {
+                (">= 70% of /healthz".into(), ratio.map(|x| x >= 0.7), String::new())
+            }
+            _ => {
+                let floor = if db == Db::Sqlite { 10_000.0 } else { 3_000.0 };
+                let stored =
+                    query_i64(&conn, "SELECT COUNT(*) AS n FROM signatures WHERE status = 'validated'")
+                        .await?;
+                let tally = query_i64(
+                    &conn,
+                    "SELECT CAST(COALESCE(SUM(validated), 0) AS BIGINT) AS n FROM petition_tallies",
+                )
+                .await?;
+                let agree = stored == tally;
+                let ok = rps >= floor && r.p99_us <= 30_000.0 && r.errors == 0 && agree;
+                (
+                    format!(">= {floor} /s, p99 <= 30 ms, 0 errors, count = rows"),
+                    Some(ok),
+                    format!("rows {stored}, count {tally}{}", if agree { "" } else { " MISMATCH" }),
+                )
+            }
+        };
+        let row = Row {
+            db: db.name(),
+            name: name.into(),
+            requests_per_s: rps,
+            p50_ms: r.p50_us / 1000.0,
+            p99_ms: r.p99_us / 1000.0,
+            errors: r.errors,
+            requests: r.requests,
+            ratio_to_healthz: ratio,
+            peak_rss_mb: peak,
+            rss_growth_mb: peak - start_rss,
+            met: met.map(|m| m && peak <= 64.0),
+            target: format!("{target}; RSS <= 64 MB"),
+            note,
+        };
+        println!(
+            "{:>10.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  RSS {:.1} MB",
+            rps, row.p50_ms, row.p99_ms, r.errors, peak
+        );
+        rows.push(row);
+    }
+    drop(server);
+
+    rows.push(export(db, o, url, &conn).await?);
+    let _ = conn.close().await;
+    Ok(rows)
+}
+
+/// Seeds `o.export_rows` signatures on their own petition and times `undersigned export`.
+async fn export(db: Db, o: &Options, url: &str, conn: &DatabaseConnection) -> Result<Row, String> {
+    print!("{:<28} ", format!("export {} rows", o.export_rows));
+    let seed_started = Instant::now();
+    seed_export(db, o.export_rows, conn).await?;
+    let seeded_in = seed_started.elapsed();
+    // The same command on the (small) demo petition: the memory a tiny export needs anyway.
+    let (_, _, baseline) = run_export(url, SLUG)?;
+    let started = Instant::now();
+    let (status, lines, peak) = run_export(url, EXPORT_SLUG)?;
+    let secs = started.elapsed().as_secs_f64();
+    let growth = peak - baseline;
+    let rows = lines.saturating_sub(1);
+    let rate = rows as f64 / secs;
+    let ok = status.success() && rows == o.export_rows;
+    println!(
+        "{rate:>10.0} rows/s  {secs:.2} s  peak RSS {peak:.1} MB (+{growth:.1} MB)  (seeded in {:.1} s)",
+        seeded_in.as_secs_f64()
+    );
+    Ok(Row {
+        db: db.name(),
+        name: format!("export {} signatures (CSV)", o.export_rows),
+        requests_per_s: rate,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        errors: u64::from(!ok),
+        requests: rows,
+        ratio_to_healthz: None,
+        peak_rss_mb: peak,
+        rss_growth_mb: growth,
+        target: ">= 500,000 rows/s; RSS growth < 32 MB, RSS <= 64 MB".into(),
+        met: Some(ok && rate >= 500_000.0 && growth < 32.0 && peak <= 64.0),
+        note: format!("{rows} rows in {secs:.2} s; export process RSS {baseline:.1} MB for a tiny export"),
+    })
+}
+
+/// Runs `undersigned export` for one petition, counting lines; returns its exit status, the
+/// lines read and its peak RSS (MB).
+fn run_export(url: &str, slug: &str) -> Result<(std::process::ExitStatus, u64, f64), String> {
+    let mut child = Command::new(SERVER)
+        .args(["export", "--petition", slug])
+        .env("DATABASE_URL", url)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let rss = RssSampler::start(child.id());
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = std::io::Read::read(&mut stdout, &mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        lines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    Ok((status, lines, rss.peak_mb()))
+}
+
+async fn seed_export(db: Db, n: u64, conn: &DatabaseConnection) -> Result<(), String> {
+    let exec =
+        |sql: String| async move { conn.execute_unprepared(&sql).await.map(drop).map_err(|e| e.to_string()) };
+    let now = "2026-01-01 00:00:00+00:00";
+    exec(format!(
+        "INSERT INTO petitions (slug, kind, status, locale, title, summary, body, goal, offline_count, postal_country, created_at, updated_at) \
+         VALUES ('{EXPORT_SLUG}', 'petition', 'open', 'en', 'Export bench', 's', 'b', {n}, 0, 'US', '{now}', '{now}')"
+    ))
+    .await?;
+    let pid = query_i64(conn, &format!("SELECT id AS n FROM petitions WHERE slug = '{EXPORT_SLUG}'")).await?;
+    let series = match db {
+        Db::Sqlite => format!(
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s"
+        ),
+        Db::Postgres => format!("SELECT i FROM generate_series(1, {n}) AS s(i)"),
+    };
+    let cat = |a: &str, b: &str| match db {
+        Db::Sqlite => format!("{a} || {b}"),
+        Db::Postgres => format!("{a} || {b}::text"),
+    };
+    exec(format!(
+        "INSERT INTO supporters (email_canonical, email, given_name, family_name, postal_code, created_at) \
+         SELECT {}, {}, 'Given', 'Family', '94110', '{now}' FROM ({series}) q",
+        cat("'export'", &cat("i", "'@example.org'")),
+        cat("'Export'", &cat("i", "'@example.org'")),
+    ))
+    .await?;
+    exec(format!(
+        "INSERT INTO signatures (petition_id, supporter_id, status, given_name, family_name, email, postal_code, \
+         email_opt_in, public_name, utm_source, share_code, signed_at) \
+         SELECT {pid}, id, 'validated', given_name, family_name, email, postal_code, {t}, {f}, 'bench', \
+         {code}, '{now}' FROM supporters WHERE email_canonical LIKE 'export%'",
+        t = if db == Db::Sqlite { "1" } else { "true" },
+        f = if db == Db::Sqlite { "0" } else { "false" },
+        code = cat("'x'", "id"),
+    ))
+    .await?;
+    Ok(())
+}
+
+fn markdown(rows: &[Row], o: &Options) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Load benchmark: wrk -t2 -c{} -d{}s over loopback{}. Ratios are to the same run's `/healthz`.\n",
+        o.connections,
+        o.duration,
+        if o.smoke { " (smoke run)" } else { "" }
+    );
+    let _ = writeln!(
+        s,
+        "| db | route | req/s | p50 ms | p99 ms | errors | x healthz | peak RSS MB | RSS growth MB | target | met | note |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {:.1} | {:.1} | {} | {} | {} |",
+            r.db,
+            r.name,
+            r.requests_per_s,
+            r.p50_ms,
+            r.p99_ms,
+            r.errors,
+            r.ratio_to_healthz.map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
+            r.peak_rss_mb,
+            r.rss_growth_mb,
+            r.target,
+            match r.met {
+                Some(true) => "yes",
+                Some(false) => "**MISSED**",
+                None => "-",
+            },
+            r.note
+        );
+    }
+    s
+}
