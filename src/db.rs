@@ -83,9 +83,6 @@ async fn connect_sqlite(url: &str, max: u32) -> Result<DatabaseConnection, DbErr
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                // Rows cross from SQLite's worker thread in batches this big: a long read
-                // (an export) then costs a thread hand-off per batch instead of per row.
-                .row_buffer_size(1024)
         });
     sea_orm::Database::connect(opts).await
 }

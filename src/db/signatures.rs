@@ -1,81 +1,136 @@
 //! Signatures and supporters.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use entity::{petition_tally, signature, supporter};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, TryInsertResult,
-    sea_query::{Expr, OnConflict},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryTrait,
+    sea_query::{Expr, OnConflict, Query},
 };
 
 use crate::domain::SignatureInput;
 
-/// Stores one signature, creating its supporter if the canonical email is new. Returns the
-/// signature id, or `None` if this person had already signed this petition (then nothing is
-/// changed).
-pub async fn insert(
-    db: &impl ConnectionTrait,
-    petition_id: i64,
-    status: signature::Status,
-    input: &SignatureInput,
-    share_code: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, DbErr> {
-    // The no-op update makes the upsert return the existing row's id on both backends.
-    let supporter_id = supporter::Entity::insert(supporter::ActiveModel {
-        email_canonical: Set(input.email.canonical()),
-        email: Set(input.email.as_str().to_owned()),
-        given_name: Set(input.given_name.as_str().to_owned()),
-        family_name: Set(input.family_name.as_str().to_owned()),
-        postal_code: Set(input.postal_code.as_str().to_owned()),
-        phone: Set(input.phone.as_ref().map(|p| p.as_str().to_owned())),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(supporter::Column::EmailCanonical)
-            .update_column(supporter::Column::EmailCanonical)
-            .to_owned(),
-    )
-    .exec(db)
-    .await?
-    .last_insert_id;
+/// One signature to store in a batch.
+pub struct NewRow<'a> {
+    pub petition_id: i64,
+    pub status: signature::Status,
+    pub input: &'a SignatureInput,
+    pub share_code: &'a str,
+}
 
-    let a = &input.attribution;
-    let res = signature::Entity::insert(signature::ActiveModel {
-        petition_id: Set(petition_id),
-        supporter_id: Set(supporter_id),
-        status: Set(status),
-        given_name: Set(input.given_name.as_str().to_owned()),
-        family_name: Set(input.family_name.as_str().to_owned()),
-        email: Set(input.email.as_str().to_owned()),
-        postal_code: Set(input.postal_code.as_str().to_owned()),
-        phone: Set(input.phone.as_ref().map(|p| p.as_str().to_owned())),
-        employer: Set(input.employer.clone()),
-        comment: Set(input.comment.clone()),
-        email_opt_in: Set(input.email_opt_in),
-        public_name: Set(input.public_name),
-        source: Set(a.source.clone()),
-        referrer: Set(a.referrer.clone()),
-        landing_page: Set(a.landing_page.clone()),
-        utm_source: Set(a.utm_source.clone()),
-        utm_medium: Set(a.utm_medium.clone()),
-        utm_campaign: Set(a.utm_campaign.clone()),
-        utm_content: Set(a.utm_content.clone()),
-        utm_term: Set(a.utm_term.clone()),
-        ref_code: Set(a.ref_code.clone()),
-        share_code: Set(share_code.to_owned()),
-        signed_at: Set(now),
-        confirmed_at: Set(None),
-        ..Default::default()
-    })
-    .on_conflict_do_nothing_on([signature::Column::PetitionId, signature::Column::SupporterId])
-    .exec(db)
-    .await?;
-    Ok(match res {
-        TryInsertResult::Inserted(r) => Some(r.last_insert_id),
-        TryInsertResult::Conflicted | TryInsertResult::Empty => None,
-    })
+/// Stores a batch of signatures with one statement for the supporters and one for the
+/// signatures, creating supporters whose canonical email is new. Returns, per row, whether it
+/// was stored: `false` means this person had already signed this petition (earlier, or earlier
+/// in the same batch), and then nothing was changed for that row.
+pub async fn insert_batch(
+    db: &impl ConnectionTrait,
+    rows: &[NewRow<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<bool>, DbErr> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let canonical: Vec<String> = rows.iter().map(|r| r.input.email.canonical()).collect();
+
+    // Supporters: one row per canonical email (the first signer's details). The no-op update
+    // makes both databases return the id of a supporter that already existed.
+    let mut first_of: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in canonical.iter().enumerate() {
+        first_of.entry(c.as_str()).or_insert(i);
+    }
+    let mut firsts: Vec<usize> = first_of.values().copied().collect();
+    firsts.sort_unstable();
+    let supporters = firsts.iter().map(|&i| {
+        let input = rows[i].input;
+        supporter::ActiveModel {
+            email_canonical: Set(canonical[i].clone()),
+            email: Set(input.email.as_str().to_owned()),
+            given_name: Set(input.given_name.as_str().to_owned()),
+            family_name: Set(input.family_name.as_str().to_owned()),
+            postal_code: Set(input.postal_code.as_str().to_owned()),
+            phone: Set(input.phone.as_ref().map(|p| p.as_str().to_owned())),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    });
+    let mut q = supporter::Entity::insert_many(supporters)
+        .on_conflict(
+            OnConflict::column(supporter::Column::EmailCanonical)
+                .update_column(supporter::Column::EmailCanonical)
+                .to_owned(),
+        )
+        .into_query();
+    q.returning(Query::returning().columns([supporter::Column::Id, supporter::Column::EmailCanonical]));
+    let mut supporter_id: HashMap<String, i64> = HashMap::with_capacity(firsts.len());
+    for row in db.query_all_raw(backend.build(&q)).await? {
+        supporter_id.insert(row.try_get("", "email_canonical")?, row.try_get("", "id")?);
+    }
+
+    // Signatures: a repeat of the same person on the same petition within the batch is not
+    // even offered to the database; repeats of earlier signatures are skipped by it.
+    let mut seen: HashSet<(i64, &str)> = HashSet::with_capacity(rows.len());
+    let mut offered = vec![false; rows.len()];
+    let mut signatures = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        if !seen.insert((r.petition_id, canonical[i].as_str())) {
+            continue;
+        }
+        let Some(&sid) = supporter_id.get(&canonical[i]) else {
+            return Err(DbErr::Custom("a supporter was not returned by its insert".into()));
+        };
+        offered[i] = true;
+        let (input, a) = (r.input, &r.input.attribution);
+        signatures.push(signature::ActiveModel {
+            petition_id: Set(r.petition_id),
+            supporter_id: Set(sid),
+            status: Set(r.status),
+            given_name: Set(input.given_name.as_str().to_owned()),
+            family_name: Set(input.family_name.as_str().to_owned()),
+            email: Set(input.email.as_str().to_owned()),
+            postal_code: Set(input.postal_code.as_str().to_owned()),
+            phone: Set(input.phone.as_ref().map(|p| p.as_str().to_owned())),
+            employer: Set(input.employer.clone()),
+            comment: Set(input.comment.clone()),
+            email_opt_in: Set(input.email_opt_in),
+            public_name: Set(input.public_name),
+            source: Set(a.source.clone()),
+            referrer: Set(a.referrer.clone()),
+            landing_page: Set(a.landing_page.clone()),
+            utm_source: Set(a.utm_source.clone()),
+            utm_medium: Set(a.utm_medium.clone()),
+            utm_campaign: Set(a.utm_campaign.clone()),
+            utm_content: Set(a.utm_content.clone()),
+            utm_term: Set(a.utm_term.clone()),
+            ref_code: Set(a.ref_code.clone()),
+            share_code: Set(r.share_code.to_owned()),
+            signed_at: Set(now),
+            confirmed_at: Set(None),
+            ..Default::default()
+        });
+    }
+    let mut q = signature::Entity::insert_many(signatures)
+        .on_conflict(
+            OnConflict::columns([signature::Column::PetitionId, signature::Column::SupporterId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .into_query();
+    q.returning(Query::returning().columns([signature::Column::PetitionId, signature::Column::SupporterId]));
+    let mut stored: HashSet<(i64, i64)> = HashSet::with_capacity(rows.len());
+    for row in db.query_all_raw(backend.build(&q)).await? {
+        stored.insert((row.try_get("", "petition_id")?, row.try_get("", "supporter_id")?));
+    }
+    Ok(rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            offered[i]
+                && supporter_id.get(&canonical[i]).is_some_and(|&sid| stored.contains(&(r.petition_id, sid)))
+        })
+        .collect())
 }
 
 /// Adds `delta` validated signatures to a petition's tally and returns the updated row.

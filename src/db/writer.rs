@@ -166,25 +166,32 @@ async fn write(
     sigs: &[&NewSignature],
 ) -> Result<(Vec<Signed>, Vec<(i64, Tally)>), DbErr> {
     let now = Utc::now();
+    let status = |sig: &NewSignature| {
+        if sig.input.suspected_bot { signature::Status::Fraudulent } else { signature::Status::Validated }
+    };
+    let share_codes: Vec<String> = sigs.iter().map(|_| new_share_code()).collect();
+    let rows: Vec<signatures::NewRow<'_>> = sigs
+        .iter()
+        .zip(&share_codes)
+        .map(|(sig, share_code)| signatures::NewRow {
+            petition_id: sig.petition_id,
+            status: status(sig),
+            input: &sig.input,
+            share_code,
+        })
+        .collect();
     let txn = db.begin().await?;
+    let stored = signatures::insert_batch(&txn, &rows, now).await?;
     let mut outcomes = Vec::with_capacity(sigs.len());
     let mut added: BTreeMap<i64, i64> = BTreeMap::new();
-    for sig in sigs {
-        let status = if sig.input.suspected_bot {
-            signature::Status::Fraudulent
-        } else {
-            signature::Status::Validated
-        };
-        let share_code = new_share_code();
-        let stored = signatures::insert(&txn, sig.petition_id, status, &sig.input, &share_code, now).await?;
-        outcomes.push(match stored {
-            Some(_) => {
-                if status == signature::Status::Validated {
-                    *added.entry(sig.petition_id).or_default() += 1;
-                }
-                Signed::New { share_code }
+    for (row, stored) in rows.iter().zip(stored) {
+        outcomes.push(if stored {
+            if row.status == signature::Status::Validated {
+                *added.entry(row.petition_id).or_default() += 1;
             }
-            None => Signed::AlreadySigned,
+            Signed::New { share_code: row.share_code.to_owned() }
+        } else {
+            Signed::AlreadySigned
         });
     }
     let mut tallies = Vec::with_capacity(added.len());
