@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use super::ExportFormat;
 use crate::db::{
-    export::{ExportRow, parse, prefetch},
+    export::{ExportRow, prefetch},
     petitions,
 };
 
@@ -97,9 +97,7 @@ pub async fn run<W: Write>(
             let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
             w.write_record(COLUMNS)?;
             while let Some(chunk) = chunks.recv().await {
-                for row in parse(&chunk?)? {
-                    write_csv(&mut w, &row)?;
-                }
+                chunk?.each(|row| -> anyhow::Result<()> { Ok(write_csv(&mut w, row)?) })?;
             }
             w.flush()?;
         }
@@ -107,11 +105,12 @@ pub async fn run<W: Write>(
             out.write_all(b"[")?;
             let mut first = true;
             while let Some(chunk) = chunks.recv().await {
-                for row in parse(&chunk?)? {
+                chunk?.each(|row| -> anyhow::Result<()> {
                     out.write_all(if first { b"\n" } else { b",\n" })?;
                     first = false;
-                    serde_json::to_writer(&mut out, &row)?;
-                }
+                    serde_json::to_writer(&mut out, row)?;
+                    Ok(())
+                })?;
             }
             out.write_all(b"\n]\n")?;
         }

@@ -1,15 +1,20 @@
 //! Reading a petition's signatures for export, fast and in flat memory.
 //!
-//! Each query packs up to [`CHUNK_ROWS`] signatures into one JSON array built by the database
-//! itself, so a million signatures cross from the database as a few hundred strings instead
-//! of twenty million cells (on SQLite every cell would otherwise be copied and handed from the
-//! driver's thread to ours one row at a time). The rows borrow from that string; formatting
-//! them as CSV or JSON is the caller's job, so there is one set of rules for both.
+//! Signatures are read [`CHUNK_ROWS`] at a time by id range (keyset pagination). On SQLite each
+//! chunk is packed into one JSON array by the database itself, so a million signatures cross
+//! from the driver's thread to ours as a few hundred strings instead of twenty million cells,
+//! each copied and handed over one row at a time; the rows then borrow from that string. On
+//! PostgreSQL plain rows are cheaper (see [`chunk_sql`]); they too are read without copying.
+//! Formatting the rows as CSV or JSON is the caller's job, so there is one set of rules for both.
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use entity::signature;
-use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement, Value};
+use sea_orm::sqlx::Row as _;
+use sea_orm::{
+    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, QueryResult, Statement, Value,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 use tokio::sync::mpsc;
 
@@ -69,19 +74,26 @@ fn int_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(i64::deserialize(d)? != 0)
 }
 
-/// The SQL for one chunk: `(last_id, rows)` for the signatures after one id up to another,
-/// where `rows` is a JSON array of arrays in [`ExportRow`] order; `last_id` is NULL when none
-/// are left. The aggregate runs straight over the table (no subquery), so the database builds
-/// each row's array once and never re-parses it.
+/// The SQL for one chunk: the signatures after one id up to another. On SQLite the result is
+/// one row `(last_id, rows)`, `rows` being a JSON array of arrays in [`ExportRow`] order built by
+/// the aggregate straight over the table (no subquery, so no array is parsed twice), and
+/// `last_id` NULL when none are left. PostgreSQL builds JSON several times slower than it sends
+/// plain rows, and its driver decodes rows on our own task anyway, so there the result is the
+/// plain columns in [`ExportRow`] order.
 fn chunk_sql(backend: DatabaseBackend, with_status: bool) -> String {
     let pg = backend == DatabaseBackend::Postgres;
-    let time = |c: &str| {
-        if pg {
-            format!("to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-        } else {
-            format!("strftime('%Y-%m-%dT%H:%M:%SZ', {c})")
-        }
-    };
+    let mut sql = Sql::new(pg);
+    let filter = sql.filter(with_status);
+    let last = sql.param();
+    if pg {
+        return format!(
+            "SELECT id, signed_at, status, given_name, family_name, email, postal_code, phone, employer, \
+             comment, email_opt_in, public_name, source, referrer, landing_page, utm_source, utm_medium, \
+             utm_campaign, utm_content, utm_term, confirmed_at FROM signatures \
+             WHERE {filter} AND id <= {last} ORDER BY id"
+        );
+    }
+    let time = |c: &str| format!("strftime('%Y-%m-%dT%H:%M:%SZ', {c})");
     let int = |c: &str| format!("CASE WHEN {c} THEN 1 ELSE 0 END");
     let cells = [
         "id".to_owned(),
@@ -107,15 +119,10 @@ fn chunk_sql(backend: DatabaseBackend, with_status: bool) -> String {
         time("confirmed_at"),
     ]
     .join(", ");
-    let rows = if pg {
-        format!("json_agg(json_build_array({cells}))::text")
-    } else {
-        format!("json_group_array(json_array({cells}))")
-    };
-    let mut sql = Sql::new(pg);
-    let filter = sql.filter(with_status);
-    let last = sql.param();
-    format!("SELECT MAX(id) AS last_id, {rows} AS rows FROM signatures WHERE {filter} AND id <= {last}")
+    format!(
+        "SELECT MAX(id) AS last_id, json_group_array(json_array({cells})) AS rows FROM signatures \
+         WHERE {filter} AND id <= {last}"
+    )
 }
 
 /// The SQL for the upper end of the next chunk: the id [`CHUNK_ROWS`] signatures on (or none,
@@ -175,8 +182,8 @@ impl Chunks {
         }
     }
 
-    /// The next chunk as JSON text (parse it with [`parse`]), or `None` when done.
-    pub async fn next(&mut self, db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    /// The next chunk, or `None` when done.
+    pub async fn next(&mut self, db: &impl ConnectionTrait) -> Result<Option<Chunk>, DbErr> {
         let mut filter: Vec<Value> = vec![self.petition_id.into()];
         filter.extend(self.status.map(|s| Value::from(s.to_value())));
         filter.push(self.after.into());
@@ -192,11 +199,69 @@ impl Chunks {
             None => i64::MAX,
         };
         let stmt = Statement::from_sql_and_values(self.backend, &self.sql, with(last.into()));
+        if self.backend == DatabaseBackend::Postgres {
+            let rows = db.query_all_raw(stmt).await?;
+            let Some(last) = rows.last() else { return Ok(None) };
+            self.after = last.try_get_by_index(0)?;
+            return Ok(Some(Chunk::Rows(rows)));
+        }
         let Some(row) = db.query_one_raw(stmt).await? else { return Ok(None) };
         let Some(last) = row.try_get::<Option<i64>>("", "last_id")? else { return Ok(None) };
         self.after = last;
-        Ok(Some(row.try_get::<String>("", "rows")?))
+        Ok(Some(Chunk::Json(row.try_get::<String>("", "rows")?)))
     }
+}
+
+/// Up to [`CHUNK_ROWS`] signatures, as the database sent them.
+pub enum Chunk {
+    /// SQLite: a JSON array of rows, parsed (borrowing from it) by [`Chunk::each`].
+    Json(String),
+    /// PostgreSQL: plain rows, decoded (borrowing from them) by [`Chunk::each`].
+    Rows(Vec<QueryResult>),
+}
+
+impl Chunk {
+    /// Calls `f` for each row, in id order.
+    pub fn each<E: From<DbErr>>(&self, mut f: impl FnMut(&ExportRow<'_>) -> Result<(), E>) -> Result<(), E> {
+        match self {
+            Chunk::Json(text) => parse(text)?.iter().try_for_each(f),
+            Chunk::Rows(rows) => rows.iter().try_for_each(|row| f(&decode(row)?)),
+        }
+    }
+}
+
+/// One PostgreSQL row, columns in [`ExportRow`] order; text cells borrow from the row.
+fn decode(row: &QueryResult) -> Result<ExportRow<'_>, DbErr> {
+    let Some(row) = row.try_as_pg_row() else {
+        return Err(DbErr::Custom("an export row did not come from PostgreSQL".into()));
+    };
+    let err = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("reading an export row: {e}"));
+    let text = |i: usize| row.try_get::<&str, _>(i).map(Cow::Borrowed).map_err(err);
+    let opt = |i: usize| row.try_get::<Option<&str>, _>(i).map(|v| v.map(Cow::Borrowed)).map_err(err);
+    let time = |t: DateTime<Utc>| Cow::Owned(t.to_rfc3339_opts(SecondsFormat::Secs, true));
+    Ok(ExportRow {
+        signature_id: row.try_get(0).map_err(err)?,
+        signed_at: time(row.try_get(1).map_err(err)?),
+        status: text(2)?,
+        given_name: text(3)?,
+        family_name: text(4)?,
+        email: text(5)?,
+        postal_code: text(6)?,
+        phone: opt(7)?,
+        employer: opt(8)?,
+        comment: opt(9)?,
+        email_opt_in: row.try_get(10).map_err(err)?,
+        public_name: row.try_get(11).map_err(err)?,
+        source: opt(12)?,
+        referrer: opt(13)?,
+        landing_page: opt(14)?,
+        utm_source: opt(15)?,
+        utm_medium: opt(16)?,
+        utm_campaign: opt(17)?,
+        utm_content: opt(18)?,
+        utm_term: opt(19)?,
+        confirmed_at: row.try_get::<Option<DateTime<Utc>>, _>(20).map_err(err)?.map(time),
+    })
 }
 
 /// Reads the chunks on a task of their own, a couple ahead of the consumer, so that reading
@@ -205,7 +270,7 @@ pub fn prefetch(
     db: DatabaseConnection,
     petition_id: i64,
     status: Option<signature::Status>,
-) -> mpsc::Receiver<Result<String, DbErr>> {
+) -> mpsc::Receiver<Result<Chunk, DbErr>> {
     let (tx, rx) = mpsc::channel(2);
     tokio::spawn(async move {
         let mut chunks = Chunks::new(db.get_database_backend(), petition_id, status);
@@ -226,8 +291,8 @@ pub fn prefetch(
     rx
 }
 
-/// The rows of one chunk, in id order.
-pub fn parse(chunk: &str) -> Result<Vec<ExportRow<'_>>, DbErr> {
+/// The rows of one JSON chunk, in id order.
+fn parse(chunk: &str) -> Result<Vec<ExportRow<'_>>, DbErr> {
     let mut rows: Vec<ExportRow<'_>> =
         serde_json::from_str(chunk).map_err(|e| DbErr::Custom(format!("reading an export chunk: {e}")))?;
     // Aggregates promise no order; this is free when the rows already are in order.
