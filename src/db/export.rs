@@ -13,7 +13,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use entity::signature;
 use sea_orm::sqlx::Row as _;
 use sea_orm::{
-    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, QueryResult, Statement, Value,
+    AccessMode, ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, IsolationLevel,
+    QueryResult, Statement, TransactionTrait, Value,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use tokio::sync::mpsc;
@@ -265,7 +266,10 @@ fn decode(row: &QueryResult) -> Result<ExportRow<'_>, DbErr> {
 }
 
 /// Reads the chunks on a task of their own, a couple ahead of the consumer, so that reading
-/// and writing an export overlap.
+/// and writing an export overlap. All chunks come from one snapshot of the database (a
+/// read-only repeatable-read transaction on PostgreSQL, a read transaction on SQLite): an
+/// export is the petition as of the moment it started, and a signature committed during the
+/// export with a lower id than rows already read cannot be skipped.
 pub fn prefetch(
     db: DatabaseConnection,
     petition_id: i64,
@@ -273,20 +277,36 @@ pub fn prefetch(
 ) -> mpsc::Receiver<Result<Chunk, DbErr>> {
     let (tx, rx) = mpsc::channel(2);
     tokio::spawn(async move {
-        let mut chunks = Chunks::new(db.get_database_backend(), petition_id, status);
+        let backend = db.get_database_backend();
+        let snapshot = match backend {
+            DatabaseBackend::Postgres => {
+                db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
+            }
+            _ => db.begin().await,
+        };
+        let txn = match snapshot {
+            Ok(txn) => txn,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
+        let mut chunks = Chunks::new(backend, petition_id, status);
         loop {
-            let next = chunks.next(&db).await.transpose();
+            let next = chunks.next(&txn).await.transpose();
             let done = !matches!(next, Some(Ok(_)));
             // A closed channel means the consumer has stopped: stop too.
             if let Some(next) = next
                 && tx.send(next).await.is_err()
             {
-                return;
+                break;
             }
             if done {
-                return;
+                break;
             }
         }
+        // Nothing was written; ending the read transaction cannot lose anything.
+        let _ = txn.rollback().await;
     });
     rx
 }
