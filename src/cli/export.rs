@@ -39,8 +39,7 @@ pub const COLUMNS: [&str; 21] = [
 ];
 
 /// A cell a spreadsheet would run as a formula (`= + - @`, or a tab or carriage return that
-/// some programs skip before one) is prefixed with `'` so it is shown as text. The CSV export
-/// applies the same rule in SQL (`db::export`).
+/// some programs skip before one) is prefixed with `'` so it is shown as text.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}").into() } else { cell.into() }
 }

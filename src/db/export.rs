@@ -79,8 +79,8 @@ fn int_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 /// one row `(last_id, rows)`, `rows` being a JSON array of arrays in [`ExportRow`] order built by
 /// the aggregate straight over the table (no subquery, so no array is parsed twice), and
 /// `last_id` NULL when none are left. PostgreSQL builds JSON several times slower than it sends
-/// plain rows, and its driver decodes rows on our own task anyway, so there the result is the
-/// plain columns in [`ExportRow`] order.
+/// plain rows, and its rows reach us without a hand-off between threads, so there the result is
+/// the plain columns in [`ExportRow`] order.
 fn chunk_sql(backend: DatabaseBackend, with_status: bool) -> String {
     let pg = backend == DatabaseBackend::Postgres;
     let mut sql = Sql::new(pg);

@@ -17,6 +17,8 @@ pub struct NewRow<'a> {
     pub petition_id: i64,
     pub status: signature::Status,
     pub input: &'a SignatureInput,
+    /// `input.email.canonical()`, computed once by the caller.
+    pub canonical: &'a str,
     pub share_code: &'a str,
 }
 
@@ -33,20 +35,14 @@ pub async fn insert_batch(
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let canonical: Vec<String> = rows.iter().map(|r| r.input.email.canonical()).collect();
 
-    // Supporters: one row per canonical email (the first signer's details). The no-op update
-    // makes both databases return the id of a supporter that already existed.
-    let mut first_of: HashMap<&str, usize> = HashMap::new();
-    for (i, c) in canonical.iter().enumerate() {
-        first_of.entry(c.as_str()).or_insert(i);
-    }
-    let mut firsts: Vec<usize> = first_of.values().copied().collect();
-    firsts.sort_unstable();
-    let supporters = firsts.iter().map(|&i| {
-        let input = rows[i].input;
+    // Supporters: one row per canonical email (the first signer's details), in batch order.
+    // The no-op update makes both databases return the id of a supporter that already existed.
+    let mut emails: HashSet<&str> = HashSet::with_capacity(rows.len());
+    let supporters = rows.iter().filter(|r| emails.insert(r.canonical)).map(|r| {
+        let input = r.input;
         supporter::ActiveModel {
-            email_canonical: Set(canonical[i].clone()),
+            email_canonical: Set(r.canonical.to_owned()),
             email: Set(input.email.as_str().to_owned()),
             given_name: Set(input.given_name.as_str().to_owned()),
             family_name: Set(input.family_name.as_str().to_owned()),
@@ -64,24 +60,25 @@ pub async fn insert_batch(
         )
         .into_query();
     q.returning(Query::returning().columns([supporter::Column::Id, supporter::Column::EmailCanonical]));
-    let mut supporter_id: HashMap<String, i64> = HashMap::with_capacity(firsts.len());
+    let mut supporter_id: HashMap<String, i64> = HashMap::with_capacity(rows.len());
     for row in db.query_all_raw(backend.build(&q)).await? {
         supporter_id.insert(row.try_get("", "email_canonical")?, row.try_get("", "id")?);
     }
 
     // Signatures: a repeat of the same person on the same petition within the batch is not
     // even offered to the database; repeats of earlier signatures are skipped by it.
+    // `offered[i]` is the supporter id of row i when it was offered.
     let mut seen: HashSet<(i64, &str)> = HashSet::with_capacity(rows.len());
-    let mut offered = vec![false; rows.len()];
+    let mut offered: Vec<Option<i64>> = vec![None; rows.len()];
     let mut signatures = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
-        if !seen.insert((r.petition_id, canonical[i].as_str())) {
+        if !seen.insert((r.petition_id, r.canonical)) {
             continue;
         }
-        let Some(&sid) = supporter_id.get(&canonical[i]) else {
+        let Some(&sid) = supporter_id.get(r.canonical) else {
             return Err(DbErr::Custom("a supporter was not returned by its insert".into()));
         };
-        offered[i] = true;
+        offered[i] = Some(sid);
         let (input, a) = (r.input, &r.input.attribution);
         signatures.push(signature::ActiveModel {
             petition_id: Set(r.petition_id),
@@ -125,11 +122,8 @@ pub async fn insert_batch(
     }
     Ok(rows
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            offered[i]
-                && supporter_id.get(&canonical[i]).is_some_and(|&sid| stored.contains(&(r.petition_id, sid)))
-        })
+        .zip(offered)
+        .map(|(r, sid)| sid.is_some_and(|sid| stored.contains(&(r.petition_id, sid))))
         .collect())
 }
 

@@ -119,8 +119,8 @@ async fn run(db: DatabaseConnection, rx: Arc<Mutex<mpsc::Receiver<Job>>>, counts
 
 async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts) {
     batch.sort_by(|a, b| a.canonical.cmp(&b.canonical));
-    let sigs: Vec<&NewSignature> = batch.iter().map(|j| &j.sig).collect();
-    match write(db, &sigs).await {
+    let jobs: Vec<&Job> = batch.iter().collect();
+    match write(db, &jobs).await {
         Ok((outcomes, tallies)) => {
             record(counts, &tallies);
             for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -137,7 +137,7 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts) {
         Err(e) => {
             tracing::warn!(error = %e, size = batch.len(), "batch failed; storing its signatures one by one");
             for job in batch {
-                let result = write(db, &[&job.sig]).await;
+                let result = write(db, &[&job]).await;
                 let answer = match result {
                     Ok((mut outcomes, tallies)) => {
                         record(counts, &tallies);
@@ -161,28 +161,27 @@ fn record(counts: &Counts, tallies: &[(i64, Tally)]) {
 }
 
 /// One transaction: every signature, then one tally update per petition (in id order).
-async fn write(
-    db: &DatabaseConnection,
-    sigs: &[&NewSignature],
-) -> Result<(Vec<Signed>, Vec<(i64, Tally)>), DbErr> {
+async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<(Vec<Signed>, Vec<(i64, Tally)>), DbErr> {
     let now = Utc::now();
-    let status = |sig: &NewSignature| {
-        if sig.input.suspected_bot { signature::Status::Fraudulent } else { signature::Status::Validated }
-    };
-    let share_codes: Vec<String> = sigs.iter().map(|_| new_share_code()).collect();
-    let rows: Vec<signatures::NewRow<'_>> = sigs
+    let share_codes: Vec<String> = jobs.iter().map(|_| new_share_code()).collect();
+    let rows: Vec<signatures::NewRow<'_>> = jobs
         .iter()
         .zip(&share_codes)
-        .map(|(sig, share_code)| signatures::NewRow {
-            petition_id: sig.petition_id,
-            status: status(sig),
-            input: &sig.input,
+        .map(|(job, share_code)| signatures::NewRow {
+            petition_id: job.sig.petition_id,
+            status: if job.sig.input.suspected_bot {
+                signature::Status::Fraudulent
+            } else {
+                signature::Status::Validated
+            },
+            input: &job.sig.input,
+            canonical: &job.canonical,
             share_code,
         })
         .collect();
     let txn = db.begin().await?;
     let stored = signatures::insert_batch(&txn, &rows, now).await?;
-    let mut outcomes = Vec::with_capacity(sigs.len());
+    let mut outcomes = Vec::with_capacity(jobs.len());
     let mut added: BTreeMap<i64, i64> = BTreeMap::new();
     for (row, stored) in rows.iter().zip(stored) {
         outcomes.push(if stored {

@@ -13,7 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
 use serde_json::json;
 
-use crate::helpers::{TestApp, exported_emails, spawn_app};
+use crate::helpers::{TestApp, exported_emails, free_port, spawn_app};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -61,8 +61,7 @@ async fn browser(name: &'static str, javascript: bool) -> Option<Browser> {
         );
         return None;
     };
-    let port =
-        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let port = free_port();
     let driver = Command::new(chromedriver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())

@@ -49,6 +49,11 @@ impl Signer {
         }
     }
 
+    /// The email field as posted.
+    pub fn email(&self) -> &str {
+        self.fields.iter().find(|(k, _)| k == "email").map_or("", |(_, v)| v.as_str())
+    }
+
     /// Sets (or adds) a field.
     pub fn with(mut self, key: &str, value: &str) -> Self {
         self.fields.retain(|(k, _)| k != key);
@@ -260,6 +265,11 @@ impl Drop for DbGuard {
     }
 }
 
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
 /// The real `undersigned serve` binary, running on a test's database.
 pub struct ServerProcess {
     pub child: std::process::Child,
@@ -269,10 +279,7 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary on `db_url` and waits until `/healthz` answers.
     pub async fn start(db_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_undersigned"))
             .arg("serve")
             .env("DATABASE_URL", db_url)

@@ -91,20 +91,10 @@ async fn sigkill_mid_burst_loses_no_acknowledged_signature() {
     let app = spawn_app().await;
     let id = app.open_petition("crash").await;
     let server = ServerProcess::start(&app.db_url).await;
-    let signers: Vec<Signer> = (0..3000).map(|i| Signer::new(&format!("crash{i}@example.org"))).collect();
-    let base = server.address.clone();
-    let acked = Arc::new(AtomicUsize::new(0));
-    let counter = acked.clone();
-    let firing = tokio::spawn(async move { burst_counting(&base, "crash", signers, 32, counter).await });
     // Let part of the burst land, then kill the server without warning.
-    wait_for(&acked, 300).await;
+    let firing = burst_under_way(&server, "crash", 3000, 300).await;
     server.kill();
-    let results = firing.await.expect("burst finished");
-    let acknowledged: Vec<String> = results
-        .iter()
-        .filter(|(_, s)| *s == Some(StatusCode::SEE_OTHER))
-        .map(|(s, _)| s.fields[2].1.to_lowercase())
-        .collect();
+    let acknowledged = acknowledged(&firing.await.expect("burst finished"));
     assert!(acknowledged.len() >= 300, "the burst was under way: {}", acknowledged.len());
     assert!(acknowledged.len() < 3000, "the kill landed mid-burst");
 
@@ -137,20 +127,10 @@ async fn sigterm_finishes_in_flight_signatures() {
     let app = spawn_app().await;
     let id = app.open_petition("term").await;
     let server = ServerProcess::start(&app.db_url).await;
-    let signers: Vec<Signer> = (0..1500).map(|i| Signer::new(&format!("term{i}@example.org"))).collect();
-    let base = server.address.clone();
-    let acked = Arc::new(AtomicUsize::new(0));
-    let counter = acked.clone();
-    let firing = tokio::spawn(async move { burst_counting(&base, "term", signers, 32, counter).await });
-    wait_for(&acked, 100).await;
+    let firing = burst_under_way(&server, "term", 1500, 100).await;
     let status = server.terminate();
     assert_eq!(status.code(), Some(0), "clean exit");
-    let results = firing.await.expect("burst finished");
-    let acknowledged: HashSet<String> = results
-        .iter()
-        .filter(|(_, s)| *s == Some(StatusCode::SEE_OTHER))
-        .map(|(s, _)| s.fields[2].1.to_lowercase())
-        .collect();
+    let acknowledged = acknowledged(&firing.await.expect("burst finished"));
     let stored: HashSet<String> = exported_emails(&app, "term").into_iter().collect();
     assert!(acknowledged.is_subset(&stored), "{} acknowledged, {} stored", acknowledged.len(), stored.len());
     let recount = app.recount(id).await;
@@ -158,6 +138,32 @@ async fn sigterm_finishes_in_flight_signatures() {
     // The tally (read by the test's own server, which re-reads it every second) agrees.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(app.count("term").await, recount, "the tally did not drift");
+}
+
+/// Starts a burst of `n` new signers (`{slug}{i}@example.org`) on `server` in the background and
+/// returns once `at_least` of them have been acknowledged.
+async fn burst_under_way(
+    server: &ServerProcess,
+    slug: &'static str,
+    n: usize,
+    at_least: usize,
+) -> tokio::task::JoinHandle<Vec<(Signer, Option<StatusCode>)>> {
+    let signers: Vec<Signer> = (0..n).map(|i| Signer::new(&format!("{slug}{i}@example.org"))).collect();
+    let base = server.address.clone();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let counter = acked.clone();
+    let firing = tokio::spawn(async move { burst_counting(&base, slug, signers, 32, counter).await });
+    wait_for(&acked, at_least).await;
+    firing
+}
+
+/// The (lower-cased) emails of the signers who were told their signature was stored.
+fn acknowledged(results: &[(Signer, Option<StatusCode>)]) -> HashSet<String> {
+    results
+        .iter()
+        .filter(|(_, s)| *s == Some(StatusCode::SEE_OTHER))
+        .map(|(s, _)| s.email().to_lowercase())
+        .collect()
 }
 
 /// Waits (up to 30 s) until at least `n` signatures have been acknowledged.
