@@ -1,7 +1,7 @@
 //! In-memory views of what public pages read on every request, so that a page view does not
-//! query the database: petition records (refreshed at least every second) and counts (set by
+//! query the database: petition records (refreshed at least every second), counts (set by
 //! the signature writer after each commit, and re-read every second so that other server
-//! processes' signatures show too).
+//! processes' signatures show too), and petition pages rendered from them.
 
 use std::{
     collections::HashMap,
@@ -9,10 +9,14 @@ use std::{
     time::{Duration, Instant},
 };
 
+use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::db::petitions::{self, PetitionRecord};
+use crate::{
+    db::petitions::{self, PetitionRecord},
+    views::petition::VISITOR_SLOT,
+};
 
 /// How long a cached petition record is served before it is read again.
 pub const PETITION_TTL: Duration = Duration::from_secs(1);
@@ -99,6 +103,66 @@ impl PetitionCache {
             .unwrap_or_else(|e| e.into_inner())
             .insert(slug.to_owned(), (Instant::now(), rec.clone()));
         Ok(Some(rec))
+    }
+}
+
+/// Petition pages rendered once per petition record and count, not on every view. Each visitor's
+/// own hidden form fields are put into the rendered page as it is served.
+#[derive(Clone, Debug, Default)]
+pub struct PageCache(Arc<RwLock<HashMap<i64, Arc<Rendered>>>>);
+
+/// A rendered page, the record and count it shows, and where visitors' fields go.
+#[derive(Debug)]
+pub struct Rendered {
+    /// Compared by pointer: a record read again is a new `Arc`, so at most one render per
+    /// [`PETITION_TTL`] comes from the record, and one per change of the count.
+    rec: Arc<PetitionRecord>,
+    count: i64,
+    html: Bytes,
+    /// Where [`VISITOR_SLOT`] was, which is cut out of `html`.
+    slot: Option<usize>,
+}
+
+impl Rendered {
+    fn new(rec: Arc<PetitionRecord>, count: i64, mut html: String) -> Self {
+        let slot = html.find(VISITOR_SLOT);
+        if let Some(at) = slot {
+            html.replace_range(at..at + VISITOR_SLOT.len(), "");
+        }
+        Self { rec, count, html: Bytes::from(html), slot }
+    }
+
+    /// The page with `fields` (HTML) in its slot; shared, not copied, when there are none.
+    pub fn with(&self, fields: &str) -> Bytes {
+        let Some(at) = self.slot.filter(|_| !fields.is_empty()) else { return self.html.clone() };
+        let mut page = Vec::with_capacity(self.html.len() + fields.len());
+        page.extend_from_slice(&self.html[..at]);
+        page.extend_from_slice(fields.as_bytes());
+        page.extend_from_slice(&self.html[at..]);
+        Bytes::from(page)
+    }
+}
+
+impl PageCache {
+    /// The page of `rec` showing `count`, rendered by `render` (which returns the count it
+    /// showed and the HTML, with [`VISITOR_SLOT`] once) unless it already was.
+    pub fn get_or_render(
+        &self,
+        rec: &Arc<PetitionRecord>,
+        count: i64,
+        render: impl FnOnce() -> (i64, String),
+    ) -> Arc<Rendered> {
+        let id = rec.petition.id;
+        if let Some(page) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(&id)
+            && page.count == count
+            && Arc::ptr_eq(&page.rec, rec)
+        {
+            return page.clone();
+        }
+        let (count, html) = render();
+        let page = Arc::new(Rendered::new(rec.clone(), count, html));
+        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(id, page.clone());
+        page
     }
 }
 

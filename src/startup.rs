@@ -18,7 +18,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    cache::{Counts, PetitionCache},
+    cache::{Counts, PageCache, PetitionCache},
     config::Config,
     db::{
         Database,
@@ -58,6 +58,7 @@ impl Application {
             writer,
             counts,
             petitions: PetitionCache::default(),
+            pages: PageCache::default(),
         };
         let router = app(state);
         Ok(Self { listener, router, db, writers, refresher })

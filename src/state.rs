@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::{
-    cache::{Counts, PetitionCache},
+    cache::{Counts, PageCache, PetitionCache},
     config::Config,
     db::{Database, writer::SignatureWriter},
 };
@@ -17,4 +17,5 @@ pub struct AppState {
     pub writer: SignatureWriter,
     pub counts: Counts,
     pub petitions: PetitionCache,
+    pub pages: PageCache,
 }

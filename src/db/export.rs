@@ -4,23 +4,24 @@
 //! chunk is packed into one JSON array by the database itself, so a million signatures cross
 //! from the driver's thread to ours as a few hundred strings instead of twenty million cells,
 //! each copied and handed over one row at a time; the rows then borrow from that string. On
-//! PostgreSQL plain rows are cheaper (see [`chunk_sql`]); they too are read without copying.
+//! PostgreSQL one `COPY … TO STDOUT (FORMAT binary)` streams every row (see [`copy_sql`]), and the
+//! rows borrow from the bytes as they came off the wire.
 //! Formatting the rows as CSV or JSON is the caller's job, so there is one set of rules for both.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::signature;
-use sea_orm::sqlx::Row as _;
+use futures::StreamExt;
 use sea_orm::{
-    AccessMode, ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, IsolationLevel,
-    QueryResult, Statement, TransactionTrait, Value,
+    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement, TransactionTrait,
+    Value,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use tokio::sync::mpsc;
 
-/// Signatures per query: big enough that the per-query cost vanishes, small enough that a
-/// chunk is a few hundred kilobytes.
+/// Signatures per chunk (per query on SQLite): big enough that the per-chunk cost vanishes,
+/// small enough that a chunk is a few hundred kilobytes.
 pub const CHUNK_ROWS: u64 = 2_000;
 
 /// One exported signature; field order and names are the public export columns.
@@ -75,25 +76,12 @@ fn int_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(i64::deserialize(d)? != 0)
 }
 
-/// The SQL for one chunk: the signatures after one id up to another. On SQLite the result is
+/// SQLite: the SQL for one chunk, the signatures after one id up to another. The result is
 /// one row `(last_id, rows)`, `rows` being a JSON array of arrays in [`ExportRow`] order built by
 /// the aggregate straight over the table (no subquery, so no array is parsed twice), and
-/// `last_id` NULL when none are left. PostgreSQL builds JSON several times slower than it sends
-/// plain rows, and its rows reach us without a hand-off between threads, so there the result is
-/// the plain columns in [`ExportRow`] order.
-fn chunk_sql(backend: DatabaseBackend, with_status: bool) -> String {
-    let pg = backend == DatabaseBackend::Postgres;
-    let mut sql = Sql::new(pg);
-    let filter = sql.filter(with_status);
-    let last = sql.param();
-    if pg {
-        return format!(
-            "SELECT id, signed_at, status, given_name, family_name, email, postal_code, phone, employer, \
-             comment, email_opt_in, public_name, source, referrer, landing_page, utm_source, utm_medium, \
-             utm_campaign, utm_content, utm_term, confirmed_at FROM signatures \
-             WHERE {filter} AND id <= {last} ORDER BY id"
-        );
-    }
+/// `last_id` NULL when none are left.
+fn chunk_sql(with_status: bool) -> String {
+    let filter = filter(with_status);
     let time = |c: &str| format!("strftime('%Y-%m-%dT%H:%M:%SZ', {c})");
     let int = |c: &str| format!("CASE WHEN {c} THEN 1 ELSE 0 END");
     let cells = [
@@ -122,48 +110,26 @@ fn chunk_sql(backend: DatabaseBackend, with_status: bool) -> String {
     .join(", ");
     format!(
         "SELECT MAX(id) AS last_id, json_group_array(json_array({cells})) AS rows FROM signatures \
-         WHERE {filter} AND id <= {last}"
+         WHERE {filter} AND id <= ?"
     )
 }
 
-/// The SQL for the upper end of the next chunk: the id [`CHUNK_ROWS`] signatures on (or none,
-/// when fewer are left). An index-only scan, so the chunk query can be a plain range.
-fn bound_sql(backend: DatabaseBackend, with_status: bool) -> String {
-    let mut sql = Sql::new(backend == DatabaseBackend::Postgres);
-    let filter = sql.filter(with_status);
-    let offset = sql.param();
-    format!("SELECT id FROM signatures WHERE {filter} ORDER BY id LIMIT 1 OFFSET {offset}")
+/// SQLite: the SQL for the upper end of the next chunk, the id [`CHUNK_ROWS`] signatures on (or
+/// none, when fewer are left). An index-only scan, so the chunk query can be a plain range.
+fn bound_sql(with_status: bool) -> String {
+    let filter = filter(with_status);
+    format!("SELECT id FROM signatures WHERE {filter} ORDER BY id LIMIT 1 OFFSET ?")
 }
 
-/// Numbered parameters in either dialect.
-struct Sql {
-    pg: bool,
-    n: usize,
+/// Parameters: petition id, [status,] the last id already exported.
+fn filter(with_status: bool) -> String {
+    let status = if with_status { " AND status = ?" } else { "" };
+    format!("petition_id = ?{status} AND id > ?")
 }
 
-impl Sql {
-    fn new(pg: bool) -> Self {
-        Self { pg, n: 0 }
-    }
-
-    fn param(&mut self) -> String {
-        self.n += 1;
-        if self.pg { format!("${}", self.n) } else { "?".to_owned() }
-    }
-
-    /// Parameters: petition id, [status,] the last id already exported.
-    fn filter(&mut self, with_status: bool) -> String {
-        let petition = self.param();
-        let status = if with_status { format!(" AND status = {}", self.param()) } else { String::new() };
-        let after = self.param();
-        format!("petition_id = {petition}{status} AND id > {after}")
-    }
-}
-
-/// Walks a petition's signatures in id order, chunk by chunk (keyset pagination, so each
+/// SQLite: walks a petition's signatures in id order, chunk by chunk (keyset pagination, so each
 /// query is an index range scan however far along the export is).
-pub struct Chunks {
-    backend: DatabaseBackend,
+struct Chunks {
     sql: String,
     bound_sql: String,
     petition_id: i64,
@@ -172,11 +138,10 @@ pub struct Chunks {
 }
 
 impl Chunks {
-    pub fn new(backend: DatabaseBackend, petition_id: i64, status: Option<signature::Status>) -> Self {
+    fn new(petition_id: i64, status: Option<signature::Status>) -> Self {
         Self {
-            backend,
-            sql: chunk_sql(backend, status.is_some()),
-            bound_sql: bound_sql(backend, status.is_some()),
+            sql: chunk_sql(status.is_some()),
+            bound_sql: bound_sql(status.is_some()),
             petition_id,
             status,
             after: 0,
@@ -184,7 +149,7 @@ impl Chunks {
     }
 
     /// The next chunk, or `None` when done.
-    pub async fn next(&mut self, db: &impl ConnectionTrait) -> Result<Option<Chunk>, DbErr> {
+    async fn next(&mut self, db: &impl ConnectionTrait) -> Result<Option<Chunk>, DbErr> {
         let mut filter: Vec<Value> = vec![self.petition_id.into()];
         filter.extend(self.status.map(|s| Value::from(s.to_value())));
         filter.push(self.after.into());
@@ -194,18 +159,13 @@ impl Chunks {
             values.push(extra);
             values
         };
-        let bound = Statement::from_sql_and_values(self.backend, &self.bound_sql, with(offset.into()));
+        let bound =
+            Statement::from_sql_and_values(DatabaseBackend::Sqlite, &self.bound_sql, with(offset.into()));
         let last = match db.query_one_raw(bound).await? {
             Some(row) => row.try_get::<i64>("", "id")?,
             None => i64::MAX,
         };
-        let stmt = Statement::from_sql_and_values(self.backend, &self.sql, with(last.into()));
-        if self.backend == DatabaseBackend::Postgres {
-            let rows = db.query_all_raw(stmt).await?;
-            let Some(last) = rows.last() else { return Ok(None) };
-            self.after = last.try_get_by_index(0)?;
-            return Ok(Some(Chunk::Rows(rows)));
-        }
+        let stmt = Statement::from_sql_and_values(DatabaseBackend::Sqlite, &self.sql, with(last.into()));
         let Some(row) = db.query_one_raw(stmt).await? else { return Ok(None) };
         let Some(last) = row.try_get::<Option<i64>>("", "last_id")? else { return Ok(None) };
         self.after = last;
@@ -217,8 +177,9 @@ impl Chunks {
 pub enum Chunk {
     /// SQLite: a JSON array of rows, parsed (borrowing from it) by [`Chunk::each`].
     Json(String),
-    /// PostgreSQL: plain rows, decoded (borrowing from them) by [`Chunk::each`].
-    Rows(Vec<QueryResult>),
+    /// PostgreSQL: whole tuples of the binary `COPY` format, decoded (borrowing from them) by
+    /// [`Chunk::each`].
+    Copy(Vec<u8>),
 }
 
 impl Chunk {
@@ -226,50 +187,315 @@ impl Chunk {
     pub fn each<E: From<DbErr>>(&self, mut f: impl FnMut(&ExportRow<'_>) -> Result<(), E>) -> Result<(), E> {
         match self {
             Chunk::Json(text) => parse(text)?.iter().try_for_each(f),
-            Chunk::Rows(rows) => rows.iter().try_for_each(|row| f(&decode(row)?)),
+            Chunk::Copy(bytes) => {
+                let mut wire = Wire { bytes, at: 0 };
+                while !wire.is_empty() {
+                    f(&decode(&mut wire)?)?;
+                }
+                Ok(())
+            }
         }
     }
 }
 
-/// One PostgreSQL row, columns in [`ExportRow`] order; text cells borrow from the row.
-fn decode(row: &QueryResult) -> Result<ExportRow<'_>, DbErr> {
-    let Some(row) = row.try_as_pg_row() else {
-        return Err(DbErr::Custom("an export row did not come from PostgreSQL".into()));
+/// PostgreSQL: the one statement that streams a petition's signatures, columns in [`ExportRow`]
+/// order and cast to the types [`decode`] reads. A single statement sees a single snapshot, and
+/// the primary key index hands the rows over in id order without a sort. `COPY` takes no
+/// parameters; the petition id is a number and the status one of a few fixed words.
+fn copy_sql(petition_id: i64, status: Option<signature::Status>) -> String {
+    let status = match status {
+        Some(s) => format!(" AND status = '{}'", s.to_value().replace('\'', "''")),
+        None => String::new(),
     };
-    let err = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("reading an export row: {e}"));
-    let text = |i: usize| row.try_get::<&str, _>(i).map(Cow::Borrowed).map_err(err);
-    let opt = |i: usize| row.try_get::<Option<&str>, _>(i).map(|v| v.map(Cow::Borrowed)).map_err(err);
-    let time = |t: DateTime<Utc>| Cow::Owned(t.to_rfc3339_opts(SecondsFormat::Secs, true));
+    format!(
+        "COPY (SELECT id::int8, signed_at::timestamptz, status::text, given_name::text, family_name::text, \
+         email::text, postal_code::text, phone::text, employer::text, comment::text, email_opt_in::bool, \
+         public_name::bool, source::text, referrer::text, landing_page::text, utm_source::text, \
+         utm_medium::text, utm_campaign::text, utm_content::text, utm_term::text, \
+         confirmed_at::timestamptz FROM signatures WHERE petition_id = {petition_id}{status} ORDER BY id) \
+         TO STDOUT (FORMAT binary)"
+    )
+}
+
+/// Columns in a binary `COPY` tuple of [`copy_sql`].
+const COPY_COLUMNS: i16 = 21;
+/// Binary `COPY` data starts with this signature, then 32-bit flags and the length of a header
+/// extension.
+const COPY_SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
+/// PostgreSQL's binary timestamps count microseconds from 2000-01-01T00:00:00Z.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+fn wire_error(what: &str) -> DbErr {
+    DbErr::Custom(format!("reading exported signatures: {what}"))
+}
+
+/// A reader over binary `COPY` bytes: big-endian numbers and length-prefixed fields.
+struct Wire<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Wire<'a> {
+    fn is_empty(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let taken = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(taken)
+    }
+
+    fn i16(&mut self) -> Option<i16> {
+        Some(i16::from_be_bytes(self.take(2)?.try_into().ok()?))
+    }
+
+    fn i32(&mut self) -> Option<i32> {
+        Some(i32::from_be_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    /// One field: `None` when the bytes end first, `Some(None)` for NULL.
+    fn field(&mut self) -> Option<Option<&'a [u8]>> {
+        match self.i32()? {
+            -1 => Some(None),
+            n => Some(Some(self.take(usize::try_from(n).ok()?)?)),
+        }
+    }
+
+    /// Skips one whole tuple, or the trailer; `None` when it is not all here yet. Errors on a
+    /// tuple of the wrong shape.
+    fn skip_tuple(&mut self) -> Result<Option<Tuple>, DbErr> {
+        let Some(columns) = self.i16() else { return Ok(None) };
+        match columns {
+            -1 => return Ok(Some(Tuple::Trailer)),
+            COPY_COLUMNS => {}
+            n => return Err(wire_error(&format!("a row of {n} columns"))),
+        }
+        for _ in 0..COPY_COLUMNS {
+            if self.field().is_none() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(Tuple::Row))
+    }
+}
+
+enum Tuple {
+    Row,
+    Trailer,
+}
+
+/// One binary `COPY` tuple of [`copy_sql`]; text cells borrow from the bytes. Struct fields are
+/// evaluated in the order written, which is the column order.
+fn decode<'a>(wire: &mut Wire<'a>) -> Result<ExportRow<'a>, DbErr> {
+    if wire.i16().ok_or_else(|| wire_error("a row ends early"))? != COPY_COLUMNS {
+        return Err(wire_error("a row of the wrong shape"));
+    }
     Ok(ExportRow {
-        signature_id: row.try_get(0).map_err(err)?,
-        signed_at: time(row.try_get(1).map_err(err)?),
-        status: text(2)?,
-        given_name: text(3)?,
-        family_name: text(4)?,
-        email: text(5)?,
-        postal_code: text(6)?,
-        phone: opt(7)?,
-        employer: opt(8)?,
-        comment: opt(9)?,
-        email_opt_in: row.try_get(10).map_err(err)?,
-        public_name: row.try_get(11).map_err(err)?,
-        source: opt(12)?,
-        referrer: opt(13)?,
-        landing_page: opt(14)?,
-        utm_source: opt(15)?,
-        utm_medium: opt(16)?,
-        utm_campaign: opt(17)?,
-        utm_content: opt(18)?,
-        utm_term: opt(19)?,
-        confirmed_at: row.try_get::<Option<DateTime<Utc>>, _>(20).map_err(err)?.map(time),
+        signature_id: wire.int8()?,
+        signed_at: wire.time()?.ok_or_else(|| wire_error("a signature without a time"))?,
+        status: wire.text()?,
+        given_name: wire.text()?,
+        family_name: wire.text()?,
+        email: wire.text()?,
+        postal_code: wire.text()?,
+        phone: wire.optional_text()?,
+        employer: wire.optional_text()?,
+        comment: wire.optional_text()?,
+        email_opt_in: wire.flag()?,
+        public_name: wire.flag()?,
+        source: wire.optional_text()?,
+        referrer: wire.optional_text()?,
+        landing_page: wire.optional_text()?,
+        utm_source: wire.optional_text()?,
+        utm_medium: wire.optional_text()?,
+        utm_campaign: wire.optional_text()?,
+        utm_content: wire.optional_text()?,
+        utm_term: wire.optional_text()?,
+        confirmed_at: wire.time()?,
     })
 }
 
+/// Typed cells of a tuple being decoded.
+impl<'a> Wire<'a> {
+    fn cell(&mut self) -> Result<Option<&'a [u8]>, DbErr> {
+        self.field().ok_or_else(|| wire_error("a row ends early"))
+    }
+
+    fn required(&mut self) -> Result<&'a [u8], DbErr> {
+        self.cell()?.ok_or_else(|| wire_error("an empty required cell"))
+    }
+
+    fn optional_text(&mut self) -> Result<Option<Cow<'a, str>>, DbErr> {
+        match self.cell()? {
+            Some(v) => std::str::from_utf8(v)
+                .map(|v| Some(Cow::Borrowed(v)))
+                .map_err(|_| wire_error("text that is not UTF-8")),
+            None => Ok(None),
+        }
+    }
+
+    fn text(&mut self) -> Result<Cow<'a, str>, DbErr> {
+        self.optional_text()?.ok_or_else(|| wire_error("an empty required cell"))
+    }
+
+    fn int8(&mut self) -> Result<i64, DbErr> {
+        int8(self.required()?)
+    }
+
+    fn flag(&mut self) -> Result<bool, DbErr> {
+        match self.required()? {
+            [b] => Ok(*b != 0),
+            _ => Err(wire_error("a flag of the wrong size")),
+        }
+    }
+
+    /// A timestamp as RFC 3339, UTC, to the second.
+    fn time(&mut self) -> Result<Option<Cow<'a, str>>, DbErr> {
+        let Some(v) = self.cell()? else { return Ok(None) };
+        int8(v)?
+            .checked_add(PG_EPOCH_MICROS)
+            .and_then(DateTime::<Utc>::from_timestamp_micros)
+            .map(|t| Some(Cow::Owned(t.to_rfc3339_opts(SecondsFormat::Secs, true))))
+            .ok_or_else(|| wire_error("a time out of range"))
+    }
+}
+
+fn int8(v: &[u8]) -> Result<i64, DbErr> {
+    <[u8; 8]>::try_from(v).map(i64::from_be_bytes).map_err(|_| wire_error("a number of the wrong size"))
+}
+
+/// Collects the binary `COPY` stream, which arrives in messages that need not end on a row, into
+/// chunks of whole rows.
+#[derive(Default)]
+struct CopyTuples {
+    bytes: Vec<u8>,
+    /// Where the next unread tuple starts; everything before it is whole rows (and the header).
+    whole: usize,
+    /// Where the first row starts, once the header has been read.
+    start: Option<usize>,
+    rows: u64,
+    ended: bool,
+}
+
+impl CopyTuples {
+    /// Appends data from the stream.
+    fn push(&mut self, data: &[u8]) -> Result<(), DbErr> {
+        if self.ended {
+            return Err(wire_error("data after the end"));
+        }
+        self.bytes.extend_from_slice(data);
+        if self.start.is_none() {
+            let mut wire = Wire { bytes: &self.bytes, at: 0 };
+            let Some(signature) = wire.take(COPY_SIGNATURE.len()) else { return Ok(()) };
+            if signature != COPY_SIGNATURE {
+                return Err(wire_error("not binary COPY data"));
+            }
+            let (Some(_flags), Some(extension)) = (wire.i32(), wire.i32()) else { return Ok(()) };
+            let extension = usize::try_from(extension).map_err(|_| wire_error("a bad header"))?;
+            if wire.take(extension).is_none() {
+                return Ok(());
+            }
+            self.start = Some(wire.at);
+            self.whole = wire.at;
+        }
+        let mut wire = Wire { bytes: &self.bytes, at: self.whole };
+        while let Some(tuple) = wire.skip_tuple()? {
+            match tuple {
+                Tuple::Row => {
+                    self.rows += 1;
+                    self.whole = wire.at;
+                }
+                Tuple::Trailer => {
+                    if !wire.is_empty() {
+                        return Err(wire_error("data after the end"));
+                    }
+                    self.ended = true;
+                    break;
+                }
+            }
+        }
+        if self.ended {
+            // The trailer is not part of any row.
+            self.bytes.truncate(self.whole);
+        }
+        Ok(())
+    }
+
+    /// Whole rows read so far.
+    fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Takes the whole rows read so far, keeping a row that is not all here yet.
+    fn take(&mut self) -> Vec<u8> {
+        let start = self.start.unwrap_or(0);
+        let rest = self.bytes.split_off(self.whole);
+        let mut rows = std::mem::replace(&mut self.bytes, rest);
+        if start > 0 {
+            rows.drain(..start);
+            self.start = Some(0);
+        }
+        self.whole = 0;
+        self.rows = 0;
+        rows
+    }
+
+    /// Checks that the stream ended where it should have.
+    fn finish(&self) -> Result<(), DbErr> {
+        if self.ended && self.bytes.len() == self.whole {
+            Ok(())
+        } else {
+            Err(wire_error("the data ends inside a row"))
+        }
+    }
+}
+
+/// PostgreSQL: streams the petition's signatures with one `COPY`, sending whole rows
+/// [`CHUNK_ROWS`] at a time. A `COPY` abandoned half way (the consumer went away, or an error)
+/// leaves its connection mid-stream, so then the connection is closed instead of going back to
+/// the pool.
+async fn copy_out(
+    db: &DatabaseConnection,
+    petition_id: i64,
+    status: Option<signature::Status>,
+    tx: &mpsc::Sender<Result<Chunk, DbErr>>,
+) -> Result<(), DbErr> {
+    let err = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("exporting signatures: {e}"));
+    let sql = copy_sql(petition_id, status);
+    let mut conn = db.get_postgres_connection_pool().acquire().await.map_err(err)?;
+    let mut finished = false;
+    let result = async {
+        let mut stream = conn.copy_out_raw(&sql).await.map_err(err)?;
+        let mut tuples = CopyTuples::default();
+        while let Some(data) = stream.next().await {
+            tuples.push(&data.map_err(err)?)?;
+            if tuples.rows() >= CHUNK_ROWS && tx.send(Ok(Chunk::Copy(tuples.take()))).await.is_err() {
+                // The consumer has stopped.
+                return Ok(());
+            }
+        }
+        finished = true;
+        tuples.finish()?;
+        if tuples.rows() > 0 {
+            // A closed channel means the consumer has stopped; there is nothing left to do.
+            let _ = tx.send(Ok(Chunk::Copy(tuples.take()))).await;
+        }
+        Ok(())
+    }
+    .await;
+    if !finished {
+        conn.close_on_drop();
+    }
+    result
+}
+
 /// Reads the chunks on a task of their own, a couple ahead of the consumer, so that reading
-/// and writing an export overlap. All chunks come from one snapshot of the database (a
-/// read-only repeatable-read transaction on PostgreSQL, a read transaction on SQLite): an
-/// export is the petition as of the moment it started, and a signature committed during the
-/// export with a lower id than rows already read cannot be skipped.
+/// and writing an export overlap. All chunks come from one snapshot of the database (one
+/// `COPY` statement on PostgreSQL, a read transaction on SQLite): an export is the petition as
+/// of the moment it started, and a signature committed during the export with a lower id than
+/// rows already read cannot be skipped.
 pub fn prefetch(
     db: DatabaseConnection,
     petition_id: i64,
@@ -277,21 +503,20 @@ pub fn prefetch(
 ) -> mpsc::Receiver<Result<Chunk, DbErr>> {
     let (tx, rx) = mpsc::channel(2);
     tokio::spawn(async move {
-        let backend = db.get_database_backend();
-        let snapshot = match backend {
-            DatabaseBackend::Postgres => {
-                db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            if let Err(e) = copy_out(&db, petition_id, status, &tx).await {
+                let _ = tx.send(Err(e)).await;
             }
-            _ => db.begin().await,
-        };
-        let txn = match snapshot {
+            return;
+        }
+        let txn = match db.begin().await {
             Ok(txn) => txn,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
                 return;
             }
         };
-        let mut chunks = Chunks::new(backend, petition_id, status);
+        let mut chunks = Chunks::new(petition_id, status);
         loop {
             let next = chunks.next(&txn).await.transpose();
             let done = !matches!(next, Some(Ok(_)));
@@ -318,4 +543,103 @@ fn parse(chunk: &str) -> Result<Vec<ExportRow<'_>>, DbErr> {
     // Aggregates promise no order; this is free when the rows already are in order.
     rows.sort_by_key(|r| r.signature_id);
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A binary `COPY` stream of rows shaped like [`copy_sql`]'s: id, time, five texts, three
+    /// optional texts, two flags, eight optional texts, optional time.
+    fn copy_stream(rows: &[(i64, Option<&str>)]) -> Vec<u8> {
+        let mut out = COPY_SIGNATURE.to_vec();
+        out.extend(0i32.to_be_bytes());
+        out.extend(4i32.to_be_bytes());
+        out.extend(b"ext!");
+        let field = |out: &mut Vec<u8>, v: Option<&[u8]>| match v {
+            Some(v) => {
+                out.extend(i32::try_from(v.len()).unwrap_or(i32::MAX).to_be_bytes());
+                out.extend(v);
+            }
+            None => out.extend((-1i32).to_be_bytes()),
+        };
+        for &(id, comment) in rows {
+            out.extend(COPY_COLUMNS.to_be_bytes());
+            field(&mut out, Some(&id.to_be_bytes()));
+            // 2026-01-01T00:00:00.5Z: the fraction is dropped.
+            field(&mut out, Some(&(820_540_800_500_000i64).to_be_bytes()));
+            for t in ["validated", "Ana", "Pérez", "ana@example.org", "94110"] {
+                field(&mut out, Some(t.as_bytes()));
+            }
+            field(&mut out, None);
+            field(&mut out, Some(b""));
+            field(&mut out, comment.map(str::as_bytes));
+            field(&mut out, Some(&[1]));
+            field(&mut out, Some(&[0]));
+            for _ in 0..8 {
+                field(&mut out, Some(b"ad"));
+            }
+            field(&mut out, None);
+        }
+        out.extend((-1i16).to_be_bytes());
+        out
+    }
+
+    fn rows_of(chunks: &[Vec<u8>]) -> Vec<(i64, Option<String>)> {
+        let mut rows = Vec::new();
+        for chunk in chunks {
+            Chunk::Copy(chunk.clone())
+                .each(|r| -> Result<(), DbErr> {
+                    assert_eq!(r.signed_at, "2026-01-01T00:00:00Z");
+                    assert_eq!((r.status.as_ref(), r.family_name.as_ref()), ("validated", "Pérez"));
+                    assert_eq!((r.phone.as_deref(), r.employer.as_deref()), (None, Some("")));
+                    assert_eq!((r.email_opt_in, r.public_name), (true, false));
+                    assert_eq!((r.utm_term.as_deref(), r.confirmed_at.as_deref()), (Some("ad"), None));
+                    rows.push((r.signature_id, r.comment.as_deref().map(str::to_owned)));
+                    Ok(())
+                })
+                .expect("rows decode");
+        }
+        rows
+    }
+
+    #[test]
+    fn copy_rows_come_out_whole_however_the_stream_is_cut() {
+        let rows = [(1, Some("a\tb\n\"c\"")), (2, None), (70_000, Some(""))];
+        let stream = copy_stream(&rows);
+        let want: Vec<(i64, Option<String>)> = rows.iter().map(|(i, c)| (*i, c.map(str::to_owned))).collect();
+        for piece in [1, 2, 3, 7, 64, stream.len()] {
+            let mut tuples = CopyTuples::default();
+            let mut chunks = Vec::new();
+            for data in stream.chunks(piece) {
+                tuples.push(data).expect("valid data");
+                if tuples.rows() >= 2 {
+                    chunks.push(tuples.take());
+                }
+            }
+            tuples.finish().expect("the stream ended on a row");
+            chunks.push(tuples.take());
+            assert_eq!(rows_of(&chunks), want, "cut every {piece} bytes");
+        }
+    }
+
+    #[test]
+    fn a_broken_copy_stream_is_an_error() {
+        let stream = copy_stream(&[(1, None), (2, None)]);
+        let mut cut = CopyTuples::default();
+        cut.push(&stream[..stream.len() - 9]).expect("a prefix is fine");
+        assert!(cut.finish().is_err(), "a stream that ends inside a row");
+
+        let mut extra = CopyTuples::default();
+        let mut longer = stream.clone();
+        longer.extend([0, 0]);
+        assert!(extra.push(&longer).is_err(), "bytes after the trailer");
+
+        assert!(CopyTuples::default().push(b"PGCOPY\nXXXXXXXXXXXX").is_err(), "not binary COPY");
+
+        let mut shape = copy_stream(&[(1, None)]);
+        shape[23] = 0; // the first row's column count (after a 23-byte header): 21 -> 5
+        shape[24] = 5;
+        assert!(CopyTuples::default().push(&shape).is_err(), "a row of the wrong shape");
+    }
 }

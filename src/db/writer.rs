@@ -53,7 +53,7 @@ pub enum WriteError {
 
 struct Job {
     sig: NewSignature,
-    /// Lock order inside a batch (PostgreSQL runs several writers at once).
+    /// Lock order inside a batch (several server processes may write to one PostgreSQL).
     canonical: String,
     reply: oneshot::Sender<Result<Signed, WriteError>>,
 }

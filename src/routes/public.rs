@@ -6,7 +6,7 @@ use axum::{
     Form, Json, Router,
     extract::{Path, Query, State, rejection::FormRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use chrono::SecondsFormat;
@@ -26,7 +26,9 @@ use crate::{
     views::{
         index::{Card, index_page},
         layout::PageMeta,
-        petition::{FormState, PetitionView, ThanksView, not_open_page, petition_page, thanks_page},
+        petition::{
+            FormState, PetitionView, ThanksView, hidden_fields, not_open_page, petition_page, thanks_page,
+        },
     },
 };
 
@@ -134,10 +136,13 @@ async fn show(
         ),
     };
     let attribution = remembered.unwrap_or_default().first_touch(here);
-    let view = petition_view(&state, &rec);
-    let form =
-        FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: &attribution };
-    let mut res = petition_page(&view, &form).into_response();
+    let count = state.counts.public(&rec.petition).0;
+    let page = state.pages.get_or_render(&rec, count, || {
+        let view = petition_view(&state, &rec);
+        let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
+        (view.count, petition_page(&view, &form).into_string())
+    });
+    let mut res = Html(page.with(&hidden_fields(&attribution).into_string())).into_response();
     if let Some(c) = set_cookie {
         res.headers_mut().insert(header::SET_COOKIE, c);
     }
@@ -164,7 +169,7 @@ async fn sign(
         Err(errors) => {
             let attribution = Attribution::from_params(&form.attribution, None, state.config.public_host());
             let view = petition_view(&state, &rec);
-            let state = FormState { values: &form, errors: &errors, attribution: &attribution };
+            let state = FormState { values: &form, errors: &errors, attribution: Some(&attribution) };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, petition_page(&view, &state)).into_response());
         }
     };

@@ -1,7 +1,7 @@
 //! The petition (or open letter) page with its signing form, and the pages after signing.
 
 use entity::petition::Kind;
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 
 use super::{
     components::{Input, input, paragraphs, progress},
@@ -32,7 +32,22 @@ pub struct PetitionView<'a> {
 pub struct FormState<'a> {
     pub values: &'a SignForm,
     pub errors: &'a FieldErrors,
-    pub attribution: &'a Attribution,
+    /// `None` renders [`VISITOR_SLOT`] where the attribution fields go, for a page that is
+    /// rendered once and served to every visitor with their own fields put in.
+    pub attribution: Option<&'a Attribution>,
+}
+
+/// Where a page rendered with no attribution takes each visitor's hidden fields. Rendered text
+/// cannot contain it: maud escapes every `<` that does not come from the template.
+pub const VISITOR_SLOT: &str = "<!--visitor-->";
+
+/// The hidden form fields that carry a visitor's first touch into their signature.
+pub fn hidden_fields(attribution: &Attribution) -> Markup {
+    html! {
+        @for (name, value) in attribution.hidden_fields() {
+            input type="hidden" name=(name) value=(value);
+        }
+    }
 }
 
 pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
@@ -119,8 +134,9 @@ fn sign_form<'a>(s: &'a Strings, letter: bool, action: &str, form: &'a FormState
                 label for="f-website" { (s.honeypot_label) }
                 input #f-website type="text" name="website" tabindex="-1" autocomplete="off" value=(f.website);
             }
-            @for (name, value) in form.attribution.hidden_fields() {
-                input type="hidden" name=(name) value=(value);
+            @match form.attribution {
+                Some(a) => (hidden_fields(a)),
+                None => (PreEscaped(VISITOR_SLOT)),
             }
             button type="submit" { (if letter { s.letter_sign_button } else { s.sign_button }) }
             p.privacy { (s.privacy_note) }

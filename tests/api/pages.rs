@@ -1,7 +1,7 @@
 use entity::petition::{Kind, Status};
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Signer, spawn_app};
 
 #[tokio::test]
 async fn home_lists_open_petitions_only() {
@@ -62,4 +62,41 @@ async fn an_open_letter_shows_its_recipients_and_the_public_name_choice() {
         html.contains(r#"name="public_name""#) && !html.contains(r#"name="public_name" value="on" checked"#)
     );
     assert!(html.contains("Add my name"));
+}
+
+/// The petition page is rendered once and served to many visitors: each still gets their own
+/// attribution fields and none of anyone else's, and the count it shows follows new signatures.
+#[tokio::test]
+async fn every_visitor_gets_their_own_fields_and_the_current_count() {
+    let app = spawn_app().await;
+    app.open_petition("shared").await;
+    let visit = |query: &'static str| {
+        let url = app.url(&format!("/p/shared{query}"));
+        async move {
+            let client = reqwest::Client::builder().build().expect("a client");
+            client.get(url).send().await.expect("request sent").text().await.expect("body")
+        }
+    };
+    let plain = visit("").await;
+    let from_a = visit("?utm_source=ad-a&utm_campaign=nov").await;
+    let from_b = visit("?source=%3Cb%3E&utm_source=ad-b").await;
+    let plain_again = visit("").await;
+    assert!(!plain.contains(r#"type="hidden""#) && !plain.contains("<!--"), "{plain}");
+    assert_eq!(plain, plain_again);
+    assert!(from_a.contains(r#"<input type="hidden" name="utm_source" value="ad-a">"#), "{from_a}");
+    assert!(from_a.contains(r#"name="utm_campaign" value="nov""#) && !from_a.contains("ad-b"));
+    assert!(from_b.contains(r#"<input type="hidden" name="source" value="&lt;b&gt;">"#), "{from_b}");
+    assert!(from_b.contains(r#"name="utm_source" value="ad-b""#) && !from_b.contains("ad-a"));
+    assert!(!from_b.contains("utm_campaign"));
+    // Apart from the hidden fields, every visitor sees the same page.
+    let fields_a = r#"<input type="hidden" name="utm_source" value="ad-a"><input type="hidden" name="utm_campaign" value="nov">"#;
+    assert_eq!(from_a.replace(fields_a, ""), plain);
+
+    assert!(plain.contains(r#"<progress value="0""#));
+    assert_eq!(
+        app.sign_fresh("shared", &Signer::new("ana@example.org")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let after = visit("").await;
+    assert!(after.contains(r#"<progress value="1""#), "the page shows the new count: {after}");
 }
