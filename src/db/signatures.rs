@@ -52,17 +52,19 @@ pub async fn insert_batch(
             ..Default::default()
         }
     });
-    let mut q = supporter::Entity::insert_many(supporters)
-        .on_conflict(
-            OnConflict::column(supporter::Column::EmailCanonical)
-                .update_column(supporter::Column::EmailCanonical)
-                .to_owned(),
-        )
-        .into_query();
-    q.returning(Query::returning().columns([supporter::Column::Id, supporter::Column::EmailCanonical]));
     let mut supporter_id: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    for row in db.query_all_raw(backend.build(&q)).await? {
-        supporter_id.insert(row.try_get("", "email_canonical")?, row.try_get("", "id")?);
+    for part in in_parts(supporters.collect()) {
+        let mut q = supporter::Entity::insert_many(part)
+            .on_conflict(
+                OnConflict::column(supporter::Column::EmailCanonical)
+                    .update_column(supporter::Column::EmailCanonical)
+                    .to_owned(),
+            )
+            .into_query();
+        q.returning(Query::returning().columns([supporter::Column::Id, supporter::Column::EmailCanonical]));
+        for row in db.query_all_raw(backend.build(&q)).await? {
+            supporter_id.insert(row.try_get("", "email_canonical")?, row.try_get("", "id")?);
+        }
     }
 
     // Signatures: a repeat of the same person on the same petition within the batch is not
@@ -108,23 +110,45 @@ pub async fn insert_batch(
             ..Default::default()
         });
     }
-    let mut q = signature::Entity::insert_many(signatures)
-        .on_conflict(
-            OnConflict::columns([signature::Column::PetitionId, signature::Column::SupporterId])
-                .do_nothing()
-                .to_owned(),
-        )
-        .into_query();
-    q.returning(Query::returning().columns([signature::Column::PetitionId, signature::Column::SupporterId]));
     let mut stored: HashSet<(i64, i64)> = HashSet::with_capacity(rows.len());
-    for row in db.query_all_raw(backend.build(&q)).await? {
-        stored.insert((row.try_get("", "petition_id")?, row.try_get("", "supporter_id")?));
+    for part in in_parts(signatures) {
+        let mut q = signature::Entity::insert_many(part)
+            .on_conflict(
+                OnConflict::columns([signature::Column::PetitionId, signature::Column::SupporterId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .into_query();
+        q.returning(
+            Query::returning().columns([signature::Column::PetitionId, signature::Column::SupporterId]),
+        );
+        for row in db.query_all_raw(backend.build(&q)).await? {
+            stored.insert((row.try_get("", "petition_id")?, row.try_get("", "supporter_id")?));
+        }
     }
     Ok(rows
         .iter()
         .zip(offered)
         .map(|(r, sid)| sid.is_some_and(|sid| stored.contains(&(r.petition_id, sid))))
         .collect())
+}
+
+/// Most rows in one multi-row statement.
+const PART_ROWS: usize = 64;
+
+/// Splits rows for multi-row statements into parts of [`PART_ROWS`] and then of powers of two
+/// (100 rows: 64, 32, 4). Each row count is its own SQL text, and the driver keeps every
+/// statement it prepares (up to a hundred per connection); with any count allowed, those were
+/// hundreds of large statements and tens of megabytes per connection, where these few sizes
+/// keep a handful, prepared once and reused.
+fn in_parts<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut parts = Vec::new();
+    while !rows.is_empty() {
+        let n = if rows.len() >= PART_ROWS { PART_ROWS } else { 1 << rows.len().ilog2() };
+        let rest = rows.split_off(n);
+        parts.push(std::mem::replace(&mut rows, rest));
+    }
+    parts
 }
 
 /// Adds `delta` validated signatures to a petition's tally and returns the updated row.
@@ -162,4 +186,25 @@ pub async fn recount(db: &impl ConnectionTrait, petition_id: i64) -> Result<i64,
         .count(db)
         .await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_split_into_few_statement_sizes_in_order() {
+        let sizes = |n: usize| in_parts((0..n).collect()).iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(64), [64]);
+        assert_eq!(sizes(100), [64, 32, 4]);
+        assert_eq!(sizes(200), [64, 64, 64, 8]);
+        assert_eq!(sizes(63), [32, 16, 8, 4, 2, 1]);
+        for n in 0..600 {
+            let parts = in_parts((0..n).collect::<Vec<_>>());
+            assert!(parts.iter().all(|p| p.len().is_power_of_two() && p.len() <= PART_ROWS));
+            assert_eq!(parts.concat(), (0..n).collect::<Vec<_>>(), "every row once, in order");
+        }
+    }
 }
