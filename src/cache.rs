@@ -11,7 +11,7 @@ use std::{
 
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::{
     db::petitions::{self, PetitionRecord},
@@ -73,36 +73,105 @@ impl Counts {
     }
 }
 
-/// Petition records by slug, each served for at most [`PETITION_TTL`].
+/// Petition records by slug. A record older than [`PETITION_TTL`] is read again by one task in
+/// the background while requests go on being served the one in memory, so a busy page never
+/// sends a crowd of identical queries to the database (nor waits for it) when its record
+/// expires.
 #[derive(Clone, Debug, Default)]
-pub struct PetitionCache(Arc<RwLock<HashMap<String, Cached>>>);
+pub struct PetitionCache {
+    records: Arc<RwLock<HashMap<String, Cached>>>,
+    /// First reads under way, one per slug: a crowd arriving at a page not yet in memory (just
+    /// after a restart, say) waits for one query instead of sending one each.
+    first_reads: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
 
-/// A record and when it was read.
-type Cached = (Instant, Arc<PetitionRecord>);
+#[derive(Debug)]
+struct Cached {
+    read_at: Instant,
+    rec: Arc<PetitionRecord>,
+    /// A background read of this record is under way.
+    refreshing: bool,
+}
 
 impl PetitionCache {
-    /// The petition with this slug, from memory if fresh, else from `db`. Unknown slugs are not
-    /// cached, so random URLs cannot grow memory.
+    /// The petition with this slug: from memory (refreshed in the background once stale), or
+    /// from `db` the first time. Unknown slugs are not cached, so random URLs cannot grow memory.
     pub async fn get(
         &self,
-        db: &impl ConnectionTrait,
+        db: &DatabaseConnection,
         slug: &str,
     ) -> Result<Option<Arc<PetitionRecord>>, DbErr> {
-        if let Some((at, rec)) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(slug)
-            && at.elapsed() < PETITION_TTL
+        if let Some(c) = self.read().get(slug)
+            && (c.read_at.elapsed() < PETITION_TTL || c.refreshing)
         {
-            return Ok(Some(rec.clone()));
+            return Ok(Some(c.rec.clone()));
         }
-        let Some(rec) = petitions::find_by_slug(db, slug).await? else {
-            self.0.write().unwrap_or_else(|e| e.into_inner()).remove(slug);
-            return Ok(None);
+        let stale = {
+            let mut map = self.write();
+            match map.get_mut(slug) {
+                Some(c) if c.read_at.elapsed() < PETITION_TTL || c.refreshing => {
+                    return Ok(Some(c.rec.clone()));
+                }
+                Some(c) => {
+                    c.refreshing = true;
+                    Some(c.rec.clone())
+                }
+                None => None,
+            }
         };
-        let rec = Arc::new(rec);
-        self.0
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(slug.to_owned(), (Instant::now(), rec.clone()));
-        Ok(Some(rec))
+        if let Some(rec) = stale {
+            let (cache, db, slug) = (self.clone(), db.clone(), slug.to_owned());
+            tokio::spawn(async move {
+                if let Err(e) = cache.load(&db, &slug).await {
+                    tracing::warn!(error = %e, "refreshing a petition failed");
+                }
+            });
+            return Ok(Some(rec));
+        }
+        let turn = self.lock_first_reads().entry(slug.to_owned()).or_default().clone();
+        let _turn = turn.lock().await;
+        // Whoever read it while this request waited has left it in memory.
+        if let Some(c) = self.read().get(slug) {
+            return Ok(Some(c.rec.clone()));
+        }
+        let loaded = self.load(db, slug).await;
+        self.lock_first_reads().remove(slug);
+        loaded
+    }
+
+    /// Reads a record and keeps it; forgets the slug if the petition is gone. After a failed
+    /// read the record in memory stays, and the next request past its age tries again.
+    async fn load(&self, db: &DatabaseConnection, slug: &str) -> Result<Option<Arc<PetitionRecord>>, DbErr> {
+        match petitions::find_by_slug(db, slug).await {
+            Ok(Some(rec)) => {
+                let rec = Arc::new(rec);
+                let cached = Cached { read_at: Instant::now(), rec: rec.clone(), refreshing: false };
+                self.write().insert(slug.to_owned(), cached);
+                Ok(Some(rec))
+            }
+            Ok(None) => {
+                self.write().remove(slug);
+                Ok(None)
+            }
+            Err(e) => {
+                if let Some(c) = self.write().get_mut(slug) {
+                    c.refreshing = false;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Cached>> {
+        self.records.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Cached>> {
+        self.records.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_first_reads(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
+        self.first_reads.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -100,3 +100,28 @@ async fn every_visitor_gets_their_own_fields_and_the_current_count() {
     let after = visit("").await;
     assert!(after.contains(r#"<progress value="1""#), "the page shows the new count: {after}");
 }
+
+/// Pages are served from memory, and a petition edited in the database shows within about a
+/// second, without any request waiting for the database to be read again.
+#[tokio::test]
+async fn an_edited_petition_shows_within_about_a_second() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    app.open_petition("edited").await;
+    assert!(app.get("/p/edited").await.text().await.expect("body").contains("<h1>Title of edited</h1>"));
+    app.db
+        .write
+        .execute_unprepared("UPDATE petitions SET title = 'A new title' WHERE slug = 'edited'")
+        .await
+        .expect("petition updated");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let html = app.get("/p/edited").await.text().await.expect("body");
+        if html.contains("<h1>A new title</h1>") {
+            break;
+        }
+        assert!(html.contains("<h1>Title of edited</h1>"), "the old page until then: {html}");
+        assert!(std::time::Instant::now() < deadline, "the edit never showed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
