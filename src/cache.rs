@@ -5,7 +5,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
     time::{Duration, Instant},
 };
 
@@ -43,12 +43,12 @@ pub struct Counts(Arc<RwLock<HashMap<i64, Tally>>>);
 
 impl Counts {
     pub fn get(&self, petition_id: i64) -> Option<Tally> {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).get(&petition_id).copied()
+        read(&self.0).get(&petition_id).copied()
     }
 
     /// Records a tally read from the database, unless a newer one is already known.
     pub fn record(&self, petition_id: i64, tally: Tally) {
-        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut map = write(&self.0);
         let entry = map.entry(petition_id).or_insert(tally);
         if tally.version >= entry.version {
             *entry = tally;
@@ -82,7 +82,7 @@ pub struct PetitionCache {
     records: Arc<RwLock<HashMap<String, Cached>>>,
     /// First reads under way, one per slug: a crowd arriving at a page not yet in memory (just
     /// after a restart, say) waits for one query instead of sending one each.
-    first_reads: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    first_reads: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 #[derive(Debug)]
@@ -93,6 +93,13 @@ struct Cached {
     refreshing: bool,
 }
 
+impl Cached {
+    /// Fresh, or being read again already: serve it as it is.
+    fn servable(&self) -> bool {
+        self.refreshing || self.read_at.elapsed() < PETITION_TTL
+    }
+}
+
 impl PetitionCache {
     /// The petition with this slug: from memory (refreshed in the background once stale), or
     /// from `db` the first time. Unknown slugs are not cached, so random URLs cannot grow memory.
@@ -101,15 +108,15 @@ impl PetitionCache {
         db: &DatabaseConnection,
         slug: &str,
     ) -> Result<Option<Arc<PetitionRecord>>, DbErr> {
-        if let Some(c) = self.read().get(slug)
-            && (c.read_at.elapsed() < PETITION_TTL || c.refreshing)
+        if let Some(c) = read(&self.records).get(slug)
+            && c.servable()
         {
             return Ok(Some(c.rec.clone()));
         }
         let stale = {
-            let mut map = self.write();
+            let mut map = write(&self.records);
             match map.get_mut(slug) {
-                Some(c) if c.read_at.elapsed() < PETITION_TTL || c.refreshing => {
+                Some(c) if c.servable() => {
                     return Ok(Some(c.rec.clone()));
                 }
                 Some(c) => {
@@ -128,14 +135,14 @@ impl PetitionCache {
             });
             return Ok(Some(rec));
         }
-        let turn = self.lock_first_reads().entry(slug.to_owned()).or_default().clone();
+        let turn = lock(&self.first_reads).entry(slug.to_owned()).or_default().clone();
         let _turn = turn.lock().await;
         // Whoever read it while this request waited has left it in memory.
-        if let Some(c) = self.read().get(slug) {
+        if let Some(c) = read(&self.records).get(slug) {
             return Ok(Some(c.rec.clone()));
         }
         let loaded = self.load(db, slug).await;
-        self.lock_first_reads().remove(slug);
+        lock(&self.first_reads).remove(slug);
         loaded
     }
 
@@ -146,32 +153,20 @@ impl PetitionCache {
             Ok(Some(rec)) => {
                 let rec = Arc::new(rec);
                 let cached = Cached { read_at: Instant::now(), rec: rec.clone(), refreshing: false };
-                self.write().insert(slug.to_owned(), cached);
+                write(&self.records).insert(slug.to_owned(), cached);
                 Ok(Some(rec))
             }
             Ok(None) => {
-                self.write().remove(slug);
+                write(&self.records).remove(slug);
                 Ok(None)
             }
             Err(e) => {
-                if let Some(c) = self.write().get_mut(slug) {
+                if let Some(c) = write(&self.records).get_mut(slug) {
                     c.refreshing = false;
                 }
                 Err(e)
             }
         }
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Cached>> {
-        self.records.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Cached>> {
-        self.records.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn lock_first_reads(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
-        self.first_reads.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -222,7 +217,7 @@ impl PageCache {
         render: impl FnOnce() -> (i64, String),
     ) -> Arc<Rendered> {
         let id = rec.petition.id;
-        if let Some(page) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(&id)
+        if let Some(page) = read(&self.0).get(&id)
             && page.count == count
             && Arc::ptr_eq(&page.rec, rec)
         {
@@ -230,9 +225,23 @@ impl PageCache {
         }
         let (count, html) = render();
         let page = Arc::new(Rendered::new(rec.clone(), count, html));
-        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(id, page.clone());
+        write(&self.0).insert(id, page.clone());
         page
     }
+}
+
+// These maps hold plain values that every update leaves whole, so a panic elsewhere while a
+// lock was held (a poisoned lock) leaves nothing half-done to guard against.
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
+    lock.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

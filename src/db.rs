@@ -47,16 +47,6 @@ impl Database {
         self.read.get_database_backend()
     }
 
-    /// How many signature writer tasks suit this backend: one on both. SQLite has one writer at
-    /// a time anyway. On PostgreSQL every batch ends by updating its petition's tally row,
-    /// which it holds until its commit is flushed, so concurrent writers on a busy petition
-    /// queue behind each other's commits with smaller batches: signing with 64 connections on
-    /// the benchmark machine did 9,000/s at a p99 of 12–13 ms with one writer, 8,200/s at
-    /// 14 ms with two, 8,200/s at 15–16 ms with four and 6,500/s at 22–24 ms with eight.
-    pub fn writer_tasks(&self) -> usize {
-        1
-    }
-
     /// Applies every pending migration.
     pub async fn migrate(&self) -> Result<(), DbErr> {
         Migrator::up(&self.write, None).await

@@ -22,7 +22,7 @@ use crate::{
     config::Config,
     db::{
         Database,
-        writer::{SignatureWriter, WriterTasks},
+        writer::{SignatureWriter, WriterTask},
     },
     routes,
     state::AppState,
@@ -33,7 +33,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Database,
-    writers: WriterTasks,
+    writer: WriterTask,
     refresher: JoinHandle<()>,
 }
 
@@ -50,7 +50,7 @@ impl Application {
         crate::db::settings::secret_key(&db.write, config.secret_key.as_deref()).await?;
         let counts = Counts::default();
         counts.refresh(&db.read).await?;
-        let (writer, writers) = SignatureWriter::start(db.write.clone(), db.writer_tasks(), counts.clone());
+        let (writer, writer_task) = SignatureWriter::start(db.write.clone(), counts.clone());
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
         let state = AppState {
             db: db.clone(),
@@ -61,7 +61,7 @@ impl Application {
             pages: PageCache::default(),
         };
         let router = app(state);
-        Ok(Self { listener, router, db, writers, refresher })
+        Ok(Self { listener, router, db, writer: writer_task, refresher })
     }
 
     pub fn port(&self) -> u16 {
@@ -74,15 +74,15 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Self { listener, router, db, writers, refresher } = self;
+        let Self { listener, router, db, writer, refresher } = self;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "listening");
         }
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
-        // The router (and with it every writer handle) is gone now: the writers drain and stop.
-        writers.join().await;
+        // The router (and with it every writer handle) is gone now: the writer drains and stops.
+        writer.join().await;
         refresher.abort();
         db.close().await;
         tracing::info!("stopped");

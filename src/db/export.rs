@@ -371,10 +371,10 @@ fn int8(v: &[u8]) -> Result<i64, DbErr> {
 #[derive(Default)]
 struct CopyTuples {
     bytes: Vec<u8>,
-    /// Where the next unread tuple starts; everything before it is whole rows (and the header).
+    /// Where the next unread tuple starts; everything before it is whole rows.
     whole: usize,
-    /// Where the first row starts, once the header has been read.
-    start: Option<usize>,
+    /// The header has been read (and dropped from `bytes`).
+    header_read: bool,
     rows: u64,
     ended: bool,
 }
@@ -386,7 +386,7 @@ impl CopyTuples {
             return Err(wire_error("data after the end"));
         }
         self.bytes.extend_from_slice(data);
-        if self.start.is_none() {
+        if !self.header_read {
             let mut wire = Wire { bytes: &self.bytes, at: 0 };
             let Some(signature) = wire.take(COPY_SIGNATURE.len()) else { return Ok(()) };
             if signature != COPY_SIGNATURE {
@@ -397,8 +397,9 @@ impl CopyTuples {
             if wire.take(extension).is_none() {
                 return Ok(());
             }
-            self.start = Some(wire.at);
-            self.whole = wire.at;
+            let header = wire.at;
+            self.bytes.drain(..header);
+            self.header_read = true;
         }
         let mut wire = Wire { bytes: &self.bytes, at: self.whole };
         while let Some(tuple) = wire.skip_tuple()? {
@@ -430,25 +431,16 @@ impl CopyTuples {
 
     /// Takes the whole rows read so far, keeping a row that is not all here yet.
     fn take(&mut self) -> Vec<u8> {
-        let start = self.start.unwrap_or(0);
         let rest = self.bytes.split_off(self.whole);
-        let mut rows = std::mem::replace(&mut self.bytes, rest);
-        if start > 0 {
-            rows.drain(..start);
-            self.start = Some(0);
-        }
+        let rows = std::mem::replace(&mut self.bytes, rest);
         self.whole = 0;
         self.rows = 0;
         rows
     }
 
-    /// Checks that the stream ended where it should have.
+    /// Checks that the stream ended where it should have: with the trailer, after a whole row.
     fn finish(&self) -> Result<(), DbErr> {
-        if self.ended && self.bytes.len() == self.whole {
-            Ok(())
-        } else {
-            Err(wire_error("the data ends inside a row"))
-        }
+        if self.ended { Ok(()) } else { Err(wire_error("the data ends inside a row")) }
     }
 }
 
