@@ -1,77 +1,24 @@
 //! In-memory views of what public pages read on every request, so that a page view does not
-//! query the database: petition records (refreshed at least every second), counts (set by
-//! the signature writer after each commit, and re-read every second so that other server
-//! processes' signatures show too), and petition pages rendered from them.
+//! query the database: petition records (refreshed at least every second) and petition pages
+//! rendered from them and their count (see [`crate::tally`]).
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
 };
 
 use axum::body::Bytes;
-use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
     db::petitions::{self, PetitionRecord},
-    views::petition::VISITOR_SLOT,
+    i18n::Locale,
+    sync::{lock, read, write},
 };
 
 /// How long a cached petition record is served before it is read again.
 pub const PETITION_TTL: Duration = Duration::from_secs(1);
-
-/// Validated signatures of one petition, as of `updated_at`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Tally {
-    pub validated: i64,
-    /// The tally row's version: changes are serialised by the database, so a higher version
-    /// is always the newer count, whichever process or task read it.
-    pub version: i64,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&entity::petition_tally::Model> for Tally {
-    fn from(t: &entity::petition_tally::Model) -> Self {
-        Self { validated: t.validated, version: t.version, updated_at: t.updated_at }
-    }
-}
-
-/// Per-petition tallies, shared by every request.
-#[derive(Clone, Debug, Default)]
-pub struct Counts(Arc<RwLock<HashMap<i64, Tally>>>);
-
-impl Counts {
-    pub fn get(&self, petition_id: i64) -> Option<Tally> {
-        read(&self.0).get(&petition_id).copied()
-    }
-
-    /// Records a tally read from the database, unless a newer one is already known.
-    pub fn record(&self, petition_id: i64, tally: Tally) {
-        let mut map = write(&self.0);
-        let entry = map.entry(petition_id).or_insert(tally);
-        if tally.version >= entry.version {
-            *entry = tally;
-        }
-    }
-
-    /// The public count of a petition: validated signatures plus the offline count staff
-    /// entered, and when it last changed. Every page and feed shows this one number.
-    pub fn public(&self, p: &entity::petition::Model) -> (i64, DateTime<Utc>) {
-        match self.get(p.id) {
-            Some(t) => (t.validated + p.offline_count, t.updated_at.max(p.updated_at)),
-            None => (p.offline_count, p.updated_at),
-        }
-    }
-
-    /// Re-reads every tally from the database.
-    pub async fn refresh(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        for t in petitions::tallies(db).await? {
-            self.record(t.petition_id, Tally::from(&t));
-        }
-        Ok(())
-    }
-}
 
 /// Petition records by slug. A record older than [`PETITION_TTL`] is read again by one task in
 /// the background while requests go on being served the one in memory, so a busy page never
@@ -170,10 +117,13 @@ impl PetitionCache {
     }
 }
 
-/// Petition pages rendered once per petition record and count, not on every view. Each visitor's
-/// own hidden form fields are put into the rendered page as it is served.
+/// Petition pages rendered once per petition record, language and count, not on every view.
+/// Each visitor's own hidden form fields are put into the rendered page as it is served.
 #[derive(Clone, Debug, Default)]
-pub struct PageCache(Arc<RwLock<HashMap<i64, Arc<Rendered>>>>);
+pub struct PageCache(Arc<RwLock<HashMap<PageKey, Arc<Rendered>>>>);
+
+/// A petition's id and the page's language.
+type PageKey = (i64, Locale);
 
 /// A rendered page, the record and count it shows, and where visitors' fields go.
 #[derive(Debug)]
@@ -183,15 +133,15 @@ pub struct Rendered {
     rec: Arc<PetitionRecord>,
     count: i64,
     html: Bytes,
-    /// Where [`VISITOR_SLOT`] was, which is cut out of `html`.
+    /// Where the visitor slot was, which is cut out of `html`.
     slot: Option<usize>,
 }
 
 impl Rendered {
-    fn new(rec: Arc<PetitionRecord>, count: i64, mut html: String) -> Self {
-        let slot = html.find(VISITOR_SLOT);
+    fn new(rec: Arc<PetitionRecord>, count: i64, mut html: String, slot_marker: &str) -> Self {
+        let slot = html.find(slot_marker);
         if let Some(at) = slot {
-            html.replace_range(at..at + VISITOR_SLOT.len(), "");
+            html.replace_range(at..at + slot_marker.len(), "");
         }
         Self { rec, count, html: Bytes::from(html), slot }
     }
@@ -208,15 +158,18 @@ impl Rendered {
 }
 
 impl PageCache {
-    /// The page of `rec` showing `count`, rendered by `render` (which returns the count it
-    /// showed and the HTML, with [`VISITOR_SLOT`] once) unless it already was.
+    /// The page of `rec` in `locale` showing `count`, rendered by `render` unless it already
+    /// was. `render` returns the count it showed and the HTML, with `slot_marker` once where
+    /// each visitor's fields go (a marker that rendered text cannot contain).
     pub fn get_or_render(
         &self,
         rec: &Arc<PetitionRecord>,
+        locale: Locale,
         count: i64,
+        slot_marker: &str,
         render: impl FnOnce() -> (i64, String),
     ) -> Arc<Rendered> {
-        let id = rec.petition.id;
+        let id = (rec.petition.id, locale);
         if let Some(page) = read(&self.0).get(&id)
             && page.count == count
             && Arc::ptr_eq(&page.rec, rec)
@@ -224,38 +177,8 @@ impl PageCache {
             return page.clone();
         }
         let (count, html) = render();
-        let page = Arc::new(Rendered::new(rec.clone(), count, html));
+        let page = Arc::new(Rendered::new(rec.clone(), count, html, slot_marker));
         write(&self.0).insert(id, page.clone());
         page
-    }
-}
-
-// These maps hold plain values that every update leaves whole, so a panic elsewhere while a
-// lock was held (a poisoned lock) leaves nothing half-done to guard against.
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|e| e.into_inner())
-}
-
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|e| e.into_inner())
-}
-
-fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
-    lock.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_older_tally_never_replaces_a_newer_one() {
-        let counts = Counts::default();
-        let at = Utc::now();
-        counts.record(1, Tally { validated: 5, version: 2, updated_at: at });
-        counts.record(1, Tally { validated: 4, version: 1, updated_at: at });
-        assert_eq!(counts.get(1).map(|t| t.validated), Some(5));
-        counts.record(1, Tally { validated: 3, version: 3, updated_at: at });
-        assert_eq!(counts.get(1).map(|t| t.validated), Some(3));
     }
 }

@@ -1,7 +1,9 @@
 //! Configuration from the environment (a `.env` file is read first if present).
 
-use std::{net::SocketAddr, time::Duration};
+use std::{fmt, net::SocketAddr, time::Duration};
 
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use url::Url;
 
@@ -18,19 +20,24 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Clone, Debug)]
+/// The settings. `Debug` shows no secret: the secret key is never printed and the passwords in
+/// `DATABASE_URL` and `SMTP_URL` are masked.
+#[derive(Clone)]
 pub struct Config {
     /// `sqlite://…` or `postgres://…`.
     pub database_url: String,
     pub bind: SocketAddr,
     /// Absolute base URL for share links, emails and Open Graph tags, without a trailing slash.
     pub public_url: Url,
-    /// Unset: generated and stored in the database on first start.
-    pub secret_key: Option<String>,
-    /// Unset: emails are stored in the outbox and shown to staff, not sent.
-    pub smtp_url: Option<String>,
-    /// Proxies whose `X-Forwarded-For` is believed. Empty: the peer address is the client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Unset: generated and stored in the database on first start. At least
+    /// [`Config::MIN_SECRET_KEY_BYTES`] long.
+    pub secret_key: Option<SecretString>,
+    /// Unset: emails are stored in the outbox and shown to staff, not sent. (Read now, used by
+    /// the email features when they land.)
+    pub smtp_url: Option<SecretString>,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. Empty: the peer
+    /// address is the client.
+    pub trusted_proxies: Vec<IpNet>,
     pub log_format: LogFormat,
     /// ISO country whose postal codes new petitions expect.
     pub default_country: String,
@@ -41,6 +48,9 @@ pub struct Config {
 
 impl Config {
     pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/undersigned.db?mode=rwc";
+    /// Shortest `SECRET_KEY` accepted: signing keys are derived from it, and a short one could
+    /// be guessed.
+    pub const MIN_SECRET_KEY_BYTES: usize = 32;
 
     /// Reads the process environment, after loading `.env` if there is one.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -65,7 +75,11 @@ impl Config {
                 v.split(',')
                     .map(str::trim)
                     .filter(|s| !s.is_empty())
-                    .map(|s| s.parse().map_err(|e| invalid("TRUSTED_PROXIES", format!("{s}: {e}"))))
+                    .map(|s| {
+                        parse_net(s).ok_or_else(|| {
+                            invalid("TRUSTED_PROXIES", format!("{s:?} is not an IP address or CIDR range"))
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()?
@@ -79,18 +93,37 @@ impl Config {
         if default_country.len() != 2 || !default_country.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(invalid("DEFAULT_COUNTRY", "use a two-letter ISO code such as US".into()));
         }
+        let secret_key = get("SECRET_KEY");
+        if let Some(k) = &secret_key
+            && k.len() < Self::MIN_SECRET_KEY_BYTES
+        {
+            return Err(invalid(
+                "SECRET_KEY",
+                format!(
+                    "it is {} bytes long; use at least {} random characters (for example the output \
+                     of `openssl rand -hex 32`), or unset it to have one generated",
+                    k.len(),
+                    Self::MIN_SECRET_KEY_BYTES
+                ),
+            ));
+        }
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.into()),
             bind,
             public_url,
-            secret_key: get("SECRET_KEY"),
-            smtp_url: get("SMTP_URL"),
+            secret_key: secret_key.map(SecretString::from),
+            smtp_url: get("SMTP_URL").map(SecretString::from),
             trusted_proxies,
             log_format,
             default_country,
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
         })
+    }
+
+    /// The configured secret key, if any.
+    pub fn secret_key(&self) -> Option<&str> {
+        self.secret_key.as_ref().map(ExposeSecret::expose_secret)
     }
 
     /// `PUBLIC_URL` joined with an absolute path.
@@ -106,6 +139,40 @@ impl Config {
     /// Whether cookies should carry `Secure`.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+}
+
+/// An address (`10.0.0.1`, `::1`) as a one-address range, or a CIDR range (`10.0.0.0/8`).
+fn parse_net(s: &str) -> Option<IpNet> {
+    s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from)).map(|n| n.trunc())
+}
+
+/// A URL with its password masked, for `Debug`.
+fn masked(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "(not a URL)".to_owned(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &masked(&self.database_url))
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url.as_str())
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "(set)"))
+            .field("smtp_url", &self.smtp_url.as_ref().map(|u| masked(u.expose_secret())))
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("log_format", &self.log_format)
+            .field("default_country", &self.default_country)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
     }
 }
 
@@ -131,11 +198,45 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        for (k, v) in
-            [("BIND", "nope"), ("PUBLIC_URL", "ftp://x"), ("LOG_FORMAT", "xml"), ("TRUSTED_PROXIES", "1.2.3")]
-        {
+        for (k, v) in [
+            ("BIND", "nope"),
+            ("PUBLIC_URL", "ftp://x"),
+            ("LOG_FORMAT", "xml"),
+            ("TRUSTED_PROXIES", "1.2.3"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("TRUSTED_PROXIES", "10.0.0.1, proxy.internal"),
+            ("SECRET_KEY", "short"),
+        ] {
             let err = cfg(&[(k, v)]).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.starts_with(k), "{k}: {err}");
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_ranges() {
+        let c =
+            cfg(&[("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7 ,fd00::/8, ::1,")]).map_err(|e| e.to_string());
+        let nets: Result<Vec<String>, _> =
+            c.map(|c| c.trusted_proxies.iter().map(ToString::to_string).collect());
+        assert_eq!(
+            nets,
+            Ok(vec!["10.0.0.0/8".into(), "192.168.1.7/32".into(), "fd00::/8".into(), "::1/128".into()])
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let secret = "k".repeat(40);
+        let c = cfg(&[
+            ("SECRET_KEY", &secret),
+            ("DATABASE_URL", "postgres://app:hunter2@db.internal/undersigned"),
+            ("SMTP_URL", "smtps://mailer:s3cret-pass@smtp.example.org:465"),
+        ])
+        .map(|c| format!("{c:?}"))
+        .unwrap_or_default();
+        assert!(c.contains("db.internal") && c.contains("smtp.example.org"), "{c}");
+        for leak in [secret.as_str(), "hunter2", "s3cret-pass"] {
+            assert!(!c.contains(leak), "{leak} in {c}");
         }
     }
 }

@@ -5,9 +5,11 @@ pub mod attribution;
 pub mod email;
 pub mod fields;
 pub mod share;
+pub mod share_code;
 pub mod signing;
 
 pub use attribution::Attribution;
 pub use email::Email;
 pub use fields::{FieldError, FreeText, PersonName, Phone, PostalCode};
+pub use share_code::ShareCode;
 pub use signing::{FieldErrors, SignForm, SignatureInput};

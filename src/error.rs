@@ -1,5 +1,9 @@
-//! One error type for every handler, named in HTTP terms. It renders a friendly page and never
-//! shows internals; server errors are logged here, without personal data.
+//! One error type for every handler, named in HTTP terms. A handler's error becomes a response
+//! that carries an [`ErrorReport`]; the error-page middleware (`routes::errors`) renders it in
+//! the visitor's language and logs a server error once, with its cause chain, never showing
+//! internals to the visitor.
+
+use std::error::Error as StdError;
 
 use axum::{
     http::StatusCode,
@@ -7,42 +11,51 @@ use axum::{
 };
 use thiserror::Error;
 
-use crate::{db::writer::WriteError, i18n::Locale, views};
+use crate::{db::writer::WriteError, views::errors::ErrorPage};
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Any error, with its causes.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 #[derive(Debug, Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// The request was malformed; the text is for logs and tests, never shown.
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many requests")]
     TooManyRequests,
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("service unavailable")]
+    Unavailable(#[source] BoxError),
+    #[error("internal error")]
+    Internal(#[source] BoxError),
 }
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        Self::Internal(e.to_string())
+        Self::Internal(Box::new(e))
     }
 }
 
 impl From<WriteError> for AppError {
     fn from(e: WriteError) -> Self {
         match e {
-            WriteError::Closed => Self::Unavailable(e.to_string()),
-            WriteError::Db(db) => Self::Internal(db.to_string()),
+            WriteError::Closed => Self::Unavailable(Box::new(e)),
+            WriteError::Db(_) => Self::Internal(Box::new(e)),
         }
     }
 }
 
 impl AppError {
+    /// An internal error described by a message (no underlying error to keep).
+    pub fn internal_msg(msg: &str) -> Self {
+        Self::Internal(msg.to_owned().into())
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -53,21 +66,66 @@ impl AppError {
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    pub fn page(&self) -> ErrorPage {
+        match self {
+            Self::NotFound => ErrorPage::NotFound,
+            Self::BadRequest(_) => ErrorPage::BadRequest,
+            Self::PayloadTooLarge => ErrorPage::TooLarge,
+            Self::TooManyRequests => ErrorPage::TooMany,
+            Self::Unavailable(_) | Self::Internal(_) => ErrorPage::Failed,
+        }
+    }
+
+    /// What the middleware needs to render and log this error.
+    pub fn report(&self) -> ErrorReport {
+        let cause = self.status().is_server_error().then(|| chain(self));
+        ErrorReport { page: Some(self.page()), cause }
+    }
+}
+
+/// An error on its way out, attached to its response: the page to render in its place (none
+/// for a response that already has its body, such as JSON) and, for a server error, the whole
+/// cause chain to log.
+#[derive(Clone, Debug)]
+pub struct ErrorReport {
+    pub page: Option<ErrorPage>,
+    pub cause: Option<String>,
+}
+
+/// `error: cause: cause of the cause`.
+pub fn chain(e: &(dyn StdError + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-        }
-        let s = Locale::En.strings();
-        let (title, body) = match self {
-            Self::NotFound => (s.not_found_title, s.not_found_body),
-            Self::PayloadTooLarge => (s.too_large_title, s.too_large_body),
-            Self::TooManyRequests => (s.too_many_title, s.too_many_body),
-            Self::BadRequest(_) | Self::Unavailable(_) | Self::Internal(_) => (s.error_title, s.error_body),
-        };
-        (status, views::errors::error_page(Locale::En, title, body)).into_response()
+        let mut res = self.status().into_response();
+        res.extensions_mut().insert(self.report());
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cause_chain_is_kept_for_the_log() {
+        let db = sea_orm::DbErr::Custom("constraint refused".into());
+        let e = AppError::from(WriteError::Db(db));
+        let report = e.report();
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let cause = report.cause.unwrap_or_default();
+        assert!(cause.starts_with("internal error: storing a signature failed: "), "{cause}");
+        assert!(cause.ends_with("constraint refused"), "{cause}");
+        assert!(AppError::NotFound.report().cause.is_none(), "client errors are not logged");
     }
 }

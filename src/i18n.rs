@@ -1,21 +1,32 @@
-//! The words of the public pages, in English and Spanish.
+//! The words of the public pages: a Fluent catalogue per locale (`src/i18n/*.ftl`), compiled
+//! into the binary and parsed once. Views ask for a message by id ([`Locale::t`]) and never spell
+//! a visible phrase themselves.
 
-use crate::domain::FieldError;
+use std::{borrow::Cow, sync::LazyLock};
+
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
 
 /// A page language. Unknown tags fall back to English.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Locale {
     #[default]
     En,
     Es,
 }
 
+/// Every locale, in the order the language switch shows them.
+pub const LOCALES: [Locale; 2] = [Locale::En, Locale::Es];
+
 impl Locale {
+    /// A language tag (`es`, `es-MX`, `EN`) if its language is one of ours.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag.trim().split(['-', '_']).next()?;
+        LOCALES.into_iter().find(|l| primary.eq_ignore_ascii_case(l.tag()))
+    }
+
+    /// Like [`Locale::from_tag`], with English for anything else.
     pub fn parse(tag: &str) -> Self {
-        match tag.get(..2).map(str::to_ascii_lowercase).as_deref() {
-            Some("es") => Self::Es,
-            _ => Self::En,
-        }
+        Self::from_tag(tag).unwrap_or_default()
     }
 
     pub fn tag(self) -> &'static str {
@@ -25,73 +36,48 @@ impl Locale {
         }
     }
 
-    pub fn strings(self) -> &'static Strings {
+    /// The language's own name, shown in the language switch in that language.
+    pub fn endonym(self) -> &'static str {
         match self {
-            Self::En => &EN,
-            Self::Es => &ES,
+            Self::En => "English",
+            Self::Es => "Español",
         }
     }
-}
 
-/// Every fixed phrase a public page shows.
-pub struct Strings {
-    pub site_tagline: &'static str,
-    pub open_campaigns: &'static str,
-    pub no_open_campaigns: &'static str,
-    pub sign_heading: &'static str,
-    pub letter_sign_heading: &'static str,
-    pub given_name: &'static str,
-    pub family_name: &'static str,
-    pub email: &'static str,
-    pub postal_code: &'static str,
-    pub phone: &'static str,
-    pub employer: &'static str,
-    pub comment: &'static str,
-    pub optional: &'static str,
-    pub email_opt_in: &'static str,
-    pub public_name: &'static str,
-    pub sign_button: &'static str,
-    pub letter_sign_button: &'static str,
-    pub privacy_note: &'static str,
-    pub honeypot_label: &'static str,
-    pub errors_summary: &'static str,
-    pub signature: &'static str,
-    pub signatures: &'static str,
-    pub goal: &'static str,
-    pub to_recipients: &'static str,
-    pub thanks_title: &'static str,
-    pub thanks_body: &'static str,
-    pub share_heading: &'static str,
-    pub your_link: &'static str,
-    pub already_title: &'static str,
-    pub already_body: &'static str,
-    pub not_open_title: &'static str,
-    pub draft_body: &'static str,
-    pub closed_body: &'static str,
-    pub not_found_title: &'static str,
-    pub not_found_body: &'static str,
-    pub too_many_title: &'static str,
-    pub too_many_body: &'static str,
-    pub too_large_title: &'static str,
-    pub too_large_body: &'static str,
-    pub error_title: &'static str,
-    pub error_body: &'static str,
-    pub back_to_petition: &'static str,
-    pub all_campaigns: &'static str,
-    pub share_text: &'static str,
-    pub read_letter: &'static str,
-}
-
-impl Strings {
-    /// `1,234 signatures` / `1.234 firmas`.
-    pub fn count(&self, n: i64) -> String {
-        let noun = if n == 1 { self.signature } else { self.signatures };
-        format!("{} {noun}", self.number(n))
+    /// Open Graph's locale form.
+    pub fn og_locale(self) -> &'static str {
+        match self {
+            Self::En => "en_US",
+            Self::Es => "es_ES",
+        }
     }
 
-    /// Groups thousands the local way.
-    pub fn number(&self, n: i64) -> String {
-        let sep = if std::ptr::eq(self, &ES) { '.' } else { ',' };
+    /// The message `id` in this language. A missing id (which the catalogue tests rule out)
+    /// shows as the id itself rather than failing the page.
+    pub fn t(self, id: &str) -> Cow<'static, str> {
+        self.format(id, None)
+    }
+
+    /// The message `id` with arguments, e.g. `t_with("goal", &[("goal", 2500.into())])`.
+    pub fn t_with(self, id: &str, args: &[(&'static str, FluentValue<'_>)]) -> Cow<'static, str> {
+        let mut fluent_args = FluentArgs::with_capacity(args.len());
+        for (name, value) in args {
+            fluent_args.set(*name, value.clone());
+        }
+        Cow::Owned(self.format(id, Some(&fluent_args)).into_owned())
+    }
+
+    /// `1,234 signatures` / `1.234 firmas`.
+    pub fn count(self, n: i64) -> Cow<'static, str> {
+        self.t_with("signature-count", &[("count", n.into())])
+    }
+
+    /// Groups thousands the local way: 1,234 / 1.234.
+    pub fn number(self, n: i64) -> String {
+        let sep = match self {
+            Self::En => ',',
+            Self::Es => '.',
+        };
         let digits = n.unsigned_abs().to_string();
         let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
         if n < 0 {
@@ -106,154 +92,165 @@ impl Strings {
         out
     }
 
-    pub fn of_goal(&self, goal: i64) -> String {
-        format!("{} {}", self.goal, self.number(goal))
-    }
-
-    pub fn field_error(&self, e: FieldError) -> String {
-        let es = std::ptr::eq(self, &ES);
-        match (e, es) {
-            (FieldError::Required, false) => "This field is required.".into(),
-            (FieldError::Required, true) => "Este campo es obligatorio.".into(),
-            (FieldError::TooLong(n), false) => format!("Please use at most {n} characters."),
-            (FieldError::TooLong(n), true) => format!("Usa como máximo {n} caracteres."),
-            (FieldError::ControlChars, false) => "Please remove the special characters.".into(),
-            (FieldError::ControlChars, true) => "Quita los caracteres especiales.".into(),
-            (FieldError::InvalidName, false) => "Please enter a name, starting with a letter.".into(),
-            (FieldError::InvalidName, true) => "Escribe un nombre que empiece por una letra.".into(),
-            (FieldError::InvalidEmail, false) => {
-                "Please enter an email address like name@example.com.".into()
-            }
-            (FieldError::InvalidEmail, true) => {
-                "Escribe un correo electrónico como nombre@ejemplo.com.".into()
-            }
-            (FieldError::InvalidPostalCode("US"), false) => {
-                "Please enter a 5-digit ZIP code, like 94110.".into()
-            }
-            (FieldError::InvalidPostalCode("US"), true) => {
-                "Escribe un código postal de 5 dígitos, como 94110.".into()
-            }
-            (FieldError::InvalidPostalCode(_), false) => "Please enter a valid postal code.".into(),
-            (FieldError::InvalidPostalCode(_), true) => "Escribe un código postal válido.".into(),
-            (FieldError::InvalidPhone, false) => {
-                "Please enter a phone number with 7 to 15 digits, or leave it empty.".into()
-            }
-            (FieldError::InvalidPhone, true) => {
-                "Escribe un teléfono de 7 a 15 dígitos, o déjalo vacío.".into()
-            }
-        }
+    fn format(self, id: &str, args: Option<&FluentArgs<'_>>) -> Cow<'static, str> {
+        let bundle = &CATALOGUE.bundles[self as usize];
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            return Cow::Owned(id.to_owned());
+        };
+        // Errors here are a missing argument, which still renders (as its name).
+        let mut errors = Vec::new();
+        bundle.format_pattern(pattern, args, &mut errors)
     }
 }
 
-static EN: Strings = Strings {
-    site_tagline: "Sign, share, and stand together.",
-    open_campaigns: "Open petitions and letters",
-    no_open_campaigns: "There are no open petitions right now.",
-    sign_heading: "Sign the petition",
-    letter_sign_heading: "Add your name to the letter",
-    given_name: "First name",
-    family_name: "Last name",
-    email: "Email",
-    postal_code: "ZIP / postal code",
-    phone: "Mobile phone",
-    employer: "Employer",
-    comment: "Why are you signing?",
-    optional: "optional",
-    email_opt_in: "Email me updates about this campaign.",
-    public_name: "Show my name on the delivered letter.",
-    sign_button: "Sign now",
-    letter_sign_button: "Add my name",
-    privacy_note: "We never sell your data. Your name is never shown publicly unless you choose.",
-    honeypot_label: "Leave this field empty",
-    errors_summary: "Please fix the highlighted fields.",
-    signature: "signature",
-    signatures: "signatures",
-    goal: "Goal:",
-    to_recipients: "To:",
-    thanks_title: "Thank you for signing!",
-    thanks_body: "Your signature has been counted. Sharing is the best way to help now.",
-    share_heading: "Share it",
-    your_link: "Your personal link",
-    already_title: "You have already signed",
-    already_body: "Thank you: your signature was already counted, so nothing has changed. You can still share the petition.",
-    not_open_title: "This petition is not open",
-    draft_body: "This petition is not open for signatures yet.",
-    closed_body: "This petition is closed and no longer accepts signatures. Thank you for your support.",
-    not_found_title: "Page not found",
-    not_found_body: "We could not find that page. It may have moved or the link may be incomplete.",
-    too_many_title: "Too many requests",
-    too_many_body: "Please wait a moment and try again.",
-    too_large_title: "Too much data",
-    too_large_body: "What you sent was too large. Please shorten it and try again.",
-    error_title: "Something went wrong",
-    error_body: "Sorry, we could not finish that. Please try again in a moment; nothing you sent was counted twice.",
-    back_to_petition: "Back to the petition",
-    all_campaigns: "All petitions",
-    share_text: "I just signed this. Will you add your name?",
-    read_letter: "Read the letter",
-};
+/// The source of each locale's catalogue, in [`LOCALES`] order.
+pub const SOURCES: [(Locale, &str); 2] =
+    [(Locale::En, include_str!("i18n/en.ftl")), (Locale::Es, include_str!("i18n/es.ftl"))];
 
-static ES: Strings = Strings {
-    site_tagline: "Firma, comparte y únete.",
-    open_campaigns: "Peticiones y cartas abiertas",
-    no_open_campaigns: "No hay peticiones abiertas en este momento.",
-    sign_heading: "Firma la petición",
-    letter_sign_heading: "Añade tu nombre a la carta",
-    given_name: "Nombre",
-    family_name: "Apellidos",
-    email: "Correo electrónico",
-    postal_code: "Código postal",
-    phone: "Teléfono móvil",
-    employer: "Empleador",
-    comment: "¿Por qué firmas?",
-    optional: "opcional",
-    email_opt_in: "Quiero recibir novedades de esta campaña por correo.",
-    public_name: "Mostrar mi nombre en la carta entregada.",
-    sign_button: "Firmar ahora",
-    letter_sign_button: "Añadir mi nombre",
-    privacy_note: "Nunca vendemos tus datos. Tu nombre nunca se muestra públicamente si no lo eliges.",
-    honeypot_label: "Deja este campo vacío",
-    errors_summary: "Corrige los campos señalados.",
-    signature: "firma",
-    signatures: "firmas",
-    goal: "Meta:",
-    to_recipients: "Para:",
-    thanks_title: "¡Gracias por firmar!",
-    thanks_body: "Tu firma ha sido contada. Compartir es la mejor forma de ayudar ahora.",
-    share_heading: "Compártela",
-    your_link: "Tu enlace personal",
-    already_title: "Ya has firmado",
-    already_body: "Gracias: tu firma ya estaba contada, así que nada ha cambiado. Aún puedes compartir la petición.",
-    not_open_title: "Esta petición no está abierta",
-    draft_body: "Esta petición todavía no admite firmas.",
-    closed_body: "Esta petición está cerrada y ya no admite firmas. Gracias por tu apoyo.",
-    not_found_title: "Página no encontrada",
-    not_found_body: "No encontramos esa página. Puede que se haya movido o que el enlace esté incompleto.",
-    too_many_title: "Demasiadas solicitudes",
-    too_many_body: "Espera un momento y vuelve a intentarlo.",
-    too_large_title: "Demasiados datos",
-    too_large_body: "Lo que enviaste es demasiado grande. Acórtalo y vuelve a intentarlo.",
-    error_title: "Algo salió mal",
-    error_body: "Lo sentimos, no pudimos terminar. Inténtalo de nuevo en un momento; nada se contó dos veces.",
-    back_to_petition: "Volver a la petición",
-    all_campaigns: "Todas las peticiones",
-    share_text: "Acabo de firmar esto. ¿Añades tu nombre?",
-    read_letter: "Leer la carta",
-};
+struct Catalogue {
+    bundles: Vec<FluentBundle<FluentResource>>,
+}
+
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| Catalogue {
+    bundles: SOURCES.iter().map(|(locale, source)| bundle(*locale, source)).collect(),
+});
+
+fn bundle(locale: Locale, source: &str) -> FluentBundle<FluentResource> {
+    // The sources are part of the binary and parsed by the tests; a syntax error there keeps
+    // what parsed, and the tests name it.
+    let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, _)| partial);
+    let lang = locale.tag().parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+    // Pages are HTML with their own `lang`; Unicode isolation marks would only show as noise.
+    bundle.set_use_isolating(false);
+    let formatter: NumberFormatter = match locale {
+        Locale::En => |v, _| format_number(Locale::En, v),
+        Locale::Es => |v, _| format_number(Locale::Es, v),
+    };
+    bundle.set_formatter(Some(formatter));
+    // Duplicate ids are reported by the tests too; the first one wins.
+    let _ = bundle.add_resource(resource);
+    bundle
+}
+
+type NumberFormatter = fn(&FluentValue<'_>, &intl_memoizer::concurrent::IntlLangMemoizer) -> Option<String>;
+
+/// Whole numbers in messages get local thousands separators.
+fn format_number(locale: Locale, v: &FluentValue<'_>) -> Option<String> {
+    match v {
+        FluentValue::Number(n) if n.value.fract() == 0.0 && n.value.abs() < 9e15 =>
+        {
+            #[expect(clippy::cast_possible_truncation, reason = "a whole number well inside i64")]
+            Some(locale.number(n.value as i64))
+        }
+        _ => None,
+    }
+}
+
+/// Every message id in one locale's catalogue, and its text where it has no placeables (for
+/// tests that look for untranslated text).
+pub fn messages(locale: Locale) -> Vec<(String, Option<String>)> {
+    use fluent_syntax::ast::{Entry, PatternElement};
+    let source = SOURCES.iter().find(|(l, _)| *l == locale).map_or("", |(_, s)| s);
+    let Ok(resource) = fluent_syntax::parser::parse(source) else { return Vec::new() };
+    resource
+        .body
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Message(m) => {
+                let text = m.value.as_ref().and_then(|p| match p.elements.as_slice() {
+                    [PatternElement::TextElement { value }] => Some((*value).to_owned()),
+                    _ => None,
+                });
+                Some((m.id.name.to_owned(), text))
+            }
+            _ => None,
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
+    fn ids(locale: Locale) -> BTreeSet<String> {
+        messages(locale).into_iter().map(|(id, _)| id).collect()
+    }
+
     #[test]
-    fn numbers_group_thousands_locally() {
-        assert_eq!(Locale::En.strings().number(1234567), "1,234,567");
-        assert_eq!(Locale::Es.strings().number(1234), "1.234");
-        assert_eq!(Locale::En.strings().number(999), "999");
-        assert_eq!(Locale::En.strings().count(0), "0 signatures");
-        assert_eq!(Locale::En.strings().count(1), "1 signature");
-        assert_eq!(Locale::Es.strings().count(1), "1 firma");
-        assert_eq!(Locale::parse("es-MX"), Locale::Es);
+    fn every_catalogue_parses_without_errors() {
+        for (locale, source) in SOURCES {
+            if let Err((_, errors)) = fluent_syntax::parser::parse(source) {
+                panic!("{}.ftl: {errors:?}", locale.tag());
+            }
+            let list: Vec<String> = messages(locale).into_iter().map(|(id, _)| id).collect();
+            assert_eq!(list.len(), ids(locale).len(), "{}.ftl has a duplicate id", locale.tag());
+        }
+    }
+
+    #[test]
+    fn every_locale_has_every_message() {
+        let english = ids(Locale::En);
+        for locale in LOCALES {
+            assert_eq!(ids(locale), english, "{}.ftl differs from en.ftl", locale.tag());
+        }
+    }
+
+    /// Every message id that the sources ask for (calls of `t` and `t_with`) exists, and every
+    /// message is used somewhere.
+    #[test]
+    fn every_id_used_in_code_exists_and_every_message_is_used() {
+        let mut used = BTreeSet::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).expect("src is readable") {
+                    stack.push(entry.expect("a directory entry").path());
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let code = std::fs::read_to_string(&path).expect("a source file");
+                for call in [".t(\"", ".t_with(\""] {
+                    for (at, _) in code.match_indices(call) {
+                        let rest = &code[at + call.len()..];
+                        if let Some(end) = rest.find('"') {
+                            used.insert(rest[..end].to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        let known = ids(Locale::En);
+        let missing: Vec<_> = used.difference(&known).collect();
+        assert!(missing.is_empty(), "used in code but not in the catalogue: {missing:?}");
+        let unused: Vec<_> = known.difference(&used).collect();
+        assert!(unused.is_empty(), "in the catalogue but never used: {unused:?}");
+    }
+
+    #[test]
+    fn numbers_and_plurals_follow_the_locale() {
+        assert_eq!(Locale::En.number(1_234_567), "1,234,567");
+        assert_eq!(Locale::Es.number(1234), "1.234");
+        assert_eq!(Locale::En.number(999), "999");
+        assert_eq!(Locale::En.number(-1234), "-1,234");
+        assert_eq!(Locale::En.count(0), "0 signatures");
+        assert_eq!(Locale::En.count(1), "1 signature");
+        assert_eq!(Locale::En.count(1234), "1,234 signatures");
+        assert_eq!(Locale::Es.count(1), "1 firma");
+        assert_eq!(Locale::Es.count(2500), "2.500 firmas");
+        assert_eq!(Locale::Es.t_with("goal", &[("goal", 10_000.into())]), "Meta: 10.000");
+        assert_eq!(Locale::Es.t("sign-button"), "Firmar ahora");
+        assert_eq!(Locale::En.format("no-such-message", None), "no-such-message");
+    }
+
+    #[test]
+    fn tags_resolve_to_our_locales() {
+        assert_eq!(Locale::from_tag("es-MX"), Some(Locale::Es));
+        assert_eq!(Locale::from_tag("ES"), Some(Locale::Es));
+        assert_eq!(Locale::from_tag("en_GB"), Some(Locale::En));
+        assert_eq!(Locale::from_tag("fr"), None);
+        assert_eq!(Locale::from_tag(""), None);
         assert_eq!(Locale::parse("fr"), Locale::En);
     }
 }

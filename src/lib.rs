@@ -1,12 +1,12 @@
 //! Undersigned: petitions and open letters for union and community campaigns.
 //!
 //! Read top-down: [`config`] and [`startup`] build the server; [`routes`] lists every URL;
-//! [`domain`] holds the rules; [`db`] the queries and the signature writer; [`views`] the HTML.
+//! [`domain`] holds the rules; [`db`] the queries and the signature writer; [`views`] the HTML;
+//! [`i18n`] the words; [`cache`] and [`tally`] what pages read from memory.
 
 pub mod cache;
 pub mod cli;
 pub mod config;
-pub mod cookies;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -14,5 +14,7 @@ pub mod i18n;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod sync;
+pub mod tally;
 pub mod telemetry;
 pub mod views;

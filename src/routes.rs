@@ -1,8 +1,11 @@
 //! Every route of the server, in one place.
 
 pub mod assets;
+pub mod client_ip;
+pub mod errors;
 pub mod health;
 pub mod public;
+pub mod visitor;
 
 use axum::Router;
 

@@ -18,14 +18,15 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    cache::{Counts, PageCache, PetitionCache},
+    cache::{PageCache, PetitionCache},
     config::Config,
     db::{
-        Database,
-        writer::{SignatureWriter, WriterTask},
+        Database, petitions,
+        writer::{SignatureWriter, WriterStats, WriterTask},
     },
-    routes,
+    routes::{self, visitor::cookie_key},
     state::AppState,
+    tally::{Counts, Tally},
 };
 
 /// A server that is bound and ready to run.
@@ -34,6 +35,7 @@ pub struct Application {
     router: Router,
     db: Database,
     writer: WriterTask,
+    writer_stats: Arc<WriterStats>,
     refresher: JoinHandle<()>,
 }
 
@@ -47,10 +49,17 @@ impl Application {
     }
 
     async fn with_database(config: Config, db: Database, listener: TcpListener) -> anyhow::Result<Self> {
-        crate::db::settings::secret_key(&db.write, config.secret_key.as_deref()).await?;
+        let secret = crate::db::settings::secret_key(&db.write, config.secret_key()).await?;
+        let cookie_key = cookie_key(&secret).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the secret key stored in the database is shorter than {} bytes; set SECRET_KEY",
+                Config::MIN_SECRET_KEY_BYTES
+            )
+        })?;
         let counts = Counts::default();
-        counts.refresh(&db.read).await?;
+        refresh(&db, &counts).await?;
         let (writer, writer_task) = SignatureWriter::start(db.write.clone(), counts.clone());
+        let writer_stats = writer.stats();
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
         let state = AppState {
             db: db.clone(),
@@ -59,13 +68,19 @@ impl Application {
             counts,
             petitions: PetitionCache::default(),
             pages: PageCache::default(),
+            cookie_key,
         };
         let router = app(state);
-        Ok(Self { listener, router, db, writer: writer_task, refresher })
+        Ok(Self { listener, router, db, writer: writer_task, writer_stats, refresher })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// What the signature writer has done, as it goes.
+    pub fn writer_stats(&self) -> Arc<WriterStats> {
+        self.writer_stats.clone()
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish, commits every
@@ -74,7 +89,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Self { listener, router, db, writer, refresher } = self;
+        let Self { listener, router, db, writer, refresher, .. } = self;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "listening");
         }
@@ -91,7 +106,7 @@ impl Application {
 }
 
 /// The router with its middleware: request timeout, body limit, panic catcher, security
-/// headers and tracing by matched route.
+/// headers, error pages (which log server errors) and tracing by matched route.
 pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     let body_limit = state.config.max_body_bytes;
@@ -106,11 +121,13 @@ pub fn app(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    let errors = axum::middleware::from_fn_with_state(state.clone(), routes::errors::error_pages);
     routes::router()
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::new())
+        .layer(errors)
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
@@ -120,22 +137,15 @@ pub fn app(state: AppState) -> Router {
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ))
         .layer(header(header::CACHE_CONTROL, "no-cache"))
-        .layer(axum::middleware::from_fn(log_server_errors))
         .layer(trace)
 }
 
-/// Logs every 5xx with its route (handlers' own errors say what failed).
-async fn log_server_errors(req: Request, next: axum::middleware::Next) -> axum::response::Response {
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
-    let res = next.run(req).await;
-    if res.status().is_server_error() {
-        tracing::error!(
-            status = res.status().as_u16(),
-            route = route.as_deref().unwrap_or("unmatched"),
-            "server error"
-        );
+/// Reads every tally from the database into `counts`.
+async fn refresh(db: &Database, counts: &Counts) -> Result<(), sea_orm::DbErr> {
+    for t in petitions::tallies(&db.read).await? {
+        counts.record(t.petition_id, Tally::from(&t));
     }
-    res
+    Ok(())
 }
 
 /// Re-reads tallies every second so counts written by other server processes show up.
@@ -144,8 +154,8 @@ async fn refresh_counts(db: Database, counts: Counts) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = counts.refresh(&db.read).await {
-            tracing::warn!(error = %e, "refreshing counts failed");
+        if let Err(e) = refresh(&db, &counts).await {
+            tracing::warn!(error = %crate::error::chain(&e), "refreshing counts failed");
         }
     }
 }

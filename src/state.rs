@@ -3,11 +3,13 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
+use axum_extra::extract::cookie::Key;
 
 use crate::{
-    cache::{Counts, PageCache, PetitionCache},
+    cache::{PageCache, PetitionCache},
     config::Config,
     db::{Database, writer::SignatureWriter},
+    tally::Counts,
 };
 
 #[derive(Clone, Debug, FromRef)]
@@ -18,4 +20,6 @@ pub struct AppState {
     pub counts: Counts,
     pub petitions: PetitionCache,
     pub pages: PageCache,
+    /// Signs every cookie (derived from the instance's secret key).
+    pub cookie_key: Key,
 }

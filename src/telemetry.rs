@@ -1,5 +1,6 @@
 //! Logging. Log lines carry the matched route, never the raw path or query, and never
-//! personal data.
+//! personal data. Every format writes to standard error, so that standard output carries only
+//! data (`undersigned export > signatures.csv`).
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -12,7 +13,9 @@ pub fn init(format: LogFormat) {
     let registry = tracing_subscriber::registry().with(filter);
     // A second init (tests, or a library user) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(true)).try_init(),
+        LogFormat::Json => {
+            registry.with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr)).try_init()
+        }
         LogFormat::Pretty => registry.with(fmt::layer().with_writer(std::io::stderr)).try_init(),
     };
 }

@@ -10,7 +10,7 @@ use sea_orm::{
     sea_query::{Expr, OnConflict, Query},
 };
 
-use crate::domain::SignatureInput;
+use crate::domain::{ShareCode, SignatureInput};
 
 /// One signature to store in a batch.
 pub struct NewRow<'a> {
@@ -19,7 +19,7 @@ pub struct NewRow<'a> {
     pub input: &'a SignatureInput,
     /// `input.email.canonical()`, computed once by the caller.
     pub canonical: &'a str,
-    pub share_code: &'a str,
+    pub share_code: &'a ShareCode,
 }
 
 /// Stores a batch of signatures with one statement for the supporters and one for the
@@ -104,7 +104,7 @@ pub async fn insert_batch(
             utm_content: Set(a.utm_content.clone()),
             utm_term: Set(a.utm_term.clone()),
             ref_code: Set(a.ref_code.clone()),
-            share_code: Set(r.share_code.to_owned()),
+            share_code: Set(r.share_code.as_str().to_owned()),
             signed_at: Set(now),
             confirmed_at: Set(None),
             ..Default::default()

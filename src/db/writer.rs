@@ -11,11 +11,16 @@
 //! p99 of 12–13 ms with one writer, 8,200/s at 14 ms with two, 8,200/s at 15–16 ms with four and
 //! 6,500/s at 22–24 ms with eight.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 use chrono::Utc;
 use entity::signature;
-use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use thiserror::Error;
 use tokio::{
@@ -25,8 +30,8 @@ use tokio::{
 
 use super::signatures;
 use crate::{
-    cache::{Counts, Tally},
-    domain::SignatureInput,
+    domain::{ShareCode, SignatureInput},
+    tally::{Counts, Tally},
 };
 
 /// Most signatures committed in one transaction.
@@ -45,14 +50,14 @@ pub struct NewSignature {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Signed {
     /// Stored; the signer's share code.
-    New { share_code: String },
+    New { share_code: ShareCode },
     /// This person had already signed; nothing changed.
     AlreadySigned,
 }
 
 #[derive(Debug, Error)]
 pub enum WriteError {
-    #[error("database error: {0}")]
+    #[error("storing a signature failed")]
     Db(#[from] DbErr),
     #[error("the signature writer has stopped")]
     Closed,
@@ -69,6 +74,26 @@ struct Job {
 #[derive(Clone, Debug)]
 pub struct SignatureWriter {
     tx: mpsc::Sender<Job>,
+    stats: Arc<WriterStats>,
+}
+
+/// What the writer has done since it started.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Transactions committed or tried, one per batch.
+    pub batches: AtomicU64,
+    /// Batches that failed as a whole and were retried one signature at a time.
+    pub retried_one_by_one: AtomicU64,
+}
+
+impl WriterStats {
+    pub fn batches(&self) -> u64 {
+        self.batches.load(Ordering::Relaxed)
+    }
+
+    pub fn retried_one_by_one(&self) -> u64 {
+        self.retried_one_by_one.load(Ordering::Relaxed)
+    }
 }
 
 /// The running writer task; it ends once every [`SignatureWriter`] is dropped and the queue is
@@ -89,7 +114,12 @@ impl SignatureWriter {
     /// Starts the writer on `db`; it updates `counts` after its commits.
     pub fn start(db: DatabaseConnection, counts: Counts) -> (Self, WriterTask) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        (Self { tx }, WriterTask(tokio::spawn(run(db, rx, counts))))
+        let stats = Arc::<WriterStats>::default();
+        (Self { tx, stats: stats.clone() }, WriterTask(tokio::spawn(run(db, rx, counts, stats))))
+    }
+
+    pub fn stats(&self) -> Arc<WriterStats> {
+        self.stats.clone()
     }
 
     /// Stores a signature and returns once it is committed (or known to be a repeat).
@@ -101,7 +131,7 @@ impl SignatureWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, counts: Counts) {
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, counts: Counts, stats: Arc<WriterStats>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -110,11 +140,14 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, counts: Counts
                 Err(_) => break,
             }
         }
-        commit(&db, batch, &counts).await;
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        commit(&db, batch, &counts, &stats).await;
     }
 }
 
-async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts) {
+/// Stores a batch and answers each of its signers. Failures are not logged here: each goes
+/// back to its request, which logs it once.
+async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts, stats: &WriterStats) {
     batch.sort_by(|a, b| a.canonical.cmp(&b.canonical));
     let jobs: Vec<&Job> = batch.iter().collect();
     match write(db, &jobs).await {
@@ -126,13 +159,13 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts) {
             }
         }
         Err(e) if batch.len() == 1 => {
-            tracing::error!(error = %e, "storing a signature failed");
             if let Some(job) = batch.pop() {
                 let _ = job.reply.send(Err(e.into()));
             }
         }
-        Err(e) => {
-            tracing::warn!(error = %e, size = batch.len(), "batch failed; storing its signatures one by one");
+        Err(_) => {
+            stats.retried_one_by_one.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(size = batch.len(), "a batch failed; storing its signatures one by one");
             for job in batch {
                 let result = write(db, &[&job]).await;
                 let answer = match result {
@@ -140,10 +173,7 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts) {
                         record(counts, &tallies);
                         outcomes.pop().ok_or(WriteError::Closed)
                     }
-                    Err(e) => {
-                        tracing::error!(error = %e, "storing a signature failed");
-                        Err(e.into())
-                    }
+                    Err(e) => Err(e.into()),
                 };
                 let _ = job.reply.send(answer);
             }
@@ -160,7 +190,7 @@ fn record(counts: &Counts, tallies: &[(i64, Tally)]) {
 /// One transaction: every signature, then one tally update per petition (in id order).
 async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<(Vec<Signed>, Vec<(i64, Tally)>), DbErr> {
     let now = Utc::now();
-    let share_codes: Vec<String> = jobs.iter().map(|_| new_share_code()).collect();
+    let share_codes: Vec<ShareCode> = jobs.iter().map(|_| ShareCode::generate()).collect();
     let rows: Vec<signatures::NewRow<'_>> = jobs
         .iter()
         .zip(&share_codes)
@@ -185,7 +215,7 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<(Vec<Signed>, V
             if row.status == signature::Status::Validated {
                 *added.entry(row.petition_id).or_default() += 1;
             }
-            Signed::New { share_code: row.share_code.to_owned() }
+            Signed::New { share_code: row.share_code.clone() }
         } else {
             Signed::AlreadySigned
         });
@@ -197,9 +227,4 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<(Vec<Signed>, V
     }
     txn.commit().await?;
     Ok((outcomes, tallies))
-}
-
-/// A signer's share code: 10 random letters and digits (about 59 bits).
-fn new_share_code() -> String {
-    rand::rng().sample_iter(Alphanumeric).take(10).map(char::from).collect()
 }

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ShareCode;
+
 /// Longest attribution value kept; longer ones are cut, not refused (they come from links,
 /// not from the signer).
 const MAX_LEN: usize = 100;
@@ -62,8 +64,8 @@ fn clean(v: Option<&str>) -> Option<String> {
     (!v.is_empty()).then(|| v.to_owned())
 }
 
-/// Share codes and slugs: ASCII letters, digits, `-` and `_`.
-fn clean_code(v: Option<&str>) -> Option<String> {
+/// Landing page slugs: ASCII letters, digits, `-` and `_`.
+fn clean_slug(v: Option<&str>) -> Option<String> {
     let v = v?.trim();
     let ok = !v.is_empty()
         && v.len() <= 32
@@ -96,9 +98,9 @@ impl Attribution {
             p.referrer.as_deref().or(referer_header).and_then(referrer_host).filter(|h| h != own_host);
         Self {
             source: clean(p.source.as_deref()),
-            ref_code: clean_code(p.ref_code.as_deref()),
+            ref_code: p.ref_code.as_deref().and_then(ShareCode::parse).map(ShareCode::into_inner),
             referrer,
-            landing_page: clean_code(p.landing_page.as_deref()),
+            landing_page: clean_slug(p.landing_page.as_deref()),
             utm_source: clean(p.utm_source.as_deref()),
             utm_medium: clean(p.utm_medium.as_deref()),
             utm_campaign: clean(p.utm_campaign.as_deref()),
@@ -154,7 +156,7 @@ mod tests {
     #[test]
     fn keeps_utm_and_source_drops_click_ids_and_paths() {
         let p: AttributionParams = serde_urlencoded::from_str(
-            "utm_source=fb&utm_campaign=%20spring%20&source=ad1&fbclid=XYZ&gclid=abc&ref=Ab_9",
+            "utm_source=fb&utm_campaign=%20spring%20&source=ad1&fbclid=XYZ&gclid=abc&ref=Ab9",
         )
         .unwrap_or_default();
         let a =
@@ -162,7 +164,7 @@ mod tests {
         assert_eq!(a.utm_source.as_deref(), Some("fb"));
         assert_eq!(a.utm_campaign.as_deref(), Some("spring"));
         assert_eq!(a.source.as_deref(), Some("ad1"));
-        assert_eq!(a.ref_code.as_deref(), Some("Ab_9"));
+        assert_eq!(a.ref_code.as_deref(), Some("Ab9"));
         assert_eq!(a.referrer.as_deref(), Some("m.facebook.com"));
         assert!(!a.to_cookie_value().contains("XYZ"));
     }

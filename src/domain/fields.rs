@@ -18,9 +18,18 @@ pub enum FieldError {
     InvalidPhone,
 }
 
+/// A short description for logs and developers; visitors see the catalogue's words instead.
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(crate::i18n::Locale::En.strings().field_error(*self).as_str())
+        match self {
+            Self::Required => f.write_str("required"),
+            Self::TooLong(n) => write!(f, "longer than {n} characters"),
+            Self::ControlChars => f.write_str("contains control characters"),
+            Self::InvalidName => f.write_str("not a name"),
+            Self::InvalidEmail => f.write_str("not an email address"),
+            Self::InvalidPostalCode(c) => write!(f, "not a postal code of {c}"),
+            Self::InvalidPhone => f.write_str("not a phone number"),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The stylesheet, served from the binary.
+//! The stylesheet and the icon, served from the binary.
 
 use axum::{
     Router,
@@ -7,10 +7,17 @@ use axum::{
     routing::get,
 };
 
-use crate::{state::AppState, views::layout::CSS};
+use crate::{
+    state::AppState,
+    views::layout::{CSS, ICON},
+};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/static/app.css", get(stylesheet))
+    Router::new()
+        .route("/static/app.css", get(stylesheet))
+        .route("/favicon.svg", get(icon))
+        // Browsers and feed readers ask for this one without being told.
+        .route("/favicon.ico", get(icon))
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -21,5 +28,15 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
         ],
         CSS,
+    )
+}
+
+async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        ],
+        ICON,
     )
 }

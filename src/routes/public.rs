@@ -1,11 +1,13 @@
 //! The public signing path: home page, petition page, signing, thanks page and count feed.
+//! A draft is not public: every one of these answers 404 for it until it is published. A closed
+//! petition keeps its page and count, with a notice instead of the form.
 
 use std::sync::Arc;
 
 use axum::{
     Form, Json, Router,
-    extract::{Path, Query, State, rejection::FormRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{Path, Query, State, rejection::FormRejection, rejection::QueryRejection},
+    http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -13,13 +15,13 @@ use chrono::SecondsFormat;
 use entity::petition;
 use serde::Serialize;
 
+use super::visitor::Visitor;
 use crate::{
-    cookies,
     db::{
         petitions::{self, PetitionRecord},
         writer::{NewSignature, Signed},
     },
-    domain::{Attribution, FieldErrors, SignForm, attribution::AttributionParams},
+    domain::{Attribution, FieldErrors, ShareCode, SignForm, attribution::AttributionParams},
     error::{AppError, AppResult},
     i18n::Locale,
     state::AppState,
@@ -27,7 +29,7 @@ use crate::{
         index::{Card, index_page},
         layout::PageMeta,
         petition::{
-            FormState, PetitionView, ThanksView, hidden_fields, not_open_page, petition_page, thanks_page,
+            FormState, PetitionView, ThanksView, VISITOR_SLOT, hidden_fields, petition_page, thanks_page,
         },
     },
 };
@@ -41,12 +43,8 @@ pub fn router() -> Router<AppState> {
         .route("/p/{slug}/count.json", get(count_json))
 }
 
-/// How long the first-touch attribution is remembered.
-const FIRST_TOUCH_DAYS: u32 = 30;
-/// How long a signer's share code is remembered for their thanks page.
-const SHARE_CODE_DAYS: u32 = 365;
-
-async fn index(State(state): State<AppState>) -> AppResult<Response> {
+async fn index(State(state): State<AppState>, visitor: Visitor) -> AppResult<Response> {
+    let locale = visitor.locale(Locale::En);
     let open = petitions::list_open(&state.db.read).await?;
     let cards: Vec<Card> = open
         .into_iter()
@@ -60,11 +58,13 @@ async fn index(State(state): State<AppState>) -> AppResult<Response> {
         })
         .collect();
     let meta = PageMeta {
-        title: Locale::En.strings().open_campaigns.into(),
+        title: locale.t("open-campaigns").into_owned(),
         canonical: Some(state.config.absolute("/")),
+        locale,
+        path: Some("/".into()),
         ..PageMeta::default()
     };
-    Ok(index_page(&meta, &cards).into_response())
+    Ok((visitor, index_page(&meta, &cards)).into_response())
 }
 
 /// Slugs are lower-case letters, digits and hyphens; anything else cannot exist.
@@ -74,20 +74,24 @@ fn plausible_slug(slug: &str) -> bool {
         && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// The published (open or closed) petition with this slug. Drafts are not found.
 async fn load(state: &AppState, slug: &str) -> AppResult<Arc<PetitionRecord>> {
     if !plausible_slug(slug) {
         return Err(AppError::NotFound);
     }
-    state.petitions.get(&state.db.read, slug).await?.ok_or(AppError::NotFound)
+    match state.petitions.get(&state.db.read, slug).await? {
+        Some(rec) if rec.petition.status != petition::Status::Draft => Ok(rec),
+        _ => Err(AppError::NotFound),
+    }
 }
 
-fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord) -> PetitionView<'a> {
+fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord, locale: Locale) -> PetitionView<'a> {
     let p = &rec.petition;
-    let locale = Locale::parse(&p.locale);
     let image = p
         .image_url
         .as_deref()
         .map(|img| if img.starts_with('/') { state.config.absolute(img) } else { img.to_owned() });
+    let path = format!("/p/{}", p.slug);
     PetitionView {
         rec,
         locale,
@@ -95,64 +99,47 @@ fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord) -> PetitionView<
         meta: PageMeta {
             title: p.title.clone(),
             description: Some(p.summary.clone()),
-            canonical: Some(state.config.absolute(&format!("/p/{}", p.slug))),
+            canonical: Some(state.config.absolute(&path)),
             image,
             locale,
             noindex: false,
+            path: Some(path),
         },
         action: format!("/p/{}/sign", p.slug),
     }
 }
 
-fn not_open(state: &AppState, rec: &PetitionRecord, status: StatusCode) -> Response {
-    let locale = Locale::parse(&rec.petition.locale);
-    let count = state.counts.public(&rec.petition).0;
-    (status, not_open_page(rec, locale, count)).into_response()
+/// The page's language: the petition's own unless the visitor asked for another.
+fn page_locale(visitor: &Visitor, rec: &PetitionRecord) -> Locale {
+    visitor.locale(Locale::parse(&rec.petition.locale))
 }
 
-/// `GET /p/{slug}`: the petition and its form. Remembers the visitor's first touch.
+/// `GET /p/{slug}`: the petition and its form. Remembers the visitor's first touch. Query
+/// parameters that do not parse (a repeated `utm_source`, say) are ignored, not refused.
 async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    Query(params): Query<AttributionParams>,
-    headers: HeaderMap,
+    params: Result<Query<AttributionParams>, QueryRejection>,
+    mut visitor: Visitor,
 ) -> AppResult<Response> {
     let rec = load(&state, &slug).await?;
-    if rec.petition.status != petition::Status::Open {
-        return Ok(not_open(&state, &rec, StatusCode::OK));
-    }
-    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
-    let here = Attribution::from_params(&params, referer, state.config.public_host());
-    let remembered = cookies::get(&headers, cookies::FIRST_TOUCH).map(Attribution::from_cookie_value);
-    let set_cookie = match &remembered {
-        Some(first) if !first.is_empty() => None,
-        _ if here.is_empty() => None,
-        _ => cookies::set(
-            cookies::FIRST_TOUCH,
-            &here.to_cookie_value(),
-            "/",
-            FIRST_TOUCH_DAYS,
-            state.config.secure_cookies(),
-        ),
-    };
-    let attribution = remembered.unwrap_or_default().first_touch(here);
+    let locale = page_locale(&visitor, &rec);
+    let params = params.map(|Query(p)| p).unwrap_or_default();
+    let attribution = visitor.first_touch(&params, state.config.public_host());
     let count = state.counts.public(&rec.petition).0;
-    let page = state.pages.get_or_render(&rec, count, || {
-        let view = petition_view(&state, &rec);
+    let page = state.pages.get_or_render(&rec, locale, count, VISITOR_SLOT, || {
+        let view = petition_view(&state, &rec, locale);
         let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
         (view.count, petition_page(&view, &form).into_string())
     });
-    let mut res = Html(page.with(&hidden_fields(&attribution).into_string())).into_response();
-    if let Some(c) = set_cookie {
-        res.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    Ok(res)
+    Ok((visitor, Html(page.with(&hidden_fields(&attribution).into_string()))).into_response())
 }
 
 /// `POST /p/{slug}/sign`.
 async fn sign(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    mut visitor: Visitor,
     form: Result<Form<SignForm>, FormRejection>,
 ) -> AppResult<Response> {
     let Form(form) = form.map_err(|e| match e.status() {
@@ -161,50 +148,44 @@ async fn sign(
     })?;
     let rec = load(&state, &slug).await?;
     let p = &rec.petition;
+    let locale = page_locale(&visitor, &rec);
     if p.status != petition::Status::Open {
-        return Ok(not_open(&state, &rec, StatusCode::CONFLICT));
+        let view = petition_view(&state, &rec, locale);
+        let form = FormState { values: &form, errors: &FieldErrors::new(), attribution: None };
+        return Ok((StatusCode::CONFLICT, petition_page(&view, &form)).into_response());
     }
     let input = match form.parse(&p.postal_country, state.config.public_host()) {
         Ok(input) => input,
         Err(errors) => {
             let attribution = Attribution::from_params(&form.attribution, None, state.config.public_host());
-            let view = petition_view(&state, &rec);
+            let view = petition_view(&state, &rec, locale);
             let state = FormState { values: &form, errors: &errors, attribution: Some(&attribution) };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, petition_page(&view, &state)).into_response());
         }
     };
     match state.writer.sign(NewSignature { petition_id: p.id, input }).await? {
         Signed::New { share_code } => {
-            let mut res = Redirect::to(&format!("/p/{slug}/thanks")).into_response();
-            let path = format!("/p/{slug}");
-            if let Some(c) = cookies::set(
-                cookies::SHARE_CODE,
-                &share_code,
-                &path,
-                SHARE_CODE_DAYS,
-                state.config.secure_cookies(),
-            ) {
-                res.headers_mut().insert(header::SET_COOKIE, c);
-            }
-            Ok(res)
+            visitor.remember_share_code(&format!("/p/{slug}"), &share_code);
+            Ok((visitor, Redirect::to(&format!("/p/{slug}/thanks"))).into_response())
         }
-        Signed::AlreadySigned => Ok(thanks(&state, &rec, None, true).into_response()),
+        Signed::AlreadySigned => Ok(thanks(&state, &rec, locale, visitor.share_code(), true)),
     }
 }
 
 fn thanks(
     state: &AppState,
     rec: &PetitionRecord,
-    share_code: Option<&str>,
+    locale: Locale,
+    share_code: Option<ShareCode>,
     already_signed: bool,
 ) -> Response {
     let p = &rec.petition;
     let petition_url = state.config.absolute(&format!("/p/{}", p.slug));
     let view = ThanksView {
         rec,
-        locale: Locale::parse(&p.locale),
+        locale,
         count: state.counts.public(p).0,
-        personal_link: share_code.map(|c| format!("{petition_url}?ref={c}")),
+        personal_link: share_code.map(|c| format!("{petition_url}?ref={}", c.as_str())),
         petition_url,
         already_signed,
     };
@@ -217,12 +198,12 @@ fn thanks(
 async fn thanks_get(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
+    visitor: Visitor,
 ) -> AppResult<Response> {
     let rec = load(&state, &slug).await?;
-    let code = cookies::get(&headers, cookies::SHARE_CODE)
-        .filter(|c| !c.is_empty() && c.len() <= 32 && c.bytes().all(|b| b.is_ascii_alphanumeric()));
-    Ok(thanks(&state, &rec, code, false))
+    let locale = page_locale(&visitor, &rec);
+    let code = visitor.share_code();
+    Ok((visitor, thanks(&state, &rec, locale, code, false)).into_response())
 }
 
 #[derive(Serialize)]
@@ -237,15 +218,14 @@ struct CountFeed<'a> {
 async fn count_json(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
     let cors = (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     let rec = match load(&state, &slug).await {
-        Ok(rec) if rec.petition.status != petition::Status::Draft => rec,
-        Ok(_) | Err(AppError::NotFound) => {
-            return (StatusCode::NOT_FOUND, [cors], Json(serde_json::json!({ "error": "not found" })))
-                .into_response();
-        }
+        Ok(rec) => rec,
         Err(e) => {
-            let status = e.status();
-            tracing::error!(error = %e, "count feed failed");
-            return (status, [cors], Json(serde_json::json!({ "error": "unavailable" }))).into_response();
+            let (status, report) = (e.status(), e.report());
+            let error = if status == StatusCode::NOT_FOUND { "not found" } else { "unavailable" };
+            let mut res = (status, [cors], Json(serde_json::json!({ "error": error }))).into_response();
+            // The body is JSON already; the cause still goes to the log.
+            res.extensions_mut().insert(crate::error::ErrorReport { page: None, ..report });
+            return res;
         }
     };
     let p = &rec.petition;

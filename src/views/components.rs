@@ -1,39 +1,58 @@
 //! Small pieces shared by several pages.
 
+use std::borrow::Cow;
+
 use maud::{Markup, html};
 
-use crate::{domain::FieldError, i18n::Strings};
+use crate::{domain::FieldError, i18n::Locale};
 
 /// The count and a progress bar toward the goal.
-pub fn progress(s: &Strings, count: i64, goal: i64) -> Markup {
+pub fn progress(locale: Locale, count: i64, goal: i64) -> Markup {
     let max = goal.max(count).max(1);
+    let tally = locale.count(count);
     html! {
         div.count {
-            p { strong.tally { (s.count(count)) } }
-            progress value=(count) max=(max) aria-label=(s.count(count)) {}
-            @if goal > 0 { p.goal { (s.of_goal(goal)) } }
+            p { strong.tally { (tally) } }
+            progress value=(count) max=(max) aria-label=(tally) {}
+            @if goal > 0 { p.goal { (locale.t_with("goal", &[("goal", goal.into())])) } }
         }
+    }
+}
+
+/// Why a field was refused, in the visitor's language.
+pub fn field_error(locale: Locale, e: FieldError) -> Cow<'static, str> {
+    match e {
+        FieldError::Required => locale.t("err-required"),
+        FieldError::TooLong(max) => {
+            let max = i64::try_from(max).unwrap_or(i64::MAX);
+            locale.t_with("err-too-long", &[("max", max.into())])
+        }
+        FieldError::ControlChars => locale.t("err-control-chars"),
+        FieldError::InvalidName => locale.t("err-invalid-name"),
+        FieldError::InvalidEmail => locale.t("err-invalid-email"),
+        FieldError::InvalidPostalCode("US") => locale.t("err-invalid-zip"),
+        FieldError::InvalidPostalCode(_) => locale.t("err-invalid-postal-code"),
+        FieldError::InvalidPhone => locale.t("err-invalid-phone"),
     }
 }
 
 /// How an input is drawn.
 pub struct Input<'a> {
     pub name: &'static str,
-    pub label: &'a str,
+    pub label: Cow<'static, str>,
     pub value: &'a str,
     /// `text`, `email`, `tel` or `textarea`.
     pub kind: &'static str,
     pub autocomplete: &'static str,
     pub max: usize,
-    /// Shows "(optional)" after the label.
-    pub optional: Option<&'a str>,
+    pub optional: bool,
     pub error: Option<FieldError>,
     /// The first invalid field gets focus on page load (works without JavaScript).
     pub autofocus: bool,
 }
 
 /// A labelled input with its error above it, tied by `aria-describedby`.
-pub fn input(s: &Strings, f: &Input<'_>) -> Markup {
+pub fn input(locale: Locale, f: &Input<'_>) -> Markup {
     let id = format!("f-{}", f.name);
     let err_id = format!("e-{}", f.name);
     let described = f.error.map(|_| err_id.as_str());
@@ -41,17 +60,17 @@ pub fn input(s: &Strings, f: &Input<'_>) -> Markup {
         div.field.has-error[f.error.is_some()] {
             label for=(id) {
                 (f.label)
-                @if let Some(o) = f.optional { " " span.opt { "(" (o) ")" } }
+                @if f.optional { " " span.opt { "(" (locale.t("optional")) ")" } }
             }
             @if let Some(e) = f.error {
-                p.error id=(err_id) { span.visually-hidden { "Error: " } (s.field_error(e)) }
+                p.error id=(err_id) { span.visually-hidden { (locale.t("error-prefix")) " " } (field_error(locale, e)) }
             }
             @if f.kind == "textarea" {
                 textarea id=(id) name=(f.name) maxlength=(f.max) aria-invalid=[f.error.map(|_| "true")]
                     aria-describedby=[described] autofocus[f.autofocus] { (f.value) }
             } @else {
                 input id=(id) name=(f.name) type=(f.kind) value=(f.value) autocomplete=(f.autocomplete)
-                    maxlength=(f.max) required[f.optional.is_none()] aria-invalid=[f.error.map(|_| "true")]
+                    maxlength=(f.max) required[!f.optional] aria-invalid=[f.error.map(|_| "true")]
                     aria-describedby=[described] autofocus[f.autofocus]
                     inputmode=[(f.kind == "tel").then_some("tel")];
             }

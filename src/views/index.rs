@@ -15,24 +15,27 @@ pub struct Card {
     pub summary: String,
     pub count: i64,
     pub goal: i64,
+    /// The language the petition is written in.
     pub locale: Locale,
 }
 
 pub fn index_page(meta: &PageMeta, cards: &[Card]) -> Markup {
-    let s = meta.locale.strings();
+    let locale = meta.locale;
     page(
         meta,
         html! {
-            h1 { (s.open_campaigns) }
+            h1 { (locale.t("open-campaigns")) }
             @if cards.is_empty() {
-                p { (s.no_open_campaigns) }
+                p { (locale.t("no-open-campaigns")) }
             } @else {
                 ul.cards {
                     @for c in cards {
-                        li lang=(c.locale.tag()) {
-                            a href={ "/p/" (c.slug) } { (c.title) }
-                            p { (c.summary) }
-                            (progress(c.locale.strings(), c.count, c.goal))
+                        li {
+                            div lang=[(c.locale != locale).then_some(c.locale.tag())] {
+                                a href={ "/p/" (c.slug) } { (c.title) }
+                                p { (c.summary) }
+                            }
+                            (progress(locale, c.count, c.goal))
                         }
                     }
                 }

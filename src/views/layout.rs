@@ -5,10 +5,13 @@ use std::sync::LazyLock;
 use maud::{DOCTYPE, Markup, html};
 use sha2::{Digest, Sha256};
 
-use crate::i18n::Locale;
+use crate::i18n::{LOCALES, Locale};
 
 /// The stylesheet, served by the binary itself.
 pub const CSS: &str = include_str!("app.css");
+
+/// The site icon (SVG).
+pub const ICON: &str = include_str!("icon.svg");
 
 /// A short content hash for the stylesheet URL, so it can be cached forever.
 pub static CSS_VERSION: LazyLock<String> =
@@ -26,6 +29,8 @@ pub struct PageMeta {
     pub locale: Locale,
     /// Keep search engines and link previews away (thanks pages, errors).
     pub noindex: bool,
+    /// The page's own path, for the language switch (`{path}?lang=es`); none: no switch.
+    pub path: Option<String>,
 }
 
 impl PageMeta {
@@ -35,10 +40,7 @@ impl PageMeta {
 }
 
 pub fn page(meta: &PageMeta, body: Markup) -> Markup {
-    let og_locale = match meta.locale {
-        Locale::En => "en_US",
-        Locale::Es => "es_ES",
-    };
+    let locale = meta.locale;
     html! {
         (DOCTYPE)
         html lang=(meta.locale.tag()) {
@@ -53,7 +55,7 @@ pub fn page(meta: &PageMeta, body: Markup) -> Markup {
                     meta property="og:type" content="website";
                     meta property="og:url" content=(url);
                     meta property="og:title" content=(meta.title);
-                    meta property="og:locale" content=(og_locale);
+                    meta property="og:locale" content=(locale.og_locale());
                     meta property="og:site_name" content="Undersigned";
                     @if let Some(d) = &meta.description { meta property="og:description" content=(d); }
                     @if let Some(img) = &meta.image {
@@ -66,13 +68,31 @@ pub fn page(meta: &PageMeta, body: Markup) -> Markup {
                     meta name="twitter:title" content=(meta.title);
                     @if let Some(d) = &meta.description { meta name="twitter:description" content=(d); }
                 }
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href={ "/static/app.css?v=" (*CSS_VERSION) };
             }
             body {
-                a.skip href="#main" { "Skip to content" }
-                header.site { a href="/" { "Undersigned" } }
+                a.skip href="#main" { (locale.t("skip-link")) }
+                header.site {
+                    a.brand href="/" { "Undersigned" }
+                    @if let Some(path) = &meta.path {
+                        nav.lang aria-label=(locale.t("language-switch")) {
+                            ul {
+                                @for l in LOCALES {
+                                    li {
+                                        @if l == locale {
+                                            span aria-current="page" lang=(l.tag()) { (l.endonym()) }
+                                        } @else {
+                                            a href={ (path) "?lang=" (l.tag()) } lang=(l.tag()) hreflang=(l.tag()) { (l.endonym()) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
                 main #main { (body) }
-                footer.site { (meta.locale.strings().site_tagline) }
+                footer.site { (locale.t("site-tagline")) }
             }
         }
     }

@@ -1,26 +1,28 @@
 //! The petition (or open letter) page with its signing form, and the pages after signing.
 
-use entity::petition::Kind;
+use std::borrow::Cow;
+
+use entity::petition::{Kind, Status};
 use maud::{Markup, PreEscaped, html};
 
 use super::{
-    components::{Input, input, paragraphs, progress},
+    components::{Input, field_error, input, paragraphs, progress},
     layout::{PageMeta, page},
 };
 use crate::{
     db::petitions::PetitionRecord,
     domain::{
-        Attribution, FieldErrors, SignForm,
+        Attribution, FieldErrors, PersonName, PostalCode, SignForm,
         share::Network,
         signing::{COMMENT_MAX, EMPLOYER_MAX},
     },
-    domain::{PersonName, PostalCode},
-    i18n::{Locale, Strings},
+    i18n::Locale,
 };
 
 /// Everything a petition page shows besides the form.
 pub struct PetitionView<'a> {
     pub rec: &'a PetitionRecord,
+    /// The language of the page (the petition's own text keeps its language).
     pub locale: Locale,
     pub count: i64,
     pub meta: PageMeta,
@@ -51,95 +53,149 @@ pub fn hidden_fields(attribution: &Attribution) -> Markup {
 }
 
 pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
-    let s = v.locale.strings();
+    let locale = v.locale;
     let p = &v.rec.petition;
     let letter = p.kind == Kind::Letter;
+    let closed = p.status == Status::Closed;
+    let sign_button = if letter { locale.t("letter-sign-button") } else { locale.t("sign-button") };
+    let own = content_lang(v.rec, locale);
     page(
         &v.meta,
         html! {
             article {
                 @if let Some(img) = &p.image_url { div.hero { img src=(img) alt="" width="800" height="420"; } }
-                h1 { (p.title) }
-                p.lede { (p.summary) }
-                (progress(s, v.count, p.goal))
-                a.button.jump href="#sign" { (if letter { s.letter_sign_button } else { s.sign_button }) }
+                h1 lang=[own] { (p.title) }
+                p.lede lang=[own] { (p.summary) }
+                (progress(locale, v.count, p.goal))
+                @if closed {
+                    (closed_notice(locale))
+                } @else {
+                    a.button.jump href="#sign" { (sign_button) }
+                }
                 @if letter && !v.rec.recipients.is_empty() {
-                    h2 { (s.to_recipients) }
-                    ul.recipients {
+                    h2 { (locale.t("to-recipients")) }
+                    ul.recipients lang=[own] {
                         @for r in &v.rec.recipients {
                             li { strong { (r.name) } ", " (r.title) ", " (r.organisation) }
                         }
                     }
                 }
                 @if letter {
-                    h2 { (s.read_letter) }
-                    div.letter { (paragraphs(&p.body)) }
+                    h2 { (locale.t("read-letter")) }
+                    div.letter lang=[own] { (paragraphs(&p.body)) }
                 } @else {
-                    (paragraphs(&p.body))
+                    div lang=[own] { (paragraphs(&p.body)) }
                 }
             }
-            (sign_form(s, letter, &v.action, form))
+            @if !closed { (sign_form(locale, letter, &v.action, form)) }
         },
     )
 }
 
-fn sign_form<'a>(s: &'a Strings, letter: bool, action: &str, form: &'a FormState<'a>) -> Markup {
+/// The petition's own language, when it differs from the page's (for `lang` attributes).
+fn content_lang(rec: &PetitionRecord, page: Locale) -> Option<&'static str> {
+    let own = Locale::parse(&rec.petition.locale);
+    (own != page).then_some(own.tag())
+}
+
+fn closed_notice(locale: Locale) -> Markup {
+    html! {
+        div.notice role="status" {
+            h2 { (locale.t("closed-title")) }
+            p { (locale.t("closed-body")) }
+        }
+    }
+}
+
+fn sign_form<'a>(locale: Locale, letter: bool, action: &str, form: &'a FormState<'a>) -> Markup {
     let f = form.values;
     // The first invalid field, in the order the form shows them, gets focus on load.
     let mut focus_taken = false;
     let mut field =
-        |name: &'static str, label: &'a str, value: &'a str, kind, autocomplete, max, optional| {
+        |name: &'static str, label: Cow<'static, str>, value: &'a str, kind, autocomplete, max, optional| {
             let error = form.errors.get(name).copied();
             let autofocus = error.is_some() && !focus_taken;
             focus_taken |= autofocus;
             Input { name, label, value, kind, autocomplete, max, optional, error, autofocus }
         };
-    let opt = Some(s.optional);
     let fields = [
-        field("given_name", s.given_name, &f.given_name, "text", "given-name", PersonName::MAX, None),
-        field("family_name", s.family_name, &f.family_name, "text", "family-name", PersonName::MAX, None),
-        field("email", s.email, &f.email, "email", "email", 254, None),
-        field("postal_code", s.postal_code, &f.postal_code, "text", "postal-code", PostalCode::MAX, None),
-        field("phone", s.phone, &f.phone, "tel", "tel", 32, opt),
-        field("employer", s.employer, &f.employer, "text", "organization", EMPLOYER_MAX, opt),
-        field("comment", s.comment, &f.comment, "textarea", "off", COMMENT_MAX, opt),
+        field(
+            "given_name",
+            locale.t("field-given-name"),
+            &f.given_name,
+            "text",
+            "given-name",
+            PersonName::MAX,
+            false,
+        ),
+        field(
+            "family_name",
+            locale.t("field-family-name"),
+            &f.family_name,
+            "text",
+            "family-name",
+            PersonName::MAX,
+            false,
+        ),
+        field("email", locale.t("field-email"), &f.email, "email", "email", 254, false),
+        field(
+            "postal_code",
+            locale.t("field-postal-code"),
+            &f.postal_code,
+            "text",
+            "postal-code",
+            PostalCode::MAX,
+            false,
+        ),
+        field("phone", locale.t("field-phone"), &f.phone, "tel", "tel", 32, true),
+        field(
+            "employer",
+            locale.t("field-employer"),
+            &f.employer,
+            "text",
+            "organization",
+            EMPLOYER_MAX,
+            true,
+        ),
+        field("comment", locale.t("field-comment"), &f.comment, "textarea", "off", COMMENT_MAX, true),
     ];
+    let sign_button = if letter { locale.t("letter-sign-button") } else { locale.t("sign-button") };
     html! {
         form.sign #sign method="post" action=(action) novalidate {
-            h2 { (if letter { s.letter_sign_heading } else { s.sign_heading }) }
+            h2 { (if letter { locale.t("letter-sign-heading") } else { locale.t("sign-heading") }) }
             @if !form.errors.is_empty() {
                 div.summary role="alert" {
-                    p { strong { (s.errors_summary) } }
+                    p { strong { (locale.t("errors-summary")) } }
                     ul {
                         @for i in &fields {
                             @if let Some(e) = i.error {
-                                li { a href={ "#f-" (i.name) } { (i.label) ": " (s.field_error(e)) } }
+                                li { a href={ "#f-" (i.name) } { (i.label) ": " (field_error(locale, e)) } }
                             }
                         }
                     }
                 }
             }
-            @for i in &fields { (input(s, i)) }
+            @for i in &fields { (input(locale, i)) }
             div.check {
                 input #f-email_opt_in type="checkbox" name="email_opt_in" value="on" checked[f.email_opt_in.is_some()];
-                label for="f-email_opt_in" { (s.email_opt_in) }
+                label for="f-email_opt_in" { (locale.t("email-opt-in")) }
             }
             @if letter {
                 div.check {
                     input #f-public_name type="checkbox" name="public_name" value="on" checked[f.public_name.is_some()];
-                    label for="f-public_name" { (s.public_name) }
+                    label for="f-public_name" { (locale.t("public-name")) }
                 }
             }
             div.hp aria-hidden="true" {
-                label for="f-website" { (s.honeypot_label) }
+                label for="f-website" { (locale.t("honeypot-label")) }
                 input #f-website type="text" name="website" tabindex="-1" autocomplete="off" value=(f.website);
             }
             @match form.attribution {
                 Some(a) => (hidden_fields(a)),
                 None => (PreEscaped(VISITOR_SLOT)),
             }
-            button type="submit" { (if letter { s.letter_sign_button } else { s.sign_button }) }
-            p.privacy { (s.privacy_note) }
+            button type="submit" { (sign_button) }
+            p.privacy { (locale.t("privacy-note")) }
         }
     }
 }
@@ -157,52 +213,48 @@ pub struct ThanksView<'a> {
 }
 
 pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
-    let s = v.locale.strings();
+    let locale = v.locale;
     let p = &v.rec.petition;
-    let (title, body) =
-        if v.already_signed { (s.already_title, s.already_body) } else { (s.thanks_title, s.thanks_body) };
+    let (title, body) = if v.already_signed {
+        (locale.t("already-title"), locale.t("already-body"))
+    } else {
+        (locale.t("thanks-title"), locale.t("thanks-body"))
+    };
     let link = v.personal_link.as_deref().unwrap_or(&v.petition_url);
+    let share_text = locale.t("share-text");
+    let mut meta = PageMeta::simple(title.as_ref(), locale);
+    meta.path = Some(format!("/p/{}/thanks", p.slug));
     page(
-        &PageMeta::simple(title, v.locale),
+        &meta,
         html! {
             div.notice role="status" {
                 h1 { (title) }
                 p { (body) }
             }
-            h2 { (p.title) }
-            (progress(s, v.count, p.goal))
-            h2 { (s.share_heading) }
+            h2 lang=[content_lang(v.rec, locale)] { (p.title) }
+            (progress(locale, v.count, p.goal))
+            h2 { (locale.t("share-heading")) }
             ul.share {
                 @for n in Network::ALL {
-                    li { a href=(n.share_url(link, s.share_text, &p.title)) rel="noopener noreferrer" target="_blank" { (n.label()) } }
+                    li { a href=(n.share_url(link, &share_text, &p.title)) rel="noopener noreferrer" target="_blank" { (network_label(locale, n)) } }
                 }
             }
             @if let Some(personal) = &v.personal_link {
                 p {
-                    label for="personal-link" { (s.your_link) }
+                    label for="personal-link" { (locale.t("your-link")) }
                     input.link #personal-link type="text" readonly value=(personal);
                 }
             }
-            p { a href={ "/p/" (p.slug) } { (s.back_to_petition) } }
+            p { a href={ "/p/" (p.slug) } { (locale.t("back-to-petition")) } }
         },
     )
 }
 
-/// A petition that is a draft or closed.
-pub fn not_open_page(rec: &PetitionRecord, locale: Locale, count: i64) -> Markup {
-    let s = locale.strings();
-    let p = &rec.petition;
-    let body = match p.status {
-        entity::petition::Status::Draft => s.draft_body,
-        _ => s.closed_body,
-    };
-    page(
-        &PageMeta::simple(s.not_open_title, locale),
-        html! {
-            h1 { (p.title) }
-            div.notice role="status" { h2 { (s.not_open_title) } p { (body) } }
-            (progress(s, count, p.goal))
-            p { a href="/" { (s.all_campaigns) } }
-        },
-    )
+/// A network's name on its share button; only the generic ones are words to translate.
+fn network_label(locale: Locale, n: Network) -> Cow<'static, str> {
+    match n {
+        Network::Email => locale.t("share-email"),
+        Network::Sms => locale.t("share-sms"),
+        _ => Cow::Borrowed(n.label()),
+    }
 }

@@ -17,6 +17,8 @@ use undersigned::{
 
 /// The public URL the test server believes it has.
 pub const PUBLIC_URL: &str = "http://localhost:3000";
+/// The test server's secret key (cookies are signed with a key derived from it).
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 /// A running server with its own database, removed when the test ends.
 pub struct TestApp {
@@ -24,6 +26,8 @@ pub struct TestApp {
     pub db_url: String,
     pub client: reqwest::Client,
     pub db: Database,
+    /// What the in-process server's signature writer has done.
+    pub writer: std::sync::Arc<undersigned::db::writer::WriterStats>,
     _guard: DbGuard,
 }
 
@@ -77,17 +81,18 @@ pub async fn spawn_app() -> TestApp {
         "DATABASE_URL" => Some(url.clone()),
         "BIND" => Some("127.0.0.1:0".into()),
         "PUBLIC_URL" => Some(PUBLIC_URL.into()),
-        "SECRET_KEY" => Some("test-secret".into()),
+        "SECRET_KEY" => Some(TEST_SECRET.into()),
         _ => None,
     })
     .expect("test config is valid");
     let app = Application::build(config).await.expect("the server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let writer = app.writer_stats();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let db = Database::connect(&db_url).await.expect("the test connects to its database");
     let client =
         reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().expect("a client");
-    TestApp { address, db_url, client, db, _guard: guard }
+    TestApp { address, db_url, client, db, writer, _guard: guard }
 }
 
 impl TestApp {
@@ -279,6 +284,21 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary on `db_url` and waits until `/healthz` answers.
     pub async fn start(db_url: &str) -> Self {
+        Self::start_with(db_url, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with more environment variables.
+    pub async fn start_with(db_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::spawn(db_url, env, std::process::Stdio::inherit()).await
+    }
+
+    /// [`ServerProcess::start_with`], its standard error written to `log`.
+    pub async fn start_logged(db_url: &str, env: &[(&str, &str)], log: &std::path::Path) -> Self {
+        let file = std::fs::File::create(log).expect("a log file");
+        Self::spawn(db_url, env, file.into()).await
+    }
+
+    async fn spawn(db_url: &str, env: &[(&str, &str)], stderr: std::process::Stdio) -> Self {
         let port = free_port();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_undersigned"))
             .arg("serve")
@@ -286,8 +306,9 @@ impl ServerProcess {
             .env("BIND", format!("127.0.0.1:{port}"))
             .env("PUBLIC_URL", PUBLIC_URL)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("the binary starts");
         // Owned from here on, so that a failure below still ends the process (see `Drop`).

@@ -8,6 +8,8 @@ mod concurrency;
 mod health;
 mod helpers;
 mod integrity;
+mod logging;
 mod pages;
 mod signing;
 mod validation;
+mod visitors;

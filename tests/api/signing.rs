@@ -24,9 +24,14 @@ async fn signing_counts_once_and_thanks_the_signer() {
     let html = thanks.text().await.expect("body");
     assert!(html.contains("Thank you for signing"));
     assert!(html.contains(">1 signature<"), "count shown: {html}");
-    // The signer's own share link, with their share code, and share buttons.
-    let code = cookie.trim_start_matches("us_share=").split(';').next().unwrap_or_default();
-    assert!(html.contains(&format!("http://localhost:3000/p/fair-pay?ref={code}")), "{html}");
+    // The signer's own share link, with their share code (carried in the signed cookie), and
+    // share buttons.
+    let value = cookie.trim_start_matches("us_share=").split(';').next().unwrap_or_default();
+    let link = "http://localhost:3000/p/fair-pay?ref=";
+    let at = html.find(link).expect("a personal link") + link.len();
+    let code = &html[at..at + 10];
+    assert!(code.bytes().all(|b| b.is_ascii_alphanumeric()), "{code}");
+    assert!(value.ends_with(code) && value.len() > code.len(), "the cookie is signed: {value}");
     assert!(html.contains("https://wa.me/?text="));
 }
 
@@ -95,26 +100,46 @@ async fn one_person_can_sign_different_petitions() {
     assert_eq!(app.count("two").await, 1);
 }
 
+/// A draft is not public anywhere until it is published: not its page, form, thanks page or
+/// count.
 #[tokio::test]
-async fn draft_and_closed_petitions_cannot_be_signed() {
+async fn drafts_are_404_everywhere_public() {
     let app = spawn_app().await;
     let draft = app.petition("draft", Kind::Petition, Status::Draft, "en").await;
-    let closed = app.petition("closed", Kind::Petition, Status::Closed, "en").await;
-
+    for path in ["/p/draft", "/p/draft/thanks", "/p/draft/count.json", "/p/draft?lang=es"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        let body = res.text().await.expect("body");
+        assert!(!body.contains("Title of draft") && !body.contains("Summary of draft"), "{path}: {body}");
+    }
     let res = app.sign("draft", &Signer::new("a@example.org")).await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert!(res.text().await.expect("body").contains("not open for signatures yet"));
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(!res.text().await.expect("body").contains("Title of draft"));
+    assert_eq!(app.rows(draft).await, 0);
+    let home = app.get("/").await.text().await.expect("body");
+    assert!(!home.contains("draft"), "{home}");
+}
+
+/// A closed petition keeps its page (text and count) with a notice instead of the form, and
+/// refuses signatures with 409.
+#[tokio::test]
+async fn closed_petitions_keep_their_page_and_count_but_refuse_signatures() {
+    let app = spawn_app().await;
+    let closed = app.petition("closed", Kind::Petition, Status::Closed, "en").await;
     let res = app.sign("closed", &Signer::new("a@example.org")).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert!(res.text().await.expect("body").contains("is closed and no longer accepts signatures"));
+    let html = res.text().await.expect("body");
+    assert!(html.contains("This petition is closed") && !html.contains("<form"), "{html}");
 
-    let page = app.get("/p/closed").await.text().await.expect("body");
+    let res = app.get("/p/closed").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("body");
+    assert!(page.contains("<h1>Title of closed</h1>") && page.contains("First paragraph."), "{page}");
     assert!(page.contains("no longer accepts signatures") && !page.contains("<form"), "{page}");
-    assert_eq!(app.rows(draft).await, 0);
+    assert!(page.contains(r#"<progress value="0""#));
     assert_eq!(app.rows(closed).await, 0);
-    // A draft is not public, not even its count.
-    assert_eq!(app.get("/p/draft/count.json").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.count("closed").await, 0);
+    assert_eq!(app.get("/p/closed/thanks").await.status(), StatusCode::OK);
 }
 
 #[tokio::test]

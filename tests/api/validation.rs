@@ -56,7 +56,7 @@ async fn each_invalid_field_is_refused_beside_it_with_values_kept() {
         (ok().with("phone", "12"), "phone", "7 to 15 digits"),
         (ok().with("phone", "call me"), "phone", "7 to 15 digits"),
         (ok().with("employer", &"e".repeat(201)), "employer", "at most 200 characters"),
-        (ok().with("comment", &"c".repeat(2001)), "comment", "at most 2000 characters"),
+        (ok().with("comment", &"c".repeat(2001)), "comment", "at most 2,000 characters"),
     ];
     for (signer, field, message) in cases {
         refused(&app, signer, field, message).await;
@@ -103,7 +103,7 @@ async fn oversized_and_malformed_bodies_get_clear_errors() {
         .await
         .expect("sent");
     assert!(res.status().is_client_error(), "{}", res.status());
-    assert!(res.text().await.expect("body").contains("Something went wrong"));
+    assert!(res.text().await.expect("body").contains("That request was not understood"));
     assert_eq!(app.count("v").await, 0);
 }
 

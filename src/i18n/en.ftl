@@ -1,0 +1,79 @@
+# Every phrase a visitor can see, in English. Each message here exists in every other locale
+# (a unit test checks), and every message the code asks for exists here.
+
+## Page shell
+site-tagline = Sign, share, and stand together.
+skip-link = Skip to content
+language-switch = Language
+
+## Home page
+open-campaigns = Open petitions and letters
+no-open-campaigns = There are no open petitions right now.
+
+## Counts ($count is a number; it is shown with local thousands separators)
+signature-count = { $count ->
+    [one] { $count } signature
+   *[other] { $count } signatures
+}
+goal = Goal: { $goal }
+
+## Petition and letter pages
+to-recipients = To:
+read-letter = Read the letter
+sign-heading = Sign the petition
+letter-sign-heading = Add your name to the letter
+sign-button = Sign now
+letter-sign-button = Add my name
+closed-title = This petition is closed
+closed-body = It no longer accepts signatures. Thank you for your support.
+
+## The signing form
+field-given-name = First name
+field-family-name = Last name
+field-email = Email
+field-postal-code = ZIP / postal code
+field-phone = Mobile phone
+field-employer = Employer
+field-comment = Why are you signing?
+optional = optional
+email-opt-in = Email me updates about this campaign.
+public-name = Show my name on the delivered letter.
+privacy-note = We never sell your data. Your name is never shown publicly unless you choose.
+honeypot-label = Leave this field empty
+errors-summary = Please fix the highlighted fields.
+error-prefix = Error:
+
+## Why a field was refused
+err-required = This field is required.
+err-too-long = Please use at most { $max } characters.
+err-control-chars = Please remove the special characters.
+err-invalid-name = Please enter a name, starting with a letter.
+err-invalid-email = Please enter an email address like name@example.com.
+err-invalid-zip = Please enter a 5-digit ZIP code, like 94110.
+err-invalid-postal-code = Please enter a valid postal code.
+err-invalid-phone = Please enter a phone number with 7 to 15 digits, or leave it empty.
+
+## After signing
+thanks-title = Thank you for signing!
+thanks-body = Your signature has been counted. Sharing is the best way to help now.
+already-title = You have already signed
+already-body = Thank you: your signature was already counted, so nothing has changed. You can still share the petition.
+share-heading = Share it
+share-text = I just signed this. Will you add your name?
+share-email = Email
+share-sms = Text message
+your-link = Your personal link
+back-to-petition = Back to the petition
+all-campaigns = All petitions
+
+## Error pages
+not-found-title = Page not found
+not-found-body = We could not find that page. It may have moved or the link may be incomplete.
+bad-request-title = That request was not understood
+bad-request-body = Something in what your browser sent was malformed. Please go back and try again.
+too-many-title = Too many requests
+too-many-body = Please wait a moment and try again.
+too-large-title = Too much data
+too-large-body = What you sent was too large. Please shorten it and try again.
+error-title = Something went wrong
+error-body = Sorry, we could not finish that. Please try again in a moment; nothing you sent was counted twice.

@@ -1,0 +1,78 @@
+# Cada frase que ve un visitante, en español. Las mismas claves que en.ftl.
+
+## Página
+site-tagline = Firma, comparte y únete.
+skip-link = Ir al contenido
+language-switch = Idioma
+
+## Portada
+open-campaigns = Peticiones y cartas abiertas
+no-open-campaigns = No hay peticiones abiertas en este momento.
+
+## Recuentos
+signature-count = { $count ->
+    [one] { $count } firma
+   *[other] { $count } firmas
+}
+goal = Meta: { $goal }
+
+## Peticiones y cartas
+to-recipients = Para:
+read-letter = Leer la carta
+sign-heading = Firma la petición
+letter-sign-heading = Añade tu nombre a la carta
+sign-button = Firmar ahora
+letter-sign-button = Añadir mi nombre
+closed-title = Esta petición está cerrada
+closed-body = Ya no admite firmas. Gracias por tu apoyo.
+
+## El formulario
+field-given-name = Nombre
+field-family-name = Apellidos
+field-email = Correo electrónico
+field-postal-code = Código postal
+field-phone = Teléfono móvil
+field-employer = Empleador
+field-comment = ¿Por qué firmas?
+optional = opcional
+email-opt-in = Quiero recibir novedades de esta campaña por correo.
+public-name = Mostrar mi nombre en la carta entregada.
+privacy-note = Nunca vendemos tus datos. Tu nombre nunca se muestra públicamente si no lo eliges.
+honeypot-label = Deja este campo vacío
+errors-summary = Corrige los campos señalados.
+error-prefix = Error:
+
+## Por qué se rechazó un campo
+err-required = Este campo es obligatorio.
+err-too-long = Usa como máximo { $max } caracteres.
+err-control-chars = Quita los caracteres especiales.
+err-invalid-name = Escribe un nombre que empiece por una letra.
+err-invalid-email = Escribe un correo electrónico como nombre@ejemplo.com.
+err-invalid-zip = Escribe un código postal de 5 dígitos, como 94110.
+err-invalid-postal-code = Escribe un código postal válido.
+err-invalid-phone = Escribe un teléfono de 7 a 15 dígitos, o déjalo vacío.
+
+## Después de firmar
+thanks-title = ¡Gracias por firmar!
+thanks-body = Tu firma ha sido contada. Compartir es la mejor forma de ayudar ahora.
+already-title = Ya has firmado
+already-body = Gracias: tu firma ya estaba contada, así que nada ha cambiado. Aún puedes compartir la petición.
+share-heading = Compártela
+share-text = Acabo de firmar esto. ¿Añades tu nombre?
+share-email = Correo
+share-sms = Mensaje de texto
+your-link = Tu enlace personal
+back-to-petition = Volver a la petición
+all-campaigns = Todas las peticiones
+
+## Páginas de error
+not-found-title = Página no encontrada
+not-found-body = No encontramos esa página. Puede que se haya movido o que el enlace esté incompleto.
+bad-request-title = No entendimos esa solicitud
+bad-request-body = Algo de lo que envió tu navegador estaba mal formado. Vuelve atrás e inténtalo de nuevo.
+too-many-title = Demasiadas solicitudes
+too-many-body = Espera un momento y vuelve a intentarlo.
+too-large-title = Demasiados datos
+too-large-body = Lo que enviaste es demasiado grande. Acórtalo y vuelve a intentarlo.
+error-title = Algo salió mal
+error-body = Lo sentimos, no pudimos terminar. Inténtalo de nuevo en un momento; nada se contó dos veces.

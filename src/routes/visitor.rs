@@ -1,0 +1,236 @@
+//! The visitor as handlers see them: their language, where they first came from, and their
+//! share code, read from one place. Every cookie is signed with a key derived from
+//! `SECRET_KEY`; a cookie that was changed, cut short or made up is treated as absent. No cookie
+//! holds personal data.
+
+use std::convert::Infallible;
+
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::{HeaderMap, Uri, header, request::Parts},
+    response::{IntoResponseParts, ResponseParts},
+};
+use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
+
+use crate::{
+    domain::{
+        Attribution, ShareCode,
+        attribution::{AttributionParams, referrer_host},
+    },
+    i18n::Locale,
+    state::AppState,
+};
+
+/// The language the visitor chose with the switch.
+const LANGUAGE: &str = "us_lang";
+/// First-touch attribution, for the whole site.
+const FIRST_TOUCH: &str = "us_ft";
+/// The signer's share code, scoped to one petition's path.
+const SHARE_CODE: &str = "us_share";
+
+/// How long the first-touch attribution is remembered.
+const FIRST_TOUCH_DAYS: i64 = 30;
+/// How long a signer's share code is remembered for their thanks page.
+const SHARE_CODE_DAYS: i64 = 365;
+/// How long a language choice is remembered.
+const LANGUAGE_DAYS: i64 = 365;
+
+/// Derives the cookie signing key from the instance secret (at least 32 bytes, which the
+/// configuration and the stored key guarantee; shorter ones are refused here too).
+pub fn cookie_key(secret: &str) -> Option<Key> {
+    (secret.len() >= crate::config::Config::MIN_SECRET_KEY_BYTES).then(|| Key::derive_from(secret.as_bytes()))
+}
+
+/// The visitor of a public page. Returned as part of the response (it is an
+/// [`IntoResponseParts`]) so that what it was asked to remember is set as cookies.
+#[derive(Debug)]
+pub struct Visitor {
+    /// The request's cookies whose signature holds.
+    jar: SignedCookieJar,
+    key: Key,
+    /// Cookies to set with the response.
+    pending: Vec<Cookie<'static>>,
+    /// Asked for by the switch (`?lang=`), a remembered choice, or `Accept-Language`.
+    asked: Option<Locale>,
+    /// The host of the `Referer`, when there is one.
+    referer: Option<String>,
+    remembered: Option<Attribution>,
+    secure: bool,
+}
+
+impl<S> FromRequestParts<S> for Visitor
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        Ok(Self::new(&parts.uri, &parts.headers, state.cookie_key.clone(), state.config.secure_cookies()))
+    }
+}
+
+impl Visitor {
+    pub fn new(uri: &Uri, headers: &HeaderMap, key: Key, secure: bool) -> Self {
+        let jar = SignedCookieJar::from_headers(headers, key.clone());
+        let switch = language_switch(uri);
+        let asked = switch
+            .or_else(|| jar.get(LANGUAGE).and_then(|c| Locale::from_tag(c.value())))
+            .or_else(|| accept_language(headers));
+        let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(referrer_host);
+        let remembered = jar.get(FIRST_TOUCH).map(|c| Attribution::from_cookie_value(c.value()));
+        let mut visitor = Self { jar, key, pending: Vec::new(), asked, referer, remembered, secure };
+        if let Some(locale) = switch {
+            visitor.remember(LANGUAGE, locale.tag().to_owned(), "/", LANGUAGE_DAYS);
+        }
+        visitor
+    }
+
+    /// The language to show a page in whose own language is `page`: the visitor's choice or
+    /// browser language when it is one of ours, else the page's.
+    pub fn locale(&self, page: Locale) -> Locale {
+        self.asked.unwrap_or(page)
+    }
+
+    /// Where the visitor came from: the first touch remembered from an earlier visit if there
+    /// is one, else this visit's `params` (and `Referer`), which are then remembered for
+    /// [`FIRST_TOUCH_DAYS`]. `own_host` is not a referrer.
+    pub fn first_touch(&mut self, params: &AttributionParams, own_host: &str) -> Attribution {
+        if let Some(first) = self.remembered.as_ref().filter(|a| !a.is_empty()) {
+            return first.clone();
+        }
+        let here = Attribution::from_params(params, self.referer.as_deref(), own_host);
+        if !here.is_empty() {
+            self.remember(FIRST_TOUCH, here.to_cookie_value(), "/", FIRST_TOUCH_DAYS);
+            self.remembered = Some(here.clone());
+        }
+        here
+    }
+
+    /// The share code this visitor got when they signed the petition at `/p/{slug}`.
+    pub fn share_code(&self) -> Option<ShareCode> {
+        self.jar.get(SHARE_CODE).and_then(|c| ShareCode::parse(c.value()))
+    }
+
+    /// Remembers the signer's share code for the thanks page of the petition at `path`.
+    pub fn remember_share_code(&mut self, path: &str, code: &ShareCode) {
+        self.remember(SHARE_CODE, code.as_str().to_owned(), path, SHARE_CODE_DAYS);
+    }
+
+    fn remember(&mut self, name: &'static str, value: String, path: &str, days: i64) {
+        let cookie = Cookie::build((name, value))
+            .path(path.to_owned())
+            .max_age(cookie::time::Duration::days(days))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure);
+        self.pending.push(cookie.build());
+    }
+}
+
+impl IntoResponseParts for Visitor {
+    type Error = Infallible;
+
+    fn into_response_parts(self, res: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        if self.pending.is_empty() {
+            return Ok(res);
+        }
+        let jar = self.pending.into_iter().fold(SignedCookieJar::new(self.key), SignedCookieJar::add);
+        jar.into_response_parts(res)
+    }
+}
+
+/// The visitor's language from the query switch, a remembered choice or their browser, for
+/// pages that have no visitor of their own (error pages).
+pub fn asked_locale(uri: &Uri, headers: &HeaderMap, key: &Key) -> Option<Locale> {
+    Visitor::new(uri, headers, key.clone(), false).asked
+}
+
+/// `?lang=es`: the language switch. Unknown values are ignored.
+fn language_switch(uri: &Uri) -> Option<Locale> {
+    let query = uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Locale::from_tag(&v))
+}
+
+/// The best of our languages in an `Accept-Language` header, by weight (`q`), the first listed
+/// winning a tie. Entries that do not parse are skipped; `*` and languages we lack are ignored.
+pub fn accept_language(headers: &HeaderMap) -> Option<Locale> {
+    let mut best: Option<(Locale, f32)> = None;
+    for value in headers.get_all(header::ACCEPT_LANGUAGE) {
+        let Ok(value) = value.to_str() else { continue };
+        for entry in value.split(',').take(64) {
+            let mut parts = entry.split(';');
+            let Some(locale) = parts.next().and_then(Locale::from_tag) else { continue };
+            let q = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
+                None => 1.0,
+                Some(q) => match q.trim().parse::<f32>() {
+                    Ok(q) if (0.0..=1.0).contains(&q) => q,
+                    _ => continue,
+                },
+            };
+            if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+                best = Some((locale, q));
+            }
+        }
+    }
+    best.map(|(l, _)| l)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                h.append(k, v);
+            }
+        }
+        h
+    }
+
+    fn key() -> Key {
+        cookie_key(&"k".repeat(32)).unwrap_or_else(|| Key::from(&[1; 64]))
+    }
+
+    #[test]
+    fn accept_language_takes_the_best_of_ours() {
+        let al = |v: &str| accept_language(&headers(&[(header::ACCEPT_LANGUAGE, v)]));
+        assert_eq!(al("es-MX,es;q=0.9,en;q=0.8"), Some(Locale::Es));
+        assert_eq!(al("fr-FR,fr;q=0.9,es;q=0.5,en;q=0.4"), Some(Locale::Es));
+        assert_eq!(al("en;q=0.3, es;q=0.7"), Some(Locale::Es));
+        assert_eq!(al("fr, de"), None);
+        assert_eq!(al("*;q=x, es;q=2, en;q=0"), None);
+        assert_eq!(al(";;;,,,=="), None);
+        assert_eq!(al(&"x".repeat(4096)), None);
+        assert_eq!(al(&format!("{},es", "zz;q=0.1,".repeat(400))), None, "only the first 64 entries");
+    }
+
+    #[test]
+    fn the_switch_wins_then_the_cookie_then_the_browser_then_the_page() {
+        let uri: Uri = "/p/x?lang=es&utm_source=a".parse().unwrap_or_default();
+        let browser_en = headers(&[(header::ACCEPT_LANGUAGE, "en")]);
+        let v = Visitor::new(&uri, &browser_en, key(), false);
+        assert_eq!(v.locale(Locale::En), Locale::Es);
+        assert_eq!(
+            Visitor::new(&"/p/x?lang=zz".parse().unwrap_or_default(), &browser_en, key(), false)
+                .locale(Locale::Es),
+            Locale::En
+        );
+        let none = Visitor::new(&"/p/x".parse().unwrap_or_default(), &HeaderMap::new(), key(), false);
+        assert_eq!(none.locale(Locale::Es), Locale::Es);
+        assert_eq!(none.locale(Locale::En), Locale::En);
+    }
+
+    #[test]
+    fn short_secrets_make_no_key() {
+        assert!(cookie_key("short").is_none());
+        assert!(cookie_key(&"x".repeat(32)).is_some());
+    }
+}
