@@ -52,7 +52,19 @@ impl Db {
     }
 }
 
-fn options() -> Options {
+const USAGE: &str = "\
+usage: cargo bench --bench load [-- OPTIONS]
+
+  --smoke              a few seconds per route and a 20,000-row export (CI); judges no targets
+  --db sqlite|postgres one database only (default: both)
+  --duration SECONDS   seconds of load per route (default 10)
+  --connections N      concurrent connections (default 64)
+  --export-rows N      signatures seeded for the export (default 1,000,000)
+  --help               this text";
+
+/// Reads the options from `args` (without the program name). `cargo bench` adds `--bench`,
+/// which is accepted; anything else unknown, or a value that does not parse, is an error.
+fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     let mut o = Options {
         dbs: vec![Db::Sqlite, Db::Postgres],
         duration: 10,
@@ -60,9 +72,14 @@ fn options() -> Options {
         export_rows: 1_000_000,
         smoke: false,
     };
-    let mut args = std::env::args().skip(1);
+    fn value<T: std::str::FromStr>(flag: &str, v: Option<String>) -> Result<T, String> {
+        let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
+        v.parse().map_err(|_| format!("{flag}: {v:?} is not valid"))
+    }
+    let mut args = args.into_iter();
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--bench" => {}
             "--smoke" => {
                 o.smoke = true;
                 o.duration = 2;
@@ -72,21 +89,34 @@ fn options() -> Options {
                 o.dbs = match args.next().as_deref() {
                     Some("sqlite") => vec![Db::Sqlite],
                     Some("postgres") => vec![Db::Postgres],
-                    _ => vec![Db::Sqlite, Db::Postgres],
+                    other => return Err(format!("--db: {other:?} is not sqlite or postgres")),
                 }
             }
-            "--duration" => o.duration = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.duration),
-            "--connections" => {
-                o.connections = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.connections)
-            }
-            "--export-rows" => {
-                o.export_rows = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.export_rows)
-            }
-            // `cargo bench` passes `--bench`; ignore what is not ours.
-            _ => {}
+            "--duration" => o.duration = value("--duration", args.next())?,
+            "--connections" => o.connections = value("--connections", args.next())?,
+            "--export-rows" => o.export_rows = value("--export-rows", args.next())?,
+            "--help" | "-h" => return Err(String::new()),
+            other => return Err(format!("unknown option {other:?}")),
         }
     }
-    o
+    if o.duration == 0 || o.connections == 0 {
+        return Err("--duration and --connections must be above zero".into());
+    }
+    Ok(o)
+}
+
+fn options() -> Options {
+    match parse_options(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    }
 }
 
 /// One measured route.

@@ -8,7 +8,7 @@
 //! rows borrow from the bytes as they came off the wire.
 //! Formatting the rows as CSV or JSON is the caller's job, so there is one set of rules for both.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::LazyLock};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::signature;
@@ -24,9 +24,11 @@ use tokio::sync::mpsc;
 /// small enough that a chunk is a few hundred kilobytes.
 pub const CHUNK_ROWS: u64 = 2_000;
 
-/// One exported signature; field order and names are the public export columns.
-#[derive(Debug, Deserialize, Serialize)]
-pub struct ExportRow<'a> {
+/// One exported signature. Its fields, in order, are the public export columns: the CSV header
+/// and the JSON keys are derived from them and from nothing else. `SHEET` rows are for
+/// spreadsheets: a text cell that would run as a formula is neutralised (see [`Text`]).
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ExportRow<'a, const SHEET: bool> {
     pub signature_id: i64,
     /// RFC 3339, UTC, to the second.
     #[serde(borrow)]
@@ -34,41 +36,100 @@ pub struct ExportRow<'a> {
     #[serde(borrow)]
     pub status: Cow<'a, str>,
     #[serde(borrow)]
-    pub given_name: Cow<'a, str>,
+    pub given_name: Text<'a, SHEET>,
     #[serde(borrow)]
-    pub family_name: Cow<'a, str>,
+    pub family_name: Text<'a, SHEET>,
     #[serde(borrow)]
-    pub email: Cow<'a, str>,
+    pub email: Text<'a, SHEET>,
     #[serde(borrow)]
-    pub postal_code: Cow<'a, str>,
+    pub postal_code: Text<'a, SHEET>,
     #[serde(borrow)]
-    pub phone: Option<Cow<'a, str>>,
+    pub phone: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub employer: Option<Cow<'a, str>>,
+    pub employer: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub comment: Option<Cow<'a, str>>,
+    pub comment: Option<Text<'a, SHEET>>,
     #[serde(deserialize_with = "int_bool")]
     pub email_opt_in: bool,
     #[serde(deserialize_with = "int_bool")]
     pub public_name: bool,
     #[serde(borrow)]
-    pub source: Option<Cow<'a, str>>,
+    pub source: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub referrer: Option<Cow<'a, str>>,
+    pub referrer: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub landing_page: Option<Cow<'a, str>>,
+    pub landing_page: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub utm_source: Option<Cow<'a, str>>,
+    pub utm_source: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub utm_medium: Option<Cow<'a, str>>,
+    pub utm_medium: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub utm_campaign: Option<Cow<'a, str>>,
+    pub utm_campaign: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub utm_content: Option<Cow<'a, str>>,
+    pub utm_content: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
-    pub utm_term: Option<Cow<'a, str>>,
+    pub utm_term: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
     pub confirmed_at: Option<Cow<'a, str>>,
+}
+
+/// A row for CSV files that spreadsheets open.
+pub type SheetRow<'a> = ExportRow<'a, true>;
+/// A row as stored, for JSON.
+pub type PlainRow<'a> = ExportRow<'a, false>;
+
+/// The export columns, in order: the field names of [`ExportRow`].
+pub fn columns() -> &'static [String] {
+    static COLUMNS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        // A header row is what the csv crate derives from a struct's fields.
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = w
+            .serialize(PlainRow::default())
+            .ok()
+            .and_then(|()| w.into_inner().ok())
+            .and_then(|bytes| csv::Reader::from_reader(bytes.as_slice()).headers().ok().cloned());
+        header.map(|h| h.iter().map(str::to_owned).collect()).unwrap_or_default()
+    });
+    &COLUMNS
+}
+
+/// Text typed by a signer (or carried in from a link). In a `SHEET` row, a cell that starts like
+/// a formula (`= + - @`, or a tab or carriage return that some programs skip before one) is
+/// written with a `'` in front, so spreadsheets show it as text.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Text<'a, const SHEET: bool>(pub Cow<'a, str>);
+
+/// `cell`, made safe to open in a spreadsheet.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}").into() } else { cell.into() }
+}
+
+impl<const SHEET: bool> Serialize for Text<'_, SHEET> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if SHEET { s.serialize_str(&neutralise(&self.0)) } else { s.serialize_str(&self.0) }
+    }
+}
+
+impl<'de: 'a, 'a, const SHEET: bool> Deserialize<'de> for Text<'a, SHEET> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Borrowing;
+        impl<'de> serde::de::Visitor<'de> for Borrowing {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("text")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v))
+            }
+        }
+        d.deserialize_str(Borrowing).map(Text)
+    }
 }
 
 /// Booleans are packed as 0/1 on both databases (SQLite has no boolean type).
@@ -76,38 +137,56 @@ fn int_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(i64::deserialize(d)? != 0)
 }
 
+/// How a column is read from the database.
+#[derive(Clone, Copy)]
+enum Kind {
+    Int,
+    Time,
+    Text,
+    Flag,
+}
+
+/// The table column behind each export column, in [`ExportRow`] order (a test checks that they
+/// agree). Both databases' export statements are built from this list.
+const COLUMNS: [(&str, Kind); 21] = [
+    ("id", Kind::Int),
+    ("signed_at", Kind::Time),
+    ("status", Kind::Text),
+    ("given_name", Kind::Text),
+    ("family_name", Kind::Text),
+    ("email", Kind::Text),
+    ("postal_code", Kind::Text),
+    ("phone", Kind::Text),
+    ("employer", Kind::Text),
+    ("comment", Kind::Text),
+    ("email_opt_in", Kind::Flag),
+    ("public_name", Kind::Flag),
+    ("source", Kind::Text),
+    ("referrer", Kind::Text),
+    ("landing_page", Kind::Text),
+    ("utm_source", Kind::Text),
+    ("utm_medium", Kind::Text),
+    ("utm_campaign", Kind::Text),
+    ("utm_content", Kind::Text),
+    ("utm_term", Kind::Text),
+    ("confirmed_at", Kind::Time),
+];
+
 /// SQLite: the SQL for one chunk, the signatures after one id up to another. The result is
 /// one row `(last_id, rows)`, `rows` being a JSON array of arrays in [`ExportRow`] order built by
 /// the aggregate straight over the table (no subquery, so no array is parsed twice), and
 /// `last_id` NULL when none are left.
 fn chunk_sql(with_status: bool) -> String {
     let filter = filter(with_status);
-    let time = |c: &str| format!("strftime('%Y-%m-%dT%H:%M:%SZ', {c})");
-    let int = |c: &str| format!("CASE WHEN {c} THEN 1 ELSE 0 END");
-    let cells = [
-        "id".to_owned(),
-        time("signed_at"),
-        "status".into(),
-        "given_name".into(),
-        "family_name".into(),
-        "email".into(),
-        "postal_code".into(),
-        "phone".into(),
-        "employer".into(),
-        "comment".into(),
-        int("email_opt_in"),
-        int("public_name"),
-        "source".into(),
-        "referrer".into(),
-        "landing_page".into(),
-        "utm_source".into(),
-        "utm_medium".into(),
-        "utm_campaign".into(),
-        "utm_content".into(),
-        "utm_term".into(),
-        time("confirmed_at"),
-    ]
-    .join(", ");
+    let cells: Vec<String> = COLUMNS
+        .iter()
+        .map(|(c, kind)| match kind {
+            Kind::Time => format!("strftime('%Y-%m-%dT%H:%M:%SZ', {c})"),
+            Kind::Flag => format!("CASE WHEN {c} THEN 1 ELSE 0 END"),
+            Kind::Int | Kind::Text => (*c).to_owned(),
+        })
+        .collect();
+    let cells = cells.join(", ");
     format!(
         "SELECT MAX(id) AS last_id, json_group_array(json_array({cells})) AS rows FROM signatures \
          WHERE {filter} AND id <= ?"
@@ -184,9 +263,12 @@ pub enum Chunk {
 
 impl Chunk {
     /// Calls `f` for each row, in id order.
-    pub fn each<E: From<DbErr>>(&self, mut f: impl FnMut(&ExportRow<'_>) -> Result<(), E>) -> Result<(), E> {
+    pub fn each<const SHEET: bool, E: From<DbErr>>(
+        &self,
+        mut f: impl FnMut(&ExportRow<'_, SHEET>) -> Result<(), E>,
+    ) -> Result<(), E> {
         match self {
-            Chunk::Json(text) => parse(text)?.iter().try_for_each(f),
+            Chunk::Json(text) => parse::<SHEET>(text)?.iter().try_for_each(f),
             Chunk::Copy(bytes) => {
                 let mut wire = Wire { bytes, at: 0 };
                 while !wire.is_empty() {
@@ -207,18 +289,24 @@ fn copy_sql(petition_id: i64, status: Option<signature::Status>) -> String {
         Some(s) => format!(" AND status = '{}'", s.to_value().replace('\'', "''")),
         None => String::new(),
     };
+    let cells: Vec<String> = COLUMNS
+        .iter()
+        .map(|(c, kind)| match kind {
+            Kind::Int => format!("{c}::int8"),
+            Kind::Time => format!("{c}::timestamptz"),
+            Kind::Text => format!("{c}::text"),
+            Kind::Flag => format!("{c}::bool"),
+        })
+        .collect();
+    let cells = cells.join(", ");
     format!(
-        "COPY (SELECT id::int8, signed_at::timestamptz, status::text, given_name::text, family_name::text, \
-         email::text, postal_code::text, phone::text, employer::text, comment::text, email_opt_in::bool, \
-         public_name::bool, source::text, referrer::text, landing_page::text, utm_source::text, \
-         utm_medium::text, utm_campaign::text, utm_content::text, utm_term::text, \
-         confirmed_at::timestamptz FROM signatures WHERE petition_id = {petition_id}{status} ORDER BY id) \
+        "COPY (SELECT {cells} FROM signatures WHERE petition_id = {petition_id}{status} ORDER BY id) \
          TO STDOUT (FORMAT binary)"
     )
 }
 
 /// Columns in a binary `COPY` tuple of [`copy_sql`].
-const COPY_COLUMNS: i16 = 21;
+const COPY_COLUMNS: i16 = COLUMNS.len() as i16;
 /// Binary `COPY` data starts with this signature, then 32-bit flags and the length of a header
 /// extension.
 const COPY_SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
@@ -288,7 +376,7 @@ enum Tuple {
 
 /// One binary `COPY` tuple of [`copy_sql`]; text cells borrow from the bytes. Struct fields are
 /// evaluated in the order written, which is the column order.
-fn decode<'a>(wire: &mut Wire<'a>) -> Result<ExportRow<'a>, DbErr> {
+fn decode<'a, const SHEET: bool>(wire: &mut Wire<'a>) -> Result<ExportRow<'a, SHEET>, DbErr> {
     if wire.i16().ok_or_else(|| wire_error("a row ends early"))? != COPY_COLUMNS {
         return Err(wire_error("a row of the wrong shape"));
     }
@@ -296,23 +384,23 @@ fn decode<'a>(wire: &mut Wire<'a>) -> Result<ExportRow<'a>, DbErr> {
         signature_id: wire.int8()?,
         signed_at: wire.time()?.ok_or_else(|| wire_error("a signature without a time"))?,
         status: wire.text()?,
-        given_name: wire.text()?,
-        family_name: wire.text()?,
-        email: wire.text()?,
-        postal_code: wire.text()?,
-        phone: wire.optional_text()?,
-        employer: wire.optional_text()?,
-        comment: wire.optional_text()?,
+        given_name: Text(wire.text()?),
+        family_name: Text(wire.text()?),
+        email: Text(wire.text()?),
+        postal_code: Text(wire.text()?),
+        phone: wire.optional_text()?.map(Text),
+        employer: wire.optional_text()?.map(Text),
+        comment: wire.optional_text()?.map(Text),
         email_opt_in: wire.flag()?,
         public_name: wire.flag()?,
-        source: wire.optional_text()?,
-        referrer: wire.optional_text()?,
-        landing_page: wire.optional_text()?,
-        utm_source: wire.optional_text()?,
-        utm_medium: wire.optional_text()?,
-        utm_campaign: wire.optional_text()?,
-        utm_content: wire.optional_text()?,
-        utm_term: wire.optional_text()?,
+        source: wire.optional_text()?.map(Text),
+        referrer: wire.optional_text()?.map(Text),
+        landing_page: wire.optional_text()?.map(Text),
+        utm_source: wire.optional_text()?.map(Text),
+        utm_medium: wire.optional_text()?.map(Text),
+        utm_campaign: wire.optional_text()?.map(Text),
+        utm_content: wire.optional_text()?.map(Text),
+        utm_term: wire.optional_text()?.map(Text),
         confirmed_at: wire.time()?,
     })
 }
@@ -529,8 +617,8 @@ pub fn prefetch(
 }
 
 /// The rows of one JSON chunk, in id order.
-fn parse(chunk: &str) -> Result<Vec<ExportRow<'_>>, DbErr> {
-    let mut rows: Vec<ExportRow<'_>> =
+fn parse<const SHEET: bool>(chunk: &str) -> Result<Vec<ExportRow<'_, SHEET>>, DbErr> {
+    let mut rows: Vec<ExportRow<'_, SHEET>> =
         serde_json::from_str(chunk).map_err(|e| DbErr::Custom(format!("reading an export chunk: {e}")))?;
     // Aggregates promise no order; this is free when the rows already are in order.
     rows.sort_by_key(|r| r.signature_id);
@@ -581,13 +669,14 @@ mod tests {
         let mut rows = Vec::new();
         for chunk in chunks {
             Chunk::Copy(chunk.clone())
-                .each(|r| -> Result<(), DbErr> {
+                .each(|r: &PlainRow<'_>| -> Result<(), DbErr> {
                     assert_eq!(r.signed_at, "2026-01-01T00:00:00Z");
-                    assert_eq!((r.status.as_ref(), r.family_name.as_ref()), ("validated", "Pérez"));
-                    assert_eq!((r.phone.as_deref(), r.employer.as_deref()), (None, Some("")));
+                    assert_eq!((r.status.as_ref(), r.family_name.0.as_ref()), ("validated", "Pérez"));
+                    let text = |t: &Option<Text<'_, false>>| t.as_ref().map(|t| t.0.to_string());
+                    assert_eq!((text(&r.phone), text(&r.employer)), (None, Some(String::new())));
                     assert_eq!((r.email_opt_in, r.public_name), (true, false));
-                    assert_eq!((r.utm_term.as_deref(), r.confirmed_at.as_deref()), (Some("ad"), None));
-                    rows.push((r.signature_id, r.comment.as_deref().map(str::to_owned)));
+                    assert_eq!((text(&r.utm_term), r.confirmed_at.as_deref()), (Some("ad".into()), None));
+                    rows.push((r.signature_id, text(&r.comment)));
                     Ok(())
                 })
                 .expect("rows decode");
@@ -633,5 +722,34 @@ mod tests {
         shape[23] = 0; // the first row's column count (after a 23-byte header): 21 -> 5
         shape[24] = 5;
         assert!(CopyTuples::default().push(&shape).is_err(), "a row of the wrong shape");
+    }
+
+    #[test]
+    fn the_columns_are_the_row_fields_and_the_table_agrees() {
+        let header = columns();
+        assert_eq!(header.len(), COLUMNS.len());
+        assert_eq!(header[0], "signature_id");
+        for (name, (column, _)) in header.iter().skip(1).zip(COLUMNS.iter().skip(1)) {
+            assert_eq!(name, column, "export column and table column");
+        }
+        assert_eq!(header.last().map(String::as_str), Some("confirmed_at"));
+    }
+
+    #[test]
+    fn only_spreadsheet_rows_are_neutralised() {
+        let row = |cell: &'static str| ExportRow::<'static, true> {
+            given_name: Text(cell.into()),
+            ..Default::default()
+        };
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        for cell in ["=SUM(A1)", "+1 555", "-x", "@cmd", "\tTab", "Ana", ""] {
+            w.serialize(row(cell)).expect("a row");
+        }
+        let out = String::from_utf8(w.into_inner().expect("bytes")).expect("UTF-8");
+        let names: Vec<&str> = out.lines().map(|l| l.split(',').nth(3).unwrap_or_default()).collect();
+        assert_eq!(names, ["'=SUM(A1)", "'+1 555", "'-x", "'@cmd", "'\tTab", "Ana", ""]);
+        let plain = ExportRow::<'static, false> { given_name: Text("=SUM(A1)".into()), ..Default::default() };
+        let json = serde_json::to_string(&plain).expect("JSON");
+        assert!(json.contains(r#""given_name":"=SUM(A1)""#), "{json}");
     }
 }

@@ -13,6 +13,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
 use serde_json::json;
 
+use entity::petition::{Kind, Status};
+
 use crate::helpers::{TestApp, exported_emails, free_port, spawn_app};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -95,6 +97,8 @@ async fn browser(name: &'static str, javascript: bool) -> Option<Browser> {
     }
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), options);
+    // Keep the console, so tests can check that no page logs an error.
+    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     // No WebDriver command may hang a test run.
     caps.insert("timeouts".into(), json!({ "pageLoad": 20_000, "script": 10_000, "implicit": 0 }));
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -108,6 +112,46 @@ async fn browser(name: &'static str, javascript: bool) -> Option<Browser> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("could not start a browser session: {last_err}");
+}
+
+/// ChromeDriver's (non-W3C) browser log: the console messages since the last read.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}
+
+/// The axe-core script (npm package `axe-core`): `AXE_CORE`, or `node_modules/axe-core/axe.min.js`
+/// in the project. Missing, the accessibility checks are skipped with a hint, or fail where
+/// browsers are required.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("AXE_CORE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js"));
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) if std::env::var("UNDERSIGNED_REQUIRE_BROWSER").is_ok_and(|v| v == "1") => {
+            panic!(
+                "accessibility checks are required but {} is missing (npm install axe-core)",
+                path.display()
+            )
+        }
+        Err(_) => {
+            eprintln!(
+                "SKIPPED accessibility checks: {} not found. Install it with `npm install --no-save axe-core` \
+                 in the project folder (or set AXE_CORE) and run `cargo test browser` again.",
+                path.display()
+            );
+            None
+        }
+    }
 }
 
 /// Where screenshots go: `<target>/screenshots/`.
@@ -181,6 +225,41 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("submitting the form did not load a new page");
+    }
+
+    /// What the browser console has logged since the last call, as (level, message).
+    async fn console(&self) -> Vec<(String, String)> {
+        let log = self.client.issue_cmd(BrowserLog).await.expect("the browser log");
+        log.as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["level"].as_str().unwrap_or("").to_owned(),
+                            e["message"].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Runs axe-core on the page: WCAG 2.0–2.2 A and AA rules. Returns each violation as
+    /// `rule: element, element`.
+    async fn axe(&self, source: &str) -> Vec<String> {
+        self.client.execute(source, vec![]).await.expect("axe-core loads");
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values:
+                ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+              .then(r => done(r.passes.length === 0 ? ['axe checked nothing'] :
+                r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+              .catch(e => done(['axe failed: ' + e]));";
+        let found = self.client.execute_async(script, vec![]).await.expect("axe-core runs");
+        found
+            .as_array()
+            .map(|v| v.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .unwrap_or_else(|| vec![format!("unexpected axe answer: {found}")])
     }
 
     async fn path(&self) -> String {
@@ -287,4 +366,71 @@ async fn fix_an_invalid_email(app: &TestApp, b: &Browser) {
     assert_eq!(b.text(".tally").await, "1 signature");
     b.shot("thanks").await;
     assert_eq!(app.count("oops").await, 1);
+}
+
+/// Every page type, in English and in Spanish, at phone size: axe-core finds no WCAG 2.2 A/AA
+/// violation, and the console logs no error (a missing icon, a refused resource, a script error).
+#[tokio::test]
+async fn browser_every_page_type_is_accessible_and_logs_no_error() {
+    let Some(b) = browser("pages", true).await else { return };
+    let axe = axe_source();
+    let app = spawn_app().await;
+    b.run(async {
+        app.open_petition("pages").await;
+        app.petition("carta", Kind::Letter, Status::Open, "es").await;
+        app.petition("shut", Kind::Petition, Status::Closed, "en").await;
+        let mut checked = 0;
+        for lang in ["en", "es"] {
+            // The switch sets the language for the rest of the visit.
+            let visits: [(&str, &str); 6] = [
+                ("home", "/"),
+                ("petition", "/p/pages"),
+                ("letter", "/p/carta"),
+                ("closed", "/p/shut"),
+                ("not-found", "/p/nowhere"),
+                ("invalid", "/p/pages"),
+            ];
+            for (name, path) in visits {
+                b.client.goto(&app.url(&format!("{path}?lang={lang}"))).await.expect("page loads");
+                if name == "invalid" {
+                    b.fill("email", "not-an-email").await;
+                    b.submit().await;
+                }
+                check_page(&b, axe.as_deref(), &format!("{name}-{lang}"), lang).await;
+                checked += 1;
+            }
+            // Signing, then the thanks page.
+            b.client.goto(&app.url(&format!("/p/pages?lang={lang}"))).await.expect("page loads");
+            b.fill("given_name", "Ana").await;
+            b.fill("family_name", "Ruiz").await;
+            b.fill("email", &format!("ana.{lang}@example.org")).await;
+            b.fill("postal_code", "94110").await;
+            b.submit().await;
+            assert_eq!(b.path().await, "/p/pages/thanks");
+            check_page(&b, axe.as_deref(), &format!("thanks-{lang}"), lang).await;
+            checked += 1;
+        }
+        assert_eq!(checked, 14);
+    })
+    .await;
+    b.close().await;
+}
+
+async fn check_page(b: &Browser, axe: Option<&str>, name: &str, lang: &str) {
+    let html_lang = b.attr("html", "lang").await;
+    assert_eq!(html_lang.as_deref(), Some(lang), "{name}");
+    b.shot(name).await;
+    // The document's own status (a 404 page, a 422 form) is reported too; that one is meant.
+    let own = b.client.current_url().await.expect("url").to_string();
+    let errors: Vec<(String, String)> = b
+        .console()
+        .await
+        .into_iter()
+        .filter(|(level, message)| (level == "SEVERE" || level == "ERROR") && !message.starts_with(&own))
+        .collect();
+    assert!(errors.is_empty(), "{name}: the console logged errors: {errors:?}");
+    if let Some(axe) = axe {
+        let violations = b.axe(axe).await;
+        assert!(violations.is_empty(), "{name}: accessibility violations: {violations:#?}");
+    }
 }

@@ -216,7 +216,7 @@ async fn csv_export_matches_json_export_cell_for_cell() {
         for (i, column) in HEADER.iter().enumerate() {
             let expected = match &object[*column] {
                 serde_json::Value::Null => String::new(),
-                serde_json::Value::String(s) => undersigned::cli::export::neutralise(s).into_owned(),
+                serde_json::Value::String(s) => undersigned::db::export::neutralise(s).into_owned(),
                 other => other.to_string(),
             };
             assert_eq!(&row[i], expected, "column {column} of signature {}", &row[0]);

@@ -6,7 +6,7 @@ use std::{
         Arc,
         atomic::{AtomicUsize, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use reqwest::StatusCode;
@@ -14,14 +14,18 @@ use tokio::{sync::Semaphore, task::JoinSet};
 
 use crate::helpers::{ServerProcess, Signer, exported_emails, spawn_app};
 
-/// Fires `signers` at `base/p/{slug}/sign`, at most `concurrency` at a time; returns, per
-/// signer, the status (or `None` for a failed connection).
-async fn burst(
-    base: &str,
-    slug: &str,
-    signers: Vec<Signer>,
-    concurrency: usize,
-) -> Vec<(Signer, Option<StatusCode>)> {
+/// What became of one signer's request.
+struct Outcome {
+    signer: Signer,
+    /// `None` for a failed connection.
+    status: Option<StatusCode>,
+    /// When the request was sent and when its answer (or failure) came.
+    sent: Instant,
+    answered: Instant,
+}
+
+/// Fires `signers` at `base/p/{slug}/sign`, at most `concurrency` at a time.
+async fn burst(base: &str, slug: &str, signers: Vec<Signer>, concurrency: usize) -> Vec<Outcome> {
     burst_counting(base, slug, signers, concurrency, Arc::default()).await
 }
 
@@ -32,7 +36,7 @@ async fn burst_counting(
     signers: Vec<Signer>,
     concurrency: usize,
     acknowledged: Arc<AtomicUsize>,
-) -> Vec<(Signer, Option<StatusCode>)> {
+) -> Vec<Outcome> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(concurrency)
@@ -45,11 +49,13 @@ async fn burst_counting(
         let url = format!("{base}/p/{slug}/sign");
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await.expect("semaphore open");
+            let sent = Instant::now();
             let status = client.post(url).form(&signer.fields).send().await.ok().map(|r| r.status());
+            let answered = Instant::now();
             if status == Some(StatusCode::SEE_OTHER) {
                 acknowledged.fetch_add(1, Ordering::Relaxed);
             }
-            (signer, status)
+            Outcome { signer, status, sent, answered }
         });
     }
     let mut out = Vec::new();
@@ -72,8 +78,8 @@ async fn two_thousand_signatures_with_duplicates_agree_everywhere() {
     }
     assert_eq!(signers.len(), 2000);
     let results = burst(&app.address, "flood", signers, 64).await;
-    let created = results.iter().filter(|(_, s)| *s == Some(StatusCode::SEE_OTHER)).count();
-    let already = results.iter().filter(|(_, s)| *s == Some(StatusCode::OK)).count();
+    let created = results.iter().filter(|o| o.status == Some(StatusCode::SEE_OTHER)).count();
+    let already = results.iter().filter(|o| o.status == Some(StatusCode::OK)).count();
     assert_eq!((created, already), (1800, 200), "every request answered correctly");
 
     assert_eq!(app.rows(id).await, 1800, "stored rows");
@@ -115,22 +121,33 @@ async fn sigkill_mid_burst_loses_no_acknowledged_signature() {
 
     // And signing goes on from there.
     let more = burst(&server.address, "crash", vec![Signer::new("after@example.org")], 1).await;
-    assert_eq!(more[0].1, Some(StatusCode::SEE_OTHER));
+    assert_eq!(more[0].status, Some(StatusCode::SEE_OTHER));
     assert_eq!(app.recount(id).await, recount + 1);
     assert_eq!(server.terminate().code(), Some(0));
 }
 
-/// SIGTERM mid-burst: requests in flight finish, every acknowledged signature is stored, and
-/// the process exits cleanly.
+/// SIGTERM mid-burst: requests in flight when the signal arrives are finished and stored, and
+/// the process exits cleanly. The test proves the burst was under way at the signal: some
+/// requests sent before it were answered after it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_finishes_in_flight_signatures() {
     let app = spawn_app().await;
     let id = app.open_petition("term").await;
     let server = ServerProcess::start(&app.db_url).await;
-    let firing = burst_under_way(&server, "term", 1500, 100).await;
+    let n = 1500;
+    let firing = burst_under_way(&server, "term", n, 100).await;
+    let signal = Instant::now();
     let status = server.terminate();
     assert_eq!(status.code(), Some(0), "clean exit");
-    let acknowledged = acknowledged(&firing.await.expect("burst finished"));
+    let results = firing.await.expect("burst finished");
+    let answered_before = results.iter().filter(|o| o.answered < signal).count();
+    assert!(answered_before < n, "the burst had not ended when the signal was sent");
+    let finished_across = results
+        .iter()
+        .filter(|o| o.sent < signal && o.answered > signal && o.status == Some(StatusCode::SEE_OTHER))
+        .count();
+    assert!(finished_across > 0, "requests in flight at the signal were finished and acknowledged");
+    let acknowledged = acknowledged(&results);
     let stored: HashSet<String> = exported_emails(&app, "term").into_iter().collect();
     assert!(acknowledged.is_subset(&stored), "{} acknowledged, {} stored", acknowledged.len(), stored.len());
     let recount = app.recount(id).await;
@@ -147,7 +164,7 @@ async fn burst_under_way(
     slug: &'static str,
     n: usize,
     at_least: usize,
-) -> tokio::task::JoinHandle<Vec<(Signer, Option<StatusCode>)>> {
+) -> tokio::task::JoinHandle<Vec<Outcome>> {
     let signers: Vec<Signer> = (0..n).map(|i| Signer::new(&format!("{slug}{i}@example.org"))).collect();
     let base = server.address.clone();
     let acked = Arc::new(AtomicUsize::new(0));
@@ -158,11 +175,11 @@ async fn burst_under_way(
 }
 
 /// The (lower-cased) emails of the signers who were told their signature was stored.
-fn acknowledged(results: &[(Signer, Option<StatusCode>)]) -> HashSet<String> {
+fn acknowledged(results: &[Outcome]) -> HashSet<String> {
     results
         .iter()
-        .filter(|(_, s)| *s == Some(StatusCode::SEE_OTHER))
-        .map(|(s, _)| s.email().to_lowercase())
+        .filter(|o| o.status == Some(StatusCode::SEE_OTHER))
+        .map(|o| o.signer.email().to_lowercase())
         .collect()
 }
 
