@@ -4,14 +4,18 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-# Dependencies first, so source edits do not rebuild them.
+# Dependencies first, so source edits do not rebuild them. Cargo reads every target the manifest
+# names (library, binary, the `api` tests, the `load` bench) before it builds anything, so each
+# gets a stub here; a target added to Cargo.toml needs its stub too.
 COPY Cargo.toml Cargo.lock ./
 COPY entity/Cargo.toml entity/Cargo.toml
 COPY migration/Cargo.toml migration/Cargo.toml
-RUN mkdir -p src entity/src migration/src tests/api \
- && echo 'fn main() {}' > src/main.rs && touch src/lib.rs entity/src/lib.rs migration/src/lib.rs tests/api/main.rs \
+RUN mkdir -p src entity/src migration/src tests/api benches \
+ && echo 'fn main() {}' > src/main.rs \
+ && echo 'fn main() {}' > benches/load.rs \
+ && touch src/lib.rs entity/src/lib.rs migration/src/lib.rs tests/api/main.rs \
  && cargo build --release --locked \
- && rm -rf src entity/src migration/src
+ && rm -rf src entity/src migration/src tests benches
 COPY . .
 RUN touch src/main.rs src/lib.rs entity/src/lib.rs migration/src/lib.rs \
  && cargo build --release --locked --bin undersigned \

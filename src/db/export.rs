@@ -532,6 +532,12 @@ impl CopyTuples {
     }
 }
 
+/// Why a decoder of our own rather than the driver's rows: on the benchmark machine, a million
+/// signatures took 1.75 s of wall time and 1.65 s of CPU through sqlx's row stream (decoding
+/// each row borrowed from its buffers), and take 1.32 s and 0.85 s through this `COPY`: 757k
+/// rows/s instead of 571k, against a target of 500k that the row path met with little margin.
+/// That is worth its 200 lines, which are covered by the stream-cutting tests below.
+///
 /// PostgreSQL: streams the petition's signatures with one `COPY`, sending whole rows
 /// [`CHUNK_ROWS`] at a time. A `COPY` abandoned half way (the consumer went away, or an error)
 /// leaves its connection mid-stream, so then the connection is closed instead of going back to

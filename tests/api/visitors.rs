@@ -122,6 +122,8 @@ async fn the_language_comes_from_the_switch_then_the_cookie_then_the_browser_the
         ("/p/lang?lang=%3Cscript%3E", "*;q=x"),
         ("/p/lang", "*;q=x, ;;, es;q=abc"),
         ("/p/lang?lang=", &"x-".repeat(2048)),
+        // A repeated or broken parameter from an ad link is ignored, not refused.
+        ("/p/lang?utm_source=a&utm_source=b&ref=%FF", "en"),
     ] {
         let (status, _, html) = page_with(&app, path, &[("accept-language", accept)]).await;
         assert_eq!(status, StatusCode::OK, "{path} {accept}");
