@@ -1,9 +1,11 @@
 //! In-memory views of what public pages read on every request, so that a page view does not
-//! query the database: petition records (refreshed at least every second) and petition pages
-//! rendered from them and their count (see [`crate::tally`]).
+//! query the database: records (petitions, landing pages) read by slug and refreshed at least
+//! every second, and pages rendered from them and their count (see [`crate::tally`]).
 
 use std::{
+    any::Any,
     collections::HashMap,
+    future::Future,
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
 };
@@ -12,49 +14,82 @@ use axum::body::Bytes;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
-    db::petitions::{self, PetitionRecord},
+    db::{
+        landing::{self, LandingRecord},
+        petitions::{self, PetitionRecord},
+    },
     i18n::Locale,
     sync::{lock, read, write},
 };
 
-/// How long a cached petition record is served before it is read again.
-pub const PETITION_TTL: Duration = Duration::from_secs(1);
+/// How long a cached record is served before it is read again.
+pub const RECORD_TTL: Duration = Duration::from_secs(1);
 
-/// Petition records by slug. A record older than [`PETITION_TTL`] is read again by one task in
-/// the background while requests go on being served the one in memory, so a busy page never
-/// sends a crowd of identical queries to the database (nor waits for it) when its record
-/// expires.
-#[derive(Clone, Debug, Default)]
-pub struct PetitionCache {
-    records: Arc<RwLock<HashMap<String, Cached>>>,
+/// Something a public page shows, read from the database by its slug.
+pub trait Record: Send + Sync + Sized + 'static {
+    /// The record with this slug, or `None` if there is none.
+    fn load(db: &DatabaseConnection, slug: &str) -> impl Future<Output = Result<Option<Self>, DbErr>> + Send;
+}
+
+impl Record for PetitionRecord {
+    async fn load(db: &DatabaseConnection, slug: &str) -> Result<Option<Self>, DbErr> {
+        petitions::find_by_slug(db, slug).await
+    }
+}
+
+impl Record for LandingRecord {
+    async fn load(db: &DatabaseConnection, slug: &str) -> Result<Option<Self>, DbErr> {
+        landing::find_live(db, slug).await
+    }
+}
+
+/// Petition records by slug.
+pub type PetitionCache = RecordCache<PetitionRecord>;
+/// Live landing pages by slug.
+pub type LandingCache = RecordCache<LandingRecord>;
+
+/// Records by slug. A record older than [`RECORD_TTL`] is read again by one task in the
+/// background while requests go on being served the one in memory, so a busy page never sends a
+/// crowd of identical queries to the database (nor waits for it) when its record expires.
+#[derive(Debug)]
+pub struct RecordCache<R> {
+    records: Arc<RwLock<HashMap<String, Cached<R>>>>,
     /// First reads under way, one per slug: a crowd arriving at a page not yet in memory (just
     /// after a restart, say) waits for one query instead of sending one each.
     first_reads: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
+impl<R> Clone for RecordCache<R> {
+    fn clone(&self) -> Self {
+        Self { records: self.records.clone(), first_reads: self.first_reads.clone() }
+    }
+}
+
+impl<R> Default for RecordCache<R> {
+    fn default() -> Self {
+        Self { records: Arc::default(), first_reads: Arc::default() }
+    }
+}
+
 #[derive(Debug)]
-struct Cached {
+struct Cached<R> {
     read_at: Instant,
-    rec: Arc<PetitionRecord>,
+    rec: Arc<R>,
     /// A background read of this record is under way.
     refreshing: bool,
 }
 
-impl Cached {
+impl<R> Cached<R> {
     /// Fresh, or being read again already: serve it as it is.
     fn servable(&self) -> bool {
-        self.refreshing || self.read_at.elapsed() < PETITION_TTL
+        self.refreshing || self.read_at.elapsed() < RECORD_TTL
     }
 }
 
-impl PetitionCache {
-    /// The petition with this slug: from memory (refreshed in the background once stale), or
+impl<R: Record> RecordCache<R> {
+    /// The record with this slug: from memory (refreshed in the background once stale), or
     /// from `db` the first time. Unknown slugs are not cached, so random URLs cannot grow memory.
-    pub async fn get(
-        &self,
-        db: &DatabaseConnection,
-        slug: &str,
-    ) -> Result<Option<Arc<PetitionRecord>>, DbErr> {
+    pub async fn get(&self, db: &DatabaseConnection, slug: &str) -> Result<Option<Arc<R>>, DbErr> {
         if let Some(c) = read(&self.records).get(slug)
             && c.servable()
         {
@@ -77,7 +112,7 @@ impl PetitionCache {
             let (cache, db, slug) = (self.clone(), db.clone(), slug.to_owned());
             tokio::spawn(async move {
                 if let Err(e) = cache.load(&db, &slug).await {
-                    tracing::warn!(error = %e, "refreshing a petition failed");
+                    tracing::warn!(error = %crate::error::chain(&e), "refreshing a record failed");
                 }
             });
             return Ok(Some(rec));
@@ -93,10 +128,10 @@ impl PetitionCache {
         loaded
     }
 
-    /// Reads a record and keeps it; forgets the slug if the petition is gone. After a failed
-    /// read the record in memory stays, and the next request past its age tries again.
-    async fn load(&self, db: &DatabaseConnection, slug: &str) -> Result<Option<Arc<PetitionRecord>>, DbErr> {
-        match petitions::find_by_slug(db, slug).await {
+    /// Reads a record and keeps it; forgets the slug if the record is gone. After a failed read
+    /// the record in memory stays, and the next request past its age tries again.
+    async fn load(&self, db: &DatabaseConnection, slug: &str) -> Result<Option<Arc<R>>, DbErr> {
+        match R::load(db, slug).await {
             Ok(Some(rec)) => {
                 let rec = Arc::new(rec);
                 let cached = Cached { read_at: Instant::now(), rec: rec.clone(), refreshing: false };
@@ -117,20 +152,65 @@ impl PetitionCache {
     }
 }
 
-/// Petition pages rendered once per petition record, language and count, not on every view.
-/// Each visitor's own hidden form fields are put into the rendered page as it is served.
+/// Stored images by their SHA-256, kept in memory once read (they never change). At most
+/// [`ImageCache::MAX`] are kept; a new one pushes out another.
+#[derive(Clone, Debug, Default)]
+pub struct ImageCache(Arc<RwLock<HashMap<String, Arc<StoredImage>>>>);
+
+/// An image's type and bytes.
+#[derive(Debug)]
+pub struct StoredImage {
+    pub content_type: String,
+    pub data: Bytes,
+}
+
+impl ImageCache {
+    pub const MAX: usize = 64;
+
+    pub async fn get(
+        &self,
+        db: &DatabaseConnection,
+        sha256: &str,
+    ) -> Result<Option<Arc<StoredImage>>, DbErr> {
+        if let Some(img) = read(&self.0).get(sha256) {
+            return Ok(Some(img.clone()));
+        }
+        let Some(stored) = landing::image(db, sha256).await? else { return Ok(None) };
+        let img = Arc::new(StoredImage { content_type: stored.content_type, data: Bytes::from(stored.data) });
+        let mut map = write(&self.0);
+        if map.len() >= Self::MAX
+            && let Some(other) = map.keys().next().cloned()
+        {
+            map.remove(&other);
+        }
+        map.insert(sha256.to_owned(), img.clone());
+        Ok(Some(img))
+    }
+}
+
+/// Which page a rendered page is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PageKey {
+    /// `/p/{slug}`, by petition id.
+    Petition(i64, Locale),
+    /// `/a/{landing}`, by landing page id.
+    Landing(i64, Locale),
+}
+
+/// A record a rendered page was made from; compared by pointer.
+pub type Source = Arc<dyn Any + Send + Sync>;
+
+/// Public pages rendered once per record, language and count, not on every view. Each
+/// visitor's own hidden form fields are put into the rendered page as it is served.
 #[derive(Clone, Debug, Default)]
 pub struct PageCache(Arc<RwLock<HashMap<PageKey, Arc<Rendered>>>>);
 
-/// A petition's id and the page's language.
-type PageKey = (i64, Locale);
-
-/// A rendered page, the record and count it shows, and where visitors' fields go.
+/// A rendered page, what it was made from, and where visitors' fields go.
 #[derive(Debug)]
 pub struct Rendered {
     /// Compared by pointer: a record read again is a new `Arc`, so at most one render per
-    /// [`PETITION_TTL`] comes from the record, and one per change of the count.
-    rec: Arc<PetitionRecord>,
+    /// [`RECORD_TTL`] comes from the records, and one per change of the count.
+    sources: Vec<Source>,
     count: i64,
     html: Bytes,
     /// Where the visitor slot was, which is cut out of `html`.
@@ -138,12 +218,19 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    fn new(rec: Arc<PetitionRecord>, count: i64, mut html: String, slot_marker: &str) -> Self {
+    fn new(sources: Vec<Source>, count: i64, mut html: String, slot_marker: &str) -> Self {
         let slot = html.find(slot_marker);
         if let Some(at) = slot {
             html.replace_range(at..at + slot_marker.len(), "");
         }
-        Self { rec, count, html: Bytes::from(html), slot }
+        Self { sources, count, html: Bytes::from(html), slot }
+    }
+
+    /// Whether this page was rendered from exactly these records and this count.
+    fn shows(&self, sources: &[Source], count: i64) -> bool {
+        self.count == count
+            && self.sources.len() == sources.len()
+            && self.sources.iter().zip(sources).all(|(a, b)| Arc::ptr_eq(a, b))
     }
 
     /// The page with `fields` (HTML) in its slot; shared, not copied, when there are none.
@@ -158,27 +245,25 @@ impl Rendered {
 }
 
 impl PageCache {
-    /// The page of `rec` in `locale` showing `count`, rendered by `render` unless it already
-    /// was. `render` returns the count it showed and the HTML, with `slot_marker` once where
-    /// each visitor's fields go (a marker that rendered text cannot contain).
+    /// The page `key` made from `sources` showing `count`, rendered by `render` unless it
+    /// already was. `render` returns the count it showed and the HTML, with `slot_marker` once
+    /// where each visitor's fields go (a marker that rendered text cannot contain).
     pub fn get_or_render(
         &self,
-        rec: &Arc<PetitionRecord>,
-        locale: Locale,
+        key: PageKey,
+        sources: &[Source],
         count: i64,
         slot_marker: &str,
         render: impl FnOnce() -> (i64, String),
     ) -> Arc<Rendered> {
-        let id = (rec.petition.id, locale);
-        if let Some(page) = read(&self.0).get(&id)
-            && page.count == count
-            && Arc::ptr_eq(&page.rec, rec)
+        if let Some(page) = read(&self.0).get(&key)
+            && page.shows(sources, count)
         {
             return page.clone();
         }
         let (count, html) = render();
-        let page = Arc::new(Rendered::new(rec.clone(), count, html, slot_marker));
-        write(&self.0).insert(id, page.clone());
+        let page = Arc::new(Rendered::new(sources.to_vec(), count, html, slot_marker));
+        write(&self.0).insert(key, page.clone());
         page
     }
 }

@@ -2,6 +2,7 @@
 //! `&impl ConnectionTrait` so they work on a pool and inside a transaction alike.
 
 pub mod export;
+pub mod landing;
 pub mod petitions;
 pub mod settings;
 pub mod signatures;

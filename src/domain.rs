@@ -4,6 +4,7 @@
 pub mod attribution;
 pub mod email;
 pub mod fields;
+pub mod raster;
 pub mod share;
 pub mod share_code;
 pub mod signing;

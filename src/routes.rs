@@ -4,6 +4,7 @@ pub mod assets;
 pub mod client_ip;
 pub mod errors;
 pub mod health;
+pub mod landing;
 pub mod public;
 pub mod visitor;
 
@@ -12,7 +13,12 @@ use axum::Router;
 use crate::{error::AppError, state::AppState};
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(public::router()).merge(health::router()).merge(assets::router()).fallback(not_found)
+    Router::new()
+        .merge(public::router())
+        .merge(landing::router())
+        .merge(health::router())
+        .merge(assets::router())
+        .fallback(not_found)
 }
 
 async fn not_found() -> AppError {

@@ -18,7 +18,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    cache::{PageCache, PetitionCache},
+    cache::{ImageCache, LandingCache, PageCache, PetitionCache},
     config::Config,
     db::{
         Database, petitions,
@@ -67,6 +67,8 @@ impl Application {
             writer,
             counts,
             petitions: PetitionCache::default(),
+            landings: LandingCache::default(),
+            images: ImageCache::default(),
             pages: PageCache::default(),
             cookie_key,
         };

@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use axum_extra::extract::cookie::Key;
 
 use crate::{
-    cache::{PageCache, PetitionCache},
+    cache::{ImageCache, LandingCache, PageCache, PetitionCache},
     config::Config,
     db::{Database, writer::SignatureWriter},
     tally::Counts,
@@ -19,6 +19,8 @@ pub struct AppState {
     pub writer: SignatureWriter,
     pub counts: Counts,
     pub petitions: PetitionCache,
+    pub landings: LandingCache,
+    pub images: ImageCache,
     pub pages: PageCache,
     /// Signs every cookie (derived from the instance's secret key).
     pub cookie_key: Key,

@@ -4,5 +4,6 @@
 pub mod components;
 pub mod errors;
 pub mod index;
+pub mod landing;
 pub mod layout;
 pub mod petition;

@@ -1,5 +1,6 @@
 //! sea-orm entities for Undersigned: table shapes only, no business logic.
 
+pub mod image;
 pub mod landing_page;
 pub mod petition;
 pub mod petition_tally;
@@ -9,6 +10,7 @@ pub mod signature;
 pub mod supporter;
 
 pub mod prelude {
+    pub use super::image::Entity as Image;
     pub use super::landing_page::Entity as LandingPage;
     pub use super::petition::Entity as Petition;
     pub use super::petition_tally::Entity as PetitionTally;

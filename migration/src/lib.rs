@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_signatures_by_petition;
+mod m20261126_000001_landing_pages_live;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_signatures_by_petition::Migration),
+            Box::new(m20261126_000001_landing_pages_live::Migration),
         ]
     }
 }

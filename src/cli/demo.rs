@@ -6,7 +6,11 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::{
     config::Config,
-    db::petitions::{self, NewPetition},
+    db::{
+        landing,
+        petitions::{self, NewPetition},
+    },
+    domain::raster::Raster,
 };
 
 pub const PETITION_SLUG: &str = "safe-staffing";
@@ -70,30 +74,26 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
     };
     let mut pages = 0;
     if let Some(pid) = target {
-        for (slug, locale, headline, body) in [
-            (
-                "staffing-nurses",
-                "en",
-                "Nurses are stretched too thin",
-                "One nurse for eight patients is not safe. Add your name in 30 seconds.",
-            ),
-            (
-                "personal-seguro",
-                "es",
-                "Personal suficiente salva vidas",
-                "Pide a Riverside Health más personal para cuidar bien a cada paciente. Firma en 30 segundos.",
-            ),
-        ] {
-            let created = petitions::create_landing_page(
+        for demo in LANDING_PAGES {
+            let hero =
+                hero(demo.colour).png().map_err(|e| DbErr::Custom(format!("drawing an image: {e}")))?;
+            let image_id = landing::store_image(&txn, hero, "image/png", (1200, 630), now).await?;
+            let created = landing::create(
                 &txn,
                 landing_page::ActiveModel {
-                    slug: Set(slug.into()),
+                    slug: Set(demo.slug.into()),
                     petition_id: Set(pid),
-                    locale: Set(locale.into()),
-                    headline: Set(headline.into()),
-                    body: Set(body.into()),
+                    locale: Set(demo.locale.into()),
+                    headline: Set(demo.headline.into()),
+                    body: Set(demo.body.into()),
                     image_url: Set(None),
                     created_at: Set(now),
+                    status: Set(landing_page::Status::Live),
+                    button_text: Set(Some(demo.button.into())),
+                    video_url: Set(None),
+                    source: Set(Some(demo.source.into())),
+                    image_id: Set(Some(image_id)),
+                    image_alt: Set(Some(demo.alt.into())),
                     ..Default::default()
                 },
             )
@@ -110,9 +110,60 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
     }
     println!("  petition:    {}", config.absolute(&format!("/p/{PETITION_SLUG}")));
     println!("  open letter: {}", config.absolute(&format!("/p/{LETTER_SLUG}")));
+    for demo in LANDING_PAGES {
+        println!("  ad landing page ({}): {}", demo.locale, config.absolute(&format!("/a/{}", demo.slug)));
+    }
     println!(
         "Start the server with `cargo run --release` (or `undersigned serve`) and open {}",
         config.absolute("/")
     );
     Ok(())
+}
+
+/// A demo ad landing page.
+struct DemoLanding {
+    slug: &'static str,
+    locale: &'static str,
+    headline: &'static str,
+    body: &'static str,
+    button: &'static str,
+    source: &'static str,
+    alt: &'static str,
+    colour: [u8; 3],
+}
+
+const LANDING_PAGES: [DemoLanding; 2] = [
+    DemoLanding {
+        slug: "staffing-nurses",
+        locale: "en",
+        headline: "Nurses are stretched too thin",
+        body: "One nurse for eight patients is not safe. Add your name in 30 seconds.",
+        button: "Add my name",
+        source: "meta",
+        alt: "A white heart on a red background",
+        colour: [179, 38, 30],
+    },
+    DemoLanding {
+        slug: "personal-seguro",
+        locale: "es",
+        headline: "Personal suficiente salva vidas",
+        body: "Pide a Riverside Health más personal para cuidar bien a cada paciente. Firma en 30 segundos.",
+        button: "Firmar ahora",
+        source: "meta",
+        alt: "Un corazón blanco sobre fondo azul",
+        colour: [29, 78, 137],
+    },
+];
+
+/// A 1200×630 share-card picture: a white heart on `colour`.
+fn hero(colour: [u8; 3]) -> Raster {
+    let mut r = Raster::filled(1200, 630, colour);
+    // The heart curve (x² + y² − 1)³ − x²y³ ≤ 0, centred and scaled to the picture.
+    r.paint([255, 255, 255], |x, y| {
+        let fx = (f64::from(x) - 600.0) / 190.0;
+        let fy = (315.0 - f64::from(y)) / 190.0 + 0.15;
+        let a = fx * fx + fy * fy - 1.0;
+        a * a * a - fx * fx * fy * fy * fy <= 0.0
+    });
+    r
 }

@@ -1,7 +1,7 @@
 //! Petitions, their recipients and tallies.
 
 use chrono::{DateTime, Utc};
-use entity::{landing_page, petition, petition_tally, recipient};
+use entity::{petition, petition_tally, recipient};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// A petition with what its page shows besides the count.
@@ -106,16 +106,4 @@ pub async fn create(
     .exec_without_returning(db)
     .await?;
     Ok(Some(id))
-}
-
-/// Creates an ad landing page record unless its slug is taken.
-pub async fn create_landing_page(
-    db: &impl ConnectionTrait,
-    page: landing_page::ActiveModel,
-) -> Result<bool, DbErr> {
-    let res = landing_page::Entity::insert(page)
-        .on_conflict_do_nothing_on([landing_page::Column::Slug])
-        .exec_without_returning(db)
-        .await?;
-    Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))
 }

@@ -33,6 +33,22 @@ pub struct AttributionParams {
     pub utm_term: Option<String>,
 }
 
+impl AttributionParams {
+    /// The parameters of a page's query string, never failing: the first value of a repeated
+    /// parameter counts, bytes that are not UTF-8 become U+FFFD (and are then cleaned like any
+    /// other text), and unknown parameters are ignored.
+    pub fn from_query(query: &str) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut first = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            if seen.insert(k.clone()) {
+                first.append_pair(&k, &v);
+            }
+        }
+        serde_urlencoded::from_str(&first.finish()).unwrap_or_default()
+    }
+}
+
 /// Cleaned attribution: every value trimmed, free of control characters and at most
 /// 100 characters; `ref` is a share code; `referrer` is a host name only.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +191,15 @@ mod tests {
         let a = Attribution::from_params(&p, Some("http://localhost:3000/p/x"), "localhost");
         assert!(a.is_empty());
         assert_eq!(referrer_host("javascript:alert(1)"), None);
+    }
+
+    #[test]
+    fn queries_never_fail_and_the_first_value_counts() {
+        let p = AttributionParams::from_query("utm_source=a&utm_source=b&ref=%FF&utm_term=x%20y&&=&junk");
+        assert_eq!(p.utm_source.as_deref(), Some("a"));
+        assert_eq!(p.utm_term.as_deref(), Some("x y"));
+        assert_eq!(Attribution::from_params(&p, None, "").ref_code, None);
+        assert!(Attribution::from_params(&AttributionParams::from_query("%%%&=&"), None, "").is_empty());
     }
 
     #[test]

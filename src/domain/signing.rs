@@ -30,6 +30,8 @@ pub struct SignForm {
     pub public_name: Option<String>,
     /// A field people never see; bots fill it in.
     pub website: String,
+    /// The landing page the form was on (`/a/{via}`), if any: where the signer is thanked.
+    pub via: String,
     #[serde(flatten)]
     pub attribution: AttributionParams,
 }

@@ -27,6 +27,10 @@ letter-sign-button = Add my name
 closed-title = This petition is closed
 closed-body = It no longer accepts signatures. Thank you for your support.
 
+## Ad landing pages
+landing-about = About the petition:
+watch-video = Watch the video
+
 ## The signing form
 field-given-name = First name
 field-family-name = Last name

@@ -26,6 +26,10 @@ letter-sign-button = Añadir mi nombre
 closed-title = Esta petición está cerrada
 closed-body = Ya no admite firmas. Gracias por tu apoyo.
 
+## Ad landing pages
+landing-about = Sobre la petición:
+watch-video = Ver el video
+
 ## El formulario
 field-given-name = Nombre
 field-family-name = Apellidos

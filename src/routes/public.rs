@@ -6,18 +6,20 @@ use std::sync::Arc;
 
 use axum::{
     Form, Json, Router,
-    extract::{Path, Query, State, rejection::FormRejection, rejection::QueryRejection},
+    extract::{Path, Query, RawQuery, State, rejection::FormRejection, rejection::QueryRejection},
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use chrono::SecondsFormat;
 use entity::petition;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::visitor::Visitor;
+use super::{landing, visitor::Visitor};
 use crate::{
+    cache::{PageKey, Source},
     db::{
+        landing::LandingRecord,
         petitions::{self, PetitionRecord},
         writer::{NewSignature, Signed},
     },
@@ -27,7 +29,7 @@ use crate::{
     state::AppState,
     views::{
         index::{Card, index_page},
-        layout::PageMeta,
+        layout::{PageMeta, ShareImage},
         petition::{
             FormState, PetitionView, ThanksView, VISITOR_SLOT, hidden_fields, petition_page, thanks_page,
         },
@@ -68,7 +70,7 @@ async fn index(State(state): State<AppState>, visitor: Visitor) -> AppResult<Res
 }
 
 /// Slugs are lower-case letters, digits and hyphens; anything else cannot exist.
-fn plausible_slug(slug: &str) -> bool {
+pub(super) fn plausible_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 100
         && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -90,7 +92,7 @@ fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord, locale: Locale) 
     let image = p
         .image_url
         .as_deref()
-        .map(|img| if img.starts_with('/') { state.config.absolute(img) } else { img.to_owned() });
+        .map(|img| ShareImage { url: absolute_url(state, img), ..ShareImage::default() });
     let path = format!("/p/{}", p.slug);
     PetitionView {
         rec,
@@ -109,6 +111,11 @@ fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord, locale: Locale) 
     }
 }
 
+/// A URL as written (`https://…`), or a path on this site made absolute.
+pub(super) fn absolute_url(state: &AppState, url: &str) -> String {
+    if url.starts_with('/') { state.config.absolute(url) } else { url.to_owned() }
+}
+
 /// The page's language: the petition's own unless the visitor asked for another.
 fn page_locale(visitor: &Visitor, rec: &PetitionRecord) -> Locale {
     visitor.locale(Locale::parse(&rec.petition.locale))
@@ -119,23 +126,41 @@ fn page_locale(visitor: &Visitor, rec: &PetitionRecord) -> Locale {
 async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    params: Result<Query<AttributionParams>, QueryRejection>,
+    RawQuery(query): RawQuery,
     mut visitor: Visitor,
 ) -> AppResult<Response> {
     let rec = load(&state, &slug).await?;
     let locale = page_locale(&visitor, &rec);
-    let params = params.map(|Query(p)| p).unwrap_or_default();
+    let params = AttributionParams::from_query(query.as_deref().unwrap_or_default());
     let attribution = visitor.first_touch(&params, state.config.public_host());
     let count = state.counts.public(&rec.petition).0;
-    let page = state.pages.get_or_render(&rec, locale, count, VISITOR_SLOT, || {
-        let view = petition_view(&state, &rec, locale);
-        let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
-        (view.count, petition_page(&view, &form).into_string())
-    });
+    let sources: [Source; 1] = [rec.clone()];
+    let page = state.pages.get_or_render(
+        PageKey::Petition(rec.petition.id, locale),
+        &sources,
+        count,
+        VISITOR_SLOT,
+        || {
+            let view = petition_view(&state, &rec, locale);
+            let form =
+                FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
+            (view.count, petition_page(&view, &form).into_string())
+        },
+    );
     Ok((visitor, Html(page.with(&hidden_fields(&attribution).into_string()))).into_response())
 }
 
-/// `POST /p/{slug}/sign`.
+/// The landing page a form was on (`via`), if it is live and shows this petition.
+async fn landing_of(state: &AppState, rec: &PetitionRecord, via: &str) -> Option<Arc<LandingRecord>> {
+    if via.is_empty() {
+        return None;
+    }
+    let (landing, _) = landing::load(state, via).await.ok()?;
+    (landing.landing.petition_id == rec.petition.id).then_some(landing)
+}
+
+/// `POST /p/{slug}/sign`. A form on a landing page comes back to that landing page's
+/// language, errors and thanks.
 async fn sign(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -148,39 +173,57 @@ async fn sign(
     })?;
     let rec = load(&state, &slug).await?;
     let p = &rec.petition;
-    let locale = page_locale(&visitor, &rec);
+    let via = landing_of(&state, &rec, &form.via).await;
+    let locale = match &via {
+        Some(landing) => landing::locale(&visitor, landing),
+        None => page_locale(&visitor, &rec),
+    };
+    let page_with = |errors: &FieldErrors, attribution: Option<&Attribution>| {
+        let form = FormState { values: &form, errors, attribution };
+        match &via {
+            Some(landing) => landing::render(&state, landing, &rec, locale, &form).1,
+            None => petition_page(&petition_view(&state, &rec, locale), &form).into_string(),
+        }
+    };
     if p.status != petition::Status::Open {
-        let view = petition_view(&state, &rec, locale);
-        let form = FormState { values: &form, errors: &FieldErrors::new(), attribution: None };
-        return Ok((StatusCode::CONFLICT, petition_page(&view, &form)).into_response());
+        return Ok((StatusCode::CONFLICT, Html(page_with(&FieldErrors::new(), None))).into_response());
     }
     let input = match form.parse(&p.postal_country, state.config.public_host()) {
         Ok(input) => input,
         Err(errors) => {
             let attribution = Attribution::from_params(&form.attribution, None, state.config.public_host());
-            let view = petition_view(&state, &rec, locale);
-            let state = FormState { values: &form, errors: &errors, attribution: Some(&attribution) };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, petition_page(&view, &state)).into_response());
+            let page = page_with(&errors, Some(&attribution));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response());
         }
     };
     match state.writer.sign(NewSignature { petition_id: p.id, input }).await? {
         Signed::New { share_code } => {
             visitor.remember_share_code(&format!("/p/{slug}"), &share_code);
-            Ok((visitor, Redirect::to(&format!("/p/{slug}/thanks"))).into_response())
+            let thanks = match &via {
+                Some(landing) => format!("/p/{slug}/thanks?a={}", landing.landing.slug),
+                None => format!("/p/{slug}/thanks"),
+            };
+            Ok((visitor, Redirect::to(&thanks)).into_response())
         }
-        Signed::AlreadySigned => Ok(thanks(&state, &rec, locale, visitor.share_code(), true)),
+        Signed::AlreadySigned => Ok(thanks(&state, &rec, via.as_deref(), locale, visitor.share_code(), true)),
     }
 }
 
+/// The thanks page. Signers from a landing page share that landing page, in its language.
 fn thanks(
     state: &AppState,
     rec: &PetitionRecord,
+    via: Option<&LandingRecord>,
     locale: Locale,
     share_code: Option<ShareCode>,
     already_signed: bool,
 ) -> Response {
     let p = &rec.petition;
-    let petition_url = state.config.absolute(&format!("/p/{}", p.slug));
+    let shared = match via {
+        Some(landing) => format!("/a/{}", landing.landing.slug),
+        None => format!("/p/{}", p.slug),
+    };
+    let petition_url = state.config.absolute(&shared);
     let view = ThanksView {
         rec,
         locale,
@@ -194,16 +237,29 @@ fn thanks(
     res
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct ThanksParams {
+    /// The landing page the signer signed on.
+    #[serde(default)]
+    a: String,
+}
+
 /// `GET /p/{slug}/thanks`.
 async fn thanks_get(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    params: Result<Query<ThanksParams>, QueryRejection>,
     visitor: Visitor,
 ) -> AppResult<Response> {
     let rec = load(&state, &slug).await?;
-    let locale = page_locale(&visitor, &rec);
+    let params = params.map(|Query(p)| p).unwrap_or_default();
+    let via = landing_of(&state, &rec, &params.a).await;
+    let locale = match &via {
+        Some(landing) => landing::locale(&visitor, landing),
+        None => page_locale(&visitor, &rec),
+    };
     let code = visitor.share_code();
-    Ok((visitor, thanks(&state, &rec, locale, code, false)).into_response())
+    Ok((visitor, thanks(&state, &rec, via.as_deref(), locale, code, false)).into_response())
 }
 
 #[derive(Serialize)]

@@ -50,8 +50,10 @@ pub struct Visitor {
     key: Key,
     /// Cookies to set with the response.
     pending: Vec<Cookie<'static>>,
-    /// Asked for by the switch (`?lang=`), a remembered choice, or `Accept-Language`.
-    asked: Option<Locale>,
+    /// Chosen with the switch (`?lang=`) now or before (remembered in a cookie).
+    chosen: Option<Locale>,
+    /// The first of ours in `Accept-Language`.
+    browser: Option<Locale>,
     /// The host of the `Referer`, when there is one.
     referer: Option<String>,
     remembered: Option<Attribution>,
@@ -75,12 +77,12 @@ impl Visitor {
     pub fn new(uri: &Uri, headers: &HeaderMap, key: Key, secure: bool) -> Self {
         let jar = SignedCookieJar::from_headers(headers, key.clone());
         let switch = language_switch(uri);
-        let asked = switch
-            .or_else(|| jar.get(LANGUAGE).and_then(|c| Locale::from_tag(c.value())))
-            .or_else(|| accept_language(headers));
+        let chosen = switch.or_else(|| jar.get(LANGUAGE).and_then(|c| Locale::from_tag(c.value())));
+        let browser = accept_language(headers);
         let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(referrer_host);
         let remembered = jar.get(FIRST_TOUCH).map(|c| Attribution::from_cookie_value(c.value()));
-        let mut visitor = Self { jar, key, pending: Vec::new(), asked, referer, remembered, secure };
+        let mut visitor =
+            Self { jar, key, pending: Vec::new(), chosen, browser, referer, remembered, secure };
         if let Some(locale) = switch {
             visitor.remember(LANGUAGE, locale.tag().to_owned(), "/", LANGUAGE_DAYS);
         }
@@ -90,7 +92,15 @@ impl Visitor {
     /// The language to show a page in whose own language is `page`: the visitor's choice or
     /// browser language when it is one of ours, else the page's.
     pub fn locale(&self, page: Locale) -> Locale {
-        self.asked.unwrap_or(page)
+        self.chosen.or(self.browser).unwrap_or(page)
+    }
+
+    /// The language of a page a campaign made for one audience (an ad's landing page, in the
+    /// language of the ad): the visitor's own choice with the switch, else the page's. A
+    /// browser's language does not override it: many people the ad speaks to use a browser set
+    /// to another language.
+    pub fn campaign_locale(&self, page: Locale) -> Locale {
+        self.chosen.unwrap_or(page)
     }
 
     /// Where the visitor came from: the first touch remembered from an earlier visit if there
@@ -144,7 +154,8 @@ impl IntoResponseParts for Visitor {
 /// The visitor's language from the query switch, a remembered choice or their browser, for
 /// pages that have no visitor of their own (error pages).
 pub fn asked_locale(uri: &Uri, headers: &HeaderMap, key: &Key) -> Option<Locale> {
-    Visitor::new(uri, headers, key.clone(), false).asked
+    let visitor = Visitor::new(uri, headers, key.clone(), false);
+    visitor.chosen.or(visitor.browser)
 }
 
 /// `?lang=es`: the language switch. Unknown values are ignored.

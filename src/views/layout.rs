@@ -24,13 +24,22 @@ pub struct PageMeta {
     pub description: Option<String>,
     /// Absolute URL of the page (from `PUBLIC_URL`).
     pub canonical: Option<String>,
-    /// Absolute URL of the share image.
-    pub image: Option<String>,
+    /// The share card's image.
+    pub image: Option<ShareImage>,
     pub locale: Locale,
     /// Keep search engines and link previews away (thanks pages, errors).
     pub noindex: bool,
     /// The page's own path, for the language switch (`{path}?lang=es`); none: no switch.
     pub path: Option<String>,
+}
+
+/// An image for link previews: an absolute URL, and its size and description when known.
+#[derive(Clone, Debug, Default)]
+pub struct ShareImage {
+    pub url: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub alt: Option<String>,
 }
 
 impl PageMeta {
@@ -59,9 +68,13 @@ pub fn page(meta: &PageMeta, body: Markup) -> Markup {
                     meta property="og:site_name" content="Undersigned";
                     @if let Some(d) = &meta.description { meta property="og:description" content=(d); }
                     @if let Some(img) = &meta.image {
-                        meta property="og:image" content=(img);
+                        meta property="og:image" content=(img.url);
+                        @if let Some(w) = img.width { meta property="og:image:width" content=(w); }
+                        @if let Some(h) = img.height { meta property="og:image:height" content=(h); }
+                        @if let Some(alt) = &img.alt { meta property="og:image:alt" content=(alt); }
                         meta name="twitter:card" content="summary_large_image";
-                        meta name="twitter:image" content=(img);
+                        meta name="twitter:image" content=(img.url);
+                        @if let Some(alt) = &img.alt { meta name="twitter:image:alt" content=(alt); }
                     } @else {
                         meta name="twitter:card" content="summary";
                     }

@@ -87,18 +87,23 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
                     div lang=[own] { (paragraphs(&p.body)) }
                 }
             }
-            @if !closed { (sign_form(locale, letter, &v.action, form)) }
+            @if !closed { (sign_form(locale, &SignFormSpec { letter, action: &v.action, button: None, via: None }, form)) }
         },
     )
 }
 
 /// The petition's own language, when it differs from the page's (for `lang` attributes).
 fn content_lang(rec: &PetitionRecord, page: Locale) -> Option<&'static str> {
-    let own = Locale::parse(&rec.petition.locale);
+    lang_if_other(&rec.petition.locale, page)
+}
+
+/// `lang` for text written in `tag` on a page in `page`, when the two differ.
+pub(crate) fn lang_if_other(tag: &str, page: Locale) -> Option<&'static str> {
+    let own = Locale::parse(tag);
     (own != page).then_some(own.tag())
 }
 
-fn closed_notice(locale: Locale) -> Markup {
+pub(crate) fn closed_notice(locale: Locale) -> Markup {
     html! {
         div.notice role="status" {
             h2 { (locale.t("closed-title")) }
@@ -107,7 +112,20 @@ fn closed_notice(locale: Locale) -> Markup {
     }
 }
 
-fn sign_form<'a>(locale: Locale, letter: bool, action: &str, form: &'a FormState<'a>) -> Markup {
+/// Where and how a signing form posts.
+pub(crate) struct SignFormSpec<'a> {
+    /// A letter's form has the public-name choice and letter wording.
+    pub letter: bool,
+    /// `/p/{slug}/sign`.
+    pub action: &'a str,
+    /// The button's text, when the page has its own.
+    pub button: Option<&'a str>,
+    /// The landing page the form is on, so that the signer comes back to it.
+    pub via: Option<&'a str>,
+}
+
+pub(crate) fn sign_form<'a>(locale: Locale, spec: &SignFormSpec<'_>, form: &'a FormState<'a>) -> Markup {
+    let (letter, action) = (spec.letter, spec.action);
     let f = form.values;
     // The first invalid field, in the order the form shows them, gets focus on load.
     let mut focus_taken = false;
@@ -159,7 +177,11 @@ fn sign_form<'a>(locale: Locale, letter: bool, action: &str, form: &'a FormState
         ),
         field("comment", locale.t("field-comment"), &f.comment, "textarea", "off", COMMENT_MAX, true),
     ];
-    let sign_button = if letter { locale.t("letter-sign-button") } else { locale.t("sign-button") };
+    let sign_button = match spec.button {
+        Some(text) => Cow::Owned(text.to_owned()),
+        None if letter => locale.t("letter-sign-button"),
+        None => locale.t("sign-button"),
+    };
     html! {
         form.sign #sign method="post" action=(action) novalidate {
             h2 { (if letter { locale.t("letter-sign-heading") } else { locale.t("sign-heading") }) }
@@ -190,6 +212,7 @@ fn sign_form<'a>(locale: Locale, letter: bool, action: &str, form: &'a FormState
                 label for="f-website" { (locale.t("honeypot-label")) }
                 input #f-website type="text" name="website" tabindex="-1" autocomplete="off" value=(f.website);
             }
+            @if let Some(via) = spec.via { input type="hidden" name="via" value=(via); }
             @match form.attribution {
                 Some(a) => (hidden_fields(a)),
                 None => (PreEscaped(VISITOR_SLOT)),

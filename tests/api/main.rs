@@ -8,6 +8,7 @@ mod concurrency;
 mod health;
 mod helpers;
 mod integrity;
+mod landing;
 mod logging;
 mod pages;
 mod signing;

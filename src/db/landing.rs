@@ -1,0 +1,125 @@
+//! Ad landing pages and the images they show.
+
+use chrono::{DateTime, Utc};
+use entity::{image, landing_page, petition};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sha2::{Digest, Sha256};
+
+/// A live landing page with what its page needs besides the petition itself.
+#[derive(Clone, Debug)]
+pub struct LandingRecord {
+    pub landing: landing_page::Model,
+    /// The slug of the petition (or letter) it is bound to.
+    pub petition_slug: String,
+    /// Its stored hero image, without the bytes.
+    pub image: Option<ImageMeta>,
+}
+
+/// What a page needs to show a stored image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageMeta {
+    pub sha256: String,
+    pub content_type: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+impl ImageMeta {
+    /// Where the image is served: `/images/{sha256}.{ext}`. The name changes with the content,
+    /// so the image can be cached for good.
+    pub fn path(&self) -> String {
+        format!("/images/{}.{}", self.sha256, extension(&self.content_type))
+    }
+}
+
+/// The file extension of an image type.
+pub fn extension(content_type: &str) -> &'static str {
+    match content_type {
+        "image/jpeg" => "jpg",
+        "image/webp" => "webp",
+        _ => "png",
+    }
+}
+
+/// The live landing page with this slug. Drafts and retired pages are not found.
+pub async fn find_live(db: &impl ConnectionTrait, slug: &str) -> Result<Option<LandingRecord>, DbErr> {
+    let Some(landing) = landing_page::Entity::find()
+        .filter(landing_page::Column::Slug.eq(slug))
+        .filter(landing_page::Column::Status.eq(landing_page::Status::Live))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(petition_slug) = petition::Entity::find_by_id(landing.petition_id)
+        .select_only()
+        .column(petition::Column::Slug)
+        .into_tuple::<String>()
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let image = match landing.image_id {
+        Some(id) => image::Entity::find_by_id(id)
+            .select_only()
+            .columns([
+                image::Column::Sha256,
+                image::Column::ContentType,
+                image::Column::Width,
+                image::Column::Height,
+            ])
+            .into_tuple::<(String, String, i32, i32)>()
+            .one(db)
+            .await?
+            .map(|(sha256, content_type, width, height)| ImageMeta { sha256, content_type, width, height }),
+        None => None,
+    };
+    Ok(Some(LandingRecord { landing, petition_slug, image }))
+}
+
+/// A stored image with its bytes, by the SHA-256 that names it.
+pub async fn image(db: &impl ConnectionTrait, sha256: &str) -> Result<Option<image::Model>, DbErr> {
+    image::Entity::find().filter(image::Column::Sha256.eq(sha256)).one(db).await
+}
+
+/// Stores an image (once: the same bytes stored again are the same image) and returns its id.
+/// The caller has checked that `data` is an image of `content_type` and `width`×`height`.
+pub async fn store_image(
+    db: &impl ConnectionTrait,
+    data: Vec<u8>,
+    content_type: &str,
+    (width, height): (i32, i32),
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let sha256 = hex::encode(Sha256::digest(&data));
+    image::Entity::insert(image::ActiveModel {
+        sha256: Set(sha256.clone()),
+        content_type: Set(content_type.to_owned()),
+        width: Set(width),
+        height: Set(height),
+        data: Set(data),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([image::Column::Sha256])
+    .exec_without_returning(db)
+    .await?;
+    image::Entity::find()
+        .filter(image::Column::Sha256.eq(&sha256))
+        .select_only()
+        .column(image::Column::Id)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("an image just stored".into()))
+}
+
+/// Creates a landing page unless its slug is taken; says whether it did.
+pub async fn create(db: &impl ConnectionTrait, page: landing_page::ActiveModel) -> Result<bool, DbErr> {
+    let res = landing_page::Entity::insert(page)
+        .on_conflict_do_nothing_on([landing_page::Column::Slug])
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}

@@ -1,0 +1,179 @@
+//! Ad landing pages (`/a/{landing}`) and the images they show (`/images/{sha256}.{ext}`).
+//! A landing page is the ad's own page for one petition: its headline, image, copy and
+//! language, the count, and the petition's signing form. It remembers the visit as the
+//! visitor's first touch, with the landing page and its source.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Path, RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use entity::petition;
+
+use super::{
+    public::{absolute_url, plausible_slug},
+    visitor::Visitor,
+};
+use crate::{
+    cache::{PageKey, Source},
+    db::{
+        landing::{self, LandingRecord},
+        petitions::PetitionRecord,
+    },
+    domain::{FieldErrors, SignForm, attribution::AttributionParams},
+    error::{AppError, AppResult},
+    i18n::Locale,
+    state::AppState,
+    views::{
+        landing::{Hero, LandingView, landing_page},
+        layout::{PageMeta, ShareImage},
+        petition::{FormState, VISITOR_SLOT, hidden_fields},
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/a/{landing}", get(show)).route("/images/{file}", get(image))
+}
+
+/// The live landing page with this slug and its published petition.
+pub(super) async fn load(
+    state: &AppState,
+    slug: &str,
+) -> AppResult<(Arc<LandingRecord>, Arc<PetitionRecord>)> {
+    if !plausible_slug(slug) {
+        return Err(AppError::NotFound);
+    }
+    let landing = state.landings.get(&state.db.read, slug).await?.ok_or(AppError::NotFound)?;
+    match state.petitions.get(&state.db.read, &landing.petition_slug).await? {
+        Some(rec) if rec.petition.status != petition::Status::Draft => Ok((landing, rec)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The language of a landing page: the visitor's own choice, else the page's.
+pub(super) fn locale(visitor: &Visitor, landing: &LandingRecord) -> Locale {
+    visitor.campaign_locale(Locale::parse(&landing.landing.locale))
+}
+
+/// The landing page in `locale` with `form` (values, errors, attribution) as its form.
+pub(super) fn render(
+    state: &AppState,
+    landing: &LandingRecord,
+    rec: &PetitionRecord,
+    locale: Locale,
+    form: &FormState<'_>,
+) -> (i64, String) {
+    let l = &landing.landing;
+    let path = format!("/a/{}", l.slug);
+    let alt = l.image_alt.clone().unwrap_or_default();
+    // Only a stored image is drawn on the page: an image elsewhere would tell its host who
+    // visits. It can still be the share card's picture, which the networks fetch themselves.
+    let hero = landing.image.as_ref().map(|img| Hero {
+        src: img.path(),
+        width: img.width,
+        height: img.height,
+        alt: alt.clone(),
+    });
+    let share_image = match (&landing.image, &l.image_url) {
+        (Some(img), _) => Some(ShareImage {
+            url: state.config.absolute(&img.path()),
+            width: Some(img.width),
+            height: Some(img.height),
+            alt: Some(alt).filter(|a| !a.is_empty()),
+        }),
+        (None, Some(url)) => Some(ShareImage { url: absolute_url(state, url), ..ShareImage::default() }),
+        (None, None) => None,
+    };
+    let count = state.counts.public(&rec.petition).0;
+    let view = LandingView {
+        landing,
+        petition: rec,
+        locale,
+        count,
+        meta: PageMeta {
+            title: l.headline.clone(),
+            description: Some(description(&l.body)),
+            canonical: Some(state.config.absolute(&path)),
+            image: share_image,
+            locale,
+            noindex: false,
+            path: Some(path),
+        },
+        hero,
+    };
+    (count, landing_page(&view, form).into_string())
+}
+
+/// The first paragraph of the copy, cut at about 200 characters: a share card's description.
+fn description(body: &str) -> String {
+    let first = body.split("\n\n").map(str::trim).find(|p| !p.is_empty()).unwrap_or_default();
+    let words: String = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.chars().count() <= 200 {
+        return words;
+    }
+    let cut: String = words.chars().take(199).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
+/// `GET /a/{landing}`.
+async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+    mut visitor: Visitor,
+) -> AppResult<Response> {
+    let (landing, rec) = load(&state, &slug).await?;
+    let locale = locale(&visitor, &landing);
+    let mut params = AttributionParams::from_query(query.as_deref().unwrap_or_default());
+    params.landing_page = Some(landing.landing.slug.clone());
+    if params.source.is_none() {
+        params.source.clone_from(&landing.landing.source);
+    }
+    let attribution = visitor.first_touch(&params, state.config.public_host());
+    let count = state.counts.public(&rec.petition).0;
+    let sources: [Source; 2] = [landing.clone(), rec.clone()];
+    let key = PageKey::Landing(landing.landing.id, locale);
+    let page = state.pages.get_or_render(key, &sources, count, VISITOR_SLOT, || {
+        let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
+        render(&state, &landing, &rec, locale, &form)
+    });
+    Ok((visitor, Html(page.with(&hidden_fields(&attribution).into_string()))).into_response())
+}
+
+/// `GET /images/{sha256}.{ext}`: a stored image. Its name is its content's hash, so it is cached
+/// for good and revalidated with its `ETag`.
+async fn image(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let Some((sha256, ext)) = file.split_once('.') else { return Err(AppError::NotFound) };
+    let hex = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !hex {
+        return Err(AppError::NotFound);
+    }
+    let etag = format!("\"{sha256}\"");
+    let cached = [
+        (header::ETAG, HeaderValue::from_str(&etag).map_err(|_| AppError::NotFound)?),
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+    ];
+    let revalidating = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let Some(img) = state.images.get(&state.db.read, sha256).await? else { return Err(AppError::NotFound) };
+    if landing::extension(&img.content_type) != ext {
+        return Err(AppError::NotFound);
+    }
+    if revalidating {
+        return Ok((StatusCode::NOT_MODIFIED, cached).into_response());
+    }
+    let content_type = HeaderValue::from_str(&img.content_type).map_err(|_| AppError::NotFound)?;
+    Ok((cached, [(header::CONTENT_TYPE, content_type)], Body::from(img.data.clone())).into_response())
+}
