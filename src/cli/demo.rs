@@ -138,7 +138,7 @@ const LANDING_PAGES: [DemoLanding; 2] = [
         locale: "en",
         headline: "Nurses are stretched too thin",
         body: "One nurse for eight patients is not safe. Add your name in 30 seconds.",
-        button: "Add my name",
+        button: "Stand with nurses",
         source: "meta",
         alt: "A white heart on a red background",
         colour: [179, 38, 30],

@@ -41,6 +41,11 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
     let letter = p.kind == Kind::Letter;
     let action = format!("/p/{}/sign", p.slug);
     let spec = SignFormSpec { letter, action: &action, button: l.button_text.as_deref(), via: Some(&l.slug) };
+    let button_text = match &l.button_text {
+        Some(text) => std::borrow::Cow::Owned(text.clone()),
+        None if letter => locale.t("letter-sign-button"),
+        None => locale.t("sign-button"),
+    };
     page(
         &v.meta,
         html! {
@@ -55,6 +60,9 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
                     p { a.video href=(video) rel="noopener noreferrer" { (locale.t("watch-video")) } }
                 }
                 (progress(locale, v.count, p.goal))
+                @if p.status != Status::Closed {
+                    a.button.jump href="#sign" { (button_text) }
+                }
                 p.about {
                     (locale.t("landing-about")) " "
                     a href={ "/p/" (p.slug) } lang=[lang_if_other(&p.locale, locale)] { (p.title) }

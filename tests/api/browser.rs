@@ -379,11 +379,13 @@ async fn browser_every_page_type_is_accessible_and_logs_no_error() {
         app.open_petition("pages").await;
         app.petition("carta", Kind::Letter, Status::Open, "es").await;
         app.petition("shut", Kind::Petition, Status::Closed, "en").await;
+        assert!(app.cli(&["demo"]).status.success());
         let mut checked = 0;
         for lang in ["en", "es"] {
             // The switch sets the language for the rest of the visit.
-            let visits: [(&str, &str); 6] = [
+            let visits: [(&str, &str); 7] = [
                 ("home", "/"),
+                ("landing", "/a/personal-seguro"),
                 ("petition", "/p/pages"),
                 ("letter", "/p/carta"),
                 ("closed", "/p/shut"),
@@ -410,7 +412,7 @@ async fn browser_every_page_type_is_accessible_and_logs_no_error() {
             check_page(&b, axe.as_deref(), &format!("thanks-{lang}"), lang).await;
             checked += 1;
         }
-        assert_eq!(checked, 14);
+        assert_eq!(checked, 16);
     })
     .await;
     b.close().await;
@@ -433,4 +435,49 @@ async fn check_page(b: &Browser, axe: Option<&str>, name: &str, lang: &str) {
         let violations = b.axe(axe).await;
         assert!(violations.is_empty(), "{name}: accessibility violations: {violations:#?}");
     }
+}
+
+/// From a Spanish ad's landing page on a phone to the thanks page, which shares the landing page.
+#[tokio::test]
+async fn browser_signs_on_a_landing_page() {
+    let Some(b) = browser("landing", true).await else { return };
+    let app = spawn_app().await;
+    b.run(async {
+        assert!(app.cli(&["demo"]).status.success());
+        b.client
+            .goto(&app.url("/a/personal-seguro?utm_source=instagram&utm_campaign=otono&fbclid=CLICK"))
+            .await
+            .expect("page loads");
+        assert_eq!(b.text("h1").await, "Personal suficiente salva vidas");
+        assert_eq!(b.attr("html", "lang").await.as_deref(), Some("es"));
+        // The hero image loaded, at its own size.
+        let loaded = b
+            .client
+            .execute(
+                "const i = document.querySelector('.hero img'); return i.complete && i.naturalWidth;",
+                vec![],
+            )
+            .await
+            .expect("script runs");
+        assert_eq!(loaded.as_i64(), Some(1200));
+        b.shot("landing").await;
+        b.fill("given_name", "María").await;
+        b.fill("family_name", "López").await;
+        b.fill("email", "maria.lopez@example.org").await;
+        b.fill("postal_code", "94110").await;
+        b.submit().await;
+        assert_eq!(b.path().await, "/p/safe-staffing/thanks");
+        assert_eq!(b.text("h1").await, "¡Gracias por firmar!");
+        let link = b.attr("#personal-link", "value").await.unwrap_or_default();
+        assert!(link.starts_with("http://localhost:3000/a/personal-seguro?ref="), "{link}");
+        b.shot("thanks").await;
+        let csv =
+            String::from_utf8(app.cli(&["export", "--petition", "safe-staffing"]).stdout).expect("utf-8");
+        assert!(
+            csv.contains(",meta,,personal-seguro,instagram,,otono,,,") && !csv.contains("CLICK"),
+            "{csv}"
+        );
+    })
+    .await;
+    b.close().await;
 }
