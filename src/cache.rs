@@ -15,7 +15,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
     db::{
-        landing::{self, LandingRecord},
+        landing::{self, CodeRecord, LandingRecord},
         petitions::{self, PetitionRecord},
     },
     i18n::Locale,
@@ -43,10 +43,18 @@ impl Record for LandingRecord {
     }
 }
 
+impl Record for CodeRecord {
+    async fn load(db: &DatabaseConnection, code: &str) -> Result<Option<Self>, DbErr> {
+        landing::find_code(db, code).await
+    }
+}
+
 /// Petition records by slug.
 pub type PetitionCache = RecordCache<PetitionRecord>;
 /// Live landing pages by slug.
 pub type LandingCache = RecordCache<LandingRecord>;
+/// Short codes of live landing pages.
+pub type CodeCache = RecordCache<CodeRecord>;
 
 /// Records by slug. A record older than [`RECORD_TTL`] is read again by one task in the
 /// background while requests go on being served the one in memory, so a busy page never sends a

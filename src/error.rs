@@ -51,9 +51,19 @@ impl From<WriteError> for AppError {
 }
 
 impl AppError {
+    /// An internal error with its cause.
+    pub fn internal(e: impl StdError + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(e))
+    }
+
     /// An internal error described by a message (no underlying error to keep).
     pub fn internal_msg(msg: &str) -> Self {
         Self::Internal(msg.to_owned().into())
+    }
+
+    /// [`AppError::internal_msg`] for a message already made.
+    pub fn internal_msg_owned(msg: String) -> Self {
+        Self::Internal(msg.into())
     }
 
     pub fn status(&self) -> StatusCode {

@@ -18,7 +18,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    cache::{ImageCache, LandingCache, PageCache, PetitionCache},
+    cache::{CodeCache, ImageCache, LandingCache, PageCache, PetitionCache},
     config::Config,
     db::{
         Database, petitions,
@@ -68,6 +68,7 @@ impl Application {
             counts,
             petitions: PetitionCache::default(),
             landings: LandingCache::default(),
+            codes: CodeCache::default(),
             images: ImageCache::default(),
             pages: PageCache::default(),
             cookie_key,

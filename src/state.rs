@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use axum_extra::extract::cookie::Key;
 
 use crate::{
-    cache::{ImageCache, LandingCache, PageCache, PetitionCache},
+    cache::{CodeCache, ImageCache, LandingCache, PageCache, PetitionCache},
     config::Config,
     db::{Database, writer::SignatureWriter},
     tally::Counts,
@@ -20,6 +20,7 @@ pub struct AppState {
     pub counts: Counts,
     pub petitions: PetitionCache,
     pub landings: LandingCache,
+    pub codes: CodeCache,
     pub images: ImageCache,
     pub pages: PageCache,
     /// Signs every cookie (derived from the instance's secret key).

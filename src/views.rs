@@ -7,3 +7,4 @@ pub mod index;
 pub mod landing;
 pub mod layout;
 pub mod petition;
+pub mod qr;

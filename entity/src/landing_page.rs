@@ -46,6 +46,8 @@ pub struct Model {
     pub image_alt: Option<String>,
     #[sea_orm(belongs_to, from = "petition_id", to = "id")]
     pub petition: BelongsTo<super::petition::Entity>,
+    #[sea_orm(has_many)]
+    pub short_codes: HasMany<super::short_code::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -6,6 +6,7 @@ pub mod petition;
 pub mod petition_tally;
 pub mod recipient;
 pub mod setting;
+pub mod short_code;
 pub mod signature;
 pub mod supporter;
 
@@ -16,6 +17,7 @@ pub mod prelude {
     pub use super::petition_tally::Entity as PetitionTally;
     pub use super::recipient::Entity as Recipient;
     pub use super::setting::Entity as Setting;
+    pub use super::short_code::Entity as ShortCode;
     pub use super::signature::Entity as Signature;
     pub use super::supporter::Entity as Supporter;
 }

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_signatures_by_petition;
 mod m20261126_000001_landing_pages_live;
+mod m20261126_000002_short_codes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_signatures_by_petition::Migration),
             Box::new(m20261126_000001_landing_pages_live::Migration),
+            Box::new(m20261126_000002_short_codes::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! `undersigned demo`: a sample campaign to look around with. Loading it twice changes nothing.
 
 use chrono::Utc;
-use entity::{landing_page, petition};
+use entity::{landing_page, petition, short_code};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::{
@@ -99,6 +99,20 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
             )
             .await?;
             pages += usize::from(created);
+            if let Some(landing) = landing::find_live(&txn, demo.slug).await? {
+                landing::create_code(
+                    &txn,
+                    short_code::ActiveModel {
+                        code: Set(demo.poster_code.into()),
+                        landing_page_id: Set(landing.landing.id),
+                        source: Set(None),
+                        label: Set(Some(demo.poster_label.into())),
+                        created_at: Set(now),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
         }
     }
     txn.commit().await?;
@@ -112,6 +126,8 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
     println!("  open letter: {}", config.absolute(&format!("/p/{LETTER_SLUG}")));
     for demo in LANDING_PAGES {
         println!("  ad landing page ({}): {}", demo.locale, config.absolute(&format!("/a/{}", demo.slug)));
+        let poster = config.absolute(&format!("/q/{}", demo.poster_code));
+        println!("    poster short link: {poster} (QR code: {poster}/qr.svg, {poster}/qr.png)");
     }
     println!(
         "Start the server with `cargo run --release` (or `undersigned serve`) and open {}",
@@ -130,6 +146,9 @@ struct DemoLanding {
     source: &'static str,
     alt: &'static str,
     colour: [u8; 3],
+    /// A poster's short code for this page, and where the poster hangs.
+    poster_code: &'static str,
+    poster_label: &'static str,
 }
 
 const LANDING_PAGES: [DemoLanding; 2] = [
@@ -142,6 +161,8 @@ const LANDING_PAGES: [DemoLanding; 2] = [
         source: "meta",
         alt: "A white heart on a red background",
         colour: [179, 38, 30],
+        poster_code: "station",
+        poster_label: "Central Station poster",
     },
     DemoLanding {
         slug: "personal-seguro",
@@ -152,6 +173,8 @@ const LANDING_PAGES: [DemoLanding; 2] = [
         source: "meta",
         alt: "Un corazón blanco sobre fondo azul",
         colour: [29, 78, 137],
+        poster_code: "sala",
+        poster_label: "Cartel de la sala de descanso",
     },
 ];
 

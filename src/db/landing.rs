@@ -1,7 +1,7 @@
 //! Ad landing pages and the images they show.
 
 use chrono::{DateTime, Utc};
-use entity::{image, landing_page, petition};
+use entity::{image, landing_page, petition, short_code};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use sha2::{Digest, Sha256};
 
@@ -119,6 +119,38 @@ pub async fn store_image(
 pub async fn create(db: &impl ConnectionTrait, page: landing_page::ActiveModel) -> Result<bool, DbErr> {
     let res = landing_page::Entity::insert(page)
         .on_conflict_do_nothing_on([landing_page::Column::Slug])
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// A short code with the slug of its (live) landing page.
+#[derive(Clone, Debug)]
+pub struct CodeRecord {
+    pub code: short_code::Model,
+    pub landing_slug: String,
+}
+
+/// The short code `code` if its landing page is live.
+pub async fn find_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<CodeRecord>, DbErr> {
+    let Some(code) = short_code::Entity::find().filter(short_code::Column::Code.eq(code)).one(db).await?
+    else {
+        return Ok(None);
+    };
+    let landing_slug = landing_page::Entity::find_by_id(code.landing_page_id)
+        .filter(landing_page::Column::Status.eq(landing_page::Status::Live))
+        .select_only()
+        .column(landing_page::Column::Slug)
+        .into_tuple::<String>()
+        .one(db)
+        .await?;
+    Ok(landing_slug.map(|landing_slug| CodeRecord { code, landing_slug }))
+}
+
+/// Creates a short code unless it is taken; says whether it did.
+pub async fn create_code(db: &impl ConnectionTrait, code: short_code::ActiveModel) -> Result<bool, DbErr> {
+    let res = short_code::Entity::insert(code)
+        .on_conflict_do_nothing_on([short_code::Column::Code])
         .exec_without_returning(db)
         .await?;
     Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))

@@ -22,7 +22,7 @@ use super::{
 use crate::{
     cache::{PageKey, Source},
     db::{
-        landing::{self, LandingRecord},
+        landing::{self, CodeRecord, LandingRecord},
         petitions::PetitionRecord,
     },
     domain::{FieldErrors, SignForm, attribution::AttributionParams},
@@ -33,11 +33,17 @@ use crate::{
         landing::{Hero, LandingView, landing_page},
         layout::{PageMeta, ShareImage},
         petition::{FormState, VISITOR_SLOT, hidden_fields},
+        qr,
     },
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/a/{landing}", get(show)).route("/images/{file}", get(image))
+    Router::new()
+        .route("/a/{landing}", get(show))
+        .route("/q/{code}", get(scan))
+        .route("/q/{code}/qr.svg", get(qr_svg))
+        .route("/q/{code}/qr.png", get(qr_png))
+        .route("/images/{file}", get(image))
 }
 
 /// The live landing page with this slug and its published petition.
@@ -126,24 +132,90 @@ async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
-    mut visitor: Visitor,
+    visitor: Visitor,
 ) -> AppResult<Response> {
     let (landing, rec) = load(&state, &slug).await?;
-    let locale = locale(&visitor, &landing);
     let mut params = AttributionParams::from_query(query.as_deref().unwrap_or_default());
-    params.landing_page = Some(landing.landing.slug.clone());
     if params.source.is_none() {
         params.source.clone_from(&landing.landing.source);
     }
+    Ok(serve(&state, &landing, &rec, params, visitor))
+}
+
+/// `GET /q/{code}`: a poster's QR code was scanned. The visitor sees the code's landing page,
+/// and the visit is credited to the code (`source` = `qr-{code}` unless the code has its own).
+async fn scan(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    RawQuery(query): RawQuery,
+    visitor: Visitor,
+) -> AppResult<Response> {
+    let code = load_code(&state, &code).await?;
+    let (landing, rec) = load(&state, &code.landing_slug).await?;
+    let mut params = AttributionParams::from_query(query.as_deref().unwrap_or_default());
+    params.source = Some(code.code.source.clone().unwrap_or_else(|| format!("qr-{}", code.code.code)));
+    Ok(serve(&state, &landing, &rec, params, visitor))
+}
+
+/// A short code of a live landing page. Codes are typed from posters too, so any letter case
+/// is accepted.
+async fn load_code(state: &AppState, code: &str) -> AppResult<Arc<CodeRecord>> {
+    let code = code.to_ascii_lowercase();
+    if !plausible_slug(&code) || code.len() > 32 {
+        return Err(AppError::NotFound);
+    }
+    state.codes.get(&state.db.read, &code).await?.ok_or(AppError::NotFound)
+}
+
+/// The landing page from its render cache, with this visitor's first touch in its form.
+fn serve(
+    state: &AppState,
+    landing: &Arc<LandingRecord>,
+    rec: &Arc<PetitionRecord>,
+    mut params: AttributionParams,
+    mut visitor: Visitor,
+) -> Response {
+    let locale = locale(&visitor, landing);
+    params.landing_page = Some(landing.landing.slug.clone());
     let attribution = visitor.first_touch(&params, state.config.public_host());
     let count = state.counts.public(&rec.petition).0;
     let sources: [Source; 2] = [landing.clone(), rec.clone()];
     let key = PageKey::Landing(landing.landing.id, locale);
     let page = state.pages.get_or_render(key, &sources, count, VISITOR_SLOT, || {
         let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
-        render(&state, &landing, &rec, locale, &form)
+        render(state, landing, rec, locale, &form)
     });
-    Ok((visitor, Html(page.with(&hidden_fields(&attribution).into_string()))).into_response())
+    (visitor, Html(page.with(&hidden_fields(&attribution).into_string()))).into_response()
+}
+
+/// `GET /q/{code}/qr.svg`: the code's QR code as SVG, for print.
+async fn qr_svg(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
+    let code = load_code(&state, &code).await?;
+    let url = state.config.absolute(&format!("/q/{}", code.code.code));
+    let svg = qr::svg(&url, 1000).map_err(AppError::internal)?;
+    Ok(qr_response("image/svg+xml", &format!("qr-{}.svg", code.code.code), svg.into_bytes()))
+}
+
+/// `GET /q/{code}/qr.png`: the code's QR code as a PNG, print-size.
+async fn qr_png(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
+    let code = load_code(&state, &code).await?;
+    let url = state.config.absolute(&format!("/q/{}", code.code.code));
+    let png = qr::png(&url, 20).map_err(AppError::internal_msg_owned)?;
+    Ok(qr_response("image/png", &format!("qr-{}.png", code.code.code), png))
+}
+
+fn qr_response(content_type: &'static str, filename: &str, body: Vec<u8>) -> Response {
+    let disposition = HeaderValue::from_str(&format!("inline; filename=\"{filename}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("inline"));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// `GET /images/{sha256}.{ext}`: a stored image. Its name is its content's hash, so it is cached

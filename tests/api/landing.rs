@@ -291,3 +291,51 @@ async fn the_demo_has_an_english_and_a_spanish_landing_page_with_images() {
     let again = app.cli(&["demo"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("already loaded; nothing changed"));
 }
+
+/// A poster's short link shows its landing page, credits the poster, and its QR code (SVG and
+/// print-size PNG) decodes back to the short link.
+#[tokio::test]
+async fn short_codes_show_their_landing_page_and_their_qr_codes_decode_to_them() {
+    let app = spawn_app().await;
+    assert!(app.cli(&["demo"]).status.success());
+    let res = bare().get(app.url("/q/station?utm_campaign=posters")).send().await.expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("body");
+    assert!(html.contains("<h1>Nurses are stretched too thin</h1>"), "{html}");
+    assert!(html.contains(r#"<link rel="canonical" href="http://localhost:3000/a/staffing-nurses">"#));
+    for field in [
+        r#"name="source" value="qr-station""#,
+        r#"name="landing_page" value="staffing-nurses""#,
+        r#"name="utm_campaign" value="posters""#,
+    ] {
+        assert!(html.contains(field), "{field}: {html}");
+    }
+    // Typed from a poster in capitals, it still works.
+    assert_eq!(app.get("/q/STATION").await.status(), StatusCode::OK);
+
+    let png = app.get("/q/station/qr.png").await;
+    assert_eq!(png.status(), StatusCode::OK);
+    assert_eq!(png.headers()[header::CONTENT_TYPE], "image/png");
+    let bytes = png.bytes().await.expect("bytes").to_vec();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap_or_default()];
+    let frame = reader.next_frame(&mut pixels).expect("a frame");
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    assert!(w >= 600 && w == h, "print size: {w}×{h}");
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[(y * w + x) * 3]);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    let (_, text) = grids[0].decode().expect("it decodes");
+    assert_eq!(text, "http://localhost:3000/q/station");
+
+    let svg = app.get("/q/sala/qr.svg").await;
+    assert_eq!(svg.status(), StatusCode::OK);
+    assert_eq!(svg.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    let svg = svg.text().await.expect("body");
+    assert!(svg.contains("<svg") && svg.contains("viewBox"), "{svg}");
+
+    for path in ["/q/nope", "/q/nope/qr.png", "/q/nope/qr.svg", "/q/%3Cx%3E", "/q/x/qr.gif"] {
+        assert_eq!(app.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}
