@@ -28,6 +28,8 @@ use serde::Serialize;
 const SERVER: &str = env!("CARGO_BIN_EXE_undersigned");
 const SLUG: &str = "safe-staffing";
 const EXPORT_SLUG: &str = "bench-export";
+/// A wrk script that sends a phone browser's `User-Agent`.
+const BROWSER: &str = r#"wrk.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36""#;
 /// A landing page of [`SLUG`] that `undersigned demo` creates.
 const LANDING: &str = "staffing-nurses";
 
@@ -456,7 +458,8 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
         ("GET /healthz", "/healthz".into(), String::new()),
         ("GET /p/{slug}", format!("/p/{SLUG}"), String::new()),
         ("GET /p/{slug}/count.json", format!("/p/{SLUG}/count.json"), String::new()),
-        ("GET /a/{landing}", format!("/a/{LANDING}"), String::new()),
+        // As a phone's browser: a visit by a person is counted, a client without a User-Agent not.
+        ("GET /a/{landing}", format!("/a/{LANDING}"), BROWSER.into()),
         ("POST /p/{slug}/sign", format!("/p/{SLUG}/sign"), sign_script(&run, "")),
         (
             "POST /p/{slug}/sign from /a/{landing}",

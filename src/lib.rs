@@ -19,3 +19,4 @@ pub mod sync;
 pub mod tally;
 pub mod telemetry;
 pub mod views;
+pub mod visits;

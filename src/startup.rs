@@ -27,6 +27,7 @@ use crate::{
     routes::{self, visitor::cookie_key},
     state::AppState,
     tally::{Counts, Tally},
+    visits::Visits,
 };
 
 /// A server that is bound and ready to run.
@@ -37,6 +38,8 @@ pub struct Application {
     writer: WriterTask,
     writer_stats: Arc<WriterStats>,
     refresher: JoinHandle<()>,
+    visits: Visits,
+    visit_writer: JoinHandle<()>,
 }
 
 impl Application {
@@ -61,6 +64,8 @@ impl Application {
         let (writer, writer_task) = SignatureWriter::start(db.write.clone(), counts.clone());
         let writer_stats = writer.stats();
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
+        let visits = Visits::default();
+        let visit_writer = tokio::spawn(store_visits_every(VISIT_FLUSH, db.clone(), visits.clone()));
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
@@ -72,9 +77,10 @@ impl Application {
             images: ImageCache::default(),
             pages: PageCache::default(),
             cookie_key,
+            visits: visits.clone(),
         };
         let router = app(state);
-        Ok(Self { listener, router, db, writer: writer_task, writer_stats, refresher })
+        Ok(Self { listener, router, db, writer: writer_task, writer_stats, refresher, visits, visit_writer })
     }
 
     pub fn port(&self) -> u16 {
@@ -92,7 +98,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Self { listener, router, db, writer, refresher, .. } = self;
+        let Self { listener, router, db, writer, refresher, visits, visit_writer, .. } = self;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "listening");
         }
@@ -102,6 +108,9 @@ impl Application {
         // The router (and with it every writer handle) is gone now: the writer drains and stops.
         writer.join().await;
         refresher.abort();
+        visit_writer.abort();
+        // The visits counted since the last write.
+        store_visits(&db, &visits).await;
         db.close().await;
         tracing::info!("stopped");
         served
@@ -160,6 +169,27 @@ async fn refresh_counts(db: Database, counts: Counts) {
         if let Err(e) = refresh(&db, &counts).await {
             tracing::warn!(error = %crate::error::chain(&e), "refreshing counts failed");
         }
+    }
+}
+
+/// How often counted visits are added to the database.
+const VISIT_FLUSH: Duration = Duration::from_secs(2);
+
+/// Adds the visits counted so far to the database; on failure they are kept for the next try.
+async fn store_visits(db: &Database, visits: &Visits) {
+    let counted = visits.take();
+    if let Err(e) = crate::db::landing::add_visits(&db.write, &counted).await {
+        tracing::warn!(error = %crate::error::chain(&e), "storing visits failed; they are kept for the next try");
+        visits.put_back(counted);
+    }
+}
+
+async fn store_visits_every(every: Duration, db: Database, visits: Visits) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        store_visits(&db, &visits).await;
     }
 }
 

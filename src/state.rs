@@ -10,6 +10,7 @@ use crate::{
     config::Config,
     db::{Database, writer::SignatureWriter},
     tally::Counts,
+    visits::Visits,
 };
 
 #[derive(Clone, Debug, FromRef)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub codes: CodeCache,
     pub images: ImageCache,
     pub pages: PageCache,
+    /// Landing page visits not yet stored.
+    pub visits: Visits,
     /// Signs every cookie (derived from the instance's secret key).
     pub cookie_key: Key,
 }

@@ -2,6 +2,7 @@
 
 pub mod image;
 pub mod landing_page;
+pub mod landing_visit;
 pub mod petition;
 pub mod petition_tally;
 pub mod recipient;
@@ -13,6 +14,7 @@ pub mod supporter;
 pub mod prelude {
     pub use super::image::Entity as Image;
     pub use super::landing_page::Entity as LandingPage;
+    pub use super::landing_visit::Entity as LandingVisit;
     pub use super::petition::Entity as Petition;
     pub use super::petition_tally::Entity as PetitionTally;
     pub use super::recipient::Entity as Recipient;

@@ -8,6 +8,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_signatures_by_petition;
 mod m20261126_000001_landing_pages_live;
 mod m20261126_000002_short_codes;
+mod m20261126_000003_landing_visits;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_signatures_by_petition::Migration),
             Box::new(m20261126_000001_landing_pages_live::Migration),
             Box::new(m20261126_000002_short_codes::Migration),
+            Box::new(m20261126_000003_landing_visits::Migration),
         ]
     }
 }

@@ -139,7 +139,7 @@ async fn show(
     if params.source.is_none() {
         params.source.clone_from(&landing.landing.source);
     }
-    Ok(serve(&state, &landing, &rec, params, visitor))
+    Ok(serve(&state, &landing, &rec, params, None, visitor))
 }
 
 /// `GET /q/{code}`: a poster's QR code was scanned. The visitor sees the code's landing page,
@@ -154,7 +154,7 @@ async fn scan(
     let (landing, rec) = load(&state, &code.landing_slug).await?;
     let mut params = AttributionParams::from_query(query.as_deref().unwrap_or_default());
     params.source = Some(code.code.source.clone().unwrap_or_else(|| format!("qr-{}", code.code.code)));
-    Ok(serve(&state, &landing, &rec, params, visitor))
+    Ok(serve(&state, &landing, &rec, params, Some(code.code.id), visitor))
 }
 
 /// A short code of a live landing page. Codes are typed from posters too, so any letter case
@@ -167,14 +167,19 @@ async fn load_code(state: &AppState, code: &str) -> AppResult<Arc<CodeRecord>> {
     state.codes.get(&state.db.read, &code).await?.ok_or(AppError::NotFound)
 }
 
-/// The landing page from its render cache, with this visitor's first touch in its form.
+/// The landing page from its render cache, with this visitor's first touch in its form. A
+/// person's visit is counted (through the short code `code`, for a scan).
 fn serve(
     state: &AppState,
     landing: &Arc<LandingRecord>,
     rec: &Arc<PetitionRecord>,
     mut params: AttributionParams,
+    code: Option<i64>,
     mut visitor: Visitor,
 ) -> Response {
+    if visitor.is_person() {
+        state.visits.count(landing.landing.id, code);
+    }
     let locale = locale(&visitor, landing);
     params.landing_page = Some(landing.landing.slug.clone());
     let attribution = visitor.first_touch(&params, state.config.public_host());

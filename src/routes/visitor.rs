@@ -7,7 +7,7 @@ use std::convert::Infallible;
 
 use axum::{
     extract::{FromRef, FromRequestParts},
-    http::{HeaderMap, Uri, header, request::Parts},
+    http::{HeaderMap, Method, Uri, header, request::Parts},
     response::{IntoResponseParts, ResponseParts},
 };
 use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
@@ -58,6 +58,8 @@ pub struct Visitor {
     referer: Option<String>,
     remembered: Option<Attribution>,
     secure: bool,
+    /// A link preview, crawler or prefetch rather than a person opening the page.
+    automated: bool,
 }
 
 impl<S> FromRequestParts<S> for Visitor
@@ -69,7 +71,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        Ok(Self::new(&parts.uri, &parts.headers, state.cookie_key.clone(), state.config.secure_cookies()))
+        let mut visitor =
+            Self::new(&parts.uri, &parts.headers, state.cookie_key.clone(), state.config.secure_cookies());
+        visitor.automated |= parts.method != Method::GET;
+        Ok(visitor)
     }
 }
 
@@ -81,8 +86,9 @@ impl Visitor {
         let browser = accept_language(headers);
         let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(referrer_host);
         let remembered = jar.get(FIRST_TOUCH).map(|c| Attribution::from_cookie_value(c.value()));
+        let automated = automated(headers);
         let mut visitor =
-            Self { jar, key, pending: Vec::new(), chosen, browser, referer, remembered, secure };
+            Self { jar, key, pending: Vec::new(), chosen, browser, referer, remembered, secure, automated };
         if let Some(locale) = switch {
             visitor.remember(LANGUAGE, locale.tag().to_owned(), "/", LANGUAGE_DAYS);
         }
@@ -118,6 +124,12 @@ impl Visitor {
         here
     }
 
+    /// Whether a person opened the page (not a link preview, crawler, prefetch or `HEAD`), so
+    /// that the visit counts.
+    pub fn is_person(&self) -> bool {
+        !self.automated
+    }
+
     /// The share code this visitor got when they signed the petition at `/p/{slug}`.
     pub fn share_code(&self) -> Option<ShareCode> {
         self.jar.get(SHARE_CODE).and_then(|c| ShareCode::parse(c.value()))
@@ -149,6 +161,41 @@ impl IntoResponseParts for Visitor {
         let jar = self.pending.into_iter().fold(SignedCookieJar::new(self.key), SignedCookieJar::add);
         jar.into_response_parts(res)
     }
+}
+
+/// Words in the `User-Agent` of link-preview fetchers, crawlers and monitors (compared in
+/// lower case). Chat apps and social networks fetch a link as soon as it is posted, before
+/// anyone taps it.
+const AUTOMATED_AGENTS: [&str; 16] = [
+    "bot",
+    "crawl",
+    "spider",
+    "slurp",
+    "preview",
+    "facebookexternalhit",
+    "facebookcatalog",
+    "whatsapp",
+    "telegram",
+    "embedly",
+    "vkshare",
+    "pinterest",
+    "curl/",
+    "wget/",
+    "python-requests",
+    "monitor",
+];
+
+/// A request no person made: no `User-Agent`, a known preview or crawler agent, or a prefetch
+/// (`Sec-Purpose`, `Purpose` or `X-Moz` saying so).
+fn automated(headers: &HeaderMap) -> bool {
+    let prefetch = ["sec-purpose", "purpose", "x-purpose", "x-moz"].iter().any(|name| {
+        headers.get(*name).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("prefetch") || v.contains("preview") || v.contains("prerender")
+        })
+    });
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
+    prefetch || agent.is_none_or(|a| a.trim().is_empty() || AUTOMATED_AGENTS.iter().any(|w| a.contains(w)))
 }
 
 /// The visitor's language from the query switch, a remembered choice or their browser, for
@@ -237,6 +284,28 @@ mod tests {
         let none = Visitor::new(&"/p/x".parse().unwrap_or_default(), &HeaderMap::new(), key(), false);
         assert_eq!(none.locale(Locale::Es), Locale::Es);
         assert_eq!(none.locale(Locale::En), Locale::En);
+    }
+
+    #[test]
+    fn previews_crawlers_and_prefetches_are_not_people() {
+        let phone =
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/156.0 Mobile Safari/537.36";
+        let is_person = |pairs: &[(header::HeaderName, &str)]| !automated(&headers(pairs));
+        assert!(is_person(&[(header::USER_AGENT, phone)]));
+        for agent in [
+            "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+            "WhatsApp/2.23.20.0",
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "TelegramBot (like TwitterBot)",
+            "Slackbot-LinkExpanding 1.0",
+            "curl/8.5.0",
+            "",
+        ] {
+            assert!(!is_person(&[(header::USER_AGENT, agent)]), "{agent}");
+        }
+        assert!(!is_person(&[]), "no agent at all");
+        let prefetch = header::HeaderName::from_static("sec-purpose");
+        assert!(!is_person(&[(header::USER_AGENT, phone), (prefetch, "prefetch;prerender")]));
     }
 
     #[test]

@@ -339,3 +339,98 @@ async fn short_codes_show_their_landing_page_and_their_qr_codes_decode_to_them()
         assert_eq!(app.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+/// People's visits are counted per landing page and day (scans per code), as aggregates; link
+/// previews, crawlers, prefetches and `HEAD` are not.
+#[tokio::test]
+async fn visits_are_counted_per_day_without_bots_or_prefetches() {
+    let app = spawn_app().await;
+    let id = app.open_petition("visited").await;
+    landing_page(&app, "ad-v", id, "en", LandingStatus::Live).await;
+    let (lp, code_id): (i64, i64) = {
+        let row = app
+            .db
+            .read
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db.backend(),
+                "SELECT id FROM landing_pages WHERE slug = 'ad-v'".to_owned(),
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        let lp: i64 = row.try_get("", "id").expect("id");
+        landing::create_code(
+            &app.db.write,
+            entity::short_code::ActiveModel {
+                code: Set("wall".into()),
+                landing_page_id: Set(lp),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a code");
+        let code = app
+            .db
+            .read
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db.backend(),
+                "SELECT id FROM short_codes WHERE code = 'wall'".to_owned(),
+            ))
+            .await
+            .expect("query")
+            .expect("a row")
+            .try_get("", "id")
+            .expect("id");
+        (lp, code)
+    };
+    let phone =
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/156.0 Mobile Safari/537.36";
+    let get = |path: &'static str, headers: Vec<(&'static str, &'static str)>| {
+        let url = app.url(path);
+        async move {
+            let mut req = bare().get(url);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            assert_eq!(req.send().await.expect("sent").status(), StatusCode::OK, "{path}");
+        }
+    };
+    for _ in 0..3 {
+        get("/a/ad-v", vec![("user-agent", phone)]).await;
+    }
+    get("/a/ad-v", vec![("user-agent", "facebookexternalhit/1.1")]).await;
+    get("/a/ad-v", vec![("user-agent", "WhatsApp/2.23")]).await;
+    get("/a/ad-v", vec![("user-agent", phone), ("sec-purpose", "prefetch")]).await;
+    get("/a/ad-v", vec![]).await;
+    get("/q/wall", vec![("user-agent", phone)]).await;
+    get("/q/wall", vec![("user-agent", phone)]).await;
+    get("/q/wall", vec![("user-agent", "Slackbot-LinkExpanding 1.0")]).await;
+    let head = bare().head(app.url("/a/ad-v")).header("user-agent", phone).send().await.expect("sent");
+    assert_eq!(head.status(), StatusCode::OK);
+
+    // Counted in memory, stored every couple of seconds.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let visits = |code: i64| {
+        let sql = format!(
+            "SELECT COALESCE(SUM(visits), 0) AS n FROM landing_visits \
+             WHERE landing_page_id = {lp} AND short_code_id = {code} AND day = '{today}'"
+        );
+        let db = app.db.read.clone();
+        async move {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .expect("query")
+                .expect("a row");
+            row.try_get::<i64>("", "n").expect("a sum")
+        }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while visits(0).await + visits(code_id).await < 5 {
+        assert!(std::time::Instant::now() < deadline, "visits were not stored");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!((visits(0).await, visits(code_id).await), (3, 2), "people only, scans by code");
+}
