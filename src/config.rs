@@ -38,6 +38,9 @@ pub struct Config {
     /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. Empty: the peer
     /// address is the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// Origins (`https://partner.example`) whose pages may frame the signing form at
+    /// `/embed/{slug}`. Empty: no site may.
+    pub embed_origins: Vec<String>,
     pub log_format: LogFormat,
     /// ISO country whose postal codes new petitions expect.
     pub default_country: String,
@@ -84,6 +87,23 @@ impl Config {
             })
             .transpose()?
             .unwrap_or_default();
+        let embed_origins = get("EMBED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        parse_origin(s).ok_or_else(|| {
+                            invalid(
+                                "EMBED_ORIGINS",
+                                format!("{s:?} is not an origin like https://partner.example"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -114,6 +134,7 @@ impl Config {
             secret_key: secret_key.map(SecretString::from),
             smtp_url: get("SMTP_URL").map(SecretString::from),
             trusted_proxies,
+            embed_origins,
             log_format,
             default_country,
             max_body_bytes: 64 * 1024,
@@ -147,6 +168,19 @@ fn parse_net(s: &str) -> Option<IpNet> {
     s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from)).map(|n| n.trunc())
 }
 
+/// An origin: `http(s)://host[:port]` and nothing more, lower-cased as browsers send it.
+fn parse_origin(s: &str) -> Option<String> {
+    let url = Url::parse(s).ok()?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && matches!(url.path(), "" | "/")
+        && url.query().is_none()
+        && url.fragment().is_none();
+    plain.then(|| url.origin().ascii_serialization())
+}
+
 /// A URL with its password masked, for `Debug`.
 fn masked(url: &str) -> String {
     match Url::parse(url) {
@@ -168,6 +202,7 @@ impl fmt::Debug for Config {
             .field("secret_key", &self.secret_key.as_ref().map(|_| "(set)"))
             .field("smtp_url", &self.smtp_url.as_ref().map(|u| masked(u.expose_secret())))
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("embed_origins", &self.embed_origins)
             .field("log_format", &self.log_format)
             .field("default_country", &self.default_country)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -222,6 +257,13 @@ mod tests {
             nets,
             Ok(vec!["10.0.0.0/8".into(), "192.168.1.7/32".into(), "fd00::/8".into(), "::1/128".into()])
         );
+    }
+
+    #[test]
+    fn embed_origins_are_plain_origins() {
+        let c = cfg(&[("EMBED_ORIGINS", "https://Partner.Example, http://localhost:8080/ ,")]);
+        let origins = c.map(|c| c.embed_origins).map_err(|e| e.to_string());
+        assert_eq!(origins, Ok(vec!["https://partner.example".into(), "http://localhost:8080".into()]));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod client_ip;
+pub mod embed;
 pub mod errors;
 pub mod health;
 pub mod landing;
@@ -16,9 +17,20 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(public::router())
         .merge(landing::router())
+        .merge(embed::router())
         .merge(health::router())
         .merge(assets::router())
         .fallback(not_found)
+}
+
+/// The content security policy of every page: nothing from other sites, no inline script,
+/// forms post only here; `frame_ancestors` says who may frame the page (`'none'`, or the embed's
+/// partner origins).
+pub fn content_security_policy(frame_ancestors: &str) -> String {
+    format!(
+        "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
+         form-action 'self'; object-src 'none'; frame-ancestors {frame_ancestors}; base-uri 'none'"
+    )
 }
 
 async fn not_found() -> AppError {

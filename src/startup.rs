@@ -142,11 +142,20 @@ pub fn app(state: AppState) -> Router {
         .layer(errors)
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(header(
+        // Pages that may be framed (the embed) say so, and set their own policy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            |res: &axum::response::Response| {
+                res.extensions()
+                    .get::<routes::embed::Frameable>()
+                    .is_none()
+                    .then_some(HeaderValue::from_static("DENY"))
+            },
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            HeaderValue::from_str(&routes::content_security_policy("'none'"))
+                .unwrap_or(HeaderValue::from_static("frame-ancestors 'none'")),
         ))
         .layer(header(header::CACHE_CONTROL, "no-cache"))
         .layer(trace)

@@ -2,6 +2,7 @@
 //! JavaScript.
 
 pub mod components;
+pub mod embed;
 pub mod errors;
 pub mod index;
 pub mod landing;

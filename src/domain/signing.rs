@@ -32,6 +32,8 @@ pub struct SignForm {
     pub website: String,
     /// The landing page the form was on (`/a/{via}`), if any: where the signer is thanked.
     pub via: String,
+    /// Present when the form is framed on a partner's site (`/embed/{slug}`).
+    pub embed: Option<String>,
     #[serde(flatten)]
     pub attribution: AttributionParams,
 }

@@ -109,6 +109,7 @@ pub(super) fn render(
             locale,
             noindex: false,
             path: Some(path),
+            bare: false,
         },
         hero,
     };

@@ -15,7 +15,7 @@ use chrono::SecondsFormat;
 use entity::petition;
 use serde::{Deserialize, Serialize};
 
-use super::{landing, visitor::Visitor};
+use super::{embed, landing, visitor::Visitor};
 use crate::{
     cache::{PageKey, Source},
     db::{
@@ -77,7 +77,7 @@ pub(super) fn plausible_slug(slug: &str) -> bool {
 }
 
 /// The published (open or closed) petition with this slug. Drafts are not found.
-async fn load(state: &AppState, slug: &str) -> AppResult<Arc<PetitionRecord>> {
+pub(super) async fn load(state: &AppState, slug: &str) -> AppResult<Arc<PetitionRecord>> {
     if !plausible_slug(slug) {
         return Err(AppError::NotFound);
     }
@@ -106,6 +106,7 @@ fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord, locale: Locale) 
             locale,
             noindex: false,
             path: Some(path),
+            bare: false,
         },
         action: format!("/p/{}/sign", p.slug),
     }
@@ -117,7 +118,7 @@ pub(super) fn absolute_url(state: &AppState, url: &str) -> String {
 }
 
 /// The page's language: the petition's own unless the visitor asked for another.
-fn page_locale(visitor: &Visitor, rec: &PetitionRecord) -> Locale {
+pub(super) fn page_locale(visitor: &Visitor, rec: &PetitionRecord) -> Locale {
     visitor.locale(Locale::parse(&rec.petition.locale))
 }
 
@@ -178,25 +179,35 @@ async fn sign(
         Some(landing) => landing::locale(&visitor, landing),
         None => page_locale(&visitor, &rec),
     };
-    let page_with = |errors: &FieldErrors, attribution: Option<&Attribution>| {
+    let embedded = form.embed.is_some();
+    // The page the form was on, again, with `errors`: the embed stays in its frame.
+    let page_with = |status: StatusCode, errors: &FieldErrors, attribution: Option<&Attribution>| {
         let form = FormState { values: &form, errors, attribution };
-        match &via {
+        if embedded {
+            return embed::framed(&state, (status, Html(embed::page(&state, &rec, locale, &form))));
+        }
+        let html = match &via {
             Some(landing) => landing::render(&state, landing, &rec, locale, &form).1,
             None => petition_page(&petition_view(&state, &rec, locale), &form).into_string(),
-        }
+        };
+        (status, Html(html)).into_response()
     };
     if p.status != petition::Status::Open {
-        return Ok((StatusCode::CONFLICT, Html(page_with(&FieldErrors::new(), None))).into_response());
+        return Ok(page_with(StatusCode::CONFLICT, &FieldErrors::new(), None));
     }
     let input = match form.parse(&p.postal_country, state.config.public_host()) {
         Ok(input) => input,
         Err(errors) => {
             let attribution = Attribution::from_params(&form.attribution, None, state.config.public_host());
-            let page = page_with(&errors, Some(&attribution));
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response());
+            return Ok(page_with(StatusCode::UNPROCESSABLE_ENTITY, &errors, Some(&attribution)));
         }
     };
     match state.writer.sign(NewSignature { petition_id: p.id, input }).await? {
+        Signed::New { share_code } if embedded => {
+            // No cookie in a frame: the share code travels in the link.
+            let to = format!("/embed/{slug}/thanks?ref={}", share_code.as_str());
+            Ok(embed::framed(&state, Redirect::to(&to)))
+        }
         Signed::New { share_code } => {
             visitor.remember_share_code(&format!("/p/{slug}"), &share_code);
             let thanks = match &via {
@@ -205,6 +216,7 @@ async fn sign(
             };
             Ok((visitor, Redirect::to(&thanks)).into_response())
         }
+        Signed::AlreadySigned if embedded => Ok(embed::thanks(&state, &rec, locale, None, true)),
         Signed::AlreadySigned => Ok(thanks(&state, &rec, via.as_deref(), locale, visitor.share_code(), true)),
     }
 }

@@ -40,7 +40,13 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
     let own = lang_if_other(&l.locale, locale);
     let letter = p.kind == Kind::Letter;
     let action = format!("/p/{}/sign", p.slug);
-    let spec = SignFormSpec { letter, action: &action, button: l.button_text.as_deref(), via: Some(&l.slug) };
+    let spec = SignFormSpec {
+        letter,
+        action: &action,
+        button: l.button_text.as_deref(),
+        via: Some(&l.slug),
+        embed: false,
+    };
     let button_text = match &l.button_text {
         Some(text) => std::borrow::Cow::Owned(text.clone()),
         None if letter => locale.t("letter-sign-button"),

@@ -31,6 +31,8 @@ pub struct PageMeta {
     pub noindex: bool,
     /// The page's own path, for the language switch (`{path}?lang=es`); none: no switch.
     pub path: Option<String>,
+    /// A page shown inside another site (the embed): no site header or footer.
+    pub bare: bool,
 }
 
 /// An image for link previews: an absolute URL, and its size and description when known.
@@ -84,7 +86,10 @@ pub fn page(meta: &PageMeta, body: Markup) -> Markup {
                 link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href={ "/static/app.css?v=" (*CSS_VERSION) };
             }
-            body {
+            body.bare[meta.bare] {
+                @if meta.bare {
+                    main #main { (body) }
+                } @else {
                 a.skip href="#main" { (locale.t("skip-link")) }
                 header.site {
                     a.brand href="/" { "Undersigned" }
@@ -106,6 +111,7 @@ pub fn page(meta: &PageMeta, body: Markup) -> Markup {
                 }
                 main #main { (body) }
                 footer.site { (locale.t("site-tagline")) }
+                }
             }
         }
     }

@@ -87,7 +87,7 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
                     div lang=[own] { (paragraphs(&p.body)) }
                 }
             }
-            @if !closed { (sign_form(locale, &SignFormSpec { letter, action: &v.action, button: None, via: None }, form)) }
+            @if !closed { (sign_form(locale, &SignFormSpec { letter, action: &v.action, button: None, via: None, embed: false }, form)) }
         },
     )
 }
@@ -122,6 +122,8 @@ pub(crate) struct SignFormSpec<'a> {
     pub button: Option<&'a str>,
     /// The landing page the form is on, so that the signer comes back to it.
     pub via: Option<&'a str>,
+    /// The form is framed on a partner's site (`/embed/{slug}`), and answers stay in the frame.
+    pub embed: bool,
 }
 
 pub(crate) fn sign_form<'a>(locale: Locale, spec: &SignFormSpec<'_>, form: &'a FormState<'a>) -> Markup {
@@ -213,6 +215,7 @@ pub(crate) fn sign_form<'a>(locale: Locale, spec: &SignFormSpec<'_>, form: &'a F
                 input #f-website type="text" name="website" tabindex="-1" autocomplete="off" value=(f.website);
             }
             @if let Some(via) = spec.via { input type="hidden" name="via" value=(via); }
+            @if spec.embed { input type="hidden" name="embed" value="1"; }
             @match form.attribution {
                 Some(a) => (hidden_fields(a)),
                 None => (PreEscaped(VISITOR_SLOT)),
@@ -274,7 +277,7 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
 }
 
 /// A network's name on its share button; only the generic ones are words to translate.
-fn network_label(locale: Locale, n: Network) -> Cow<'static, str> {
+pub(crate) fn network_label(locale: Locale, n: Network) -> Cow<'static, str> {
     match n {
         Network::Email => locale.t("share-email"),
         Network::Sms => locale.t("share-sms"),

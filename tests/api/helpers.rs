@@ -69,6 +69,13 @@ impl Signer {
 static TRACING: Once = Once::new();
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// [`spawn_app`] with more settings (`("EMBED_ORIGINS", "https://…")`, …).
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    let settings: Vec<(String, String)> =
+        settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
             undersigned::telemetry::init(undersigned::config::LogFormat::Pretty);
@@ -82,7 +89,7 @@ pub async fn spawn_app() -> TestApp {
         "BIND" => Some("127.0.0.1:0".into()),
         "PUBLIC_URL" => Some(PUBLIC_URL.into()),
         "SECRET_KEY" => Some(TEST_SECRET.into()),
-        _ => None,
+        other => settings.iter().find(|(k, _)| k == other).map(|(_, v)| v.clone()),
     })
     .expect("test config is valid");
     let app = Application::build(config).await.expect("the server starts");

@@ -5,6 +5,7 @@
 mod browser;
 mod cli;
 mod concurrency;
+mod embed;
 mod health;
 mod helpers;
 mod integrity;
