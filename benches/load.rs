@@ -30,8 +30,9 @@ const SLUG: &str = "safe-staffing";
 const EXPORT_SLUG: &str = "bench-export";
 /// A wrk script that sends a phone browser's `User-Agent`.
 const BROWSER: &str = r#"wrk.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36""#;
-/// A landing page of [`SLUG`] that `undersigned demo` creates.
+/// A landing page of [`SLUG`] that `undersigned demo` creates, and its poster's short code.
 const LANDING: &str = "staffing-nurses";
+const POSTER: &str = "station";
 
 struct Options {
     dbs: Vec<Db>,
@@ -454,12 +455,13 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
     let mut rows: Vec<Row> = Vec::new();
     let mut baseline = None;
     let run = format!("{}", std::process::id());
-    let routes: [(&str, String, String); 6] = [
+    let routes: [(&str, String, String); 7] = [
         ("GET /healthz", "/healthz".into(), String::new()),
         ("GET /p/{slug}", format!("/p/{SLUG}"), String::new()),
         ("GET /p/{slug}/count.json", format!("/p/{SLUG}/count.json"), String::new()),
         // As a phone's browser: a visit by a person is counted, a client without a User-Agent not.
         ("GET /a/{landing}", format!("/a/{LANDING}"), BROWSER.into()),
+        ("GET /q/{code}", format!("/q/{POSTER}"), BROWSER.into()),
         ("POST /p/{slug}/sign", format!("/p/{SLUG}/sign"), sign_script(&run, "")),
         (
             "POST /p/{slug}/sign from /a/{landing}",
@@ -485,7 +487,9 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
             "GET /p/{slug}/count.json" => {
                 (">= 70% of /healthz".into(), ratio.map(|x| x >= 0.7), String::new())
             }
-            "GET /a/{landing}" => (">= 85% of /healthz".into(), ratio.map(|x| x >= 0.85), String::new()),
+            "GET /a/{landing}" | "GET /q/{code}" => {
+                (">= 85% of /healthz".into(), ratio.map(|x| x >= 0.85), String::new())
+            }
             _ => {
                 let floor = if db == Db::Sqlite { 10_000.0 } else { 3_000.0 };
                 // Let the last in-flight signatures commit, then read both in one statement so
