@@ -413,7 +413,7 @@ async fn visits_are_counted_per_day_without_bots_or_prefetches() {
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let visits = |code: i64| {
         let sql = format!(
-            "SELECT COALESCE(SUM(visits), 0) AS n FROM landing_visits \
+            "SELECT CAST(COALESCE(SUM(visits), 0) AS BIGINT) AS n FROM landing_visits \
              WHERE landing_page_id = {lp} AND short_code_id = {code} AND day = '{today}'"
         );
         let db = app.db.read.clone();
