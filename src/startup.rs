@@ -77,6 +77,7 @@ impl Application {
             images: ImageCache::default(),
             pages: PageCache::default(),
             cookie_key,
+            signed_cookies: Default::default(),
             visits: visits.clone(),
         };
         let router = app(state);

@@ -28,4 +28,6 @@ pub struct AppState {
     pub visits: Visits,
     /// Signs every cookie (derived from the instance's secret key).
     pub cookie_key: Key,
+    /// Cookies already signed.
+    pub signed_cookies: crate::routes::visitor::SignedCookies,
 }

@@ -3,11 +3,15 @@
 //! `SECRET_KEY`; a cookie that was changed, cut short or made up is treated as absent. No cookie
 //! holds personal data.
 
-use std::convert::Infallible;
+use std::{
+    collections::HashMap,
+    convert::Infallible,
+    sync::{Arc, RwLock},
+};
 
 use axum::{
     extract::{FromRef, FromRequestParts},
-    http::{HeaderMap, Method, Uri, header, request::Parts},
+    http::{HeaderMap, HeaderValue, Method, Uri, header, request::Parts},
     response::{IntoResponseParts, ResponseParts},
 };
 use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
@@ -19,6 +23,7 @@ use crate::{
     },
     i18n::Locale,
     state::AppState,
+    sync::{read, write},
 };
 
 /// The language the visitor chose with the switch.
@@ -41,6 +46,33 @@ pub fn cookie_key(secret: &str) -> Option<Key> {
     (secret.len() >= crate::config::Config::MIN_SECRET_KEY_BYTES).then(|| Key::derive_from(secret.as_bytes()))
 }
 
+/// Signed `Set-Cookie` values already made, by the cookie they sign. Signing is deterministic,
+/// and everyone who arrives from the same ad gets the same first-touch cookie, so each is
+/// signed once rather than on every visit.
+#[derive(Clone, Debug, Default)]
+pub struct SignedCookies(Arc<RwLock<HashMap<String, HeaderValue>>>);
+
+impl SignedCookies {
+    /// Kept at most; past that the memory starts again.
+    const MAX: usize = 4096;
+
+    fn header(&self, key: &Key, cookie: Cookie<'static>) -> Option<HeaderValue> {
+        let plain = cookie.to_string();
+        if let Some(v) = read(&self.0).get(&plain) {
+            return Some(v.clone());
+        }
+        let mut jar = cookie::CookieJar::new();
+        jar.signed_mut(key).add(cookie);
+        let value: HeaderValue = jar.delta().next()?.encoded().to_string().parse().ok()?;
+        let mut map = write(&self.0);
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(plain, value.clone());
+        Some(value)
+    }
+}
+
 /// The visitor of a public page. Returned as part of the response (it is an
 /// [`IntoResponseParts`]) so that what it was asked to remember is set as cookies.
 #[derive(Debug)]
@@ -50,6 +82,7 @@ pub struct Visitor {
     key: Key,
     /// Cookies to set with the response.
     pending: Vec<Cookie<'static>>,
+    signed: SignedCookies,
     /// Chosen with the switch (`?lang=`) now or before (remembered in a cookie).
     chosen: Option<Locale>,
     /// The first of ours in `Accept-Language`.
@@ -73,6 +106,7 @@ where
         let state = AppState::from_ref(state);
         let mut visitor =
             Self::new(&parts.uri, &parts.headers, state.cookie_key.clone(), state.config.secure_cookies());
+        visitor.signed = state.signed_cookies.clone();
         visitor.automated |= parts.method != Method::GET;
         Ok(visitor)
     }
@@ -87,8 +121,18 @@ impl Visitor {
         let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(referrer_host);
         let remembered = jar.get(FIRST_TOUCH).map(|c| Attribution::from_cookie_value(c.value()));
         let automated = automated(headers);
-        let mut visitor =
-            Self { jar, key, pending: Vec::new(), chosen, browser, referer, remembered, secure, automated };
+        let mut visitor = Self {
+            jar,
+            key,
+            pending: Vec::new(),
+            signed: SignedCookies::default(),
+            chosen,
+            browser,
+            referer,
+            remembered,
+            secure,
+            automated,
+        };
         if let Some(locale) = switch {
             visitor.remember(LANGUAGE, locale.tag().to_owned(), "/", LANGUAGE_DAYS);
         }
@@ -154,12 +198,13 @@ impl Visitor {
 impl IntoResponseParts for Visitor {
     type Error = Infallible;
 
-    fn into_response_parts(self, res: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        if self.pending.is_empty() {
-            return Ok(res);
+    fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        for cookie in self.pending {
+            if let Some(value) = self.signed.header(&self.key, cookie) {
+                res.headers_mut().append(header::SET_COOKIE, value);
+            }
         }
-        let jar = self.pending.into_iter().fold(SignedCookieJar::new(self.key), SignedCookieJar::add);
-        jar.into_response_parts(res)
+        Ok(res)
     }
 }
 
