@@ -10,7 +10,9 @@ use axum::{
 };
 use tokio::{net::TcpListener, task::JoinHandle};
 use tower_http::{
+    CompressionLevel,
     catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
@@ -159,6 +161,10 @@ pub fn app(state: AppState) -> Router {
                 .unwrap_or(HeaderValue::from_static("frame-ancestors 'none'")),
         ))
         .layer(header(header::CACHE_CONTROL, "no-cache"))
+        // Pages and the stylesheet for slow phones: brotli or gzip at the fastest level, since
+        // each page is compressed as it is served (pages are a few kilobytes; images are
+        // compressed already and left alone).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(trace)
 }
 

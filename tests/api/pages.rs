@@ -125,3 +125,35 @@ async fn an_edited_petition_shows_within_about_a_second() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// The HTML and CSS a phone needs for its first paint fit in the first 14 KB (one round trip of
+/// a new TCP connection), compressed with brotli or gzip.
+#[tokio::test]
+async fn first_paint_fits_in_fourteen_kilobytes_compressed() {
+    let app = spawn_app().await;
+    assert!(app.cli(&["demo"]).status.success());
+    let raw = reqwest::Client::builder().no_gzip().no_brotli().build().expect("a client");
+    let page = app.get("/a/staffing-nurses").await.text().await.expect("body");
+    let css_path = {
+        let at = page.find("/static/app.css?v=").expect("a stylesheet");
+        page[at..at + page[at..].find('"').unwrap_or_default()].to_owned()
+    };
+    for encoding in ["br", "gzip"] {
+        let mut total = 0;
+        for path in ["/a/staffing-nurses", "/p/safe-staffing", css_path.as_str()] {
+            let res = raw.get(app.url(path)).header("accept-encoding", encoding).send().await.expect("sent");
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            assert_eq!(res.headers()["content-encoding"], encoding, "{path}");
+            let bytes = res.bytes().await.expect("body").len();
+            if path != "/p/safe-staffing" {
+                total += bytes;
+            }
+        }
+        assert!(total <= 14 * 1024, "{encoding}: landing page and stylesheet are {total} bytes");
+    }
+    // Images are compressed already and are sent as they are.
+    let start = page.find(r#"<img src=""#).expect("a hero") + 10;
+    let src = &page[start..start + page[start..].find('"').unwrap_or_default()];
+    let res = raw.get(app.url(src)).header("accept-encoding", "br, gzip").send().await.expect("sent");
+    assert!(res.headers().get("content-encoding").is_none());
+}
