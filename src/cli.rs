@@ -2,6 +2,8 @@
 
 pub mod demo;
 pub mod export;
+pub mod report;
+pub mod spend;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use entity::signature;
@@ -37,6 +39,58 @@ pub enum Command {
         /// Only signatures with this status (default: all).
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
+    },
+    /// A petition's visits, signatures, conversion, spend and cost per signature, by day,
+    /// landing page, campaign and poster short code.
+    Report {
+        /// The petition's slug.
+        #[arg(long)]
+        petition: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Ad spend: import a platform's export, or enter spend for a landing page.
+    Spend {
+        #[command(subcommand)]
+        action: SpendCommand,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpendCommand {
+    /// Import a Meta Ads Manager or Google Ads daily campaign export (CSV). Each campaign is
+    /// matched to the petition its signatures' `utm_campaign` names. Nothing is imported if any
+    /// row is refused, unless --skip-refused.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Every row belongs to this petition (for campaigns that have brought no signature yet).
+        #[arg(long)]
+        petition: Option<String>,
+        /// Import the rows that are fine even if others are refused.
+        #[arg(long)]
+        skip_refused: bool,
+    },
+    /// Enter (or correct) what ads for one landing page cost on one day.
+    Add {
+        /// The landing page's slug.
+        #[arg(long)]
+        landing: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        day: chrono::NaiveDate,
+        /// The amount, such as 125.50.
+        #[arg(long)]
+        amount: String,
+        /// ISO 4217 code.
+        #[arg(long, default_value = "USD")]
+        currency: String,
     },
 }
 
@@ -83,6 +137,19 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             db.migrate().await?;
             demo::load(&db.write, &config).await?;
             db.close().await;
+        }
+        Command::Report { petition, format } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            report::run(&db.read, &petition, format, std::io::stdout()).await?;
+            db.close().await;
+        }
+        Command::Spend { action } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let result = spend::run(&db, action).await;
+            db.close().await;
+            result?;
         }
         Command::Export { petition, format, status } => {
             let db = Database::connect(&config.database_url).await?;

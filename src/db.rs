@@ -4,8 +4,10 @@
 pub mod export;
 pub mod landing;
 pub mod petitions;
+pub mod report;
 pub mod settings;
 pub mod signatures;
+pub mod spend;
 pub mod writer;
 
 use std::{path::Path, time::Duration};

@@ -8,6 +8,7 @@ pub mod raster;
 pub mod share;
 pub mod share_code;
 pub mod signing;
+pub mod spend;
 
 pub use attribution::Attribution;
 pub use email::Email;

@@ -1,5 +1,6 @@
 //! sea-orm entities for Undersigned: table shapes only, no business logic.
 
+pub mod ad_spend;
 pub mod image;
 pub mod landing_page;
 pub mod landing_visit;
@@ -12,6 +13,7 @@ pub mod signature;
 pub mod supporter;
 
 pub mod prelude {
+    pub use super::ad_spend::Entity as AdSpend;
     pub use super::image::Entity as Image;
     pub use super::landing_page::Entity as LandingPage;
     pub use super::landing_visit::Entity as LandingVisit;

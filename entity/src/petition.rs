@@ -59,6 +59,8 @@ pub struct Model {
     pub signatures: HasMany<super::signature::Entity>,
     #[sea_orm(has_one)]
     pub tally: HasOne<super::petition_tally::Entity>,
+    #[sea_orm(has_many)]
+    pub ad_spend: HasMany<super::ad_spend::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -9,6 +9,7 @@ mod m20261123_000002_signatures_by_petition;
 mod m20261126_000001_landing_pages_live;
 mod m20261126_000002_short_codes;
 mod m20261126_000003_landing_visits;
+mod m20261126_000004_ad_spend;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_landing_pages_live::Migration),
             Box::new(m20261126_000002_short_codes::Migration),
             Box::new(m20261126_000003_landing_visits::Migration),
+            Box::new(m20261126_000004_ad_spend::Migration),
         ]
     }
 }

@@ -85,6 +85,11 @@ pub async fn find_live(db: &impl ConnectionTrait, slug: &str) -> Result<Option<L
     Ok(Some(LandingRecord { landing, petition_slug, image }))
 }
 
+/// The landing page with this slug, whatever its status.
+pub async fn find_any(db: &impl ConnectionTrait, slug: &str) -> Result<Option<landing_page::Model>, DbErr> {
+    landing_page::Entity::find().filter(landing_page::Column::Slug.eq(slug)).one(db).await
+}
+
 /// A stored image with its bytes, by the SHA-256 that names it.
 pub async fn image(db: &impl ConnectionTrait, sha256: &str) -> Result<Option<image::Model>, DbErr> {
     image::Entity::find().filter(image::Column::Sha256.eq(sha256)).one(db).await

@@ -12,6 +12,7 @@ mod integrity;
 mod landing;
 mod logging;
 mod pages;
+mod report;
 mod signing;
 mod validation;
 mod visitors;
