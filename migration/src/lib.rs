@@ -10,6 +10,7 @@ mod m20261126_000001_landing_pages_live;
 mod m20261126_000002_short_codes;
 mod m20261126_000003_landing_visits;
 mod m20261126_000004_ad_spend;
+mod m20261126_000005_longer_campaign_values;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_short_codes::Migration),
             Box::new(m20261126_000003_landing_visits::Migration),
             Box::new(m20261126_000004_ad_spend::Migration),
+            Box::new(m20261126_000005_longer_campaign_values::Migration),
         ]
     }
 }

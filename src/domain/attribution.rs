@@ -7,7 +7,7 @@ use super::ShareCode;
 
 /// Longest attribution value kept; longer ones are cut, not refused (they come from links,
 /// not from the signer).
-const MAX_LEN: usize = 100;
+const MAX_LEN: usize = 255;
 
 /// Attribution as it arrives on a page's query string or in the form's hidden fields.
 /// Unknown parameters (click ids included) are ignored by construction.
@@ -50,7 +50,7 @@ impl AttributionParams {
 }
 
 /// Cleaned attribution: every value trimmed, free of control characters and at most
-/// 100 characters; `ref` is a share code; `referrer` is a host name only.
+/// 255 characters; `ref` is a share code; `referrer` is a host name only.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -165,8 +165,8 @@ fn row(cols: &Columns, cells: &[String], line: u64) -> Result<SpendRow, String> 
     let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or_default();
     let day = parse_day(cell(cols.day)).ok_or_else(|| format!("{:?} is not a date", cell(cols.day)))?;
     let campaign = cell(cols.campaign).trim();
-    if campaign.is_empty() || campaign.chars().any(char::is_control) || campaign.chars().count() > 100 {
-        return Err(format!("{campaign:?} is not a campaign name (1 to 100 characters)"));
+    if campaign.is_empty() || campaign.chars().any(char::is_control) || campaign.chars().count() > 255 {
+        return Err(format!("{campaign:?} is not a campaign name (1 to 255 characters)"));
     }
     let amount_cents = parse_money(cell(cols.amount))
         .ok_or_else(|| format!("{:?} is not an amount of money", cell(cols.amount)))?;

@@ -37,6 +37,8 @@ const SHARE_CODE: &str = "us_share";
 const FIRST_TOUCH_DAYS: i64 = 30;
 /// How long a signer's share code is remembered for their thanks page.
 const SHARE_CODE_DAYS: i64 = 365;
+/// Longest first-touch value kept in a cookie (its signature and attributes come on top).
+const MAX_COOKIE_VALUE: usize = 3000;
 /// How long a language choice is remembered.
 const LANGUAGE_DAYS: i64 = 365;
 
@@ -161,8 +163,11 @@ impl Visitor {
             return first.clone();
         }
         let here = Attribution::from_params(params, self.referer.as_deref(), own_host);
-        if !here.is_empty() {
-            self.remember(FIRST_TOUCH, here.to_cookie_value(), "/", FIRST_TOUCH_DAYS);
+        let value = here.to_cookie_value();
+        // Browsers drop a cookie over 4 KB; a visit with such long values is still credited
+        // through its form.
+        if !here.is_empty() && value.len() <= MAX_COOKIE_VALUE {
+            self.remember(FIRST_TOUCH, value, "/", FIRST_TOUCH_DAYS);
             self.remembered = Some(here.clone());
         }
         here

@@ -268,8 +268,15 @@ async fn oversized_and_hostile_campaign_parameters_are_cut_or_dropped_never_refl
     );
     assert!(!html.contains(r#"name="ref""#), "a malformed share code is dropped");
     assert!(html.contains(r#"name="utm_content" value="a""#), "the first of a repeated parameter counts");
-    let cut = format!(r#"name="utm_source" value="{}""#, "x".repeat(100));
-    assert!(html.contains(&cut) && !html.contains(&"x".repeat(101)), "values are cut");
+    let cut = format!(r#"name="utm_source" value="{}""#, "x".repeat(255));
+    assert!(html.contains(&cut) && !html.contains(&"x".repeat(256)), "values are cut");
+    // … and stored whole at that length.
+    let mut signer = Signer::new("long@example.org");
+    signer = signer.with("utm_source", &"y".repeat(300)).with("utm_campaign", &"z".repeat(255));
+    assert_eq!(app.sign_fresh("hostile", &signer).await.status(), StatusCode::SEE_OTHER);
+    let csv = String::from_utf8(app.cli(&["export", "--petition", "hostile"]).stdout).expect("UTF-8");
+    assert!(csv.contains(&format!(",{},", "y".repeat(255))) && !csv.contains(&"y".repeat(256)), "{csv}");
+    assert!(csv.contains(&"z".repeat(255)));
 }
 
 #[tokio::test]
