@@ -6,6 +6,7 @@ pub mod landing_page;
 pub mod landing_visit;
 pub mod petition;
 pub mod petition_tally;
+pub mod petition_translation;
 pub mod recipient;
 pub mod setting;
 pub mod short_code;
@@ -19,6 +20,7 @@ pub mod prelude {
     pub use super::landing_visit::Entity as LandingVisit;
     pub use super::petition::Entity as Petition;
     pub use super::petition_tally::Entity as PetitionTally;
+    pub use super::petition_translation::Entity as PetitionTranslation;
     pub use super::recipient::Entity as Recipient;
     pub use super::setting::Entity as Setting;
     pub use super::short_code::Entity as ShortCode;

@@ -61,6 +61,8 @@ pub struct Model {
     pub tally: HasOne<super::petition_tally::Entity>,
     #[sea_orm(has_many)]
     pub ad_spend: HasMany<super::ad_spend::Entity>,
+    #[sea_orm(has_many)]
+    pub translations: HasMany<super::petition_translation::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

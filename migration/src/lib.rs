@@ -11,6 +11,7 @@ mod m20261126_000002_short_codes;
 mod m20261126_000003_landing_visits;
 mod m20261126_000004_ad_spend;
 mod m20261126_000005_longer_campaign_values;
+mod m20261126_000006_petition_translations;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_landing_visits::Migration),
             Box::new(m20261126_000004_ad_spend::Migration),
             Box::new(m20261126_000005_longer_campaign_values::Migration),
+            Box::new(m20261126_000006_petition_translations::Migration),
         ]
     }
 }

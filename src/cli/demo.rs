@@ -74,6 +74,23 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
     };
     let mut pages = 0;
     if let Some(pid) = target {
+        // The petition in Spanish too, for the Spanish ad and Spanish readers.
+        petitions::translate(
+            &txn,
+            pid,
+            "es",
+            (
+                "El personal suficiente salva vidas",
+                "Dile a Riverside Health: contrata suficientes enfermeras y auxiliares para cuidar con \
+                 seguridad a cada paciente.",
+                "Las enfermeras y auxiliares de Riverside Health atienden a más pacientes de los que se \
+                 puede cuidar con seguridad.\n\n\
+                 Pedimos a Riverside Health que acuerde ratios de personal exigibles, cubra las vacantes \
+                 en 90 días y acabe con las horas extra obligatorias.\n\n\
+                 Pacientes, familias y vecinos apoyamos a quienes nos cuidan.",
+            ),
+        )
+        .await?;
         for demo in LANDING_PAGES {
             let hero =
                 hero(demo.colour).png().map_err(|e| DbErr::Custom(format!("drawing an image: {e}")))?;

@@ -1,7 +1,7 @@
 //! Petitions, their recipients and tallies.
 
 use chrono::{DateTime, Utc};
-use entity::{petition, petition_tally, recipient};
+use entity::{petition, petition_tally, petition_translation, recipient};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// A petition with what its page shows besides the count.
@@ -9,6 +9,36 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 pub struct PetitionRecord {
     pub petition: petition::Model,
     pub recipients: Vec<recipient::Model>,
+    /// Its text in other languages.
+    pub translations: Vec<petition_translation::Model>,
+}
+
+/// A petition's words in one language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Content<'a> {
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body: &'a str,
+    /// The language they are in (BCP 47).
+    pub locale: &'a str,
+}
+
+impl PetitionRecord {
+    /// The petition's words for a page in `locale`: the translation into it, if staff made one,
+    /// else the petition's own.
+    pub fn content(&self, locale: &str) -> Content<'_> {
+        let p = &self.petition;
+        let own = Content { title: &p.title, summary: &p.summary, body: &p.body, locale: &p.locale };
+        if p.locale.eq_ignore_ascii_case(locale) {
+            return own;
+        }
+        self.translations.iter().find(|t| t.locale.eq_ignore_ascii_case(locale)).map_or(own, |t| Content {
+            title: &t.title,
+            summary: &t.summary,
+            body: &t.body,
+            locale: &t.locale,
+        })
+    }
 }
 
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<PetitionRecord>, DbErr> {
@@ -21,7 +51,11 @@ pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Optio
         .order_by_asc(recipient::Column::Position)
         .all(db)
         .await?;
-    Ok(Some(PetitionRecord { petition, recipients }))
+    let translations = petition_translation::Entity::find()
+        .filter(petition_translation::Column::PetitionId.eq(petition.id))
+        .all(db)
+        .await?;
+    Ok(Some(PetitionRecord { petition, recipients, translations }))
 }
 
 /// Open petitions, newest first.
@@ -106,4 +140,35 @@ pub async fn create(
     .exec_without_returning(db)
     .await?;
     Ok(Some(id))
+}
+
+/// Adds (or replaces) a petition's text in `locale`.
+pub async fn translate(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    locale: &str,
+    (title, summary, body): (&str, &str, &str),
+) -> Result<(), DbErr> {
+    petition_translation::Entity::insert(petition_translation::ActiveModel {
+        petition_id: Set(petition_id),
+        locale: Set(locale.to_owned()),
+        title: Set(title.to_owned()),
+        summary: Set(summary.to_owned()),
+        body: Set(body.to_owned()),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            petition_translation::Column::PetitionId,
+            petition_translation::Column::Locale,
+        ])
+        .update_columns([
+            petition_translation::Column::Title,
+            petition_translation::Column::Summary,
+            petition_translation::Column::Body,
+        ])
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }

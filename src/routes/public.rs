@@ -94,13 +94,14 @@ fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord, locale: Locale) 
         .as_deref()
         .map(|img| ShareImage { url: absolute_url(state, img), ..ShareImage::default() });
     let path = format!("/p/{}", p.slug);
+    let c = rec.content(locale.tag());
     PetitionView {
         rec,
         locale,
         count: state.counts.public(p).0,
         meta: PageMeta {
-            title: p.title.clone(),
-            description: Some(p.summary.clone()),
+            title: c.title.to_owned(),
+            description: Some(c.summary.to_owned()),
             canonical: Some(state.config.absolute(&path)),
             image,
             locale,

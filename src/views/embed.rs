@@ -21,13 +21,15 @@ pub fn embed_page(rec: &PetitionRecord, locale: Locale, count: i64, form: &FormS
         via: None,
         embed: true,
     };
-    let meta = PageMeta { title: p.title.clone(), locale, noindex: true, bare: true, ..PageMeta::default() };
+    let c = rec.content(locale.tag());
+    let meta =
+        PageMeta { title: c.title.to_owned(), locale, noindex: true, bare: true, ..PageMeta::default() };
     page(
         &meta,
         html! {
-            h1 lang=[lang_if_other(&p.locale, locale)] {
+            h1 lang=[lang_if_other(c.locale, locale)] {
                 // The whole petition opens outside the frame.
-                a href={ "/p/" (p.slug) } target="_blank" rel="noopener" { (p.title) }
+                a href={ "/p/" (p.slug) } target="_blank" rel="noopener" { (c.title) }
             }
             (progress(locale, count, p.goal))
             @if p.status == Status::Closed {
@@ -71,7 +73,7 @@ pub fn embed_thanks(
             (progress(locale, count, p.goal))
             ul.share {
                 @for n in Network::ALL {
-                    li { a href=(n.share_url(link, &share_text, &p.title)) rel="noopener noreferrer" target="_blank" { (super::petition::network_label(locale, n)) } }
+                    li { a href=(n.share_url(link, &share_text, rec.content(locale.tag()).title)) rel="noopener noreferrer" target="_blank" { (super::petition::network_label(locale, n)) } }
                 }
             }
             @if let Some(personal) = personal_link {

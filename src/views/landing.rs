@@ -38,6 +38,7 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
     let l = &v.landing.landing;
     let p = &v.petition.petition;
     let own = lang_if_other(&l.locale, locale);
+    let about = v.petition.content(locale.tag());
     let letter = p.kind == Kind::Letter;
     let action = format!("/p/{}/sign", p.slug);
     let spec = SignFormSpec {
@@ -71,7 +72,7 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
                 }
                 p.about {
                     (locale.t("landing-about")) " "
-                    a href={ "/p/" (p.slug) } lang=[lang_if_other(&p.locale, locale)] { (p.title) }
+                    a href={ "/p/" (p.slug) } lang=[lang_if_other(about.locale, locale)] { (about.title) }
                 }
             }
             @if p.status == Status::Closed {

@@ -58,14 +58,15 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
     let letter = p.kind == Kind::Letter;
     let closed = p.status == Status::Closed;
     let sign_button = if letter { locale.t("letter-sign-button") } else { locale.t("sign-button") };
-    let own = content_lang(v.rec, locale);
+    let c = v.rec.content(locale.tag());
+    let own = lang_if_other(c.locale, locale);
     page(
         &v.meta,
         html! {
             article {
                 @if let Some(img) = &p.image_url { div.hero { img src=(img) alt="" width="800" height="420"; } }
-                h1 lang=[own] { (p.title) }
-                p.lede lang=[own] { (p.summary) }
+                h1 lang=[own] { (c.title) }
+                p.lede lang=[own] { (c.summary) }
                 (progress(locale, v.count, p.goal))
                 @if closed {
                     (closed_notice(locale))
@@ -82,19 +83,14 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
                 }
                 @if letter {
                     h2 { (locale.t("read-letter")) }
-                    div.letter lang=[own] { (paragraphs(&p.body)) }
+                    div.letter lang=[own] { (paragraphs(c.body)) }
                 } @else {
-                    div lang=[own] { (paragraphs(&p.body)) }
+                    div lang=[own] { (paragraphs(c.body)) }
                 }
             }
             @if !closed { (sign_form(locale, &SignFormSpec { letter, action: &v.action, button: None, via: None, embed: false }, form)) }
         },
     )
-}
-
-/// The petition's own language, when it differs from the page's (for `lang` attributes).
-fn content_lang(rec: &PetitionRecord, page: Locale) -> Option<&'static str> {
-    lang_if_other(&rec.petition.locale, page)
 }
 
 /// `lang` for text written in `tag` on a page in `page`, when the two differ.
@@ -247,6 +243,7 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
         (locale.t("thanks-title"), locale.t("thanks-body"))
     };
     let link = v.personal_link.as_deref().unwrap_or(&v.petition_url);
+    let c = v.rec.content(locale.tag());
     let share_text = locale.t("share-text");
     let mut meta = PageMeta::simple(title.as_ref(), locale);
     meta.path = Some(format!("/p/{}/thanks", p.slug));
@@ -257,12 +254,12 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
                 h1 { (title) }
                 p { (body) }
             }
-            h2 lang=[content_lang(v.rec, locale)] { (p.title) }
+            h2 lang=[lang_if_other(c.locale, locale)] { (c.title) }
             (progress(locale, v.count, p.goal))
             h2 { (locale.t("share-heading")) }
             ul.share {
                 @for n in Network::ALL {
-                    li { a href=(n.share_url(link, &share_text, &p.title)) rel="noopener noreferrer" target="_blank" { (network_label(locale, n)) } }
+                    li { a href=(n.share_url(link, &share_text, c.title)) rel="noopener noreferrer" target="_blank" { (network_label(locale, n)) } }
                 }
             }
             @if let Some(personal) = &v.personal_link {

@@ -237,3 +237,26 @@ async fn the_icon_is_served_so_browsers_log_no_error() {
         assert!(res.text().await.expect("body").starts_with("<svg"));
     }
 }
+
+/// A petition's own translation is shown to readers of that language, marked with its `lang`;
+/// others see the original.
+#[tokio::test]
+async fn readers_get_the_petition_in_their_language_where_staff_translated_it() {
+    let app = spawn_app().await;
+    assert!(app.cli(&["demo"]).status.success());
+    let (_, _, es) = page_with(&app, "/p/safe-staffing", &[("accept-language", "es")]).await;
+    assert!(es.contains("<h1>El personal suficiente salva vidas</h1>"), "{es}");
+    assert!(es.contains("Pedimos a Riverside Health") && !es.contains("Nurses and aides"));
+    assert!(es.contains(r#"<meta property="og:title" content="El personal suficiente salva vidas">"#));
+    let (_, _, en) = page_with(&app, "/p/safe-staffing", &[("accept-language", "en")]).await;
+    assert!(en.contains("<h1>Safe staffing saves lives</h1>") && !en.contains("salva vidas"), "{en}");
+    // Untranslated text keeps its own language, marked.
+    let (_, _, letter) = page_with(&app, "/p/letter-to-the-board", &[("accept-language", "es")]).await;
+    assert!(letter.contains(r#"<h1 lang="en">Open letter to the Riverside Health board</h1>"#), "{letter}");
+    // The Spanish ad's page names the petition in Spanish.
+    let (_, _, landing) = page_with(&app, "/a/personal-seguro", &[]).await;
+    assert!(
+        landing.contains(r#"<a href="/p/safe-staffing">El personal suficiente salva vidas</a>"#),
+        "{landing}"
+    );
+}
