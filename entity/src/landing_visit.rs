@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// Visits of one landing page on one day (UTC), through one short code or none (`0`). An
-/// aggregate: nothing here identifies a visitor.
+/// Visits of one landing page on one day (UTC), through one short code or none (`0`), from one
+/// campaign's link or none (``). An aggregate: nothing here identifies a visitor.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "landing_visits")]
@@ -13,6 +13,9 @@ pub struct Model {
     pub landing_page_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub short_code_id: i64,
+    /// The visit's own `utm_campaign`; empty for none.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub utm_campaign: String,
     pub visits: i64,
 }
 

@@ -1,5 +1,6 @@
 //! Visits of landing pages, counted per day as aggregates: no row per visitor, no address.
-//! Scans of a poster's short code are visits of its landing page through that code.
+//! Scans of a poster's short code are visits of its landing page through that code; visits
+//! from an ad's link are counted per `utm_campaign` too.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -18,12 +19,15 @@ impl MigrationTrait for Migration {
                     .col(big_integer(LandingVisits::LandingPageId))
                     // 0 for visits that came through no short code.
                     .col(big_integer(LandingVisits::ShortCodeId).default(0))
+                    // The visit's own `utm_campaign` ('' for none).
+                    .col(string_len(LandingVisits::UtmCampaign, 255).default(""))
                     .col(big_integer(LandingVisits::Visits).default(0))
                     .primary_key(
                         Index::create()
                             .col(LandingVisits::Day)
                             .col(LandingVisits::LandingPageId)
-                            .col(LandingVisits::ShortCodeId),
+                            .col(LandingVisits::ShortCodeId)
+                            .col(LandingVisits::UtmCampaign),
                     )
                     .foreign_key(
                         ForeignKey::create()
@@ -47,6 +51,7 @@ enum LandingVisits {
     Day,
     LandingPageId,
     ShortCodeId,
+    UtmCampaign,
     Visits,
 }
 

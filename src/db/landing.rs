@@ -180,12 +180,20 @@ pub async fn add_visits(
     // One statement per row keeps the SQL the same every time; there are few rows (landing pages
     // × codes with visits in the last seconds).
     let mut keys: Vec<&VisitKey> = visits.keys().collect();
-    keys.sort_by_key(|k| (k.day, k.landing_page_id, k.short_code_id));
+    keys.sort_by(|a, b| {
+        (a.day, a.landing_page_id, a.short_code_id, &a.campaign).cmp(&(
+            b.day,
+            b.landing_page_id,
+            b.short_code_id,
+            &b.campaign,
+        ))
+    });
     for key in keys {
         landing_visit::Entity::insert(landing_visit::ActiveModel {
             day: Set(key.day.format("%Y-%m-%d").to_string()),
             landing_page_id: Set(key.landing_page_id),
             short_code_id: Set(key.short_code_id),
+            utm_campaign: Set(key.campaign.clone()),
             visits: Set(visits[key]),
         })
         .on_conflict(
@@ -193,6 +201,7 @@ pub async fn add_visits(
                 landing_visit::Column::Day,
                 landing_visit::Column::LandingPageId,
                 landing_visit::Column::ShortCodeId,
+                landing_visit::Column::UtmCampaign,
             ])
             .value(landing_visit::Column::Visits, Expr::cust("landing_visits.visits + excluded.visits"))
             .to_owned(),

@@ -12,7 +12,7 @@ pub struct Line {
     /// `total`, `day`, `landing_page`, `utm_campaign` or `short_code`.
     pub dimension: &'static str,
     pub key: String,
-    /// Landing page visits (none where visits are not counted, as per campaign).
+    /// Landing page visits (per campaign: the visits whose own link named it).
     pub visits: Option<i64>,
     /// Validated signatures.
     pub signatures: i64,
@@ -80,22 +80,23 @@ pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Repor
     .iter()
     .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "code")?, r.try_get("", "source")?)))
     .collect::<Result<_, DbErr>>()?;
-    let visits: Vec<(String, i64, i64, i64)> = rows(
+    let visits: Vec<Visited> = rows(
         db,
         query(format!(
-            "SELECT v.day, v.landing_page_id, v.short_code_id, v.visits FROM landing_visits v \
-         JOIN landing_pages l ON l.id = v.landing_page_id WHERE l.petition_id = {p}"
+            "SELECT v.day, v.landing_page_id, v.short_code_id, v.utm_campaign, v.visits FROM landing_visits v \
+             JOIN landing_pages l ON l.id = v.landing_page_id WHERE l.petition_id = {p}"
         )),
     )
     .await?
     .iter()
     .map(|r| {
-        Ok((
-            r.try_get("", "day")?,
-            r.try_get("", "landing_page_id")?,
-            r.try_get("", "short_code_id")?,
-            r.try_get("", "visits")?,
-        ))
+        Ok(Visited {
+            day: r.try_get("", "day")?,
+            landing_page_id: r.try_get("", "landing_page_id")?,
+            short_code_id: r.try_get("", "short_code_id")?,
+            campaign: r.try_get("", "utm_campaign")?,
+            visits: r.try_get("", "visits")?,
+        })
     })
     .collect::<Result<_, DbErr>>()?;
     // A signature is a new supporter's when it created the supporter: both are written in one
@@ -172,13 +173,13 @@ pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Repor
     let mut lines = vec![line(
         "total",
         String::new(),
-        Some(visits.iter().map(|v| v.3).sum()),
+        Some(visits.iter().map(|v| v.visits).sum()),
         sum(&|_| true),
         spend_where(&|_| true),
     )];
     let days: BTreeSet<&str> = visits
         .iter()
-        .map(|v| v.0.as_str())
+        .map(|v| v.day.as_str())
         .chain(groups.iter().map(|g| g.day.as_str()))
         .chain(spend.iter().map(|s| s.day.as_str()))
         .collect();
@@ -186,7 +187,7 @@ pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Repor
         lines.push(line(
             "day",
             d.to_owned(),
-            Some(visits.iter().filter(|v| v.0 == d).map(|v| v.3).sum()),
+            Some(visits.iter().filter(|v| v.day == d).map(|v| v.visits).sum()),
             sum(&|g| g.day == d),
             spend_where(&|s| s.day == d),
         ));
@@ -195,7 +196,7 @@ pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Repor
         lines.push(line(
             "landing_page",
             slug.clone(),
-            Some(visits.iter().filter(|v| v.1 == *id).map(|v| v.3).sum()),
+            Some(visits.iter().filter(|v| v.landing_page_id == *id).map(|v| v.visits).sum()),
             sum(&|g| g.landing_page.as_deref() == Some(slug)),
             spend_where(&|s| s.landing_page_id == *id),
         ));
@@ -213,7 +214,7 @@ pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Repor
         lines.push(line(
             "utm_campaign",
             name.clone(),
-            None,
+            Some(visits.iter().filter(|v| v.campaign.to_lowercase() == *lower).map(|v| v.visits).sum()),
             sum(&|g| g.campaign.as_deref().is_some_and(|c| c.to_lowercase() == *lower)),
             spend_where(&|s| s.campaign.to_lowercase() == *lower),
         ));
@@ -222,13 +223,22 @@ pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Repor
         lines.push(line(
             "short_code",
             code.clone(),
-            Some(visits.iter().filter(|v| v.2 == *id).map(|v| v.3).sum()),
+            Some(visits.iter().filter(|v| v.short_code_id == *id).map(|v| v.visits).sum()),
             sum(&|g| g.source.as_deref() == Some(source)),
             None,
         ));
     }
     let currency = (!currencies.is_empty()).then(|| currencies.into_iter().collect::<Vec<_>>().join(", "));
     Ok(Report { lines, currency, mixed_currencies: mixed })
+}
+
+/// Visits of one day, landing page, short code and campaign.
+struct Visited {
+    day: String,
+    landing_page_id: i64,
+    short_code_id: i64,
+    campaign: String,
+    visits: i64,
 }
 
 /// Spend of one day, campaign (or landing page) and currency.

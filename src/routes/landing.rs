@@ -25,7 +25,7 @@ use crate::{
         landing::{self, CodeRecord, LandingRecord},
         petitions::PetitionRecord,
     },
-    domain::{FieldErrors, SignForm, attribution::AttributionParams},
+    domain::{Attribution, FieldErrors, SignForm, attribution::AttributionParams},
     error::{AppError, AppResult},
     i18n::Locale,
     state::AppState,
@@ -179,7 +179,9 @@ fn serve(
     mut visitor: Visitor,
 ) -> Response {
     if visitor.is_person() {
-        state.visits.count(landing.landing.id, code);
+        // This visit's own campaign, cleaned as any attribution value is.
+        let here = Attribution::from_params(&params, None, "");
+        state.visits.count(landing.landing.id, code, here.utm_campaign.as_deref());
     }
     let locale = locale(&visitor, landing);
     params.landing_page = Some(landing.landing.slug.clone());

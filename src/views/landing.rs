@@ -57,13 +57,23 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
         &v.meta,
         html! {
             article.landing {
-                @if let Some(hero) = &v.hero {
-                    div.hero { img src=(hero.src) alt=(hero.alt) width=(hero.width) height=(hero.height); }
+                // A video is a link (its thumbnail is the hero image, served from here): the
+                // video's site hears of the visitor only if they tap it.
+                @match (&v.hero, &l.video_url) {
+                    (Some(hero), Some(video)) => {
+                        a.hero.video href=(video) rel="noopener noreferrer" {
+                            img src=(hero.src) alt=(hero.alt) width=(hero.width) height=(hero.height);
+                            span.play { (locale.t("watch-video")) }
+                        }
+                    }
+                    (Some(hero), None) => {
+                        div.hero { img src=(hero.src) alt=(hero.alt) width=(hero.width) height=(hero.height); }
+                    }
+                    (None, _) => {}
                 }
                 h1 lang=[own] { (l.headline) }
                 div.lede lang=[own] { (paragraphs(&l.body)) }
-                @if let Some(video) = &l.video_url {
-                    // A plain link: the video's site hears of the visitor only if they tap it.
+                @if let (None, Some(video)) = (&v.hero, &l.video_url) {
                     p { a.video href=(video) rel="noopener noreferrer" { (locale.t("watch-video")) } }
                 }
                 (progress(locale, v.count, p.goal))

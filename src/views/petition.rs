@@ -64,7 +64,11 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
         &v.meta,
         html! {
             article {
-                @if let Some(img) = &p.image_url { div.hero { img src=(img) alt="" width="800" height="420"; } }
+                // Only an image served from here is drawn: one from elsewhere would tell its host who
+                // reads the petition. (It can still be the share card's picture.)
+                @if let Some(img) = p.image_url.as_deref().filter(|i| i.starts_with('/') && !i.starts_with("//")) {
+                    div.hero { img src=(img) alt="" width="800" height="420"; }
+                }
                 h1 lang=[own] { (c.title) }
                 p.lede lang=[own] { (c.summary) }
                 (progress(locale, v.count, p.goal))

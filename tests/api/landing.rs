@@ -411,7 +411,7 @@ async fn visits_are_counted_per_day_without_bots_or_prefetches() {
     get("/a/ad-v", vec![("user-agent", phone), ("sec-purpose", "prefetch")]).await;
     get("/a/ad-v", vec![]).await;
     get("/q/wall", vec![("user-agent", phone)]).await;
-    get("/q/wall", vec![("user-agent", phone)]).await;
+    get("/q/wall?utm_campaign=Posters", vec![("user-agent", phone)]).await;
     get("/q/wall", vec![("user-agent", "Slackbot-LinkExpanding 1.0")]).await;
     let head = bare().head(app.url("/a/ad-v")).header("user-agent", phone).send().await.expect("sent");
     assert_eq!(head.status(), StatusCode::OK);
@@ -440,4 +440,11 @@ async fn visits_are_counted_per_day_without_bots_or_prefetches() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!((visits(0).await, visits(code_id).await), (3, 2), "people only, scans by code");
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(visits), 0) AS BIGINT) AS n FROM landing_visits \
+         WHERE landing_page_id = {lp} AND utm_campaign = 'Posters'"
+    );
+    let row = app.db.read.query_one_raw(sea_orm::Statement::from_string(app.db.backend(), sql)).await;
+    let by_campaign: i64 = row.expect("query").expect("a row").try_get("", "n").expect("a sum");
+    assert_eq!(by_campaign, 1, "the visit's own campaign is counted");
 }

@@ -25,8 +25,8 @@ fn write(name: &str, content: &[u8]) -> std::path::PathBuf {
 }
 
 /// A petition with a landing page and a poster code, six signatures (four from the `nov`
-/// campaign, one of them by someone who signed before; two from the poster) and 50 visits (10
-/// by the poster).
+/// campaign, one of them by someone who signed before; two from the poster) and 50 visits (20
+/// from the campaign's link, 10 by the poster).
 async fn fixture(app: &TestApp) -> String {
     app.open_petition("other").await;
     let id = app.open_petition("cps").await;
@@ -82,12 +82,12 @@ async fn fixture(app: &TestApp) -> String {
         );
     }
     let today = now.format("%Y-%m-%d").to_string();
-    for (code_id, n) in [(0, 40), (code, 10)] {
+    for (code_id, campaign, n) in [(0, "", 20), (0, "Nov", 20), (code, "", 10)] {
         app.db
             .write
             .execute_unprepared(&format!(
-                "INSERT INTO landing_visits (day, landing_page_id, short_code_id, visits) \
-                 VALUES ('{today}', {lp}, {code_id}, {n})"
+                "INSERT INTO landing_visits (day, landing_page_id, short_code_id, utm_campaign, visits) \
+                 VALUES ('{today}', {lp}, {code_id}, '{campaign}', {n})"
             ))
             .await
             .expect("visits");
@@ -151,6 +151,7 @@ async fn cost_per_signature_on_known_numbers() {
     );
     let campaign = line(&lines, "utm_campaign", "nov");
     assert_eq!((campaign["signatures"].as_str(), campaign["new_supporters"].as_str()), ("4", "3"));
+    assert_eq!((campaign["visits"].as_str(), campaign["conversion"].as_str()), ("20", "20.0%"));
     assert_eq!(
         (campaign["cost_per_signature"].as_str(), campaign["cost_per_new_supporter"].as_str()),
         ("5.00", "6.67")
