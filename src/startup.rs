@@ -27,7 +27,7 @@ use crate::{
         writer::{SignatureWriter, WriterStats, WriterTask},
     },
     routes::{self, visitor::cookie_key},
-    state::AppState,
+    state::{AppState, Shared},
     tally::{Counts, Tally},
     visits::Visits,
 };
@@ -68,7 +68,7 @@ impl Application {
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
         let visits = Visits::default();
         let visit_writer = tokio::spawn(store_visits_every(VISIT_FLUSH, db.clone(), visits.clone()));
-        let state = AppState {
+        let state = AppState::new(Shared {
             db: db.clone(),
             config: Arc::new(config),
             writer,
@@ -81,7 +81,7 @@ impl Application {
             cookie_key,
             signed_cookies: Default::default(),
             visits: visits.clone(),
-        };
+        });
         let router = app(state);
         Ok(Self { listener, router, db, writer: writer_task, writer_stats, refresher, visits, visit_writer })
     }

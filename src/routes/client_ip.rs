@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::{
-    extract::{ConnectInfo, FromRef, FromRequestParts},
+    extract::{ConnectInfo, FromRequestParts},
     http::{HeaderMap, request::Parts},
 };
 use ipnet::IpNet;
@@ -57,19 +57,14 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S> FromRequestParts<S> for ClientIp
-where
-    S: Send + Sync,
-    AppState: FromRef<S>,
-{
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
             return Err(AppError::internal_msg("the server was started without peer addresses"));
         };
-        let config = AppState::from_ref(state).config;
-        Ok(Self(client_ip(peer.ip(), &parts.headers, &config.trusted_proxies)))
+        Ok(Self(client_ip(peer.ip(), &parts.headers, &state.config.trusted_proxies)))
     }
 }
 

@@ -10,7 +10,7 @@ use std::{
 };
 
 use axum::{
-    extract::{FromRef, FromRequestParts},
+    extract::FromRequestParts,
     http::{HeaderMap, HeaderValue, Method, Uri, header, request::Parts},
     response::{IntoResponseParts, ResponseParts},
 };
@@ -97,15 +97,10 @@ pub struct Visitor {
     automated: bool,
 }
 
-impl<S> FromRequestParts<S> for Visitor
-where
-    S: Send + Sync,
-    AppState: FromRef<S>,
-{
+impl FromRequestParts<AppState> for Visitor {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let mut visitor =
             Self::new(&parts.uri, &parts.headers, state.cookie_key.clone(), state.config.secure_cookies());
         visitor.signed = state.signed_cookies.clone();
