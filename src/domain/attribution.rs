@@ -73,7 +73,9 @@ pub struct Attribution {
     pub utm_term: Option<String>,
 }
 
-fn clean(v: Option<&str>) -> Option<String> {
+/// A campaign value as it is kept: trimmed, without control characters, at most 255
+/// characters; `None` when nothing is left.
+pub fn clean(v: Option<&str>) -> Option<String> {
     let v: String = v?.chars().filter(|c| !c.is_control()).collect();
     let v: String = v.trim().chars().take(MAX_LEN).collect();
     let v = v.trim_end();

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{
     content_security_policy,
-    public::{load, page_locale},
+    public::{load, page_locale, thanks},
     visitor::Visitor,
 };
 use crate::{
@@ -23,10 +23,7 @@ use crate::{
     error::AppResult,
     i18n::Locale,
     state::AppState,
-    views::{
-        embed::{embed_page, embed_thanks},
-        petition::FormState,
-    },
+    views::{embed::embed_page, petition::FormState},
 };
 
 /// A response extension: this page may be framed by the partner origins.
@@ -88,24 +85,6 @@ struct ThanksParams {
     code: String,
 }
 
-/// The thanks page in the frame, for `ref` (the signer's share code) or, signing again, none.
-pub(super) fn thanks(
-    state: &AppState,
-    rec: &PetitionRecord,
-    locale: Locale,
-    code: Option<ShareCode>,
-    already_signed: bool,
-) -> Response {
-    let p = &rec.petition;
-    let petition_url = state.config.absolute(&format!("/p/{}", p.slug));
-    let personal = code.map(|c| format!("{petition_url}?ref={}", c.as_str()));
-    let count = state.counts.public(p).0;
-    let html = embed_thanks(rec, locale, count, personal.as_deref(), &petition_url, already_signed);
-    let mut res = framed(state, axum::response::Html(html.into_string()));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    res
-}
-
 /// `GET /embed/{slug}/thanks?ref=CODE`.
 async fn thanks_get(
     State(state): State<AppState>,
@@ -116,5 +95,6 @@ async fn thanks_get(
     let rec = load(&state, &slug).await?;
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let locale = page_locale(&visitor, &rec);
-    Ok(thanks(&state, &rec, locale, ShareCode::parse(&params.code), false))
+    let code = ShareCode::parse(&params.code);
+    Ok(framed(&state, thanks(&state, &rec, None, locale, code, false, true)))
 }

@@ -13,7 +13,7 @@ use super::visitor::asked_locale;
 use crate::{error::ErrorReport, i18n::Locale, state::AppState, views::errors::ErrorPage};
 
 pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     // Only what choosing a language needs, kept in case the response is an error page.
     let uri = req.uri().clone();
     let mut headers = HeaderMap::new();
@@ -29,7 +29,7 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         let cause = report.as_ref().and_then(|r| r.cause.as_deref()).unwrap_or("no cause recorded");
         tracing::error!(
             status = status.as_u16(),
-            route = route.as_deref().unwrap_or("unmatched"),
+            route = route.as_ref().map_or("unmatched", MatchedPath::as_str),
             error = cause,
             "request failed"
         );

@@ -25,7 +25,10 @@ use crate::{
         landing::{self, CodeRecord, LandingRecord},
         petitions::PetitionRecord,
     },
-    domain::{Attribution, FieldErrors, SignForm, attribution::AttributionParams},
+    domain::{
+        FieldErrors, SignForm,
+        attribution::{self, AttributionParams},
+    },
     error::{AppError, AppResult},
     i18n::Locale,
     state::AppState,
@@ -180,8 +183,8 @@ fn serve(
 ) -> Response {
     if visitor.is_person() {
         // This visit's own campaign, cleaned as any attribution value is.
-        let here = Attribution::from_params(&params, None, "");
-        state.visits.count(landing.landing.id, code, here.utm_campaign.as_deref());
+        let campaign = attribution::clean(params.utm_campaign.as_deref());
+        state.visits.count(landing.landing.id, code, campaign.as_deref());
     }
     let locale = locale(&visitor, landing);
     params.landing_page = Some(landing.landing.slug.clone());

@@ -217,19 +217,24 @@ async fn sign(
             };
             Ok((visitor, Redirect::to(&thanks)).into_response())
         }
-        Signed::AlreadySigned if embedded => Ok(embed::thanks(&state, &rec, locale, None, true)),
-        Signed::AlreadySigned => Ok(thanks(&state, &rec, via.as_deref(), locale, visitor.share_code(), true)),
+        Signed::AlreadySigned if embedded => {
+            Ok(embed::framed(&state, thanks(&state, &rec, None, locale, None, true, true)))
+        }
+        Signed::AlreadySigned => {
+            Ok(thanks(&state, &rec, via.as_deref(), locale, visitor.share_code(), true, false))
+        }
     }
 }
 
 /// The thanks page. Signers from a landing page share that landing page, in its language.
-fn thanks(
+pub(super) fn thanks(
     state: &AppState,
     rec: &PetitionRecord,
     via: Option<&LandingRecord>,
     locale: Locale,
     share_code: Option<ShareCode>,
     already_signed: bool,
+    embedded: bool,
 ) -> Response {
     let p = &rec.petition;
     let shared = match via {
@@ -244,6 +249,7 @@ fn thanks(
         personal_link: share_code.map(|c| format!("{petition_url}?ref={}", c.as_str())),
         petition_url,
         already_signed,
+        embedded,
     };
     let mut res = thanks_page(&view).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
@@ -272,7 +278,7 @@ async fn thanks_get(
         None => page_locale(&visitor, &rec),
     };
     let code = visitor.share_code();
-    Ok((visitor, thanks(&state, &rec, via.as_deref(), locale, code, false)).into_response())
+    Ok((visitor, thanks(&state, &rec, via.as_deref(), locale, code, false, false)).into_response())
 }
 
 #[derive(Serialize)]

@@ -236,6 +236,9 @@ pub struct ThanksView<'a> {
     /// The petition's public URL, shared when there is no personal link.
     pub petition_url: String,
     pub already_signed: bool,
+    /// Shown in a partner's frame (`/embed/{slug}/thanks`): no site header, footer or way back
+    /// to the petition page.
+    pub embedded: bool,
 }
 
 pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
@@ -250,7 +253,11 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
     let c = v.rec.content(locale.tag());
     let share_text = locale.t("share-text");
     let mut meta = PageMeta::simple(title.as_ref(), locale);
-    meta.path = Some(format!("/p/{}/thanks", p.slug));
+    if v.embedded {
+        meta.bare = true;
+    } else {
+        meta.path = Some(format!("/p/{}/thanks", p.slug));
+    }
     page(
         &meta,
         html! {
@@ -272,13 +279,15 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
                     input.link #personal-link type="text" readonly value=(personal);
                 }
             }
-            p { a href={ "/p/" (p.slug) } { (locale.t("back-to-petition")) } }
+            @if !v.embedded {
+                p { a href={ "/p/" (p.slug) } { (locale.t("back-to-petition")) } }
+            }
         },
     )
 }
 
 /// A network's name on its share button; only the generic ones are words to translate.
-pub(crate) fn network_label(locale: Locale, n: Network) -> Cow<'static, str> {
+fn network_label(locale: Locale, n: Network) -> Cow<'static, str> {
     match n {
         Network::Email => locale.t("share-email"),
         Network::Sms => locale.t("share-sms"),

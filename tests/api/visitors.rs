@@ -185,6 +185,8 @@ async fn no_english_leaks_onto_a_spanish_page() {
         "/p/nowhere",
         "/favicon.php",
         "/a/staffing-nurses?lang=es",
+        "/embed/en-petition",
+        "/embed/en-petition/thanks?ref=Abc123",
     ] {
         let (status, _, html) = page_with(&app, path, &es).await;
         pages.push((path.into(), status, html));
@@ -224,7 +226,7 @@ async fn no_english_leaks_onto_a_spanish_page() {
         }
     }
     let statuses: Vec<u16> = pages.iter().map(|(_, s, _)| s.as_u16()).collect();
-    assert_eq!(statuses, [200, 200, 200, 200, 404, 404, 200, 422, 200, 200, 409, 413, 400]);
+    assert_eq!(statuses, [200, 200, 200, 200, 404, 404, 200, 200, 200, 422, 200, 200, 409, 413, 400]);
 }
 
 #[tokio::test]
