@@ -18,6 +18,7 @@ use crate::{
         landing::{self, CodeRecord, LandingRecord},
         petitions::{self, PetitionRecord},
     },
+    domain::attribution::Attribution,
     i18n::Locale,
     sync::{lock, read, write},
 };
@@ -223,6 +224,9 @@ pub struct Rendered {
     html: Bytes,
     /// Where the visitor slot was, which is cut out of `html`.
     slot: Option<usize>,
+    /// The page as served with recent first touches. Everyone who comes from one ad carries
+    /// the same one, so most visits are served a page made for an earlier visitor.
+    filled: RwLock<foldhash::HashMap<Attribution, Bytes>>,
 }
 
 impl Rendered {
@@ -231,7 +235,7 @@ impl Rendered {
         if let Some(at) = slot {
             html.replace_range(at..at + slot_marker.len(), "");
         }
-        Self { sources, count, html: Bytes::from(html), slot }
+        Self { sources, count, html: Bytes::from(html), slot, filled: RwLock::default() }
     }
 
     /// Whether this page was rendered from exactly these records and this count.
@@ -241,14 +245,28 @@ impl Rendered {
             && self.sources.iter().zip(sources).all(|(a, b)| Arc::ptr_eq(a, b))
     }
 
-    /// The page with `fields` (HTML) in its slot; shared, not copied, when there are none.
-    pub fn with(&self, fields: &str) -> Bytes {
-        let Some(at) = self.slot.filter(|_| !fields.is_empty()) else { return self.html.clone() };
+    /// At most this many first touches are kept filled in per page.
+    const MAX_FILLED: usize = 32;
+
+    /// The page with the hidden fields of `attribution` in its slot, which `fields` renders as
+    /// HTML; shared, not copied, when there are none or when the page was already filled in
+    /// for the same first touch.
+    pub fn with(&self, attribution: &Attribution, fields: impl FnOnce(&Attribution) -> String) -> Bytes {
+        let Some(at) = self.slot.filter(|_| !attribution.is_empty()) else { return self.html.clone() };
+        if let Some(page) = read(&self.filled).get(attribution) {
+            return page.clone();
+        }
+        let fields = fields(attribution);
         let mut page = Vec::with_capacity(self.html.len() + fields.len());
         page.extend_from_slice(&self.html[..at]);
         page.extend_from_slice(fields.as_bytes());
         page.extend_from_slice(&self.html[at..]);
-        Bytes::from(page)
+        let page = Bytes::from(page);
+        let mut filled = write(&self.filled);
+        if filled.len() < Self::MAX_FILLED {
+            filled.insert(attribution.clone(), page.clone());
+        }
+        page
     }
 }
 

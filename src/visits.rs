@@ -3,11 +3,15 @@
 //! a day, a short code, a campaign; nothing about the visitor.
 
 use std::{
-    collections::{HashMap, HashSet},
-    sync::{Arc, Mutex},
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use chrono::{NaiveDate, Utc};
+use foldhash::HashSet;
 
 use crate::sync::lock;
 
@@ -15,6 +19,10 @@ use crate::sync::lock;
 /// campaign names (made-up links, say) are counted without a campaign, so that nobody can fill
 /// the table by inventing names.
 pub const MAX_CAMPAIGNS: usize = 100;
+
+/// Counters, one per group of threads: each thread counts into its own, so that the threads
+/// serving a busy ad do not wait on one lock (nor pass its memory between cores) per visit.
+const SHARDS: usize = 16;
 
 /// What one visit counts toward.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -28,51 +36,85 @@ pub struct VisitKey {
     pub campaign: String,
 }
 
+/// The campaigns told apart per landing page and day (see [`MAX_CAMPAIGNS`]).
+type Campaigns = foldhash::HashMap<(NaiveDate, i64), HashSet<String>>;
+
+/// One thread group's counts, and the campaigns it already knows were let in.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Shard {
+    visits: foldhash::HashMap<VisitKey, i64>,
+    admitted: Campaigns,
+}
+
 #[derive(Debug, Default)]
 struct Counted {
-    visits: HashMap<VisitKey, i64>,
-    /// The campaigns seen per landing page and day (see [`MAX_CAMPAIGNS`]).
-    campaigns: HashMap<(NaiveDate, i64), HashSet<String>>,
+    shards: [Mutex<Shard>; SHARDS],
+    /// Every campaign let in, which decides (see [`MAX_CAMPAIGNS`]).
+    campaigns: Mutex<Campaigns>,
 }
 
 /// Visits not yet added to the database.
 #[derive(Clone, Debug, Default)]
-pub struct Visits(Arc<Mutex<Counted>>);
+pub struct Visits(Arc<Counted>);
+
+/// This thread's shard.
+fn shard_index() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|s| *s)
+}
 
 impl Visits {
     /// Counts one visit of a landing page today, through a short code (a scan) and from a
     /// campaign's link when there is one.
     pub fn count(&self, landing_page_id: i64, short_code_id: Option<i64>, campaign: Option<&str>) {
         let day = Utc::now().date_naive();
-        let mut counted = lock(&self.0);
+        let mut shard = lock(&self.0.shards[shard_index()]);
         let campaign = match campaign {
-            Some(c) => {
-                let seen = counted.campaigns.entry((day, landing_page_id)).or_default();
-                if seen.contains(c) || (seen.len() < MAX_CAMPAIGNS && seen.insert(c.to_owned())) {
-                    c.to_owned()
-                } else {
-                    String::new()
-                }
+            Some(c) if shard.admitted.get(&(day, landing_page_id)).is_some_and(|s| s.contains(c)) => {
+                c.to_owned()
             }
-            None => String::new(),
+            Some(c) if self.admit(day, landing_page_id, c) => {
+                shard.admitted.entry((day, landing_page_id)).or_default().insert(c.to_owned());
+                c.to_owned()
+            }
+            _ => String::new(),
         };
         let key = VisitKey { day, landing_page_id, short_code_id: short_code_id.unwrap_or(0), campaign };
-        *counted.visits.entry(key).or_default() += 1;
+        *shard.visits.entry(key).or_default() += 1;
+    }
+
+    /// Whether `campaign` is told apart on this landing page and day: it already is, or there
+    /// is still room for it.
+    fn admit(&self, day: NaiveDate, landing_page_id: i64, campaign: &str) -> bool {
+        let mut campaigns = lock(&self.0.campaigns);
+        let seen = campaigns.entry((day, landing_page_id)).or_default();
+        seen.contains(campaign) || (seen.len() < MAX_CAMPAIGNS && seen.insert(campaign.to_owned()))
     }
 
     /// Takes every visit counted so far, to add them to the database.
     pub fn take(&self) -> HashMap<VisitKey, i64> {
-        let mut counted = lock(&self.0);
         let today = Utc::now().date_naive();
-        counted.campaigns.retain(|(day, _), _| *day >= today);
-        std::mem::take(&mut counted.visits)
+        lock(&self.0.campaigns).retain(|(day, _), _| *day >= today);
+        let mut taken: HashMap<VisitKey, i64> = HashMap::new();
+        for shard in &self.0.shards {
+            let mut shard = lock(shard);
+            shard.admitted.retain(|(day, _), _| *day >= today);
+            for (key, n) in std::mem::take(&mut shard.visits) {
+                *taken.entry(key).or_default() += n;
+            }
+        }
+        taken
     }
 
     /// Gives back visits that could not be stored, to be tried again with the next ones.
     pub fn put_back(&self, visits: HashMap<VisitKey, i64>) {
-        let mut counted = lock(&self.0);
+        let mut shard = lock(&self.0.shards[shard_index()]);
         for (key, n) in visits {
-            *counted.visits.entry(key).or_default() += n;
+            *shard.visits.entry(key).or_default() += n;
         }
     }
 }
@@ -110,5 +152,26 @@ mod tests {
         assert_eq!(taken.values().sum::<i64>(), MAX_CAMPAIGNS as i64 + 51);
         let none = taken.iter().find(|(k, _)| k.campaign.is_empty()).map(|(_, n)| *n);
         assert_eq!(none, Some(50));
+    }
+
+    #[test]
+    fn visits_counted_on_many_threads_add_up_and_share_the_campaign_limit() {
+        let v = Visits::default();
+        std::thread::scope(|scope| {
+            for t in 0..(SHARDS + 3) {
+                let v = &v;
+                scope.spawn(move || {
+                    for i in 0..1000 {
+                        v.count(1, None, Some(&format!("c{}", (t * 1000 + i) % 150)));
+                    }
+                    v.count(2, Some(3), None);
+                });
+            }
+        });
+        let taken = v.take();
+        assert_eq!(taken.values().sum::<i64>(), (SHARDS as i64 + 3) * 1001);
+        let named = taken.keys().filter(|k| !k.campaign.is_empty()).count();
+        assert_eq!(named, MAX_CAMPAIGNS, "one limit for the whole server, not one per thread");
+        assert_eq!(taken.iter().filter(|(k, _)| k.landing_page_id == 2).map(|(_, n)| n).sum::<i64>(), 19);
     }
 }

@@ -38,6 +38,9 @@ impl AttributionParams {
     /// parameter counts, bytes that are not UTF-8 become U+FFFD (and are then cleaned like any
     /// other text), and unknown parameters are ignored.
     pub fn from_query(query: &str) -> Self {
+        if query.is_empty() {
+            return Self::default();
+        }
         let mut seen = std::collections::HashSet::new();
         let mut first = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -51,7 +54,7 @@ impl AttributionParams {
 
 /// Cleaned attribution: every value trimmed, free of control characters and at most
 /// 255 characters; `ref` is a share code; `referrer` is a host name only.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Attribution {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -76,7 +79,13 @@ pub struct Attribution {
 /// A campaign value as it is kept: trimmed, without control characters, at most 255
 /// characters; `None` when nothing is left.
 pub fn clean(v: Option<&str>) -> Option<String> {
-    let v: String = v?.chars().filter(|c| !c.is_control()).collect();
+    let v = v?;
+    // Most values are short and plain, and are kept as they are.
+    let plain = v.trim();
+    if plain.len() <= MAX_LEN && !plain.chars().any(char::is_control) {
+        return (!plain.is_empty()).then(|| plain.to_owned());
+    }
+    let v: String = v.chars().filter(|c| !c.is_control()).collect();
     let v: String = v.trim().chars().take(MAX_LEN).collect();
     let v = v.trim_end();
     (!v.is_empty()).then(|| v.to_owned())
@@ -219,6 +228,21 @@ mod tests {
             let a = Attribution::from_params(&p, None, "");
             prop_assert_eq!(Attribution::from_cookie_value(&a.to_cookie_value()), a.clone());
             prop_assert!(a.source.iter().all(|s| s.chars().count() <= MAX_LEN && !s.chars().any(char::is_control)));
+        }
+
+        #[test]
+        fn cleaning_keeps_plain_text_and_is_stable(v in "[ \t\n\x00\x1b\u{85}a-zé]{0,300}") {
+            let once = clean(Some(&v));
+            if let Some(c) = &once {
+                prop_assert!(!c.is_empty() && c.chars().count() <= MAX_LEN);
+                prop_assert!(!c.chars().any(char::is_control));
+                prop_assert_eq!(c.trim(), c.as_str());
+            }
+            prop_assert_eq!(clean(once.as_deref()), once.clone());
+            let without: String = v.chars().filter(|c| !c.is_control()).collect();
+            if without.trim().chars().count() <= MAX_LEN {
+                prop_assert_eq!(once.as_deref().unwrap_or_default(), without.trim());
+            }
         }
     }
 }

@@ -196,7 +196,7 @@ fn serve(
         let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
         render(state, landing, rec, locale, &form)
     });
-    (visitor, Html(page.with(&hidden_fields(&attribution).into_string()))).into_response()
+    (visitor, Html(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response()
 }
 
 /// `GET /q/{code}/qr.svg`: the code's QR code as SVG, for print.

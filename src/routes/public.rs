@@ -149,7 +149,7 @@ async fn show(
             (view.count, petition_page(&view, &form).into_string())
         },
     );
-    Ok((visitor, Html(page.with(&hidden_fields(&attribution).into_string()))).into_response())
+    Ok((visitor, Html(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response())
 }
 
 /// The landing page a form was on (`via`), if it is live and shows this petition.

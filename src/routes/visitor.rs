@@ -4,17 +4,19 @@
 //! holds personal data.
 
 use std::{
-    collections::HashMap,
     convert::Infallible,
-    sync::{Arc, RwLock},
+    hash::Hash,
+    sync::{Arc, LazyLock, RwLock},
 };
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, HeaderValue, Method, Uri, header, request::Parts},
     response::{IntoResponseParts, ResponseParts},
 };
 use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
+use foldhash::HashMap;
 
 use crate::{
     domain::{
@@ -52,27 +54,60 @@ pub fn cookie_key(secret: &str) -> Option<Key> {
 /// and everyone who arrives from the same ad gets the same first-touch cookie, so each is
 /// signed once rather than on every visit.
 #[derive(Clone, Debug, Default)]
-pub struct SignedCookies(Arc<RwLock<HashMap<String, HeaderValue>>>);
+pub struct SignedCookies(Arc<Signed>);
+
+#[derive(Debug, Default)]
+struct Signed {
+    /// First touches, by the attribution itself, so that it need not be written out to be
+    /// found.
+    first_touches: RwLock<HashMap<Attribution, HeaderValue>>,
+    /// Other cookies, by name, path and value (the other attributes follow from the name and
+    /// the instance).
+    others: RwLock<HashMap<(&'static str, String, String), HeaderValue>>,
+}
 
 impl SignedCookies {
-    /// Kept at most; past that the memory starts again.
+    /// Kept at most of each kind; past that the memory starts again.
     const MAX: usize = 4096;
 
-    fn header(&self, key: &Key, cookie: Cookie<'static>) -> Option<HeaderValue> {
-        let plain = cookie.to_string();
-        if let Some(v) = read(&self.0).get(&plain) {
+    /// The `Set-Cookie` value of the cookie `make` describes, found in `memo` under `key`
+    /// unless it was made already. `None` when `make` says it cannot be set.
+    fn header<K: Hash + Eq>(
+        memo: &RwLock<HashMap<K, HeaderValue>>,
+        key: K,
+        signing: (&Key, bool),
+        make: impl FnOnce() -> Option<ToSet>,
+    ) -> Option<HeaderValue> {
+        if let Some(v) = read(memo).get(&key) {
             return Some(v.clone());
         }
+        let c = make()?;
+        let cookie = Cookie::build((c.name, c.value))
+            .path(c.path)
+            .max_age(cookie::time::Duration::days(c.days))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(signing.1)
+            .build();
         let mut jar = cookie::CookieJar::new();
-        jar.signed_mut(key).add(cookie);
+        jar.signed_mut(signing.0).add(cookie);
         let value: HeaderValue = jar.delta().next()?.encoded().to_string().parse().ok()?;
-        let mut map = write(&self.0);
+        let mut map = write(memo);
         if map.len() >= Self::MAX {
             map.clear();
         }
-        map.insert(plain, value.clone());
+        map.insert(key, value.clone());
         Some(value)
     }
+}
+
+/// A cookie to set with the response: HTTP only, `SameSite=Lax`, and secure when the site is.
+#[derive(Debug)]
+struct ToSet {
+    name: &'static str,
+    value: String,
+    path: String,
+    days: i64,
 }
 
 /// The visitor of a public page. Returned as part of the response (it is an
@@ -83,7 +118,7 @@ pub struct Visitor {
     jar: SignedCookieJar,
     key: Key,
     /// Cookies to set with the response.
-    pending: Vec<Cookie<'static>>,
+    pending: Vec<HeaderValue>,
     signed: SignedCookies,
     /// Chosen with the switch (`?lang=`) now or before (remembered in a cookie).
     chosen: Option<Locale>,
@@ -101,16 +136,20 @@ impl FromRequestParts<AppState> for Visitor {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let mut visitor =
-            Self::new(&parts.uri, &parts.headers, state.cookie_key.clone(), state.config.secure_cookies());
-        visitor.signed = state.signed_cookies.clone();
+        let mut visitor = Self::new(
+            &parts.uri,
+            &parts.headers,
+            state.cookie_key.clone(),
+            state.config.secure_cookies(),
+            state.signed_cookies.clone(),
+        );
         visitor.automated |= parts.method != Method::GET;
         Ok(visitor)
     }
 }
 
 impl Visitor {
-    pub fn new(uri: &Uri, headers: &HeaderMap, key: Key, secure: bool) -> Self {
+    pub fn new(uri: &Uri, headers: &HeaderMap, key: Key, secure: bool, signed: SignedCookies) -> Self {
         let jar = SignedCookieJar::from_headers(headers, key.clone());
         let switch = language_switch(uri);
         let chosen = switch.or_else(|| jar.get(LANGUAGE).and_then(|c| Locale::from_tag(c.value())));
@@ -122,7 +161,7 @@ impl Visitor {
             jar,
             key,
             pending: Vec::new(),
-            signed: SignedCookies::default(),
+            signed,
             chosen,
             browser,
             referer,
@@ -158,11 +197,27 @@ impl Visitor {
             return first.clone();
         }
         let here = Attribution::from_params(params, self.referer.as_deref(), own_host);
-        let value = here.to_cookie_value();
-        // Browsers drop a cookie over 4 KB; a visit with such long values is still credited
-        // through its form.
-        if !here.is_empty() && value.len() <= MAX_COOKIE_VALUE {
-            self.remember(FIRST_TOUCH, value, "/", FIRST_TOUCH_DAYS);
+        if here.is_empty() {
+            return here;
+        }
+        let memo = &self.signed.0.first_touches;
+        // Looked up without a copy: most first touches were signed for an earlier visitor.
+        let made = read(memo).get(&here).cloned();
+        let cookie = made.or_else(|| {
+            SignedCookies::header(memo, here.clone(), (&self.key, self.secure), || {
+                let value = here.to_cookie_value();
+                // Browsers drop a cookie over 4 KB; a visit with such long values is still
+                // credited through its form.
+                (value.len() <= MAX_COOKIE_VALUE).then(|| ToSet {
+                    name: FIRST_TOUCH,
+                    value,
+                    path: "/".to_owned(),
+                    days: FIRST_TOUCH_DAYS,
+                })
+            })
+        });
+        if let Some(cookie) = cookie {
+            self.pending.push(cookie);
             self.remembered = Some(here.clone());
         }
         here
@@ -185,13 +240,11 @@ impl Visitor {
     }
 
     fn remember(&mut self, name: &'static str, value: String, path: &str, days: i64) {
-        let cookie = Cookie::build((name, value))
-            .path(path.to_owned())
-            .max_age(cookie::time::Duration::days(days))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .secure(self.secure);
-        self.pending.push(cookie.build());
+        let key = (name, path.to_owned(), value.clone());
+        let cookie = SignedCookies::header(&self.signed.0.others, key, (&self.key, self.secure), || {
+            Some(ToSet { name, value, path: path.to_owned(), days })
+        });
+        self.pending.extend(cookie);
     }
 }
 
@@ -200,16 +253,14 @@ impl IntoResponseParts for Visitor {
 
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
         for cookie in self.pending {
-            if let Some(value) = self.signed.header(&self.key, cookie) {
-                res.headers_mut().append(header::SET_COOKIE, value);
-            }
+            res.headers_mut().append(header::SET_COOKIE, cookie);
         }
         Ok(res)
     }
 }
 
-/// Words in the `User-Agent` of link-preview fetchers, crawlers and monitors (compared in
-/// lower case). Chat apps and social networks fetch a link as soon as it is posted, before
+/// Words in the `User-Agent` of link-preview fetchers, crawlers and monitors (in any letter
+/// case). Chat apps and social networks fetch a link as soon as it is posted, before
 /// anyone taps it.
 const AUTOMATED_AGENTS: [&str; 16] = [
     "bot",
@@ -233,20 +284,29 @@ const AUTOMATED_AGENTS: [&str; 16] = [
 /// A request no person made: no `User-Agent`, a known preview or crawler agent, or a prefetch
 /// (`Sec-Purpose`, `Purpose` or `X-Moz` saying so).
 fn automated(headers: &HeaderMap) -> bool {
-    let prefetch = ["sec-purpose", "purpose", "x-purpose", "x-moz"].iter().any(|name| {
-        headers.get(*name).and_then(|v| v.to_str().ok()).is_some_and(|v| {
-            let v = v.to_ascii_lowercase();
-            v.contains("prefetch") || v.contains("preview") || v.contains("prerender")
-        })
+    static AGENTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(AUTOMATED_AGENTS)
+            .ok()
     });
-    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
-    prefetch || agent.is_none_or(|a| a.trim().is_empty() || AUTOMATED_AGENTS.iter().any(|w| a.contains(w)))
+    static PREFETCH: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder().ascii_case_insensitive(true).build(["prefetch", "preview", "prerender"]).ok()
+    });
+    let says =
+        |words: &LazyLock<Option<AhoCorasick>>, text: &str| words.as_ref().is_none_or(|w| w.is_match(text));
+    let prefetch = ["sec-purpose", "purpose", "x-purpose", "x-moz"]
+        .iter()
+        .any(|name| headers.get(*name).and_then(|v| v.to_str().ok()).is_some_and(|v| says(&PREFETCH, v)));
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    prefetch || agent.is_none_or(|a| a.trim().is_empty() || says(&AGENTS, a))
 }
 
 /// The visitor's language from the query switch, a remembered choice or their browser, for
 /// pages that have no visitor of their own (error pages).
 pub fn asked_locale(uri: &Uri, headers: &HeaderMap, key: &Key) -> Option<Locale> {
-    let visitor = Visitor::new(uri, headers, key.clone(), false);
+    let visitor = Visitor::new(uri, headers, key.clone(), false, SignedCookies::default());
     visitor.chosen.or(visitor.browser)
 }
 
@@ -319,14 +379,26 @@ mod tests {
     fn the_switch_wins_then_the_cookie_then_the_browser_then_the_page() {
         let uri: Uri = "/p/x?lang=es&utm_source=a".parse().unwrap_or_default();
         let browser_en = headers(&[(header::ACCEPT_LANGUAGE, "en")]);
-        let v = Visitor::new(&uri, &browser_en, key(), false);
+        let v = Visitor::new(&uri, &browser_en, key(), false, SignedCookies::default());
         assert_eq!(v.locale(Locale::En), Locale::Es);
         assert_eq!(
-            Visitor::new(&"/p/x?lang=zz".parse().unwrap_or_default(), &browser_en, key(), false)
-                .locale(Locale::Es),
+            Visitor::new(
+                &"/p/x?lang=zz".parse().unwrap_or_default(),
+                &browser_en,
+                key(),
+                false,
+                SignedCookies::default()
+            )
+            .locale(Locale::Es),
             Locale::En
         );
-        let none = Visitor::new(&"/p/x".parse().unwrap_or_default(), &HeaderMap::new(), key(), false);
+        let none = Visitor::new(
+            &"/p/x".parse().unwrap_or_default(),
+            &HeaderMap::new(),
+            key(),
+            false,
+            SignedCookies::default(),
+        );
         assert_eq!(none.locale(Locale::Es), Locale::Es);
         assert_eq!(none.locale(Locale::En), Locale::En);
     }
