@@ -476,13 +476,15 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
     let mut rows: Vec<Row> = Vec::new();
     let mut baseline = None;
     let run = format!("{}", std::process::id());
-    let routes: [(&str, String, String); 7] = [
+    let routes: [(&str, String, String); 8] = [
         ("GET /healthz", "/healthz".into(), String::new()),
         ("GET /p/{slug}", format!("/p/{SLUG}"), String::new()),
         ("GET /p/{slug}/count.json", format!("/p/{SLUG}/count.json"), String::new()),
         // As a phone's browser: a visit by a person is counted, a client without a User-Agent not.
         ("GET /a/{landing}", format!("/a/{LANDING}"), BROWSER.into()),
         ("GET /q/{code}", format!("/q/{POSTER}"), BROWSER.into()),
+        // A signer's share button: counted, then sent on to the network.
+        ("GET /p/{slug}/share/{network}", format!("/p/{SLUG}/share/whatsapp?ref=Bench12345"), BROWSER.into()),
         ("POST /p/{slug}/sign", format!("/p/{SLUG}/sign"), sign_script(&run, "")),
         (
             "POST /p/{slug}/sign from /a/{landing}",
@@ -508,7 +510,7 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
         let url = format!("{}{path}", server.base);
         let r = match name {
             "POST /p/{slug}/sign" => {
-                let (_, landing_path, landing_script) = &routes[6];
+                let (_, landing_path, landing_script) = &routes[7];
                 let landing_url = format!("{}{landing_path}", server.base);
                 let a = wrk_for(o, half, &url, script)?;
                 let b = wrk_for(o, half, &landing_url, landing_script)?;
@@ -560,6 +562,9 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
             }
             "GET /a/{landing}" | "GET /q/{code}" => {
                 (">= 85% of /healthz".into(), ratio.map(|x| x >= 0.85), String::new())
+            }
+            "GET /p/{slug}/share/{network}" => {
+                (">= 80% of /healthz".into(), ratio.map(|x| x >= 0.8), String::new())
             }
             _ => {
                 let floor = if db == Db::Sqlite { 10_000.0 } else { 3_000.0 };

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod health;
 pub mod landing;
 pub mod public;
+pub mod share;
 pub mod visitor;
 
 use axum::Router;
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(public::router())
         .merge(landing::router())
+        .merge(share::router())
         .merge(embed::router())
         .merge(health::router())
         .merge(assets::router())

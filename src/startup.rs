@@ -191,11 +191,12 @@ async fn refresh_counts(db: Database, counts: Counts) {
 /// How often counted visits are added to the database.
 const VISIT_FLUSH: Duration = Duration::from_secs(2);
 
-/// Adds the visits counted so far to the database; on failure they are kept for the next try.
+/// Adds the visits and clicks counted so far to the database; on failure they are kept for the
+/// next try.
 async fn store_visits(db: &Database, visits: &Visits) {
     let counted = visits.take();
-    if let Err(e) = crate::db::landing::add_visits(&db.write, &counted).await {
-        tracing::warn!(error = %crate::error::chain(&e), "storing visits failed; they are kept for the next try");
+    if let Err(e) = crate::db::counted::add(&db.write, &counted).await {
+        tracing::warn!(error = %crate::error::chain(&e), "storing visits and share clicks failed; they are kept for the next try");
         visits.put_back(counted);
     }
 }

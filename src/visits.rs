@@ -1,6 +1,7 @@
-//! Landing page visits, counted in memory and added to the database every few seconds (see
-//! `startup`), so that a busy ad never updates a row per view. Only aggregates: a landing page,
-//! a day, a short code, a campaign; nothing about the visitor.
+//! Landing page visits and share-button clicks, counted in memory and added to the database
+//! every few seconds (see `startup`), so that a busy ad never updates a row per view. Only
+//! aggregates: a landing page, a day, a short code, a campaign; a petition, a day, a network;
+//! nothing about the visitor.
 
 use std::{
     collections::HashMap,
@@ -36,6 +37,40 @@ pub struct VisitKey {
     pub campaign: String,
 }
 
+/// What one share-button click counts toward.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ShareKey {
+    /// UTC.
+    pub day: NaiveDate,
+    pub petition_id: i64,
+    /// The network's name in `/p/{slug}/share/{network}`.
+    pub network: &'static str,
+    /// The share wording used; 0 for the petition's own.
+    pub variant_id: i64,
+}
+
+/// Everything counted and not yet stored.
+#[derive(Debug, Default)]
+pub struct Taken {
+    pub visits: HashMap<VisitKey, i64>,
+    pub shares: HashMap<ShareKey, i64>,
+}
+
+impl Taken {
+    pub fn is_empty(&self) -> bool {
+        self.visits.is_empty() && self.shares.is_empty()
+    }
+
+    fn add(&mut self, other: Self) {
+        for (key, n) in other.visits {
+            *self.visits.entry(key).or_default() += n;
+        }
+        for (key, n) in other.shares {
+            *self.shares.entry(key).or_default() += n;
+        }
+    }
+}
+
 /// The campaigns told apart per landing page and day (see [`MAX_CAMPAIGNS`]).
 type Campaigns = foldhash::HashMap<(NaiveDate, i64), HashSet<String>>;
 
@@ -44,6 +79,7 @@ type Campaigns = foldhash::HashMap<(NaiveDate, i64), HashSet<String>>;
 #[repr(align(128))]
 struct Shard {
     visits: foldhash::HashMap<VisitKey, i64>,
+    shares: foldhash::HashMap<ShareKey, i64>,
     admitted: Campaigns,
 }
 
@@ -95,26 +131,35 @@ impl Visits {
         seen.contains(campaign) || (seen.len() < MAX_CAMPAIGNS && seen.insert(campaign.to_owned()))
     }
 
-    /// Takes every visit counted so far, to add them to the database.
-    pub fn take(&self) -> HashMap<VisitKey, i64> {
+    /// Counts one click on a share button of a petition today.
+    pub fn count_share(&self, petition_id: i64, network: &'static str, variant_id: i64) {
+        let key = ShareKey { day: Utc::now().date_naive(), petition_id, network, variant_id };
+        *lock(&self.0.shards[shard_index()]).shares.entry(key).or_default() += 1;
+    }
+
+    /// Takes everything counted so far, to add it to the database.
+    pub fn take(&self) -> Taken {
         let today = Utc::now().date_naive();
         lock(&self.0.campaigns).retain(|(day, _), _| *day >= today);
-        let mut taken: HashMap<VisitKey, i64> = HashMap::new();
+        let mut taken = Taken::default();
         for shard in &self.0.shards {
             let mut shard = lock(shard);
             shard.admitted.retain(|(day, _), _| *day >= today);
-            for (key, n) in std::mem::take(&mut shard.visits) {
-                *taken.entry(key).or_default() += n;
-            }
+            let visits = std::mem::take(&mut shard.visits).into_iter().collect();
+            let shares = std::mem::take(&mut shard.shares).into_iter().collect();
+            taken.add(Taken { visits, shares });
         }
         taken
     }
 
-    /// Gives back visits that could not be stored, to be tried again with the next ones.
-    pub fn put_back(&self, visits: HashMap<VisitKey, i64>) {
+    /// Gives back counts that could not be stored, to be tried again with the next ones.
+    pub fn put_back(&self, taken: Taken) {
         let mut shard = lock(&self.0.shards[shard_index()]);
-        for (key, n) in visits {
+        for (key, n) in taken.visits {
             *shard.visits.entry(key).or_default() += n;
+        }
+        for (key, n) in taken.shares {
+            *shard.shares.entry(key).or_default() += n;
         }
     }
 }
@@ -130,13 +175,17 @@ mod tests {
         v.count(1, None, None);
         v.count(1, Some(7), None);
         v.count(1, None, Some("nov"));
+        v.count_share(9, "x", 0);
         let taken = v.take();
-        assert_eq!(taken.values().sum::<i64>(), 4);
-        assert_eq!(taken.len(), 3);
+        assert_eq!(taken.visits.values().sum::<i64>(), 4);
+        assert_eq!(taken.visits.len(), 3);
+        assert_eq!(taken.shares.values().sum::<i64>(), 1);
         v.count(1, None, None);
+        v.count_share(9, "x", 0);
         v.put_back(taken);
         let again = v.take();
-        assert_eq!(again.values().sum::<i64>(), 5);
+        assert_eq!(again.visits.values().sum::<i64>(), 5);
+        assert_eq!(again.shares.values().sum::<i64>(), 2);
         assert!(v.take().is_empty());
     }
 
@@ -147,7 +196,7 @@ mod tests {
             v.count(1, None, Some(&format!("c{i}")));
         }
         v.count(1, None, Some("c0"));
-        let taken = v.take();
+        let taken = v.take().visits;
         assert_eq!(taken.len(), MAX_CAMPAIGNS + 1, "the first campaigns, and the rest without one");
         assert_eq!(taken.values().sum::<i64>(), MAX_CAMPAIGNS as i64 + 51);
         let none = taken.iter().find(|(k, _)| k.campaign.is_empty()).map(|(_, n)| *n);
@@ -168,7 +217,7 @@ mod tests {
                 });
             }
         });
-        let taken = v.take();
+        let taken = v.take().visits;
         assert_eq!(taken.values().sum::<i64>(), (SHARDS as i64 + 3) * 1001);
         let named = taken.keys().filter(|k| !k.campaign.is_empty()).count();
         assert_eq!(named, MAX_CAMPAIGNS, "one limit for the whole server, not one per thread");

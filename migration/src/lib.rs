@@ -12,6 +12,7 @@ mod m20261126_000003_landing_visits;
 mod m20261126_000004_ad_spend;
 mod m20261126_000005_longer_campaign_values;
 mod m20261126_000006_petition_translations;
+mod m20261126_000007_share_clicks;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_ad_spend::Migration),
             Box::new(m20261126_000005_longer_campaign_values::Migration),
             Box::new(m20261126_000006_petition_translations::Migration),
+            Box::new(m20261126_000007_share_clicks::Migration),
         ]
     }
 }

@@ -1,16 +1,9 @@
-//! Ad landing pages, their short codes and visits, and the images they show.
+//! Ad landing pages, their short codes, and the images they show.
 
 use chrono::{DateTime, Utc};
-use entity::{image, landing_page, landing_visit, petition, short_code};
-use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
-    sea_query::{Expr, OnConflict},
-};
+use entity::{image, landing_page, petition, short_code};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use sha2::{Digest, Sha256};
-
-use crate::visits::VisitKey;
 
 /// A live landing page with what its page needs besides the petition itself.
 #[derive(Clone, Debug)]
@@ -166,48 +159,4 @@ pub async fn create_code(db: &impl ConnectionTrait, code: short_code::ActiveMode
         .exec_without_returning(db)
         .await?;
     Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))
-}
-
-/// Adds counted visits to the daily totals, in one transaction.
-pub async fn add_visits(
-    db: &DatabaseConnection,
-    visits: &std::collections::HashMap<VisitKey, i64>,
-) -> Result<(), DbErr> {
-    if visits.is_empty() {
-        return Ok(());
-    }
-    let txn = db.begin().await?;
-    // One statement per row keeps the SQL the same every time; there are few rows (landing pages
-    // × codes with visits in the last seconds).
-    let mut keys: Vec<&VisitKey> = visits.keys().collect();
-    keys.sort_by(|a, b| {
-        (a.day, a.landing_page_id, a.short_code_id, &a.campaign).cmp(&(
-            b.day,
-            b.landing_page_id,
-            b.short_code_id,
-            &b.campaign,
-        ))
-    });
-    for key in keys {
-        landing_visit::Entity::insert(landing_visit::ActiveModel {
-            day: Set(key.day.format("%Y-%m-%d").to_string()),
-            landing_page_id: Set(key.landing_page_id),
-            short_code_id: Set(key.short_code_id),
-            utm_campaign: Set(key.campaign.clone()),
-            visits: Set(visits[key]),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                landing_visit::Column::Day,
-                landing_visit::Column::LandingPageId,
-                landing_visit::Column::ShortCodeId,
-                landing_visit::Column::UtmCampaign,
-            ])
-            .value(landing_visit::Column::Visits, Expr::cust("landing_visits.visits + excluded.visits"))
-            .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    txn.commit().await
 }

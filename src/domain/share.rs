@@ -1,6 +1,9 @@
-//! Share links for the thanks page: where each network's share dialog lives.
+//! Sharing: the networks a petition can be shared to, the link a share carries (crediting the
+//! sharer), where each network's share dialog lives, and the next goal a thanks page asks for.
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::ShareCode;
 
 /// The networks a signer can share to (`/p/{slug}/share/{network}` names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +33,9 @@ impl Network {
         Self::Email,
         Self::Sms,
     ];
+
+    /// The few shown on petition and landing pages, before signing (the thanks page shows all).
+    pub const ON_PAGES: [Network; 4] = [Self::WhatsApp, Self::Facebook, Self::X, Self::Email];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -65,6 +71,17 @@ impl Network {
         }
     }
 
+    /// The link a share to this network carries: the page's canonical `url` (no query of its
+    /// own) crediting the sharer's code, and `source=share-{network}`.
+    pub fn shared_link(self, url: &str, sharer: Option<&ShareCode>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(code) = sharer {
+            query.append_pair("ref", code.as_str());
+        }
+        query.append_pair("source", &format!("share-{}", self.slug()));
+        format!("{url}?{}", query.finish())
+    }
+
     /// The network's share dialog for `url`, with `text` as the suggested message and `title`
     /// as the subject where the network has one. Only the URL and the text leave this site.
     pub fn share_url(self, url: &str, text: &str, title: &str) -> String {
@@ -86,6 +103,24 @@ impl Network {
     }
 }
 
+/// The goal a petition asks its signers to help reach: its own goal until that is met, then
+/// the next round number above the count (1, 2 or 5 times a power of ten).
+pub fn next_goal(count: i64, goal: i64) -> i64 {
+    if count < goal {
+        return goal;
+    }
+    let mut step: i64 = 1;
+    loop {
+        for m in [1, 2, 5] {
+            let g = step.saturating_mul(m);
+            if g > count || g == i64::MAX {
+                return g;
+            }
+        }
+        step = step.saturating_mul(10);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +132,30 @@ mod tests {
             assert_eq!(Network::parse(n.slug()), Some(n));
         }
         assert_eq!(Network::parse("myspace"), None);
+    }
+
+    #[test]
+    fn the_next_goal_is_the_goal_then_a_round_number_above_the_count() {
+        assert_eq!(next_goal(10, 1000), 1000);
+        assert_eq!(next_goal(1000, 1000), 2000);
+        assert_eq!(next_goal(1234, 1000), 2000);
+        assert_eq!(next_goal(2000, 1000), 5000);
+        assert_eq!(next_goal(5600, 0), 10_000);
+        assert_eq!(next_goal(0, 0), 1);
+        assert_eq!(next_goal(i64::MAX - 1, 0), i64::MAX);
+    }
+
+    #[test]
+    fn shared_links_credit_the_sharer_and_name_the_network() {
+        let code = ShareCode::parse("Ab12Cd34").expect("a valid code");
+        assert_eq!(
+            Network::WhatsApp.shared_link("https://ex.org/p/fair", Some(&code)),
+            "https://ex.org/p/fair?ref=Ab12Cd34&source=share-whatsapp"
+        );
+        assert_eq!(
+            Network::Sms.shared_link("https://ex.org/a/ad", None),
+            "https://ex.org/a/ad?source=share-sms"
+        );
     }
 
     proptest! {
@@ -111,6 +170,39 @@ mod tests {
                 // The shared URL appears exactly once, fully encoded.
                 let encoded = utf8_percent_encode(&url, NON_ALPHANUMERIC).to_string();
                 prop_assert_eq!(s.matches(&encoded).count(), 1);
+            }
+        }
+
+        #[test]
+        fn every_share_dialog_decodes_back_to_the_link_and_the_text(
+            path in "[a-z0-9-]{1,20}",
+            code in "[A-Za-z0-9]{10}",
+            text in "\\PC{0,60}",
+        ) {
+            let code = ShareCode::parse(&code);
+            for n in Network::ALL {
+                let link = n.shared_link(&format!("https://example.org/p/{path}"), code.as_ref());
+                let dialog = n.share_url(&link, &text, "Title & more");
+                let query = dialog.split_once('?').map(|(_, q)| q).unwrap_or_default();
+                let pairs: Vec<(String, String)> =
+                    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+                let value = |k: &str| pairs.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone());
+                let together = format!("{text} {link}");
+                let (url_ok, text_ok) = match n {
+                    Network::Facebook => (value("u") == Some(link.clone()), true),
+                    Network::LinkedIn => (value("url") == Some(link.clone()), true),
+                    Network::Reddit => (value("url") == Some(link.clone()), value("title").as_deref() == Some("Title & more")),
+                    Network::X | Network::Telegram => (value("url") == Some(link.clone()), value("text") == Some(text.clone())),
+                    Network::WhatsApp | Network::Bluesky | Network::Threads => {
+                        let t = value("text");
+                        (t == Some(together.clone()), t == Some(together.clone()))
+                    }
+                    Network::Email => (value("body") == Some(together.clone()), value("subject").as_deref() == Some("Title & more")),
+                    Network::Sms => (value("body") == Some(together.clone()), true),
+                };
+                prop_assert!(url_ok, "{:?}: {}", n, dialog);
+                prop_assert!(text_ok, "{:?}: {}", n, dialog);
+                prop_assert!(link.contains("source=share-"));
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The stylesheet and the icon, served from the binary.
+//! The stylesheet, the script and the icon, served from the binary.
 
 use axum::{
     Router,
@@ -9,12 +9,13 @@ use axum::{
 
 use crate::{
     state::AppState,
-    views::layout::{CSS, ICON},
+    views::layout::{CSS, ICON, JS},
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
         .route("/favicon.svg", get(icon))
         // Browsers and feed readers ask for this one without being told.
         .route("/favicon.ico", get(icon))
@@ -28,6 +29,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
         ],
         CSS,
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+        ],
+        JS,
     )
 }
 

@@ -113,6 +113,7 @@ pub(super) fn render(
             noindex: false,
             path: Some(path),
             bare: false,
+            script: false,
         },
         hero,
     };

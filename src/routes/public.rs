@@ -108,6 +108,7 @@ fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord, locale: Locale) 
             noindex: false,
             path: Some(path),
             bare: false,
+            script: false,
         },
         action: format!("/p/{}/sign", p.slug),
     }
@@ -153,7 +154,11 @@ async fn show(
 }
 
 /// The landing page a form was on (`via`), if it is live and shows this petition.
-async fn landing_of(state: &AppState, rec: &PetitionRecord, via: &str) -> Option<Arc<LandingRecord>> {
+pub(super) async fn landing_of(
+    state: &AppState,
+    rec: &PetitionRecord,
+    via: &str,
+) -> Option<Arc<LandingRecord>> {
     if via.is_empty() {
         return None;
     }
@@ -196,13 +201,20 @@ async fn sign(
     if p.status != petition::Status::Open {
         return Ok(page_with(StatusCode::CONFLICT, &FieldErrors::new(), None));
     }
-    let input = match form.parse(&p.postal_country, state.config.public_host()) {
+    let mut input = match form.parse(&p.postal_country, state.config.public_host()) {
         Ok(input) => input,
         Err(errors) => {
             let attribution = Attribution::from_params(&form.attribution, None, state.config.public_host());
             return Ok(page_with(StatusCode::UNPROCESSABLE_ENTITY, &errors, Some(&attribution)));
         }
     };
+    // A form without the hidden fields (a page kept from before the visit, say) is credited to
+    // the first touch the visitor's cookie remembers.
+    if input.attribution.is_empty()
+        && let Some(first) = visitor.remembered()
+    {
+        input.attribution = first.clone();
+    }
     match state.writer.sign(NewSignature { petition_id: p.id, input }).await? {
         Signed::New { share_code } if embedded => {
             // No cookie in a frame: the share code travels in the link.
@@ -242,12 +254,20 @@ pub(super) fn thanks(
         None => format!("/p/{}", p.slug),
     };
     let petition_url = state.config.absolute(&shared);
+    let mut share_query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(code) = &share_code {
+        share_query.append_pair("ref", code.as_str());
+    }
+    if let Some(landing) = via {
+        share_query.append_pair("a", &landing.landing.slug);
+    }
+    let share_query = share_query.finish();
     let view = ThanksView {
         rec,
         locale,
         count: state.counts.public(p).0,
         personal_link: share_code.map(|c| format!("{petition_url}?ref={}", c.as_str())),
-        petition_url,
+        share_query: if share_query.is_empty() { share_query } else { format!("?{share_query}") },
         already_signed,
         embedded,
     };

@@ -223,6 +223,11 @@ impl Visitor {
         here
     }
 
+    /// The first touch remembered from an earlier visit, if any.
+    pub fn remembered(&self) -> Option<&Attribution> {
+        self.remembered.as_ref().filter(|a| !a.is_empty())
+    }
+
     /// Whether a person opened the page (not a link preview, crawler, prefetch or `HEAD`), so
     /// that the visit counts.
     pub fn is_person(&self) -> bool {

@@ -4,7 +4,10 @@ use std::borrow::Cow;
 
 use maud::{Markup, html};
 
-use crate::{domain::FieldError, i18n::Locale};
+use crate::{
+    domain::{FieldError, share::Network},
+    i18n::Locale,
+};
 
 /// The count and a progress bar toward the goal.
 pub fn progress(locale: Locale, count: i64, goal: i64) -> Markup {
@@ -15,6 +18,41 @@ pub fn progress(locale: Locale, count: i64, goal: i64) -> Markup {
             p { strong.tally { (tally) } }
             progress value=(count) max=(max) aria-label=(tally) {}
             @if goal > 0 { p.goal { (locale.t_with("goal", &[("goal", goal.into())])) } }
+        }
+    }
+}
+
+/// Share buttons for the petition `slug`: each is a link through the recording redirect
+/// (`/p/{slug}/share/{network}`), with `query` (`?ref=…&a=…`, or empty) passed on.
+pub fn share_buttons(locale: Locale, slug: &str, networks: &[Network], query: &str) -> Markup {
+    html! {
+        ul.share {
+            @for n in networks {
+                li {
+                    a href={ "/p/" (slug) "/share/" (n.slug()) (query) } rel="nofollow noopener noreferrer" target="_blank" {
+                        (network_label(locale, *n))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A network's name on its share button; only the generic ones are words to translate.
+fn network_label(locale: Locale, n: Network) -> Cow<'static, str> {
+    match n {
+        Network::Email => locale.t("share-email"),
+        Network::Sms => locale.t("share-sms"),
+        _ => Cow::Borrowed(n.label()),
+    }
+}
+
+/// The few share buttons of a page before signing, under their heading.
+pub fn share_section(locale: Locale, slug: &str, query: &str) -> Markup {
+    html! {
+        section.sharing aria-labelledby="share-heading" {
+            h2 #share-heading { (locale.t("share-heading")) }
+            (share_buttons(locale, slug, &Network::ON_PAGES, query))
         }
     }
 }

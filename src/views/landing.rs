@@ -4,7 +4,7 @@ use entity::petition::{Kind, Status};
 use maud::{Markup, html};
 
 use super::{
-    components::{paragraphs, progress},
+    components::{paragraphs, progress, share_section},
     layout::{PageMeta, page},
     petition::{FormState, SignFormSpec, closed_notice, lang_if_other, sign_form},
 };
@@ -90,6 +90,7 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
             } @else {
                 (sign_form(locale, &spec, form))
             }
+            (share_section(locale, &p.slug, &format!("?a={}", l.slug)))
         },
     )
 }

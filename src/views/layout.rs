@@ -10,12 +10,19 @@ use crate::i18n::{LOCALES, Locale};
 /// The stylesheet, served by the binary itself.
 pub const CSS: &str = include_str!("app.css");
 
+/// The one script: it adds what needs JavaScript to work (a copy button) to pages that work
+/// without it.
+pub const JS: &str = include_str!("app.js");
+
 /// The site icon (SVG).
 pub const ICON: &str = include_str!("icon.svg");
 
 /// A short content hash for the stylesheet URL, so it can be cached forever.
 pub static CSS_VERSION: LazyLock<String> =
     LazyLock::new(|| hex::encode(&Sha256::digest(CSS.as_bytes())[..6]));
+
+/// A short content hash for the script URL, so it can be cached forever.
+pub static JS_VERSION: LazyLock<String> = LazyLock::new(|| hex::encode(&Sha256::digest(JS.as_bytes())[..6]));
 
 /// What the `<head>` says about a page: title, description, canonical URL and share card.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +40,8 @@ pub struct PageMeta {
     pub path: Option<String>,
     /// A page shown inside another site (the embed): no site header or footer.
     pub bare: bool,
+    /// The page has something the script improves (a copy button).
+    pub script: bool,
 }
 
 /// An image for link previews: an absolute URL, and its size and description when known.
@@ -85,6 +94,7 @@ pub fn page(meta: &PageMeta, body: Markup) -> Markup {
                 }
                 link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href={ "/static/app.css?v=" (*CSS_VERSION) };
+                @if meta.script { script src={ "/static/app.js?v=" (*JS_VERSION) } defer {} }
             }
             body.bare[meta.bare] {
                 @if meta.bare {

@@ -6,14 +6,14 @@ use entity::petition::{Kind, Status};
 use maud::{Markup, PreEscaped, html};
 
 use super::{
-    components::{Input, field_error, input, paragraphs, progress},
+    components::{Input, field_error, input, paragraphs, progress, share_buttons, share_section},
     layout::{PageMeta, page},
 };
 use crate::{
     db::petitions::PetitionRecord,
     domain::{
         Attribution, FieldErrors, PersonName, PostalCode, SignForm,
-        share::Network,
+        share::{Network, next_goal},
         signing::{COMMENT_MAX, EMPLOYER_MAX},
     },
     i18n::Locale,
@@ -93,6 +93,7 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
                 }
             }
             @if !closed { (sign_form(locale, &SignFormSpec { letter, action: &v.action, button: None, via: None, embed: false }, form)) }
+            (share_section(locale, &p.slug, ""))
         },
     )
 }
@@ -233,8 +234,9 @@ pub struct ThanksView<'a> {
     pub count: i64,
     /// The signer's personal share link, when known (from their cookie).
     pub personal_link: Option<String>,
-    /// The petition's public URL, shared when there is no personal link.
-    pub petition_url: String,
+    /// What the share buttons pass on to the share redirect: the signer's code and the
+    /// landing page they signed on (`?ref=…&a=…`, or empty).
+    pub share_query: String,
     pub already_signed: bool,
     /// Shown in a partner's frame (`/embed/{slug}/thanks`): no site header, footer or way back
     /// to the petition page.
@@ -249,15 +251,15 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
     } else {
         (locale.t("thanks-title"), locale.t("thanks-body"))
     };
-    let link = v.personal_link.as_deref().unwrap_or(&v.petition_url);
     let c = v.rec.content(locale.tag());
-    let share_text = locale.t("share-text");
     let mut meta = PageMeta::simple(title.as_ref(), locale);
+    meta.script = true;
     if v.embedded {
         meta.bare = true;
     } else {
         meta.path = Some(format!("/p/{}/thanks", p.slug));
     }
+    let goal = next_goal(v.count, p.goal);
     page(
         &meta,
         html! {
@@ -267,16 +269,18 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
             }
             h2 lang=[lang_if_other(c.locale, locale)] { (c.title) }
             (progress(locale, v.count, p.goal))
+            p.next-goal { (locale.t_with("next-goal", &[("goal", goal.into())])) }
             h2 { (locale.t("share-heading")) }
-            ul.share {
-                @for n in Network::ALL {
-                    li { a href=(n.share_url(link, &share_text, c.title)) rel="noopener noreferrer" target="_blank" { (network_label(locale, n)) } }
-                }
-            }
+            (share_buttons(locale, &p.slug, &Network::ALL, &v.share_query))
             @if let Some(personal) = &v.personal_link {
-                p {
+                div.copy {
                     label for="personal-link" { (locale.t("your-link")) }
                     input.link #personal-link type="text" readonly value=(personal);
+                    // Shown by the script; without it the field above is there to select.
+                    button.secondary type="button" hidden data-copy="personal-link" data-status="copy-status" {
+                        (locale.t("share-copy"))
+                    }
+                    span #copy-status role="status" data-done=(locale.t("share-copied")) {}
                 }
             }
             @if !v.embedded {
@@ -284,13 +288,4 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
             }
         },
     )
-}
-
-/// A network's name on its share button; only the generic ones are words to translate.
-fn network_label(locale: Locale, n: Network) -> Cow<'static, str> {
-    match n {
-        Network::Email => locale.t("share-email"),
-        Network::Sms => locale.t("share-sms"),
-        _ => Cow::Borrowed(n.label()),
-    }
 }

@@ -11,7 +11,7 @@ use undersigned::{db::landing, domain::raster::Raster};
 use crate::helpers::{Signer, TestApp, spawn_app};
 
 /// A landing page for `petition_id` with a stored 120×63 hero; returns the image's path.
-async fn landing_page(
+pub(crate) async fn landing_page(
     app: &TestApp,
     slug: &str,
     petition_id: i64,

@@ -13,6 +13,7 @@ mod landing;
 mod logging;
 mod pages;
 mod report;
+mod share;
 mod signing;
 mod validation;
 mod visitors;

@@ -32,7 +32,9 @@ async fn signing_counts_once_and_thanks_the_signer() {
     let code = &html[at..at + 10];
     assert!(code.bytes().all(|b| b.is_ascii_alphanumeric()), "{code}");
     assert!(value.ends_with(code) && value.len() > code.len(), "the cookie is signed: {value}");
-    assert!(html.contains("https://wa.me/?text="));
+    // The buttons go through the recording redirect, crediting the signer.
+    assert!(html.contains(&format!("/p/fair-pay/share/whatsapp?ref={code}")), "{html}");
+    assert!(!html.contains("https://wa.me/"), "no button links to a network directly");
 }
 
 #[tokio::test]
