@@ -5,6 +5,7 @@
 
 use std::{
     collections::HashMap,
+    hash::{BuildHasher, Hash},
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
@@ -60,14 +61,15 @@ impl Taken {
     pub fn is_empty(&self) -> bool {
         self.visits.is_empty() && self.shares.is_empty()
     }
+}
 
-    fn add(&mut self, other: Self) {
-        for (key, n) in other.visits {
-            *self.visits.entry(key).or_default() += n;
-        }
-        for (key, n) in other.shares {
-            *self.shares.entry(key).or_default() += n;
-        }
+/// Adds the counts of `from` to those of `into`.
+fn add_up<K: Hash + Eq, S: BuildHasher>(
+    into: &mut HashMap<K, i64, S>,
+    from: impl IntoIterator<Item = (K, i64)>,
+) {
+    for (key, n) in from {
+        *into.entry(key).or_default() += n;
     }
 }
 
@@ -145,9 +147,8 @@ impl Visits {
         for shard in &self.0.shards {
             let mut shard = lock(shard);
             shard.admitted.retain(|(day, _), _| *day >= today);
-            let visits = std::mem::take(&mut shard.visits).into_iter().collect();
-            let shares = std::mem::take(&mut shard.shares).into_iter().collect();
-            taken.add(Taken { visits, shares });
+            add_up(&mut taken.visits, std::mem::take(&mut shard.visits));
+            add_up(&mut taken.shares, std::mem::take(&mut shard.shares));
         }
         taken
     }
@@ -155,12 +156,8 @@ impl Visits {
     /// Gives back counts that could not be stored, to be tried again with the next ones.
     pub fn put_back(&self, taken: Taken) {
         let mut shard = lock(&self.0.shards[shard_index()]);
-        for (key, n) in taken.visits {
-            *shard.visits.entry(key).or_default() += n;
-        }
-        for (key, n) in taken.shares {
-            *shard.shares.entry(key).or_default() += n;
-        }
+        add_up(&mut shard.visits, taken.visits);
+        add_up(&mut shard.shares, taken.shares);
     }
 }
 

@@ -72,13 +72,13 @@ impl SignedCookies {
 
     /// The `Set-Cookie` value of the cookie `make` describes, found in `memo` under `key`
     /// unless it was made already. `None` when `make` says it cannot be set.
-    fn header<K: Hash + Eq>(
+    fn header<K: Hash + Eq + Clone>(
         memo: &RwLock<HashMap<K, HeaderValue>>,
-        key: K,
+        key: &K,
         signing: (&Key, bool),
         make: impl FnOnce() -> Option<ToSet>,
     ) -> Option<HeaderValue> {
-        if let Some(v) = read(memo).get(&key) {
+        if let Some(v) = read(memo).get(key) {
             return Some(v.clone());
         }
         let c = make()?;
@@ -96,7 +96,7 @@ impl SignedCookies {
         if map.len() >= Self::MAX {
             map.clear();
         }
-        map.insert(key, value.clone());
+        map.insert(key.clone(), value.clone());
         Some(value)
     }
 }
@@ -152,7 +152,7 @@ impl Visitor {
     pub fn new(uri: &Uri, headers: &HeaderMap, key: Key, secure: bool, signed: SignedCookies) -> Self {
         let jar = SignedCookieJar::from_headers(headers, key.clone());
         let switch = language_switch(uri);
-        let chosen = switch.or_else(|| jar.get(LANGUAGE).and_then(|c| Locale::from_tag(c.value())));
+        let chosen = switch.or_else(|| remembered_language(&jar));
         let browser = accept_language(headers);
         let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(referrer_host);
         let remembered = jar.get(FIRST_TOUCH).map(|c| Attribution::from_cookie_value(c.value()));
@@ -200,20 +200,17 @@ impl Visitor {
         if here.is_empty() {
             return here;
         }
-        let memo = &self.signed.0.first_touches;
-        // Looked up without a copy: most first touches were signed for an earlier visitor.
-        let made = read(memo).get(&here).cloned();
-        let cookie = made.or_else(|| {
-            SignedCookies::header(memo, here.clone(), (&self.key, self.secure), || {
-                let value = here.to_cookie_value();
-                // Browsers drop a cookie over 4 KB; a visit with such long values is still
-                // credited through its form.
-                (value.len() <= MAX_COOKIE_VALUE).then(|| ToSet {
-                    name: FIRST_TOUCH,
-                    value,
-                    path: "/".to_owned(),
-                    days: FIRST_TOUCH_DAYS,
-                })
+        // Most first touches were signed for an earlier visitor from the same link.
+        let signing = (&self.key, self.secure);
+        let cookie = SignedCookies::header(&self.signed.0.first_touches, &here, signing, || {
+            let value = here.to_cookie_value();
+            // Browsers drop a cookie over 4 KB; a visit with such long values is still
+            // credited through its form.
+            (value.len() <= MAX_COOKIE_VALUE).then(|| ToSet {
+                name: FIRST_TOUCH,
+                value,
+                path: "/".to_owned(),
+                days: FIRST_TOUCH_DAYS,
             })
         });
         if let Some(cookie) = cookie {
@@ -246,7 +243,7 @@ impl Visitor {
 
     fn remember(&mut self, name: &'static str, value: String, path: &str, days: i64) {
         let key = (name, path.to_owned(), value.clone());
-        let cookie = SignedCookies::header(&self.signed.0.others, key, (&self.key, self.secure), || {
+        let cookie = SignedCookies::header(&self.signed.0.others, &key, (&self.key, self.secure), || {
             Some(ToSet { name, value, path: path.to_owned(), days })
         });
         self.pending.extend(cookie);
@@ -311,8 +308,14 @@ fn automated(headers: &HeaderMap) -> bool {
 /// The visitor's language from the query switch, a remembered choice or their browser, for
 /// pages that have no visitor of their own (error pages).
 pub fn asked_locale(uri: &Uri, headers: &HeaderMap, key: &Key) -> Option<Locale> {
-    let visitor = Visitor::new(uri, headers, key.clone(), false, SignedCookies::default());
-    visitor.chosen.or(visitor.browser)
+    language_switch(uri)
+        .or_else(|| remembered_language(&SignedCookieJar::from_headers(headers, key.clone())))
+        .or_else(|| accept_language(headers))
+}
+
+/// The language chosen with the switch on an earlier visit (its signed cookie).
+fn remembered_language(jar: &SignedCookieJar) -> Option<Locale> {
+    jar.get(LANGUAGE).and_then(|c| Locale::from_tag(c.value()))
 }
 
 /// `?lang=es`: the language switch. Unknown values are ignored.

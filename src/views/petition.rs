@@ -253,7 +253,8 @@ pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
     };
     let c = v.rec.content(locale.tag());
     let mut meta = PageMeta::simple(title.as_ref(), locale);
-    meta.script = true;
+    // The script only adds the copy button of the signer's own link.
+    meta.script = v.personal_link.is_some();
     if v.embedded {
         meta.bare = true;
     } else {

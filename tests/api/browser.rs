@@ -273,6 +273,28 @@ impl Browser {
     }
 }
 
+/// The thanks page's copy button: shown by the script, and copying says so; without the script
+/// the link is a field to select and there is no button that would do nothing.
+async fn copy_button(b: &Browser) {
+    let copy = b.client.find(Locator::Css("button[data-copy]")).await.expect("the button is in the page");
+    let shown = copy.is_displayed().await.expect("displayed?");
+    if !b.javascript {
+        assert!(!shown, "no copy button without JavaScript");
+        return;
+    }
+    assert!(shown, "the script shows the button");
+    copy.click().await.expect("clicked");
+    let mut said = String::new();
+    for _ in 0..40 {
+        said = b.text("#copy-status").await;
+        if !said.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(said, "Link copied");
+}
+
 /// From an ad-style link to the thanks page, signing as a person would.
 async fn sign_from_an_ad(app: &TestApp, b: &Browser) {
     app.open_petition("phone").await;
@@ -293,6 +315,7 @@ async fn sign_from_an_ad(app: &TestApp, b: &Browser) {
     assert_eq!(b.text(".tally").await, "1 signature");
     let link = b.attr("#personal-link", "value").await.unwrap_or_default();
     assert!(link.starts_with("http://localhost:3000/p/phone?ref="), "{link}");
+    copy_button(b).await;
     b.shot("thanks").await;
     assert_eq!(app.count("phone").await, 1);
     assert_eq!(exported_emails(app, "phone"), ["ana.phone@example.org"]);

@@ -31,6 +31,7 @@ async fn follow(client: &reqwest::Client, app: &TestApp, href: &str) -> String {
     let res = client.get(app.url(href)).send().await.expect("sent");
     assert_eq!(res.status(), StatusCode::FOUND, "{href}");
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store", "{href}");
+    assert_eq!(res.headers()[header::REFERRER_POLICY], "no-referrer", "{href}");
     res.headers()[header::LOCATION].to_str().expect("ASCII").to_owned()
 }
 
