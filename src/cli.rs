@@ -4,6 +4,7 @@ pub mod demo;
 pub mod export;
 pub mod report;
 pub mod spend;
+pub mod webhook;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use entity::signature;
@@ -48,11 +49,60 @@ pub enum Command {
         petition: String,
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// Report sharing instead: share clicks and the signatures they brought per network,
+        /// and the referral tree (referred signers, signatures per sharer, deepest chain, top
+        /// sharers by share code).
+        #[arg(long)]
+        sharing: bool,
     },
     /// Ad spend: import a platform's export, or enter spend for a landing page.
     Spend {
         #[command(subcommand)]
         action: SpendCommand,
+    },
+    /// Webhooks: endpoints that receive events, and deliveries that failed.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add an endpoint; prints its id and the secret that signs its deliveries (shown once).
+    Add {
+        /// Where events are POSTed (http or https).
+        #[arg(long)]
+        url: String,
+        /// Comma-separated: signature.created, signature.confirmed, share.clicked,
+        /// delivery.created.
+        #[arg(long)]
+        events: String,
+        /// `counts`: no personal data; `contacts`: with each signer's contact fields.
+        #[arg(long, default_value = "counts")]
+        scope: String,
+        /// Only this petition's events (default: every petition's).
+        #[arg(long)]
+        petition: Option<String>,
+        /// The signing secret (default: a new random one).
+        #[arg(long)]
+        secret: Option<String>,
+    },
+    /// Every endpoint, with its deliveries: pending, delivered, dead.
+    List,
+    /// Remove an endpoint and its deliveries.
+    Remove { id: i64 },
+    /// Deliveries that failed: given up (dead) or waiting for another attempt.
+    Failures {
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// Send dead deliveries again: one by id, or all with --all.
+    Retry {
+        /// A delivery's id (from `webhook failures`).
+        id: Option<i64>,
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
     },
 }
 
@@ -138,16 +188,29 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             demo::load(&db.write, &config).await?;
             db.close().await;
         }
-        Command::Report { petition, format } => {
+        Command::Report { petition, format, sharing } => {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
-            report::run(&db.read, &petition, format, std::io::stdout()).await?;
+            let out = std::io::stdout();
+            let result = if sharing {
+                report::sharing(&db.read, &petition, format, out).await
+            } else {
+                report::run(&db.read, &petition, format, out).await
+            };
             db.close().await;
+            result?;
         }
         Command::Spend { action } => {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
             let result = spend::run(&db, action).await;
+            db.close().await;
+            result?;
+        }
+        Command::Webhook { action } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let result = webhook::run(&db, &config, action, std::io::stdout()).await;
             db.close().await;
             result?;
         }

@@ -47,6 +47,40 @@ pub struct Config {
     /// Largest request body accepted.
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered (`WEBHOOK_*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Deliver to loopback, private and link-local addresses (`WEBHOOK_ALLOW_PRIVATE`): for
+    /// receivers on the same machine or network. Off, such endpoints are refused when they are
+    /// configured and again when each delivery's address is looked up.
+    pub allow_private: bool,
+    /// Attempts before a delivery is given up as dead (`WEBHOOK_MAX_ATTEMPTS`, default 12:
+    /// with the default delays, 1.7 to 3.4 hours of retrying).
+    pub max_attempts: i32,
+    /// The delay before the first retry; each later one doubles, up to an hour, with jitter
+    /// (`WEBHOOK_RETRY_BASE_MS`, default 10000).
+    pub retry_base: Duration,
+    /// Longest wait for an endpoint's answer (`WEBHOOK_TIMEOUT_SECONDS`, default 10).
+    pub timeout: Duration,
+    /// How long a worker holds the deliveries it took before another may take them (it died
+    /// or hangs); two minutes.
+    pub lease: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            max_attempts: 12,
+            retry_base: Duration::from_secs(10),
+            timeout: Duration::from_secs(10),
+            lease: Duration::from_secs(120),
+        }
+    }
 }
 
 impl Config {
@@ -127,6 +161,27 @@ impl Config {
                 ),
             ));
         }
+        let number = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            let Some(v) = get(name) else { return Ok(default) };
+            v.trim().parse::<u64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                invalid(name, format!("{v:?}: use a whole number from {} to {}", range.start(), range.end()))
+            })
+        };
+        let allow_private =
+            match get("WEBHOOK_ALLOW_PRIVATE").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("false" | "0" | "no") => false,
+                Some("true" | "1" | "yes") => true,
+                Some(other) => {
+                    return Err(invalid("WEBHOOK_ALLOW_PRIVATE", format!("{other:?}: use true or false")));
+                }
+            };
+        let webhooks = WebhookSettings {
+            allow_private,
+            max_attempts: i32::try_from(number("WEBHOOK_MAX_ATTEMPTS", 12, 1..=100)?).unwrap_or(12),
+            retry_base: Duration::from_millis(number("WEBHOOK_RETRY_BASE_MS", 10_000, 1..=3_600_000)?),
+            timeout: Duration::from_secs(number("WEBHOOK_TIMEOUT_SECONDS", 10, 1..=120)?),
+            ..WebhookSettings::default()
+        };
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.into()),
             bind,
@@ -139,6 +194,7 @@ impl Config {
             default_country,
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
+            webhooks,
         })
     }
 
@@ -207,6 +263,7 @@ impl fmt::Debug for Config {
             .field("default_country", &self.default_country)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -241,6 +298,10 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("TRUSTED_PROXIES", "10.0.0.1, proxy.internal"),
             ("SECRET_KEY", "short"),
+            ("WEBHOOK_ALLOW_PRIVATE", "maybe"),
+            ("WEBHOOK_MAX_ATTEMPTS", "0"),
+            ("WEBHOOK_RETRY_BASE_MS", "-5"),
+            ("WEBHOOK_TIMEOUT_SECONDS", "soon"),
         ] {
             let err = cfg(&[(k, v)]).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.starts_with(k), "{k}: {err}");

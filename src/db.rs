@@ -7,8 +7,10 @@ pub mod landing;
 pub mod petitions;
 pub mod report;
 pub mod settings;
+pub mod sharing;
 pub mod signatures;
 pub mod spend;
+pub mod webhooks;
 pub mod writer;
 
 use std::{path::Path, time::Duration};

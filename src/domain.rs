@@ -9,6 +9,7 @@ pub mod share;
 pub mod share_code;
 pub mod signing;
 pub mod spend;
+pub mod webhook;
 
 pub use attribution::Attribution;
 pub use email::Email;

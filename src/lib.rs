@@ -2,7 +2,8 @@
 //!
 //! Read top-down: [`config`] and [`startup`] build the server; [`routes`] lists every URL;
 //! [`domain`] holds the rules; [`db`] the queries and the signature writer; [`views`] the HTML;
-//! [`i18n`] the words; [`cache`] and [`tally`] what pages read from memory.
+//! [`i18n`] the words; [`cache`] and [`tally`] what pages read from memory; [`webhooks`] sends
+//! events to other tools.
 
 pub mod cache;
 pub mod cli;
@@ -20,3 +21,4 @@ pub mod tally;
 pub mod telemetry;
 pub mod views;
 pub mod visits;
+pub mod webhooks;

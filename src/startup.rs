@@ -8,7 +8,7 @@ use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderName, HeaderValue, StatusCode, header},
 };
-use tokio::{net::TcpListener, task::JoinHandle};
+use tokio::{net::TcpListener, sync::Notify, task::JoinHandle};
 use tower_http::{
     CompressionLevel,
     catch_panic::CatchPanicLayer,
@@ -30,6 +30,7 @@ use crate::{
     state::{AppState, Shared},
     tally::{Counts, Tally},
     visits::Visits,
+    webhooks::Worker,
 };
 
 /// A server that is bound and ready to run.
@@ -40,8 +41,9 @@ pub struct Application {
     writer: WriterTask,
     writer_stats: Arc<WriterStats>,
     refresher: JoinHandle<()>,
-    visits: Visits,
+    flush: Arc<Flush>,
     visit_writer: JoinHandle<()>,
+    webhooks: Worker,
 }
 
 impl Application {
@@ -63,11 +65,24 @@ impl Application {
         })?;
         let counts = Counts::default();
         refresh(&db, &counts).await?;
-        let (writer, writer_task) = SignatureWriter::start(db.write.clone(), counts.clone());
+        let outbox = Arc::new(Notify::new());
+        let (writer, writer_task) = SignatureWriter::start(
+            db.write.clone(),
+            counts.clone(),
+            config.public_url.as_str(),
+            outbox.clone(),
+        );
         let writer_stats = writer.stats();
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
         let visits = Visits::default();
-        let visit_writer = tokio::spawn(store_visits_every(VISIT_FLUSH, db.clone(), visits.clone()));
+        let flush = Arc::new(Flush {
+            db: db.clone(),
+            visits: visits.clone(),
+            public_url: config.absolute(""),
+            outbox: outbox.clone(),
+        });
+        let visit_writer = tokio::spawn(store_visits_every(VISIT_FLUSH, flush.clone()));
+        let webhooks = Worker::start(db.write.clone(), config.webhooks.clone(), outbox.clone())?;
         let state = AppState::new(Shared {
             db: db.clone(),
             config: Arc::new(config),
@@ -83,7 +98,17 @@ impl Application {
             visits: visits.clone(),
         });
         let router = app(state);
-        Ok(Self { listener, router, db, writer: writer_task, writer_stats, refresher, visits, visit_writer })
+        Ok(Self {
+            listener,
+            router,
+            db,
+            writer: writer_task,
+            writer_stats,
+            refresher,
+            flush,
+            visit_writer,
+            webhooks,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -101,7 +126,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Self { listener, router, db, writer, refresher, visits, visit_writer, .. } = self;
+        let Self { listener, router, db, writer, refresher, flush, visit_writer, webhooks, .. } = self;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "listening");
         }
@@ -113,7 +138,8 @@ impl Application {
         refresher.abort();
         visit_writer.abort();
         // The visits counted since the last write.
-        store_visits(&db, &visits).await;
+        store_visits(&flush).await;
+        webhooks.stop().await;
         db.close().await;
         tracing::info!("stopped");
         served
@@ -191,22 +217,36 @@ async fn refresh_counts(db: Database, counts: Counts) {
 /// How often counted visits are added to the database.
 const VISIT_FLUSH: Duration = Duration::from_secs(2);
 
-/// Adds the visits and clicks counted so far to the database; on failure they are kept for the
-/// next try.
-async fn store_visits(db: &Database, visits: &Visits) {
-    let counted = visits.take();
-    if let Err(e) = crate::db::counted::add(&db.write, &counted).await {
-        tracing::warn!(error = %crate::error::chain(&e), "storing visits and share clicks failed; they are kept for the next try");
-        visits.put_back(counted);
+/// What storing counted visits and clicks needs.
+struct Flush {
+    db: Database,
+    visits: Visits,
+    /// For the petition links in `share.clicked` bodies.
+    public_url: String,
+    /// Woken when deliveries were written.
+    outbox: Arc<Notify>,
+}
+
+/// Adds the visits and clicks counted so far to the database (with the `share.clicked`
+/// deliveries that report them); on failure they are kept for the next try.
+async fn store_visits(f: &Flush) {
+    let counted = f.visits.take();
+    match crate::db::counted::add(&f.db.write, &counted, &f.public_url).await {
+        Ok(true) => f.outbox.notify_one(),
+        Ok(false) => {}
+        Err(e) => {
+            tracing::warn!(error = %crate::error::chain(&e), "storing visits and share clicks failed; they are kept for the next try");
+            f.visits.put_back(counted);
+        }
     }
 }
 
-async fn store_visits_every(every: Duration, db: Database, visits: Visits) {
+async fn store_visits_every(every: Duration, f: Arc<Flush>) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        store_visits(&db, &visits).await;
+        store_visits(&f).await;
     }
 }
 

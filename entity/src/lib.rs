@@ -13,6 +13,8 @@ pub mod share_click;
 pub mod short_code;
 pub mod signature;
 pub mod supporter;
+pub mod webhook;
+pub mod webhook_delivery;
 
 pub mod prelude {
     pub use super::ad_spend::Entity as AdSpend;
@@ -28,4 +30,6 @@ pub mod prelude {
     pub use super::short_code::Entity as ShortCode;
     pub use super::signature::Entity as Signature;
     pub use super::supporter::Entity as Supporter;
+    pub use super::webhook::Entity as Webhook;
+    pub use super::webhook_delivery::Entity as WebhookDelivery;
 }

@@ -13,6 +13,7 @@ mod m20261126_000004_ad_spend;
 mod m20261126_000005_longer_campaign_values;
 mod m20261126_000006_petition_translations;
 mod m20261126_000007_share_clicks;
+mod m20261126_000008_webhooks;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_longer_campaign_values::Migration),
             Box::new(m20261126_000006_petition_translations::Migration),
             Box::new(m20261126_000007_share_clicks::Migration),
+            Box::new(m20261126_000008_webhooks::Migration),
         ]
     }
 }

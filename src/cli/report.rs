@@ -1,4 +1,4 @@
-//! `undersigned report --petition SLUG [--format csv]`.
+//! `undersigned report --petition SLUG [--sharing] [--format csv]`.
 
 use std::io::Write;
 
@@ -9,6 +9,7 @@ use super::{ReportFormat, spend::money};
 use crate::db::{
     petitions,
     report::{Line, report},
+    sharing::{self, Sharing},
 };
 
 pub async fn run<W: Write>(
@@ -92,4 +93,92 @@ pub async fn run<W: Write>(
     }
     out.flush()?;
     Ok(())
+}
+
+/// `undersigned report --petition SLUG --sharing`: per network, then the referral figures, then
+/// the top sharers by share code. As CSV, one table: `section, key, share_clicks, signatures,
+/// signatures_per_click, reach`, where a `referrals` row's figure is in `signatures`.
+pub async fn sharing<W: Write>(
+    db: &DatabaseConnection,
+    slug: &str,
+    format: ReportFormat,
+    out: W,
+) -> anyhow::Result<()> {
+    let Some(rec) = petitions::find_by_slug(db, slug).await? else {
+        bail!("no petition with slug {slug:?}");
+    };
+    let s = sharing::sharing(db, rec.petition.id).await?;
+    let mut out = std::io::BufWriter::new(out);
+    let ratio = |r: Option<f64>| r.map(|r| format!("{r:.2}")).unwrap_or_default();
+    match format {
+        ReportFormat::Csv => {
+            let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
+            w.write_record([
+                "section",
+                "key",
+                "share_clicks",
+                "signatures",
+                "signatures_per_click",
+                "reach",
+            ])?;
+            for l in &s.networks {
+                let section = if l.key == "total" { "total" } else { "network" };
+                w.write_record([
+                    section,
+                    &l.key,
+                    &l.clicks.to_string(),
+                    &l.signatures.to_string(),
+                    &ratio(l.per_click()),
+                    "",
+                ])?;
+            }
+            for (key, value) in referral_figures(&s) {
+                w.write_record(["referrals", key, "", &value, "", ""])?;
+            }
+            for t in &s.top {
+                w.write_record(["sharer", &t.code, "", &t.brought.to_string(), "", &t.reach.to_string()])?;
+            }
+            w.flush()?;
+        }
+        ReportFormat::Text => {
+            writeln!(out, "{} ({slug}): sharing", rec.petition.title)?;
+            writeln!(
+                out,
+                "{:<10}  {:>12}  {:>10}  {:>9}",
+                "network", "share_clicks", "signatures", "per_click"
+            )?;
+            for l in &s.networks {
+                writeln!(
+                    out,
+                    "{:<10}  {:>12}  {:>10}  {:>9}",
+                    l.key,
+                    l.clicks,
+                    l.signatures,
+                    ratio(l.per_click())
+                )?;
+            }
+            writeln!(out, "\nReferrals")?;
+            for (key, value) in referral_figures(&s) {
+                writeln!(out, "  {:<22}  {value}", key.replace('_', " "))?;
+            }
+            if !s.top.is_empty() {
+                writeln!(out, "\nTop sharers (share codes)")?;
+                writeln!(out, "  {:<16}  {:>7}  {:>7}", "code", "brought", "reach")?;
+                for t in &s.top {
+                    writeln!(out, "  {:<16}  {:>7}  {:>7}", t.code, t.brought, t.reach)?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn referral_figures(s: &Sharing) -> [(&'static str, String); 4] {
+    [
+        ("referred_signers", s.referred.to_string()),
+        ("sharers", s.sharers.to_string()),
+        ("signatures_per_sharer", s.per_sharer().map(|r| format!("{r:.2}")).unwrap_or_default()),
+        ("deepest_chain", s.deepest_chain.to_string()),
+    ]
 }

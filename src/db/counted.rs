@@ -1,19 +1,29 @@
 //! Counts kept in memory (landing page visits, share clicks; see [`crate::visits`]) added to
 //! their daily totals.
 
-use entity::{landing_visit, share_click};
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use entity::{landing_visit, petition, share_click};
 use sea_orm::{
     ActiveValue::Set,
-    DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 
-use crate::visits::Taken;
+use super::webhooks::{self, Outgoing};
+use crate::{
+    domain::webhook::{self, Event, PetitionRef},
+    visits::Taken,
+};
 
-/// Adds what was counted to the daily totals, in one transaction.
-pub async fn add(db: &DatabaseConnection, taken: &Taken) -> Result<(), DbErr> {
+/// Adds what was counted to the daily totals, in one transaction with the `share.clicked`
+/// deliveries that report the clicks (`public_url` makes their petition links). Returns whether
+/// it wrote deliveries.
+pub async fn add(db: &DatabaseConnection, taken: &Taken, public_url: &str) -> Result<bool, DbErr> {
     if taken.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let txn = db.begin().await?;
     // One statement per row keeps the SQL the same every time; there are few rows (pages and
@@ -74,5 +84,49 @@ pub async fn add(db: &DatabaseConnection, taken: &Taken) -> Result<(), DbErr> {
         .exec_without_returning(&txn)
         .await?;
     }
-    txn.commit().await
+    let enqueued = announce(&txn, taken, public_url).await?;
+    txn.commit().await?;
+    Ok(enqueued)
+}
+
+/// One `share.clicked` delivery per petition and network with clicks, to every endpoint that
+/// wants them.
+async fn announce(txn: &DatabaseTransaction, taken: &Taken, public_url: &str) -> Result<bool, DbErr> {
+    if taken.shares.is_empty() {
+        return Ok(false);
+    }
+    let hooks = webhooks::subscribed(txn, Event::ShareClicked).await?;
+    if hooks.is_empty() {
+        return Ok(false);
+    }
+    let mut clicks: BTreeMap<(i64, &str), i64> = BTreeMap::new();
+    for (key, n) in &taken.shares {
+        *clicks.entry((key.petition_id, key.network)).or_default() += n;
+    }
+    let ids: Vec<i64> = clicks.keys().map(|(p, _)| *p).collect();
+    let petitions: HashMap<i64, (String, String)> = petition::Entity::find()
+        .select_only()
+        .columns([petition::Column::Id, petition::Column::Slug, petition::Column::Title])
+        .filter(petition::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String, String)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|(id, slug, title)| (id, (slug, title)))
+        .collect();
+    let now = Utc::now();
+    let mut outgoing = Vec::new();
+    for ((petition_id, network), n) in clicks {
+        let Some((slug, title)) = petitions.get(&petition_id) else { continue };
+        let url = format!("{}/p/{slug}", public_url.trim_end_matches('/'));
+        let petition = PetitionRef { slug, title, url: &url };
+        for hook in hooks.iter().filter(|h| h.covers(petition_id)) {
+            outgoing.push(Outgoing::new(hook.id, Event::ShareClicked, |key| {
+                webhook::share_clicked(key, now, petition, network, n)
+            }));
+        }
+    }
+    let any = !outgoing.is_empty();
+    webhooks::enqueue(txn, outgoing, now).await?;
+    Ok(any)
 }

@@ -23,14 +23,14 @@ pub struct NewRow<'a> {
 }
 
 /// Stores a batch of signatures with one statement for the supporters and one for the
-/// signatures, creating supporters whose canonical email is new. Returns, per row, whether it
-/// was stored: `false` means this person had already signed this petition (earlier, or earlier
-/// in the same batch), and then nothing was changed for that row.
+/// signatures, creating supporters whose canonical email is new. Returns, per row, the stored
+/// signature's id: `None` means this person had already signed this petition (earlier, or
+/// earlier in the same batch), and then nothing was changed for that row.
 pub async fn insert_batch(
     db: &impl ConnectionTrait,
     rows: &[NewRow<'_>],
     now: DateTime<Utc>,
-) -> Result<Vec<bool>, DbErr> {
+) -> Result<Vec<Option<i64>>, DbErr> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -110,7 +110,7 @@ pub async fn insert_batch(
             ..Default::default()
         });
     }
-    let mut stored: HashSet<(i64, i64)> = HashSet::with_capacity(rows.len());
+    let mut stored: HashMap<(i64, i64), i64> = HashMap::with_capacity(rows.len());
     for part in in_parts(signatures) {
         let mut q = signature::Entity::insert_many(part)
             .on_conflict(
@@ -119,17 +119,22 @@ pub async fn insert_batch(
                     .to_owned(),
             )
             .into_query();
-        q.returning(
-            Query::returning().columns([signature::Column::PetitionId, signature::Column::SupporterId]),
-        );
+        q.returning(Query::returning().columns([
+            signature::Column::Id,
+            signature::Column::PetitionId,
+            signature::Column::SupporterId,
+        ]));
         for row in db.query_all_raw(backend.build(&q)).await? {
-            stored.insert((row.try_get("", "petition_id")?, row.try_get("", "supporter_id")?));
+            stored.insert(
+                (row.try_get("", "petition_id")?, row.try_get("", "supporter_id")?),
+                row.try_get("", "id")?,
+            );
         }
     }
     Ok(rows
         .iter()
         .zip(offered)
-        .map(|(r, sid)| sid.is_some_and(|sid| stored.contains(&(r.petition_id, sid))))
+        .map(|(r, sid)| sid.and_then(|sid| stored.get(&(r.petition_id, sid)).copied()))
         .collect())
 }
 
@@ -141,7 +146,7 @@ const PART_ROWS: usize = 64;
 /// statement it prepares (up to a hundred per connection); with any count allowed, those were
 /// hundreds of large statements and tens of megabytes per connection, where these few sizes
 /// keep a handful, prepared once and reused.
-fn in_parts<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
+pub(crate) fn in_parts<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
     let mut parts = Vec::new();
     while !rows.is_empty() {
         let n = if rows.len() >= PART_ROWS { PART_ROWS } else { 1 << rows.len().ilog2() };

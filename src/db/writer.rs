@@ -12,7 +12,7 @@
 //! 6,500/s at 22–24 ms with eight.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashMap},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -20,17 +20,26 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::signature;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use entity::{petition, signature};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
 use thiserror::Error;
 use tokio::{
-    sync::{mpsc, oneshot},
+    sync::{Notify, mpsc, oneshot},
     task::JoinHandle,
 };
 
-use super::signatures;
+use super::{
+    signatures,
+    webhooks::{self, Outgoing},
+};
 use crate::{
-    domain::{ShareCode, SignatureInput},
+    domain::{
+        ShareCode, SignatureInput,
+        webhook::{self, Event, PetitionRef},
+    },
     tally::{Counts, Tally},
 };
 
@@ -112,10 +121,23 @@ impl WriterTask {
 
 impl SignatureWriter {
     /// Starts the writer on `db`; it updates `counts` after its commits.
-    pub fn start(db: DatabaseConnection, counts: Counts) -> (Self, WriterTask) {
+    /// `public_url` makes the petition links in webhook bodies; `outbox` is woken after a
+    /// commit that wrote deliveries.
+    pub fn start(
+        db: DatabaseConnection,
+        counts: Counts,
+        public_url: &str,
+        outbox: Arc<Notify>,
+    ) -> (Self, WriterTask) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::<WriterStats>::default();
-        (Self { tx, stats: stats.clone() }, WriterTask(tokio::spawn(run(db, rx, counts, stats))))
+        let ctx = Context {
+            counts,
+            stats: stats.clone(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            outbox,
+        };
+        (Self { tx, stats }, WriterTask(tokio::spawn(run(db, rx, ctx))))
     }
 
     pub fn stats(&self) -> Arc<WriterStats> {
@@ -131,7 +153,15 @@ impl SignatureWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, counts: Counts, stats: Arc<WriterStats>) {
+/// What the writer task works with besides the database.
+struct Context {
+    counts: Counts,
+    stats: Arc<WriterStats>,
+    public_url: String,
+    outbox: Arc<Notify>,
+}
+
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, ctx: Context) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -140,19 +170,19 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, counts: Counts
                 Err(_) => break,
             }
         }
-        stats.batches.fetch_add(1, Ordering::Relaxed);
-        commit(&db, batch, &counts, &stats).await;
+        ctx.stats.batches.fetch_add(1, Ordering::Relaxed);
+        commit(&db, batch, &ctx).await;
     }
 }
 
 /// Stores a batch and answers each of its signers. Failures are not logged here: each goes
 /// back to its request, which logs it once.
-async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts, stats: &WriterStats) {
+async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
     batch.sort_by(|a, b| a.canonical.cmp(&b.canonical));
     let jobs: Vec<&Job> = batch.iter().collect();
-    match write(db, &jobs).await {
+    match write(db, &jobs, ctx).await {
         Ok((outcomes, tallies)) => {
-            record(counts, &tallies);
+            record(ctx, &tallies);
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 // A handler that went away (client disconnected) no longer needs the answer.
                 let _ = job.reply.send(Ok(outcome));
@@ -164,13 +194,13 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts, s
             }
         }
         Err(_) => {
-            stats.retried_one_by_one.fetch_add(1, Ordering::Relaxed);
+            ctx.stats.retried_one_by_one.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(size = batch.len(), "a batch failed; storing its signatures one by one");
             for job in batch {
-                let result = write(db, &[&job]).await;
+                let result = write(db, &[&job], ctx).await;
                 let answer = match result {
                     Ok((mut outcomes, tallies)) => {
-                        record(counts, &tallies);
+                        record(ctx, &tallies);
                         outcomes.pop().ok_or(WriteError::Closed)
                     }
                     Err(e) => Err(e.into()),
@@ -181,14 +211,24 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, counts: &Counts, s
     }
 }
 
-fn record(counts: &Counts, tallies: &[(i64, Tally)]) {
+/// After a commit: the new counts, and a wake-up for the webhook worker if deliveries were
+/// written.
+fn record(ctx: &Context, (tallies, enqueued): &(Vec<(i64, Tally)>, bool)) {
     for (petition_id, tally) in tallies {
-        counts.record(*petition_id, *tally);
+        ctx.counts.record(*petition_id, *tally);
+    }
+    if *enqueued {
+        ctx.outbox.notify_one();
     }
 }
 
-/// One transaction: every signature, then one tally update per petition (in id order).
-async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<(Vec<Signed>, Vec<(i64, Tally)>), DbErr> {
+/// What a transaction did: per job, its outcome; the new tallies; whether webhook deliveries
+/// were written.
+type Written = (Vec<Signed>, (Vec<(i64, Tally)>, bool));
+
+/// One transaction: every signature, then one tally update per petition (in id order), then
+/// the webhook deliveries that report the new signatures.
+async fn write(db: &DatabaseConnection, jobs: &[&Job], ctx: &Context) -> Result<Written, DbErr> {
     let now = Utc::now();
     let share_codes: Vec<ShareCode> = jobs.iter().map(|_| ShareCode::generate()).collect();
     let rows: Vec<signatures::NewRow<'_>> = jobs
@@ -210,8 +250,8 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<(Vec<Signed>, V
     let stored = signatures::insert_batch(&txn, &rows, now).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut added: BTreeMap<i64, i64> = BTreeMap::new();
-    for (row, stored) in rows.iter().zip(stored) {
-        outcomes.push(if stored {
+    for (row, stored) in rows.iter().zip(&stored) {
+        outcomes.push(if stored.is_some() {
             if row.status == signature::Status::Validated {
                 *added.entry(row.petition_id).or_default() += 1;
             }
@@ -225,6 +265,64 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<(Vec<Signed>, V
         let row = signatures::add_to_tally(&txn, petition_id, delta, now).await?;
         tallies.push((petition_id, Tally::from(&row)));
     }
+    let enqueued = announce(&txn, &rows, &stored, &tallies, now, &ctx.public_url).await?;
     txn.commit().await?;
-    Ok((outcomes, tallies))
+    Ok((outcomes, (tallies, enqueued)))
+}
+
+/// Writes a `signature.created` delivery for every new signature (not those flagged as a
+/// bot's) to every endpoint that wants it. Returns whether it wrote any.
+async fn announce(
+    txn: &DatabaseTransaction,
+    rows: &[signatures::NewRow<'_>],
+    stored: &[Option<i64>],
+    tallies: &[(i64, Tally)],
+    now: chrono::DateTime<Utc>,
+    public_url: &str,
+) -> Result<bool, DbErr> {
+    let hooks = webhooks::subscribed(txn, Event::SignatureCreated).await?;
+    if hooks.is_empty() {
+        return Ok(false);
+    }
+    let new: Vec<(&signatures::NewRow<'_>, i64)> = rows
+        .iter()
+        .zip(stored)
+        .filter(|(r, _)| r.status == signature::Status::Validated)
+        .filter_map(|(r, id)| id.map(|id| (r, id)))
+        .collect();
+    let ids: Vec<i64> = tallies.iter().map(|(p, _)| *p).collect();
+    let petitions: HashMap<i64, (String, String, i64)> = petition::Entity::find()
+        .select_only()
+        .columns([
+            petition::Column::Id,
+            petition::Column::Slug,
+            petition::Column::Title,
+            petition::Column::OfflineCount,
+        ])
+        .filter(petition::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String, String, i64)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|(id, slug, title, offline)| (id, (slug, title, offline)))
+        .collect();
+    let mut outgoing = Vec::new();
+    for (row, signature_id) in new {
+        let (Some((slug, title, offline)), Some((_, tally))) =
+            (petitions.get(&row.petition_id), tallies.iter().find(|(p, _)| *p == row.petition_id))
+        else {
+            continue;
+        };
+        let url = format!("{public_url}/p/{slug}");
+        let petition = PetitionRef { slug, title, url: &url };
+        for hook in hooks.iter().filter(|h| h.covers(row.petition_id)) {
+            outgoing.push(Outgoing::new(hook.id, Event::SignatureCreated, |key| {
+                let total = tally.validated + offline;
+                webhook::signature_created(key, now, petition, total, signature_id, row.input, hook.scope)
+            }));
+        }
+    }
+    let any = !outgoing.is_empty();
+    webhooks::enqueue(txn, outgoing, now).await?;
+    Ok(any)
 }

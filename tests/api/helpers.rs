@@ -196,14 +196,33 @@ impl TestApp {
 
     /// Runs the real `undersigned` binary against this test's database.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_with(&[], args)
+    }
+
+    /// [`TestApp::cli`] with more environment variables.
+    pub fn cli_with(&self, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_undersigned"))
             .args(args)
+            .envs(env.iter().copied())
             .env("DATABASE_URL", &self.db_url)
             .env("PUBLIC_URL", PUBLIC_URL)
             .env_remove("RUST_LOG")
             .output()
             .expect("the binary runs")
     }
+}
+
+/// A migrated database of its own, with no server on it.
+pub struct Scratch {
+    pub db: Database,
+    _guard: DbGuard,
+}
+
+pub async fn scratch_database() -> Scratch {
+    let guard = DbGuard::new().await;
+    let db = Database::connect(&guard.url).await.expect("the test connects to its database");
+    db.migrate().await.expect("migrations apply");
+    Scratch { db, _guard: guard }
 }
 
 /// A database that exists for one test.

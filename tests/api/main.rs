@@ -17,3 +17,4 @@ mod share;
 mod signing;
 mod validation;
 mod visitors;
+mod webhooks;

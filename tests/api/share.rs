@@ -280,5 +280,54 @@ async fn referrals_are_credited_across_two_generations() {
     };
     assert_eq!(one_i64(&app, credited("second@example.org", &a, "share-whatsapp")).await, 1);
     assert_eq!(one_i64(&app, credited("third@example.org", &b, "share-email")).await, 1);
-    assert_eq!(app.count("chain").await, 3);
+    // A fourth comes straight from the first signer's link on X (no click through here).
+    let fourth = phone();
+    let page = fourth.get(app.url(&format!("/p/chain?ref={a}&source=share-x"))).send().await.expect("sent");
+    let page = page.text().await.expect("page");
+    sign_from(&fourth, &app, "chain", "fourth@example.org", &page).await;
+    assert_eq!(app.count("chain").await, 4);
+
+    // The sharing report, once the two clicks are stored.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let stored = format!(
+        "SELECT CAST(COALESCE(SUM(clicks), 0) AS BIGINT) AS n FROM share_clicks WHERE petition_id = {id}"
+    );
+    while one_i64(&app, stored.clone()).await < 2 {
+        assert!(std::time::Instant::now() < deadline, "clicks were not stored");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let out = app.cli(&["report", "--petition", "chain", "--sharing", "--format", "csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = String::from_utf8(out.stdout).expect("UTF-8");
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(out.as_bytes())
+        .records()
+        .map(|r| r.expect("a CSV row").iter().map(str::to_owned).collect())
+        .collect();
+    let row = |section: &str, key: &str| {
+        rows.iter()
+            .find(|r| r[0] == section && r[1] == key)
+            .unwrap_or_else(|| panic!("no {section} {key} in {rows:?}"))
+            .clone()
+    };
+    assert_eq!(row("total", "total")[2..5], ["2", "3", "1.50"]);
+    assert_eq!(row("network", "whatsapp")[2..5], ["1", "1", "1.00"]);
+    assert_eq!(row("network", "email")[2..5], ["1", "1", "1.00"]);
+    assert_eq!(row("network", "x")[2..5], ["0", "1", ""], "a signature without a counted click");
+    assert_eq!(row("network", "sms")[2..5], ["0", "0", ""]);
+    assert_eq!(row("referrals", "referred_signers")[3], "3");
+    assert_eq!(row("referrals", "sharers")[3], "2");
+    assert_eq!(row("referrals", "signatures_per_sharer")[3], "1.50");
+    assert_eq!(row("referrals", "deepest_chain")[3], "2");
+    let sharer = |code: &str| {
+        let r = row("sharer", code);
+        (r[3].clone(), r[5].clone())
+    };
+    assert_eq!(sharer(&a), ("2".to_owned(), "3".to_owned()), "brought two, reached three");
+    assert_eq!(sharer(&b), ("1".to_owned(), "1".to_owned()));
+    let sharers: Vec<&String> = rows.iter().filter(|r| r[0] == "sharer").map(|r| &r[1]).collect();
+    assert_eq!(sharers, [&a, &b], "best first");
+    assert!(!out.contains("@example.org"), "no personal data: {out}");
+    let text = app.cli(&["report", "--petition", "chain", "--sharing"]);
+    let text = String::from_utf8(text.stdout).expect("UTF-8");
+    assert!(text.contains("deepest chain") && text.contains(&a), "{text}");
 }

@@ -1,0 +1,33 @@
+use sea_orm::entity::prelude::*;
+
+/// One event for one endpoint: the outbox row a worker sends, retries and finally marks
+/// delivered or dead.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "webhook_deliveries")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event: String,
+    #[sea_orm(unique)]
+    pub idempotency_key: String,
+    /// The JSON body.
+    #[sea_orm(column_type = "Text")]
+    pub payload: String,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    pub attempts: i32,
+    /// Unix milliseconds.
+    pub next_attempt_ms: i64,
+    /// Unix milliseconds.
+    pub locked_until_ms: Option<i64>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub delivered_at: Option<DateTimeUtc>,
+    #[sea_orm(belongs_to, from = "webhook_id", to = "id")]
+    pub webhook: BelongsTo<super::webhook::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,435 @@
+//! Webhooks: the events an endpoint can receive, what it may see of them, how each delivery is
+//! signed, which addresses an endpoint may have, and how long to wait before trying again.
+
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    time::Duration,
+};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use serde_json::json;
+use sha2::Sha256;
+use url::Url;
+
+use super::SignatureInput;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// A signature was stored (not one flagged as a bot's).
+    SignatureCreated,
+    /// A signer confirmed their email address.
+    SignatureConfirmed,
+    /// People clicked share buttons: the clicks counted since the last report, per network.
+    ShareClicked,
+    /// An open letter was delivered.
+    DeliveryCreated,
+}
+
+impl Event {
+    pub const ALL: [Event; 4] =
+        [Self::SignatureCreated, Self::SignatureConfirmed, Self::ShareClicked, Self::DeliveryCreated];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SignatureCreated => "signature.created",
+            Self::SignatureConfirmed => "signature.confirmed",
+            Self::ShareClicked => "share.clicked",
+            Self::DeliveryCreated => "delivery.created",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.name() == s.trim())
+    }
+
+    /// A comma-separated list of event names, each known, at least one, none twice.
+    pub fn parse_list(s: &str) -> Result<Vec<Self>, String> {
+        let mut events = Vec::new();
+        for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let e = Self::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = Self::ALL.iter().map(|e| e.name()).collect();
+                format!("unknown event {name:?}; use {}", known.join(", "))
+            })?;
+            if !events.contains(&e) {
+                events.push(e);
+            }
+        }
+        if events.is_empty() {
+            return Err("name at least one event".into());
+        }
+        Ok(events)
+    }
+}
+
+/// What an endpoint may see of a signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The petition, the new count and where the signer came from; nothing about the person.
+    Counts,
+    /// Also the signer's name, email, postal code, phone and comment.
+    Contacts,
+}
+
+impl Scope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Counts => "counts",
+            Self::Contacts => "contacts",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "counts" => Some(Self::Counts),
+            "contacts" => Some(Self::Contacts),
+            _ => None,
+        }
+    }
+}
+
+/// The header that carries a delivery's signature.
+pub const SIGNATURE_HEADER: &str = "x-undersigned-signature";
+
+/// `X-Undersigned-Signature`: `t=UNIX_SECONDS,v1=HEX`, where `HEX` is HMAC-SHA256 keyed with
+/// the endpoint's secret over `UNIX_SECONDS.BODY`. Signing the time with the body lets a
+/// receiver refuse an old delivery replayed later.
+pub fn signature_header(secret: &str, unix_seconds: i64, body: &[u8]) -> String {
+    format!("t={unix_seconds},v1={}", hex::encode(mac(secret, unix_seconds, body)))
+}
+
+fn mac(secret: &str, unix_seconds: i64, body: &[u8]) -> Vec<u8> {
+    // HMAC takes a key of any length.
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
+    m.update(unix_seconds.to_string().as_bytes());
+    m.update(b".");
+    m.update(body);
+    m.finalize().into_bytes().to_vec()
+}
+
+/// What a receiver does: checks the header against the body and its own copy of the secret,
+/// and that the time is within `tolerance` of `now`. Compares in constant time.
+pub fn verify(secret: &str, header: &str, body: &[u8], now_unix: i64, tolerance: Duration) -> bool {
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", v)) => t = v.parse::<i64>().ok(),
+            Some(("v1", v)) => v1 = hex::decode(v).ok(),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else { return false };
+    if now_unix.abs_diff(t) > tolerance.as_secs() {
+        return false;
+    }
+    let Ok(mut m) = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()) else { return false };
+    m.update(t.to_string().as_bytes());
+    m.update(b".");
+    m.update(body);
+    m.verify_slice(&v1).is_ok()
+}
+
+/// A new endpoint secret: 32 random letters and digits.
+pub fn new_secret() -> String {
+    rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect()
+}
+
+/// A delivery's idempotency key: 128 random bits in hex, the same on every attempt.
+pub fn new_key() -> String {
+    hex::encode(rand::rng().random::<[u8; 16]>())
+}
+
+/// Why an endpoint URL is refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("not a URL: {0}")]
+    Malformed(String),
+    #[error("only http and https endpoints can receive webhooks")]
+    Scheme,
+    #[error("the URL has no host")]
+    NoHost,
+    #[error("the URL must not carry a user name or password; use the secret to check deliveries")]
+    Credentials,
+    #[error("{0} is a loopback, private or link-local address (set WEBHOOK_ALLOW_PRIVATE=true to allow)")]
+    Private(IpAddr),
+    #[error("the host could not be looked up: {0}")]
+    Lookup(String),
+}
+
+/// An endpoint URL's shape: absolute http(s), a host, no credentials; a literal address must
+/// be public unless private ones are allowed. (Host names are checked when they are looked up.)
+pub fn check_url(raw: &str, allow_private: bool) -> Result<Url, UrlError> {
+    let url = Url::parse(raw.trim()).map_err(|e| UrlError::Malformed(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(UrlError::Scheme);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlError::Credentials);
+    }
+    let ip = match url.host() {
+        None => return Err(UrlError::NoHost),
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        Some(url::Host::Domain(_)) => None,
+    };
+    if let Some(ip) = ip
+        && !allow_private
+        && !is_public(ip)
+    {
+        return Err(UrlError::Private(ip));
+    }
+    Ok(url)
+}
+
+/// Whether an address is on the public internet: not loopback, private, link-local, shared
+/// (carrier-grade NAT), unspecified, broadcast, multicast, documentation or benchmarking, and
+/// not an IPv6 form of one of those.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => public_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return public_v4(v4);
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                // Unique local fc00::/7 and link-local fe80::/10.
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                // Documentation 2001:db8::/32; IPv4-compatible ::/96; NAT64 64:ff9b::/96 (the
+                // embedded IPv4 address could be anything).
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0..6] == [0, 0, 0, 0, 0, 0])
+                || (s[0] == 0x64 && s[1] == 0xff9b))
+        }
+    }
+}
+
+fn public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        // Shared address space 100.64.0.0/10.
+        || (a == 100 && (b & 0xc0) == 64)
+        // IETF protocol assignments 192.0.0.0/24; benchmarking 198.18.0.0/15; reserved 240/4.
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 198 && (b & 0xfe) == 18)
+        || a >= 240)
+}
+
+/// How long to wait after failed attempt number `attempt` (1 for the first): `base`, doubling
+/// with each attempt up to an hour, then a random part of it taken off (between none and half),
+/// so endpoints coming back are not hit by every retry at once.
+pub fn retry_delay(attempt: i32, base: Duration) -> Duration {
+    let doublings = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(20);
+    let full = base.saturating_mul(1 << doublings).min(MAX_DELAY);
+    let keep = rand::rng().random_range(0.5..=1.0);
+    full.mul_f64(keep)
+}
+
+/// The longest wait between two attempts.
+pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+
+/// The petition an event is about, as a body names it.
+#[derive(Clone, Copy, Debug)]
+pub struct PetitionRef<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    /// The petition's public page.
+    pub url: &'a str,
+}
+
+impl PetitionRef<'_> {
+    fn json(&self, total: Option<i64>) -> serde_json::Value {
+        let mut p = json!({
+            "identifiers": [format!("undersigned:{}", self.slug)],
+            "slug": self.slug,
+            "title": self.title,
+            "browser_url": self.url,
+        });
+        if let Some(total) = total {
+            p["total_signatures"] = json!(total);
+        }
+        p
+    }
+}
+
+/// The body of `signature.created` (OSDI names): the petition and its new count, and the
+/// signature with where the signer came from. With [`Scope::Contacts`], also the person and
+/// their comment; with [`Scope::Counts`], nothing that identifies them.
+pub fn signature_created(
+    key: &str,
+    at: DateTime<Utc>,
+    petition: PetitionRef<'_>,
+    total: i64,
+    signature_id: i64,
+    input: &SignatureInput,
+    scope: Scope,
+) -> String {
+    let a = &input.attribution;
+    let mut signature = json!({
+        "identifiers": [format!("undersigned:{signature_id}")],
+        "created_date": at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "referrer_data": {
+            "source": a.source,
+            "referrer": a.ref_code,
+            "website": a.referrer,
+        },
+        "custom_fields": {
+            "landing_page": a.landing_page,
+            "utm_source": a.utm_source,
+            "utm_medium": a.utm_medium,
+            "utm_campaign": a.utm_campaign,
+            "utm_content": a.utm_content,
+            "utm_term": a.utm_term,
+        },
+    });
+    if scope == Scope::Contacts {
+        let mut person = json!({
+            "given_name": input.given_name.as_str(),
+            "family_name": input.family_name.as_str(),
+            "email_addresses": [{
+                "address": input.email.as_str(),
+                "primary": true,
+                "status": if input.email_opt_in { "subscribed" } else { "unsubscribed" },
+            }],
+            "postal_addresses": [{ "postal_code": input.postal_code.as_str(), "primary": true }],
+        });
+        if let Some(phone) = &input.phone {
+            person["phone_numbers"] = json!([{ "number": phone.as_str(), "primary": true }]);
+        }
+        if let Some(employer) = &input.employer {
+            person["employer"] = json!(employer);
+        }
+        signature["person"] = person;
+        if let Some(comment) = &input.comment {
+            signature["comments"] = json!(comment);
+        }
+    }
+    envelope(
+        key,
+        Event::SignatureCreated,
+        at,
+        json!({
+            "petition": petition.json(Some(total)),
+            "signature": signature,
+        }),
+    )
+}
+
+/// The body of `share.clicked`: clicks on one petition's buttons for one network since the
+/// last report (counted in memory and stored every few seconds). Nothing about who clicked.
+pub fn share_clicked(
+    key: &str,
+    at: DateTime<Utc>,
+    petition: PetitionRef<'_>,
+    network: &str,
+    clicks: i64,
+) -> String {
+    envelope(
+        key,
+        Event::ShareClicked,
+        at,
+        json!({
+            "petition": petition.json(None),
+            "share": { "network": network, "clicks": clicks },
+        }),
+    )
+}
+
+fn envelope(key: &str, event: Event, at: DateTime<Utc>, data: serde_json::Value) -> String {
+    let mut body = json!({
+        "id": key,
+        "event": event.name(),
+        "created_at": at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    });
+    if let (Some(body), serde_json::Value::Object(data)) = (body.as_object_mut(), data) {
+        body.extend(data);
+    }
+    body.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_parse_as_a_list() {
+        assert_eq!(
+            Event::parse_list("signature.created, share.clicked,signature.created"),
+            Ok(vec![Event::SignatureCreated, Event::ShareClicked])
+        );
+        assert!(Event::parse_list("").is_err());
+        assert!(Event::parse_list("signature.deleted").expect_err("unknown").contains("signature.created"));
+        for e in Event::ALL {
+            assert_eq!(Event::parse(e.name()), Some(e));
+        }
+    }
+
+    #[test]
+    fn a_signature_verifies_only_with_its_secret_body_and_time() {
+        let h = signature_header("s3cret", 1_700_000_000, b"{\"a\":1}");
+        let ok =
+            |secret: &str, body: &[u8], now: i64| verify(secret, &h, body, now, Duration::from_secs(300));
+        assert!(ok("s3cret", b"{\"a\":1}", 1_700_000_100));
+        assert!(!ok("other", b"{\"a\":1}", 1_700_000_100));
+        assert!(!ok("s3cret", b"{\"a\":2}", 1_700_000_100));
+        assert!(!ok("s3cret", b"{\"a\":1}", 1_700_001_000), "too old");
+        assert!(!verify("s3cret", "v1=zz,t=x", b"", 0, Duration::from_secs(300)));
+        // The known answer: HMAC-SHA256("key", "1.body").
+        assert_eq!(
+            signature_header("key", 1, b"body"),
+            format!("t=1,v1={}", hex::encode(mac("key", 1, b"body")))
+        );
+    }
+
+    #[test]
+    fn only_public_http_endpoints_pass() {
+        assert!(check_url("https://hooks.example.org/in?x=1", false).is_ok());
+        assert_eq!(check_url("ftp://example.org/", false), Err(UrlError::Scheme));
+        assert_eq!(check_url("https://user:pw@example.org/", false), Err(UrlError::Credentials));
+        assert!(matches!(check_url("not a url", false), Err(UrlError::Malformed(_))));
+        for private in [
+            "http://127.0.0.1:9000/",
+            "http://10.1.2.3/",
+            "http://192.168.0.10/",
+            "http://172.20.0.1/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://[fe80::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+            "http://2130706433/",
+        ] {
+            assert!(matches!(check_url(private, false), Err(UrlError::Private(_))), "{private}");
+            assert!(check_url(private, true).is_ok(), "{private} when allowed");
+        }
+    }
+
+    #[test]
+    fn retries_wait_longer_each_time_up_to_an_hour() {
+        let base = Duration::from_secs(10);
+        for attempt in 1..30 {
+            let d = retry_delay(attempt, base);
+            let full = base.saturating_mul(1 << (attempt - 1).min(20)).min(MAX_DELAY);
+            assert!(d <= full && d >= full / 2, "{attempt}: {d:?}");
+        }
+        // Twelve attempts with the defaults keep trying for 1.7 to 3.4 hours: an endpoint that
+        // is down for an hour loses nothing.
+        let least: Duration = (1..12).map(|a| base.saturating_mul(1 << (a - 1)).min(MAX_DELAY) / 2).sum();
+        assert!(least > Duration::from_secs(6000), "{least:?}");
+    }
+}
