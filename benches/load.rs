@@ -294,6 +294,8 @@ fn start_server(url: &str) -> Result<Server, String> {
         .env("DATABASE_URL", url)
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        // The webhook rows deliver to a receiver on loopback.
+        .env("WEBHOOK_ALLOW_PRIVATE", "true")
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
@@ -614,11 +616,209 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
         );
         rows.push(row);
     }
+    rows.append(&mut webhooks(db, o, url, &server, &conn).await?);
     drop(server);
 
     rows.push(export(db, o, url, &conn).await?);
     let _ = conn.close().await;
     Ok(rows)
+}
+
+/// A local webhook endpoint on its own thread: counts what it gets and answers 204.
+struct Receiver {
+    url: String,
+    got: Arc<AtomicU64>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Receiver {
+    fn start() -> Result<Self, String> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let url = format!("http://{}/hook", listener.local_addr().map_err(|e| e.to_string())?);
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let got = Arc::new(AtomicU64::new(0));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let counter = got.clone();
+        let thread = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+                let app = axum::Router::new().route(
+                    "/hook",
+                    axum::routing::post(move |_body: axum::body::Bytes| {
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        async { axum::http::StatusCode::NO_CONTENT }
+                    }),
+                );
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+        });
+        Ok(Self { url, got, stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Webhooks: signing with an endpoint that wants every signature (its delivery written in the
+/// signature's transaction) against signing without, in the order A B B A; then a burst of
+/// signatures (100,000; 5,000 in a smoke run) and the time until every delivery has reached a
+/// local receiver.
+async fn webhooks(
+    db: Db,
+    o: &Options,
+    url: &str,
+    server: &Server,
+    conn: &DatabaseConnection,
+) -> Result<Vec<Row>, String> {
+    let receiver = Receiver::start()?;
+    let add = Command::new(SERVER)
+        .args(["webhook", "add", "--url", &receiver.url, "--events", "signature.created"])
+        .env("DATABASE_URL", url)
+        .env("WEBHOOK_ALLOW_PRIVATE", "true")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !add.status.success() {
+        return Err(format!("webhook add failed: {}", String::from_utf8_lossy(&add.stderr)));
+    }
+    // Without: the endpoint wants no event, so nothing is written for it. With: it wants every
+    // signature, and its deliveries are written in the signatures' transactions.
+    let wants = |events: &'static str| async move {
+        conn.execute_unprepared(&format!("UPDATE webhooks SET events = '{events}'"))
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    let paused = |on: bool| async move {
+        let value = match (db, on) {
+            (Db::Sqlite, true) => "1",
+            (Db::Sqlite, false) => "0",
+            (Db::Postgres, true) => "true",
+            (Db::Postgres, false) => "false",
+        };
+        conn.execute_unprepared(&format!("UPDATE webhooks SET paused = {value}"))
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    let undelivered =
+        || query_i64(conn, "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status <> 'delivered'");
+    let run = format!("{}w", std::process::id());
+    let sign_url = format!("{}/p/{SLUG}/sign", server.base);
+    let half = (o.duration / 2).max(1);
+    let start_rss = server.rss.begin();
+
+    // A B B A: without, with, with, without; the endpoint paused, so that this measures writing
+    // the deliveries (sending them is the next row's).
+    print!("{:<38} ", "POST /p/{slug}/sign with a webhook");
+    paused(true).await?;
+    wants("").await?;
+    let a = wrk_for(o, half, &sign_url, &sign_script(&format!("{run}a"), ""))?;
+    wants("signature.created").await?;
+    let b = wrk_for(o, half, &sign_url, &sign_script(&format!("{run}b"), ""))?;
+    let b2 = wrk_for(o, half, &sign_url, &sign_script(&format!("{run}c"), ""))?;
+    wants("").await?;
+    let a2 = wrk_for(o, half, &sign_url, &sign_script(&format!("{run}d"), ""))?;
+    wants("signature.created").await?;
+    let (plain, with) = (combined(a, a2), combined(b, b2));
+    let ratio = rate(&with) / rate(&plain);
+    let peak = server.rss.peak_mb();
+    println!(
+        "{:>10.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  {:.0}% of signing without",
+        rate(&with),
+        with.p50_us / 1000.0,
+        with.p99_us / 1000.0,
+        with.errors,
+        ratio * 100.0
+    );
+    let signing = Row {
+        db: db.name(),
+        name: "POST /p/{slug}/sign with a webhook".into(),
+        requests_per_s: rate(&with),
+        p50_ms: Some(with.p50_us / 1000.0),
+        p99_ms: Some(with.p99_us / 1000.0),
+        errors: with.errors,
+        requests: with.requests,
+        ratio_to_healthz: None,
+        peak_rss_mb: peak,
+        rss_growth_mb: peak - start_rss,
+        target: ">= 90% of signing without (deliveries written, endpoint paused), measured beside it; RSS <= 64 MB"
+            .into(),
+        met: Some(ratio >= 0.9 && with.errors == 0 && peak <= 64.0),
+        correct: with.errors == 0,
+        note: format!("without: {:.0} req/s; with/without {:.0}%", rate(&plain), ratio * 100.0),
+    };
+
+    // The burst: the endpoint resumed (with what the last row queued), then as many signatures
+    // as the target while the worker sends.
+    let target: u64 = if o.smoke { 5_000 } else { 100_000 };
+    let before = receiver.got.load(Ordering::Relaxed);
+    let backlog = undelivered().await?;
+    paused(false).await?;
+    print!("{:<38} ", format!("webhook deliveries after a {target} burst"));
+    let started = Instant::now();
+    let mut burst = WrkResult::default();
+    let mut part = 0;
+    while burst.requests < target && started.elapsed() < Duration::from_secs(60) {
+        let left = target - burst.requests;
+        let seconds = ((left as f64 / rate(&with).max(1.0)).ceil() as u64).clamp(1, 10);
+        let r = wrk_for(o, seconds, &sign_url, &sign_script(&format!("{run}e{part}"), ""))?;
+        burst = combined(burst, r);
+        part += 1;
+    }
+    let signed_in = started.elapsed();
+    let events = backlog as u64 + burst.requests;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut left = undelivered().await?;
+    while left > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = undelivered().await?;
+    }
+    let drained_in = started.elapsed();
+    let delivered = receiver.got.load(Ordering::Relaxed) - before;
+    let per_s = delivered as f64 / drained_in.as_secs_f64();
+    let dead = query_i64(conn, "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'dead'").await?;
+    let all_out = left == 0 && dead == 0 && delivered >= events;
+    let peak = server.rss.peak_mb();
+    println!(
+        "{per_s:>10.0} events/s  {delivered} delivered of {events} in {:.1} s (signing took {:.1} s), {left} left, {dead} dead",
+        drained_in.as_secs_f64(),
+        signed_in.as_secs_f64()
+    );
+    let delivery = Row {
+        db: db.name(),
+        name: format!("webhook deliveries after a {target}-signature burst"),
+        requests_per_s: per_s,
+        p50_ms: None,
+        p99_ms: None,
+        errors: burst.errors + u64::try_from(dead).unwrap_or(0),
+        requests: delivered,
+        ratio_to_healthz: None,
+        peak_rss_mb: peak,
+        rss_growth_mb: peak - start_rss,
+        target: format!("every one of >= {target} deliveries out, none dead; RSS <= 64 MB"),
+        met: Some(all_out && burst.requests >= target && peak <= 64.0),
+        correct: all_out && burst.errors == 0,
+        note: format!(
+            "{delivered} events ({backlog} queued before) in {:.1} s from the burst's start; signing meanwhile {:.0}/s",
+            drained_in.as_secs_f64(),
+            rate(&burst)
+        ),
+    };
+    Ok(vec![signing, delivery])
 }
 
 /// Seeds `o.export_rows` signatures on their own petition and times `undersigned export`.

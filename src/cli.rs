@@ -90,6 +90,10 @@ pub enum WebhookCommand {
     },
     /// Every endpoint, with its deliveries: pending, delivered, dead.
     List,
+    /// Hold an endpoint's deliveries (its events are still kept, in order to be sent later).
+    Pause { id: i64 },
+    /// Send a paused endpoint's deliveries again.
+    Resume { id: i64 },
     /// Remove an endpoint and its deliveries.
     Remove { id: i64 },
     /// Deliveries that failed: given up (dead) or waiting for another attempt.

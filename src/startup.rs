@@ -66,12 +66,7 @@ impl Application {
         let counts = Counts::default();
         refresh(&db, &counts).await?;
         let outbox = Arc::new(Notify::new());
-        let (writer, writer_task) = SignatureWriter::start(
-            db.write.clone(),
-            counts.clone(),
-            config.public_url.as_str(),
-            outbox.clone(),
-        );
+        let (writer, writer_task) = SignatureWriter::start(db.write.clone(), counts.clone(), outbox.clone());
         let writer_stats = writer.stats();
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
         let visits = Visits::default();
@@ -82,7 +77,8 @@ impl Application {
             outbox: outbox.clone(),
         });
         let visit_writer = tokio::spawn(store_visits_every(VISIT_FLUSH, flush.clone()));
-        let webhooks = Worker::start(db.write.clone(), config.webhooks.clone(), outbox.clone())?;
+        let webhooks =
+            Worker::start(db.clone(), config.webhooks.clone(), &config.absolute(""), outbox.clone())?;
         let state = AppState::new(Shared {
             db: db.clone(),
             config: Arc::new(config),

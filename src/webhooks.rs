@@ -24,13 +24,18 @@ use reqwest::{
     dns::{Addrs, Name, Resolve, Resolving},
     header,
 };
-use sea_orm::DatabaseConnection;
 use tokio::{sync::Notify, task::JoinHandle};
 
 use crate::{
     config::WebhookSettings,
-    db::webhooks::{self, Attempt, Claimed},
-    domain::webhook::{SIGNATURE_HEADER, UrlError, check_url, is_public, retry_delay, signature_header},
+    db::{
+        Database,
+        webhooks::{self, Attempt, Claimed},
+    },
+    domain::webhook::{
+        PetitionRef, SIGNATURE_HEADER, Scope, SignatureFacts, UrlError, check_url, is_public, retry_delay,
+        signature_created, signature_header,
+    },
 };
 
 /// Deliveries taken per round.
@@ -39,6 +44,8 @@ const CLAIM: u64 = 256;
 const CONCURRENT: usize = 32;
 /// Most of an endpoint's answer that is read (the rest is dropped with the connection).
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+/// How long deliveries may gather before a round that is not full.
+const GATHER: Duration = Duration::from_millis(10);
 /// How often the outbox is looked at without a wake-up (retries come due; other processes'
 /// signatures).
 const POLL: Duration = Duration::from_secs(1);
@@ -61,15 +68,18 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker on `db`; `wake` tells it that deliveries were just written.
+    /// `public_url` makes the petition links in the bodies made when sent.
     pub fn start(
-        db: DatabaseConnection,
+        db: Database,
         settings: WebhookSettings,
+        public_url: &str,
         wake: Arc<Notify>,
     ) -> anyhow::Result<Self> {
         let client = client(&settings)?;
+        let settings = Settings { hooks: settings, public_url: public_url.trim_end_matches('/').to_owned() };
         let stats = Arc::<WorkerStats>::default();
         let (stop, stopping) = tokio::sync::watch::channel(false);
-        let timeout = settings.timeout;
+        let timeout = settings.hooks.timeout;
         let task = tokio::spawn(run(db, client, settings, wake, stats.clone(), stopping));
         Ok(Self { task, stats, stop, timeout })
     }
@@ -138,10 +148,16 @@ impl Resolve for Guarded {
     }
 }
 
+/// What the worker is told at start.
+struct Settings {
+    hooks: WebhookSettings,
+    public_url: String,
+}
+
 async fn run(
-    db: DatabaseConnection,
+    db: Database,
     client: reqwest::Client,
-    settings: WebhookSettings,
+    settings: Settings,
     wake: Arc<Notify>,
     stats: Arc<WorkerStats>,
     mut stopping: tokio::sync::watch::Receiver<bool>,
@@ -149,8 +165,8 @@ async fn run(
     while !*stopping.borrow() {
         let now = Utc::now().timestamp_millis();
         // A lease a little different per claim, so a late finish cannot touch a later claim.
-        let lease = now + settings.lease.as_millis() as i64 + i64::from(rand::random::<u16>() % 1000);
-        let claimed = match webhooks::claim(&db, CLAIM, now, lease).await {
+        let lease = now + settings.hooks.lease.as_millis() as i64 + i64::from(rand::random::<u16>() % 1000);
+        let claimed = match webhooks::claim(&db.read, &db.write, CLAIM, now, lease).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %crate::error::chain(&e), "reading the webhook outbox failed");
@@ -159,9 +175,14 @@ async fn run(
             }
         };
         if claimed.is_empty() {
-            // Woken by a commit, or time to look again, or told to stop.
+            // Woken by a commit, or time to look again, or told to stop. After a wake-up, a few
+            // milliseconds let more commits' deliveries gather into the next round.
             tokio::select! {
-                _ = tokio::time::timeout(POLL, wake.notified()) => {}
+                woken = tokio::time::timeout(POLL, wake.notified()) => {
+                    if woken.is_ok() {
+                        tokio::time::sleep(GATHER).await;
+                    }
+                }
                 _ = stopping.changed() => {}
             }
             continue;
@@ -171,30 +192,31 @@ async fn run(
             tracing::warn!(error = %crate::error::chain(&e), "recording webhook deliveries failed; they are sent again later");
             tokio::time::sleep(POLL).await;
         } else if !full {
-            // Let a few more gather before the next round.
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            tokio::time::sleep(GATHER).await;
         }
     }
 }
 
 /// Sends a round of claimed deliveries and records what became of them.
 async fn deliver(
-    db: &DatabaseConnection,
+    db: &Database,
     client: &reqwest::Client,
-    settings: &WebhookSettings,
+    settings: &Settings,
     claimed: Vec<Claimed>,
     stats: &WorkerStats,
 ) -> Result<(), sea_orm::DbErr> {
     let mut ids: Vec<i64> = claimed.iter().map(|c| c.webhook_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let endpoints = webhooks::endpoints(db, &ids).await?;
-    let done: Vec<(Claimed, Attempt)> = futures::stream::iter(claimed)
-        .map(|c| {
+    let endpoints = webhooks::endpoints(&db.read, &ids).await?;
+    let bodies = bodies(db, settings, &claimed, &endpoints).await?;
+    let settings = &settings.hooks;
+    let done: Vec<(Claimed, Attempt)> = futures::stream::iter(claimed.into_iter().zip(bodies))
+        .map(|(c, body)| {
             let endpoint = endpoints.iter().find(|e| e.id == c.webhook_id);
             async move {
                 let result = match endpoint {
-                    Some(e) => send(client, settings, &e.url, &e.secret, &c).await,
+                    Some(e) => send(client, settings, &e.url, &e.secret, &c, body).await,
                     None => Err((None, "the endpoint was removed".to_owned())),
                 };
                 let attempt = match result {
@@ -219,10 +241,78 @@ async fn deliver(
     if dead > 0 {
         tracing::warn!(dead, "webhook deliveries given up after their last attempt");
     }
-    webhooks::finish(db, &done, Utc::now()).await?;
+    webhooks::finish(&db.write, &done, Utc::now()).await?;
     stats.delivered.fetch_add(delivered, Ordering::Relaxed);
     stats.failed.fetch_add(done.len() as u64 - delivered, Ordering::Relaxed);
     Ok(())
+}
+
+/// The body of each claimed delivery: the one made when the fact was stored, or a signature's,
+/// made now from the stored signature (read in one query per round), in the endpoint's scope.
+async fn bodies(
+    db: &Database,
+    settings: &Settings,
+    claimed: &[Claimed],
+    endpoints: &[entity::webhook::Model],
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    let ids: Vec<i64> =
+        claimed.iter().filter(|c| c.payload.is_none()).filter_map(|c| c.signature_id).collect();
+    let signatures = webhooks::signatures(&db.read, &ids).await?;
+    Ok(claimed
+        .iter()
+        .map(|c| {
+            if let Some(payload) = &c.payload {
+                return payload.clone();
+            }
+            let id = c.signature_id.unwrap_or_default();
+            let scope = endpoints
+                .iter()
+                .find(|e| e.id == c.webhook_id)
+                .and_then(|e| Scope::parse(&e.scope))
+                .unwrap_or(Scope::Counts);
+            let (facts, petition) = match signatures.get(&id) {
+                Some((s, p)) => (Some(facts(s)), Some(p)),
+                None => (None, None),
+            };
+            let url = petition.map(|p| format!("{}/p/{}", settings.public_url, p.slug)).unwrap_or_default();
+            let petition = PetitionRef {
+                slug: petition.map_or("", |p| p.slug.as_str()),
+                title: petition.map_or("", |p| p.title.as_str()),
+                url: &url,
+            };
+            // The count the petition reached with this signature (plus what staff entered).
+            let total = c.total.map(|t| t + petition_offline(signatures.get(&id)));
+            // Stamped with the signing time: when the fact happened, whenever it is sent.
+            let at = signatures.get(&id).map_or_else(Utc::now, |(s, _)| s.signed_at);
+            signature_created(&c.key, at, petition, total, id, facts, scope)
+        })
+        .collect())
+}
+
+fn petition_offline(found: Option<&(entity::signature::Model, entity::petition::Model)>) -> i64 {
+    found.map_or(0, |(_, p)| p.offline_count)
+}
+
+fn facts(s: &entity::signature::Model) -> SignatureFacts<'_> {
+    SignatureFacts {
+        given_name: &s.given_name,
+        family_name: &s.family_name,
+        email: &s.email,
+        postal_code: &s.postal_code,
+        phone: s.phone.as_deref(),
+        employer: s.employer.as_deref(),
+        comment: s.comment.as_deref(),
+        email_opt_in: s.email_opt_in,
+        source: s.source.as_deref(),
+        ref_code: s.ref_code.as_deref(),
+        referrer: s.referrer.as_deref(),
+        landing_page: s.landing_page.as_deref(),
+        utm_source: s.utm_source.as_deref(),
+        utm_medium: s.utm_medium.as_deref(),
+        utm_campaign: s.utm_campaign.as_deref(),
+        utm_content: s.utm_content.as_deref(),
+        utm_term: s.utm_term.as_deref(),
+    }
 }
 
 /// One attempt: the status of a 2xx answer, or the status (if any) and what went wrong.
@@ -232,10 +322,11 @@ async fn send(
     url: &str,
     secret: &str,
     c: &Claimed,
+    body: String,
 ) -> Result<i32, (Option<i32>, String)> {
     // A literal address is not looked up, so it is checked here.
     let url = check_url(url, settings.allow_private).map_err(|e| (None, e.to_string()))?;
-    let body = c.payload.clone().into_bytes();
+    let body = body.into_bytes();
     let signature = signature_header(secret, Utc::now().timestamp(), &body);
     let response = client
         .post(url)

@@ -16,7 +16,8 @@ pub struct Model {
     pub scope: String,
     /// Only this petition's events; `None` for every petition.
     pub petition_id: Option<i64>,
-    pub active: bool,
+    /// Events are still written for it; none is sent until it is resumed.
+    pub paused: bool,
     pub created_at: DateTimeUtc,
     #[sea_orm(has_many)]
     pub deliveries: HasMany<super::webhook_delivery::Entity>,

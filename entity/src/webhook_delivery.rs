@@ -10,11 +10,15 @@ pub struct Model {
     pub id: i64,
     pub webhook_id: i64,
     pub event: String,
-    #[sea_orm(unique)]
+    /// 128 random bits in hex, the same on every attempt.
     pub idempotency_key: String,
-    /// The JSON body.
-    #[sea_orm(column_type = "Text")]
-    pub payload: String,
+    /// The JSON body; `None` for a signature's, made when sent.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub payload: Option<String>,
+    /// The signature a `signature.created` delivery reports.
+    pub signature_id: Option<i64>,
+    /// The petition's count once that signature was stored.
+    pub total: Option<i64>,
     /// `pending`, `delivered` or `dead`.
     pub status: String,
     pub attempts: i32,
@@ -24,7 +28,6 @@ pub struct Model {
     pub locked_until_ms: Option<i64>,
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
-    pub created_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
     #[sea_orm(belongs_to, from = "webhook_id", to = "id")]
     pub webhook: BelongsTo<super::webhook::Entity>,

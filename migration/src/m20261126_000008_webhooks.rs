@@ -23,7 +23,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(Webhooks::Scope, 16))
                     // Only this petition's events; NULL for every petition.
                     .col(big_integer_null(Webhooks::PetitionId))
-                    .col(boolean(Webhooks::Active).default(true))
+                    // Paused: events are still written, and wait to be sent until it is resumed.
+                    .col(boolean(Webhooks::Paused).default(false))
                     .col(timestamp_with_time_zone(Webhooks::CreatedAt))
                     .foreign_key(
                         ForeignKey::create()
@@ -42,9 +43,15 @@ impl MigrationTrait for Migration {
                     .col(big_integer(WebhookDeliveries::WebhookId))
                     .col(string_len(WebhookDeliveries::Event, 32))
                     // Sent as `Idempotency-Key` and as the body's `id`: the same on every attempt.
-                    .col(string_len_uniq(WebhookDeliveries::IdempotencyKey, 64))
-                    // The JSON body, made when the fact was stored.
-                    .col(text(WebhookDeliveries::Payload))
+                    // 128 random bits, so unique without an index (a random key's index would
+                    // cost the signature writer a page per delivery).
+                    .col(string_len(WebhookDeliveries::IdempotencyKey, 64))
+                    // The JSON body, made when the fact was stored; or, for a signature, NULL and
+                    // made when sent from the signature and the count it brought the petition to
+                    // (the writer stores no more than it must).
+                    .col(text_null(WebhookDeliveries::Payload))
+                    .col(big_integer_null(WebhookDeliveries::SignatureId))
+                    .col(big_integer_null(WebhookDeliveries::Total))
                     // `pending`, `delivered` or `dead` (gave up after the last attempt).
                     .col(string_len(WebhookDeliveries::Status, 16).default("pending"))
                     .col(integer(WebhookDeliveries::Attempts).default(0))
@@ -54,7 +61,6 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(WebhookDeliveries::LockedUntilMs))
                     .col(integer_null(WebhookDeliveries::LastStatus))
                     .col(string_len_null(WebhookDeliveries::LastError, 500))
-                    .col(timestamp_with_time_zone(WebhookDeliveries::CreatedAt))
                     .col(timestamp_with_time_zone_null(WebhookDeliveries::DeliveredAt))
                     .foreign_key(
                         ForeignKey::create()
@@ -65,14 +71,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // What the worker asks for: pending rows that are due, oldest first.
+        // What a worker asks for: one endpoint's pending rows that are due, oldest first (the
+        // rows waiting for a paused endpoint are in another range).
         manager
             .create_index(
                 Index::create()
                     .name("webhook_deliveries_due")
                     .table(WebhookDeliveries::Table)
+                    .col(WebhookDeliveries::WebhookId)
                     .col(WebhookDeliveries::Status)
                     .col(WebhookDeliveries::NextAttemptMs)
+                    .col(WebhookDeliveries::Id)
                     .to_owned(),
             )
             .await
@@ -93,7 +102,7 @@ enum Webhooks {
     Events,
     Scope,
     PetitionId,
-    Active,
+    Paused,
     CreatedAt,
 }
 
@@ -105,13 +114,14 @@ enum WebhookDeliveries {
     Event,
     IdempotencyKey,
     Payload,
+    SignatureId,
+    Total,
     Status,
     Attempts,
     NextAttemptMs,
     LockedUntilMs,
     LastStatus,
     LastError,
-    CreatedAt,
     DeliveredAt,
 }
 

@@ -78,8 +78,19 @@ pub async fn run<W: Write>(
                     h.events,
                     h.scope,
                     petition,
-                    if h.active { "" } else { "  (paused)" },
+                    if h.paused { "  (paused)" } else { "" },
                 )?;
+            }
+        }
+        WebhookCommand::Pause { id } | WebhookCommand::Resume { id } => {
+            let paused = matches!(action, WebhookCommand::Pause { .. });
+            if !webhooks::set_paused(&db.write, id, paused).await? {
+                bail!("no webhook {id}");
+            }
+            if paused {
+                writeln!(out, "Webhook {id} paused: its events are kept and sent when it is resumed.")?;
+            } else {
+                writeln!(out, "Webhook {id} resumed: waiting events are being sent.")?;
             }
         }
         WebhookCommand::Remove { id } => {

@@ -2,18 +2,22 @@
 //! in one transaction ([`subscribed`], [`enqueue`]); workers then [`claim`] due deliveries (one
 //! worker per delivery, across server processes), send them and [`finish`] them.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Utc};
-use entity::{webhook, webhook_delivery};
+use entity::{petition, signature, webhook, webhook_delivery};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionSession, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, TransactionSession, TransactionTrait,
+    sea_query::{Expr, Query},
 };
 
 use super::signatures::in_parts;
 use crate::domain::webhook::{Event, Scope, new_key};
 
-/// An active endpoint, as the writers need it.
+/// An endpoint, as the writers need it.
 #[derive(Clone, Debug)]
 pub struct Hook {
     pub id: i64,
@@ -45,12 +49,22 @@ pub async fn create(db: &impl ConnectionTrait, hook: NewHook<'_>) -> Result<webh
         events: Set(events.join(",")),
         scope: Set(hook.scope.name().to_owned()),
         petition_id: Set(hook.petition_id),
-        active: Set(true),
+        paused: Set(false),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(db)
     .await
+}
+
+/// Pauses or resumes an endpoint; `false` if there is none.
+pub async fn set_paused(db: &impl ConnectionTrait, id: i64, paused: bool) -> Result<bool, DbErr> {
+    let done = webhook::Entity::update_many()
+        .col_expr(webhook::Column::Paused, Expr::value(paused))
+        .filter(webhook::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected > 0)
 }
 
 /// Every endpoint, oldest first.
@@ -67,8 +81,9 @@ pub async fn remove(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(webhook::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
 }
 
-/// The active endpoints that want `event`. Read inside the transaction that stores the fact,
-/// so an endpoint hears of everything stored after it was made.
+/// The endpoints that want `event` (paused ones too: their deliveries wait). Read inside the
+/// transaction that stores the fact, so an endpoint hears of everything stored after it was
+/// made.
 pub async fn subscribed(db: &impl ConnectionTrait, event: Event) -> Result<Vec<Hook>, DbErr> {
     let rows = webhook::Entity::find()
         .select_only()
@@ -78,7 +93,6 @@ pub async fn subscribed(db: &impl ConnectionTrait, event: Event) -> Result<Vec<H
             webhook::Column::Scope,
             webhook::Column::PetitionId,
         ])
-        .filter(webhook::Column::Active.eq(true))
         .into_tuple::<(i64, String, String, Option<i64>)>()
         .all(db)
         .await?;
@@ -93,21 +107,40 @@ pub async fn subscribed(db: &impl ConnectionTrait, event: Event) -> Result<Vec<H
         .collect())
 }
 
-/// A delivery to write: its body is made when the fact is stored.
+/// A delivery to write.
 pub struct Outgoing {
     pub webhook_id: i64,
     pub event: Event,
     /// This delivery's idempotency key (also the body's `id`).
     pub key: String,
-    pub payload: String,
+    pub body: Body,
+}
+
+/// What a delivery will send.
+pub enum Body {
+    /// Made now.
+    Json(String),
+    /// `signature.created`, made when sent: the signature and the petition's count once it was
+    /// stored.
+    Signature { id: i64, total: i64 },
 }
 
 impl Outgoing {
     /// A delivery with a new key; `payload` makes the body from the key.
     pub fn new(webhook_id: i64, event: Event, payload: impl FnOnce(&str) -> String) -> Self {
         let key = new_key();
-        let payload = payload(&key);
-        Self { webhook_id, event, key, payload }
+        let body = Body::Json(payload(&key));
+        Self { webhook_id, event, key, body }
+    }
+
+    /// A `signature.created` delivery, its body made when sent.
+    pub fn signature(webhook_id: i64, id: i64, total: i64) -> Self {
+        Self {
+            webhook_id,
+            event: Event::SignatureCreated,
+            key: new_key(),
+            body: Body::Signature { id, total },
+        }
     }
 }
 
@@ -117,27 +150,40 @@ pub async fn enqueue(
     rows: Vec<Outgoing>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    use webhook_delivery::Column as C;
     let now_ms = now.timestamp_millis();
-    let models: Vec<webhook_delivery::ActiveModel> = rows
-        .into_iter()
-        .map(|o| webhook_delivery::ActiveModel {
-            webhook_id: Set(o.webhook_id),
-            event: Set(o.event.name().to_owned()),
-            idempotency_key: Set(o.key),
-            payload: Set(o.payload),
-            status: Set(PENDING.to_owned()),
-            attempts: Set(0),
-            next_attempt_ms: Set(now_ms),
-            locked_until_ms: Set(None),
-            last_status: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-            delivered_at: Set(None),
-            ..Default::default()
-        })
-        .collect();
-    for part in in_parts(models) {
-        webhook_delivery::Entity::insert_many(part).exec_without_returning(db).await?;
+    // Only what differs from the column defaults (pending, no attempt yet): the signature
+    // writer runs this in every batch.
+    let backend = db.get_database_backend();
+    for part in in_parts(rows) {
+        let mut insert = Query::insert();
+        insert.into_table(webhook_delivery::Entity).columns([
+            C::WebhookId,
+            C::Event,
+            C::IdempotencyKey,
+            C::Payload,
+            C::SignatureId,
+            C::Total,
+            C::NextAttemptMs,
+        ]);
+        for Outgoing { webhook_id, event, key, body } in part {
+            let (payload, signature_id, total) = match body {
+                Body::Json(json) => (Some(json), None, None),
+                Body::Signature { id, total } => (None, Some(id), Some(total)),
+            };
+            insert
+                .values([
+                    webhook_id.into(),
+                    event.name().into(),
+                    key.into(),
+                    payload.into(),
+                    signature_id.into(),
+                    total.into(),
+                    now_ms.into(),
+                ])
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+        db.execute_raw(backend.build(&insert)).await?;
     }
     Ok(())
 }
@@ -153,52 +199,81 @@ pub struct Claimed {
     pub webhook_id: i64,
     pub event: String,
     pub key: String,
-    pub payload: String,
+    pub payload: Option<String>,
+    pub signature_id: Option<i64>,
+    pub total: Option<i64>,
     /// Attempts before this one.
     pub attempts: i32,
     /// Held until then (Unix milliseconds); also tells this claim from a later one.
     pub lease: i64,
 }
 
-/// Takes up to `limit` due deliveries of active endpoints, oldest first, holding them until
-/// `lease` (Unix milliseconds). Rows another worker holds are skipped, so each delivery goes to
-/// one worker; a worker that dies lets its rows go when its lease ends.
+/// Takes up to `limit` due deliveries of endpoints that are not paused, oldest first for each
+/// endpoint, holding them until `lease` (Unix milliseconds). What is due is read on `read`
+/// (each endpoint's rows through its own index range, however many wait for a paused one), so
+/// that a worker with nothing to send never takes the write connection; the rows are then
+/// taken on `write` by one statement that checks again that nobody holds them. Each delivery so
+/// goes to one worker; a worker that dies lets its rows go when its lease ends.
 pub async fn claim(
-    db: &impl ConnectionTrait,
+    read: &impl ConnectionTrait,
+    write: &impl ConnectionTrait,
     limit: u64,
     now_ms: i64,
     lease: i64,
 ) -> Result<Vec<Claimed>, DbErr> {
-    let backend = db.get_database_backend();
-    let (skip_locked, p) = match backend {
-        DatabaseBackend::Postgres => ("FOR UPDATE OF d SKIP LOCKED", ["$1", "$2", "$3"]),
-        _ => ("", ["?", "?", "?"]),
-    };
-    let sql = format!(
-        "UPDATE webhook_deliveries SET locked_until_ms = {lease} WHERE id IN (\
-           SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-           WHERE d.status = 'pending' AND d.next_attempt_ms <= {now} \
-             AND (d.locked_until_ms IS NULL OR d.locked_until_ms < {now}) AND w.active = TRUE \
-           ORDER BY d.next_attempt_ms, d.id LIMIT {limit} {skip_locked}) \
-         RETURNING id, webhook_id, event, idempotency_key, payload, attempts",
-        lease = p[0],
-        now = p[1],
-        limit = p[2],
-    );
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let stmt = match backend {
-        DatabaseBackend::Postgres => {
-            Statement::from_sql_and_values(backend, sql, [lease.into(), now_ms.into(), limit.into()])
+    use webhook_delivery::Column as C;
+    let hooks: Vec<i64> = webhook::Entity::find()
+        .select_only()
+        .column(webhook::Column::Id)
+        .filter(webhook::Column::Paused.eq(false))
+        .order_by_asc(webhook::Column::Id)
+        .into_tuple()
+        .all(read)
+        .await?;
+    let free = || C::LockedUntilMs.is_null().or(C::LockedUntilMs.lt(now_ms));
+    let mut due: Vec<i64> = Vec::new();
+    for hook in hooks {
+        let room = limit.saturating_sub(due.len() as u64);
+        if room == 0 {
+            break;
         }
-        // SQLite numbers its `?` in order of appearance: the lease, the time twice, the limit.
-        _ => Statement::from_sql_and_values(
-            backend,
-            sql,
-            [lease.into(), now_ms.into(), now_ms.into(), limit.into()],
-        ),
-    };
-    let mut claimed = db
-        .query_all_raw(stmt)
+        let ids: Vec<i64> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(C::Id)
+            .filter(C::WebhookId.eq(hook))
+            .filter(C::Status.eq(PENDING))
+            .filter(C::NextAttemptMs.lte(now_ms))
+            .filter(free())
+            .order_by_asc(C::NextAttemptMs)
+            .order_by_asc(C::Id)
+            .limit(room)
+            .into_tuple()
+            .all(read)
+            .await?;
+        due.extend(ids);
+    }
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = write.get_database_backend();
+    let mut q = webhook_delivery::Entity::update_many()
+        .col_expr(C::LockedUntilMs, Expr::value(lease))
+        .filter(C::Id.is_in(due))
+        .filter(C::Status.eq(PENDING))
+        .filter(free())
+        .into_query();
+    q.returning(Query::returning().columns([
+        C::Id,
+        C::WebhookId,
+        C::Event,
+        C::IdempotencyKey,
+        C::Payload,
+        C::SignatureId,
+        C::Total,
+        C::Attempts,
+    ]));
+    let mut claimed = write
+        .query_all_raw(backend.build(&q))
         .await?
         .iter()
         .map(|r| {
@@ -208,6 +283,8 @@ pub async fn claim(
                 event: r.try_get("", "event")?,
                 key: r.try_get("", "idempotency_key")?,
                 payload: r.try_get("", "payload")?,
+                signature_id: r.try_get("", "signature_id")?,
+                total: r.try_get("", "total")?,
                 attempts: r.try_get("", "attempts")?,
                 lease,
             })
@@ -231,8 +308,9 @@ pub enum Attempt {
     },
 }
 
-/// Records what became of claimed deliveries, in one transaction. A row whose lease has passed
-/// to another worker is left to that worker.
+/// Records what became of claimed deliveries, in one transaction: the delivered ones of each
+/// claim together, each failure on its own. A row whose lease has passed to another worker is
+/// left to that worker.
 pub async fn finish(
     db: &(impl ConnectionTrait + TransactionTrait),
     done: &[(Claimed, Attempt)],
@@ -241,43 +319,74 @@ pub async fn finish(
     if done.is_empty() {
         return Ok(());
     }
+    use webhook_delivery::Column as C;
     let txn = db.begin().await?;
+    let mut delivered: BTreeMap<(i64, i32), Vec<i64>> = BTreeMap::new();
     for (c, attempt) in done {
-        let mut update = webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::Attempts, Expr::value(c.attempts + 1))
-            .col_expr(webhook_delivery::Column::LockedUntilMs, Expr::value(Option::<i64>::None));
-        update = match attempt {
-            Attempt::Delivered { status } => update
-                .col_expr(webhook_delivery::Column::Status, Expr::value(DELIVERED))
-                .col_expr(webhook_delivery::Column::LastStatus, Expr::value(*status))
-                .col_expr(webhook_delivery::Column::LastError, Expr::value(Option::<String>::None))
-                .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(now)),
-            Attempt::Failed { status, error, retry_at_ms } => update
-                .col_expr(
-                    webhook_delivery::Column::Status,
-                    Expr::value(if retry_at_ms.is_some() { PENDING } else { DEAD }),
-                )
-                .col_expr(webhook_delivery::Column::LastStatus, Expr::value(*status))
-                .col_expr(webhook_delivery::Column::LastError, Expr::value(truncate(error, 500)))
-                .col_expr(
-                    webhook_delivery::Column::NextAttemptMs,
-                    Expr::value(retry_at_ms.unwrap_or(i64::MAX)),
-                ),
-        };
-        update
-            .filter(webhook_delivery::Column::Id.eq(c.id))
-            .filter(webhook_delivery::Column::LockedUntilMs.eq(c.lease))
-            .exec(&txn)
-            .await?;
+        match attempt {
+            Attempt::Delivered { status } => delivered.entry((c.lease, *status)).or_default().push(c.id),
+            Attempt::Failed { status, error, retry_at_ms } => {
+                webhook_delivery::Entity::update_many()
+                    .col_expr(C::Attempts, Expr::value(c.attempts + 1))
+                    .col_expr(C::LockedUntilMs, Expr::value(Option::<i64>::None))
+                    .col_expr(C::Status, Expr::value(if retry_at_ms.is_some() { PENDING } else { DEAD }))
+                    .col_expr(C::LastStatus, Expr::value(*status))
+                    .col_expr(C::LastError, Expr::value(truncate(error, 500)))
+                    .col_expr(C::NextAttemptMs, Expr::value(retry_at_ms.unwrap_or(i64::MAX)))
+                    .filter(C::Id.eq(c.id))
+                    .filter(C::LockedUntilMs.eq(c.lease))
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+    }
+    for ((lease, status), ids) in delivered {
+        for part in ids.chunks(PART_IDS) {
+            webhook_delivery::Entity::update_many()
+                .col_expr(C::Attempts, Expr::col(C::Attempts).add(1))
+                .col_expr(C::LockedUntilMs, Expr::value(Option::<i64>::None))
+                .col_expr(C::Status, Expr::value(DELIVERED))
+                .col_expr(C::LastStatus, Expr::value(status))
+                .col_expr(C::LastError, Expr::value(Option::<String>::None))
+                .col_expr(C::DeliveredAt, Expr::value(now))
+                .filter(C::Id.is_in(part.iter().copied()))
+                .filter(C::LockedUntilMs.eq(lease))
+                .exec(&txn)
+                .await?;
+        }
     }
     txn.commit().await
 }
+
+/// Most ids in one `IN (…)`.
+const PART_IDS: usize = 512;
 
 fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((at, _)) => s[..at].to_owned(),
         None => s.to_owned(),
     }
+}
+
+/// Signatures by id, each with its petition (those that are still stored).
+pub async fn signatures(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, (signature::Model, petition::Model)>, DbErr> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for part in ids.chunks(PART_IDS) {
+        let rows = signature::Entity::find()
+            .filter(signature::Column::Id.is_in(part.iter().copied()))
+            .find_also_related(petition::Entity)
+            .all(db)
+            .await?;
+        for (s, p) in rows {
+            if let Some(p) = p {
+                found.insert(s.id, (s, p));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The endpoints of claimed deliveries: id, URL and secret.

@@ -12,7 +12,7 @@
 //! 6,500/s at 22–24 ms with eight.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::BTreeMap,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -20,11 +20,8 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::{petition, signature};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
-};
+use entity::signature;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use thiserror::Error;
 use tokio::{
     sync::{Notify, mpsc, oneshot},
@@ -36,10 +33,7 @@ use super::{
     webhooks::{self, Outgoing},
 };
 use crate::{
-    domain::{
-        ShareCode, SignatureInput,
-        webhook::{self, Event, PetitionRef},
-    },
+    domain::{ShareCode, SignatureInput, webhook::Event},
     tally::{Counts, Tally},
 };
 
@@ -120,23 +114,12 @@ impl WriterTask {
 }
 
 impl SignatureWriter {
-    /// Starts the writer on `db`; it updates `counts` after its commits.
-    /// `public_url` makes the petition links in webhook bodies; `outbox` is woken after a
-    /// commit that wrote deliveries.
-    pub fn start(
-        db: DatabaseConnection,
-        counts: Counts,
-        public_url: &str,
-        outbox: Arc<Notify>,
-    ) -> (Self, WriterTask) {
+    /// Starts the writer on `db`; it updates `counts` after its commits, and wakes `outbox`
+    /// after a commit that wrote webhook deliveries.
+    pub fn start(db: DatabaseConnection, counts: Counts, outbox: Arc<Notify>) -> (Self, WriterTask) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::<WriterStats>::default();
-        let ctx = Context {
-            counts,
-            stats: stats.clone(),
-            public_url: public_url.trim_end_matches('/').to_owned(),
-            outbox,
-        };
+        let ctx = Context { counts, stats: stats.clone(), outbox };
         (Self { tx, stats }, WriterTask(tokio::spawn(run(db, rx, ctx))))
     }
 
@@ -157,7 +140,6 @@ impl SignatureWriter {
 struct Context {
     counts: Counts,
     stats: Arc<WriterStats>,
-    public_url: String,
     outbox: Arc<Notify>,
 }
 
@@ -180,7 +162,7 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, ctx: Context) 
 async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
     batch.sort_by(|a, b| a.canonical.cmp(&b.canonical));
     let jobs: Vec<&Job> = batch.iter().collect();
-    match write(db, &jobs, ctx).await {
+    match write(db, &jobs).await {
         Ok((outcomes, tallies)) => {
             record(ctx, &tallies);
             for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -197,7 +179,7 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
             ctx.stats.retried_one_by_one.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(size = batch.len(), "a batch failed; storing its signatures one by one");
             for job in batch {
-                let result = write(db, &[&job], ctx).await;
+                let result = write(db, &[&job]).await;
                 let answer = match result {
                     Ok((mut outcomes, tallies)) => {
                         record(ctx, &tallies);
@@ -228,7 +210,7 @@ type Written = (Vec<Signed>, (Vec<(i64, Tally)>, bool));
 
 /// One transaction: every signature, then one tally update per petition (in id order), then
 /// the webhook deliveries that report the new signatures.
-async fn write(db: &DatabaseConnection, jobs: &[&Job], ctx: &Context) -> Result<Written, DbErr> {
+async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr> {
     let now = Utc::now();
     let share_codes: Vec<ShareCode> = jobs.iter().map(|_| ShareCode::generate()).collect();
     let rows: Vec<signatures::NewRow<'_>> = jobs
@@ -265,61 +247,34 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job], ctx: &Context) -> Result<
         let row = signatures::add_to_tally(&txn, petition_id, delta, now).await?;
         tallies.push((petition_id, Tally::from(&row)));
     }
-    let enqueued = announce(&txn, &rows, &stored, &tallies, now, &ctx.public_url).await?;
+    let enqueued = announce(&txn, &rows, &stored, &tallies, now).await?;
     txn.commit().await?;
     Ok((outcomes, (tallies, enqueued)))
 }
 
 /// Writes a `signature.created` delivery for every new signature (not those flagged as a
-/// bot's) to every endpoint that wants it. Returns whether it wrote any.
+/// bot's) to every endpoint that wants it: which signature, and the petition's count after this
+/// batch; the body is made when it is sent. Returns whether it wrote any.
 async fn announce(
     txn: &DatabaseTransaction,
     rows: &[signatures::NewRow<'_>],
     stored: &[Option<i64>],
     tallies: &[(i64, Tally)],
     now: chrono::DateTime<Utc>,
-    public_url: &str,
 ) -> Result<bool, DbErr> {
     let hooks = webhooks::subscribed(txn, Event::SignatureCreated).await?;
     if hooks.is_empty() {
         return Ok(false);
     }
-    let new: Vec<(&signatures::NewRow<'_>, i64)> = rows
-        .iter()
-        .zip(stored)
-        .filter(|(r, _)| r.status == signature::Status::Validated)
-        .filter_map(|(r, id)| id.map(|id| (r, id)))
-        .collect();
-    let ids: Vec<i64> = tallies.iter().map(|(p, _)| *p).collect();
-    let petitions: HashMap<i64, (String, String, i64)> = petition::Entity::find()
-        .select_only()
-        .columns([
-            petition::Column::Id,
-            petition::Column::Slug,
-            petition::Column::Title,
-            petition::Column::OfflineCount,
-        ])
-        .filter(petition::Column::Id.is_in(ids))
-        .into_tuple::<(i64, String, String, i64)>()
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|(id, slug, title, offline)| (id, (slug, title, offline)))
-        .collect();
     let mut outgoing = Vec::new();
-    for (row, signature_id) in new {
-        let (Some((slug, title, offline)), Some((_, tally))) =
-            (petitions.get(&row.petition_id), tallies.iter().find(|(p, _)| *p == row.petition_id))
-        else {
+    for (row, id) in rows.iter().zip(stored) {
+        let Some(id) = *id else { continue };
+        if row.status != signature::Status::Validated {
             continue;
-        };
-        let url = format!("{public_url}/p/{slug}");
-        let petition = PetitionRef { slug, title, url: &url };
+        }
+        let Some((_, tally)) = tallies.iter().find(|(p, _)| *p == row.petition_id) else { continue };
         for hook in hooks.iter().filter(|h| h.covers(row.petition_id)) {
-            outgoing.push(Outgoing::new(hook.id, Event::SignatureCreated, |key| {
-                let total = tally.validated + offline;
-                webhook::signature_created(key, now, petition, total, signature_id, row.input, hook.scope)
-            }));
+            outgoing.push(Outgoing::signature(hook.id, id, tally.validated));
         }
     }
     let any = !outgoing.is_empty();

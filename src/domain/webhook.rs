@@ -13,8 +13,6 @@ use serde_json::json;
 use sha2::Sha256;
 use url::Url;
 
-use super::SignatureInput;
-
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Event {
@@ -69,7 +67,8 @@ impl Event {
 pub enum Scope {
     /// The petition, the new count and where the signer came from; nothing about the person.
     Counts,
-    /// Also the signer's name, email, postal code, phone and comment.
+    /// Also the signer's name, email, postal code, phone and comment, for signers who agreed to
+    /// hear from the campaign.
     Contacts,
 }
 
@@ -265,56 +264,82 @@ impl PetitionRef<'_> {
     }
 }
 
-/// The body of `signature.created` (OSDI names): the petition and its new count, and the
-/// signature with where the signer came from. With [`Scope::Contacts`], also the person and
-/// their comment; with [`Scope::Counts`], nothing that identifies them.
+/// What a `signature.created` body says about the signature, as stored.
+#[derive(Clone, Copy, Debug)]
+pub struct SignatureFacts<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub email: &'a str,
+    pub postal_code: &'a str,
+    pub phone: Option<&'a str>,
+    pub employer: Option<&'a str>,
+    pub comment: Option<&'a str>,
+    pub email_opt_in: bool,
+    pub source: Option<&'a str>,
+    pub ref_code: Option<&'a str>,
+    pub referrer: Option<&'a str>,
+    pub landing_page: Option<&'a str>,
+    pub utm_source: Option<&'a str>,
+    pub utm_medium: Option<&'a str>,
+    pub utm_campaign: Option<&'a str>,
+    pub utm_content: Option<&'a str>,
+    pub utm_term: Option<&'a str>,
+}
+
+/// The body of `signature.created` (OSDI names): the petition and its count once the signature
+/// was stored, and the signature with where the signer came from. With [`Scope::Contacts`], also
+/// the person and their comment if the signer agreed to hear from the campaign; otherwise
+/// nothing that identifies them. A signature no longer stored (removed since) is named by its
+/// identifier only.
 pub fn signature_created(
     key: &str,
     at: DateTime<Utc>,
     petition: PetitionRef<'_>,
-    total: i64,
+    total: Option<i64>,
     signature_id: i64,
-    input: &SignatureInput,
+    facts: Option<SignatureFacts<'_>>,
     scope: Scope,
 ) -> String {
-    let a = &input.attribution;
     let mut signature = json!({
         "identifiers": [format!("undersigned:{signature_id}")],
         "created_date": at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        "referrer_data": {
-            "source": a.source,
-            "referrer": a.ref_code,
-            "website": a.referrer,
-        },
-        "custom_fields": {
-            "landing_page": a.landing_page,
-            "utm_source": a.utm_source,
-            "utm_medium": a.utm_medium,
-            "utm_campaign": a.utm_campaign,
-            "utm_content": a.utm_content,
-            "utm_term": a.utm_term,
-        },
     });
-    if scope == Scope::Contacts {
-        let mut person = json!({
-            "given_name": input.given_name.as_str(),
-            "family_name": input.family_name.as_str(),
-            "email_addresses": [{
-                "address": input.email.as_str(),
-                "primary": true,
-                "status": if input.email_opt_in { "subscribed" } else { "unsubscribed" },
-            }],
-            "postal_addresses": [{ "postal_code": input.postal_code.as_str(), "primary": true }],
+    if let Some(f) = facts {
+        signature["referrer_data"] = json!({
+            "source": f.source,
+            "referrer": f.ref_code,
+            "website": f.referrer,
         });
-        if let Some(phone) = &input.phone {
-            person["phone_numbers"] = json!([{ "number": phone.as_str(), "primary": true }]);
-        }
-        if let Some(employer) = &input.employer {
-            person["employer"] = json!(employer);
-        }
-        signature["person"] = person;
-        if let Some(comment) = &input.comment {
-            signature["comments"] = json!(comment);
+        signature["custom_fields"] = json!({
+            "landing_page": f.landing_page,
+            "utm_source": f.utm_source,
+            "utm_medium": f.utm_medium,
+            "utm_campaign": f.utm_campaign,
+            "utm_content": f.utm_content,
+            "utm_term": f.utm_term,
+        });
+        // Contact fields leave only for signers who agreed to hear from the campaign.
+        if scope == Scope::Contacts && f.email_opt_in {
+            let mut person = json!({
+                "given_name": f.given_name,
+                "family_name": f.family_name,
+                "email_addresses": [{
+                    "address": f.email,
+                    "primary": true,
+                    "status": if f.email_opt_in { "subscribed" } else { "unsubscribed" },
+                }],
+                "postal_addresses": [{ "postal_code": f.postal_code, "primary": true }],
+            });
+            if let Some(phone) = f.phone {
+                person["phone_numbers"] = json!([{ "number": phone, "primary": true }]);
+            }
+            if let Some(employer) = f.employer {
+                person["employer"] = json!(employer);
+            }
+            signature["person"] = person;
+            if let Some(comment) = f.comment {
+                signature["comments"] = json!(comment);
+            }
         }
     }
     envelope(
@@ -322,7 +347,7 @@ pub fn signature_created(
         Event::SignatureCreated,
         at,
         json!({
-            "petition": petition.json(Some(total)),
+            "petition": petition.json(total),
             "signature": signature,
         }),
     )
@@ -417,6 +442,56 @@ mod tests {
             assert!(matches!(check_url(private, false), Err(UrlError::Private(_))), "{private}");
             assert!(check_url(private, true).is_ok(), "{private} when allowed");
         }
+    }
+
+    #[test]
+    fn contact_fields_are_sent_only_in_the_contacts_scope_and_with_agreement() {
+        let facts = SignatureFacts {
+            given_name: "Rosa",
+            family_name: "Díaz",
+            email: "rosa@example.org",
+            postal_code: "94110",
+            phone: Some("+14155550100"),
+            employer: None,
+            comment: Some("For my ward"),
+            email_opt_in: true,
+            source: Some("share-whatsapp"),
+            ref_code: Some("Ab12Cd34Ef"),
+            referrer: None,
+            landing_page: Some("ad-1"),
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: Some("nov"),
+            utm_content: None,
+            utm_term: None,
+        };
+        let petition = PetitionRef { slug: "fair", title: "Fair \"staffing\"", url: "https://ex.org/p/fair" };
+        let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let body = |facts: Option<SignatureFacts<'_>>, scope| {
+            let json = signature_created("k1", at, petition, Some(7), 42, facts, scope);
+            serde_json::from_str::<serde_json::Value>(&json).unwrap_or_default()
+        };
+        let contacts = body(Some(facts), Scope::Contacts);
+        assert_eq!(contacts["id"], "k1");
+        assert_eq!(contacts["created_at"], "2023-11-14T22:13:20Z");
+        assert_eq!(contacts["petition"]["title"], "Fair \"staffing\"");
+        assert_eq!(contacts["petition"]["total_signatures"], 7);
+        assert_eq!(contacts["signature"]["identifiers"][0], "undersigned:42");
+        assert_eq!(contacts["signature"]["referrer_data"]["referrer"], "Ab12Cd34Ef");
+        assert_eq!(contacts["signature"]["person"]["family_name"], "Díaz");
+        assert_eq!(contacts["signature"]["person"]["phone_numbers"][0]["number"], "+14155550100");
+        assert_eq!(contacts["signature"]["comments"], "For my ward");
+        for quiet in [
+            body(Some(facts), Scope::Counts),
+            body(Some(SignatureFacts { email_opt_in: false, ..facts }), Scope::Contacts),
+        ] {
+            let text = quiet.to_string();
+            assert!(!text.contains("rosa@") && !text.contains("Rosa") && !text.contains("ward"), "{text}");
+            assert_eq!(quiet["signature"]["custom_fields"]["utm_campaign"], "nov");
+        }
+        let gone = body(None, Scope::Contacts);
+        assert_eq!(gone["signature"]["identifiers"][0], "undersigned:42");
+        assert!(gone["signature"].get("referrer_data").is_none());
     }
 
     #[test]
