@@ -30,7 +30,7 @@ use tokio::{
 
 use super::{
     signatures,
-    webhooks::{self, Outgoing},
+    webhooks::{self, SignatureDelivery},
 };
 use crate::{
     domain::{ShareCode, SignatureInput, webhook::Event},
@@ -266,7 +266,7 @@ async fn announce(
     if hooks.is_empty() {
         return Ok(false);
     }
-    let mut outgoing = Vec::new();
+    let mut outgoing: Vec<SignatureDelivery> = Vec::new();
     for (row, id) in rows.iter().zip(stored) {
         let Some(id) = *id else { continue };
         if row.status != signature::Status::Validated {
@@ -274,10 +274,10 @@ async fn announce(
         }
         let Some((_, tally)) = tallies.iter().find(|(p, _)| *p == row.petition_id) else { continue };
         for hook in hooks.iter().filter(|h| h.covers(row.petition_id)) {
-            outgoing.push(Outgoing::signature(hook.id, id, tally.validated));
+            outgoing.push(SignatureDelivery(hook.id, id, tally.validated));
         }
     }
     let any = !outgoing.is_empty();
-    webhooks::enqueue(txn, outgoing, now).await?;
+    webhooks::enqueue_signatures(txn, &outgoing, now).await?;
     Ok(any)
 }
