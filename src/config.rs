@@ -182,6 +182,12 @@ impl Config {
             timeout: Duration::from_secs(number("WEBHOOK_TIMEOUT_SECONDS", 10, 1..=120)?),
             ..WebhookSettings::default()
         };
+        // A round (at most eight requests one after another per slot) must end within the
+        // lease, or another process would take its deliveries and send them again.
+        let webhooks = WebhookSettings {
+            lease: webhooks.lease.max(webhooks.timeout * 8 + Duration::from_secs(30)),
+            ..webhooks
+        };
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.into()),
             bind,

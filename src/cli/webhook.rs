@@ -28,7 +28,8 @@ pub async fn run<W: Write>(
             let events = Event::parse_list(&events).map_err(|e| anyhow::anyhow!("--events: {e}"))?;
             let scope =
                 Scope::parse(&scope).with_context(|| format!("--scope {scope:?}: use counts or contacts"))?;
-            let url = check_url(&url, allow_private).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+            // The URL is not repeated: it may carry a password.
+            let url = check_url(&url, allow_private).map_err(|e| anyhow::anyhow!("--url: {e}"))?;
             check_host(&url, allow_private).await?;
             let petition_id = match petition {
                 Some(slug) => Some(

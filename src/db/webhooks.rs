@@ -266,6 +266,8 @@ pub async fn claim(
         .col_expr(C::LockedUntilMs, Expr::value(lease))
         .filter(C::Id.is_in(due))
         .filter(C::Status.eq(PENDING))
+        // Still due: another worker may have tried it meanwhile and set it to wait.
+        .filter(C::NextAttemptMs.lte(now_ms))
         .filter(free())
         .into_query();
     q.returning(Query::returning().columns([
@@ -374,7 +376,7 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// Signatures by id, each with its petition (those that are still stored).
+/// Validated signatures by id, each with its petition (those still stored and counted).
 pub async fn signatures(
     db: &impl ConnectionTrait,
     ids: &[i64],
@@ -383,6 +385,8 @@ pub async fn signatures(
     for part in ids.chunks(PART_IDS) {
         let rows = signature::Entity::find()
             .filter(signature::Column::Id.is_in(part.iter().copied()))
+            // An invalidated or flagged signature is reported as gone: nothing of the person.
+            .filter(signature::Column::Status.eq(signature::Status::Validated))
             .find_also_related(petition::Entity)
             .all(db)
             .await?;

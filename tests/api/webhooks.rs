@@ -49,7 +49,7 @@ impl Got {
 
 /// A local endpoint: `/ok` (answers 500 to the first `fail_first` requests, then 200),
 /// `/fail` (always 500), `/hang` (answers after a minute), `/redirect` (302 to a private
-/// address), `/huge` (a 10 MB answer), `/slow` (200 after 20 ms).
+/// address), `/huge` (a 10 MB answer), `/slow` (204 after 50 ms).
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<Got>>>,
@@ -119,7 +119,7 @@ async fn receive(
         }
         "/huge" => vec![b'x'; 10 * 1024 * 1024].into_response(),
         "/slow" => {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
             StatusCode::NO_CONTENT.into_response()
         }
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -328,7 +328,7 @@ async fn a_worker_that_dies_mid_queue_loses_nothing_and_duplicates_keep_their_ke
         .collect();
     webhooks::enqueue(db, rows, chrono::Utc::now()).await.expect("queued");
     let settings =
-        WebhookSettings { allow_private: true, lease: Duration::from_secs(1), ..WebhookSettings::default() };
+        WebhookSettings { allow_private: true, lease: Duration::from_secs(3), ..WebhookSettings::default() };
     let wake = Arc::new(tokio::sync::Notify::new());
 
     // The first worker crashes part-way through.
