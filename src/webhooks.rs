@@ -8,14 +8,7 @@
 //! by a resolver that refuses private addresses (unless allowed), so a name that changes its
 //! address after it was checked (DNS rebinding) still cannot reach the inside.
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use chrono::Utc;
 use futures::StreamExt;
@@ -50,18 +43,10 @@ const GATHER: Duration = Duration::from_millis(10);
 /// signatures).
 const POLL: Duration = Duration::from_secs(1);
 
-/// What the worker has done since it started.
-#[derive(Debug, Default)]
-pub struct WorkerStats {
-    pub delivered: AtomicU64,
-    pub failed: AtomicU64,
-}
-
 /// The running worker.
 #[derive(Debug)]
 pub struct Worker {
     task: JoinHandle<()>,
-    stats: Arc<WorkerStats>,
     stop: tokio::sync::watch::Sender<bool>,
     timeout: Duration,
 }
@@ -77,20 +62,16 @@ impl Worker {
     ) -> anyhow::Result<Self> {
         let client = client(&settings)?;
         let settings = Settings { hooks: settings, public_url: public_url.trim_end_matches('/').to_owned() };
-        let stats = Arc::<WorkerStats>::default();
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let timeout = settings.hooks.timeout;
-        let task = tokio::spawn(run(db, client, settings, wake, stats.clone(), stopping));
-        Ok(Self { task, stats, stop, timeout })
+        let task = tokio::spawn(run(db, client, settings, wake, stopping));
+        Ok(Self { task, stop, timeout })
     }
 
-    pub fn stats(&self) -> Arc<WorkerStats> {
-        self.stats.clone()
-    }
-
-    /// Stops after the round in flight is recorded (waiting at most one request's time limit
-    /// and a little). Anything it still held is sent again when its lease ends, by this process
-    /// after a restart or by another, with the same idempotency key.
+    /// Stops between rounds, waiting for the round in flight at most one request's time limit
+    /// and two seconds; a longer round is cut short, and what it held (sent or not) is sent
+    /// again when its lease ends, by this process after a restart or by another, with the same
+    /// idempotency key.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let mut task = self.task;
@@ -159,7 +140,6 @@ async fn run(
     client: reqwest::Client,
     settings: Settings,
     wake: Arc<Notify>,
-    stats: Arc<WorkerStats>,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) {
     while !*stopping.borrow() {
@@ -188,7 +168,7 @@ async fn run(
             continue;
         }
         let full = claimed.len() as u64 == CLAIM;
-        if let Err(e) = deliver(&db, &client, &settings, claimed, &stats).await {
+        if let Err(e) = deliver(&db, &client, &settings, claimed).await {
             tracing::warn!(error = %crate::error::chain(&e), "recording webhook deliveries failed; they are sent again later");
             tokio::time::sleep(POLL).await;
         } else if !full {
@@ -203,7 +183,6 @@ async fn deliver(
     client: &reqwest::Client,
     settings: &Settings,
     claimed: Vec<Claimed>,
-    stats: &WorkerStats,
 ) -> Result<(), sea_orm::DbErr> {
     let mut ids: Vec<i64> = claimed.iter().map(|c| c.webhook_id).collect();
     ids.sort_unstable();
@@ -236,14 +215,11 @@ async fn deliver(
         .buffer_unordered(CONCURRENT)
         .collect()
         .await;
-    let delivered = done.iter().filter(|(_, a)| matches!(a, Attempt::Delivered { .. })).count() as u64;
     let dead = done.iter().filter(|(_, a)| matches!(a, Attempt::Failed { retry_at_ms: None, .. })).count();
     if dead > 0 {
         tracing::warn!(dead, "webhook deliveries given up after their last attempt");
     }
     webhooks::finish(&db.write, &done, Utc::now()).await?;
-    stats.delivered.fetch_add(delivered, Ordering::Relaxed);
-    stats.failed.fetch_add(done.len() as u64 - delivered, Ordering::Relaxed);
     Ok(())
 }
 

@@ -18,9 +18,7 @@ pub async fn run<W: Write>(
     format: ReportFormat,
     out: W,
 ) -> anyhow::Result<()> {
-    let Some(rec) = petitions::find_by_slug(db, slug).await? else {
-        bail!("no petition with slug {slug:?}");
-    };
+    let rec = petition(db, slug).await?;
     let r = report(db, rec.petition.id).await?;
     let currency = if r.mixed_currencies { String::new() } else { r.currency.clone().unwrap_or_default() };
     let cost = |c: Option<f64>| c.map(|c| money(c.round() as i64)).unwrap_or_default();
@@ -104,9 +102,7 @@ pub async fn sharing<W: Write>(
     format: ReportFormat,
     out: W,
 ) -> anyhow::Result<()> {
-    let Some(rec) = petitions::find_by_slug(db, slug).await? else {
-        bail!("no petition with slug {slug:?}");
-    };
+    let rec = petition(db, slug).await?;
     let s = sharing::sharing(db, rec.petition.id).await?;
     let mut out = std::io::BufWriter::new(out);
     let ratio = |r: Option<f64>| r.map(|r| format!("{r:.2}")).unwrap_or_default();
@@ -181,4 +177,11 @@ fn referral_figures(s: &Sharing) -> [(&'static str, String); 4] {
         ("signatures_per_sharer", s.per_sharer().map(|r| format!("{r:.2}")).unwrap_or_default()),
         ("deepest_chain", s.deepest_chain.to_string()),
     ]
+}
+
+async fn petition(db: &DatabaseConnection, slug: &str) -> anyhow::Result<petitions::PetitionRecord> {
+    match petitions::find_by_slug(db, slug).await? {
+        Some(rec) => Ok(rec),
+        None => bail!("no petition with slug {slug:?}"),
+    }
 }

@@ -17,11 +17,10 @@ use sea_orm::{
 use super::signatures::in_parts;
 use crate::domain::webhook::{Event, Scope, new_key};
 
-/// An endpoint, as the writers need it.
+/// An endpoint, as the writers need it: which petitions it hears about.
 #[derive(Clone, Debug)]
 pub struct Hook {
     pub id: i64,
-    pub scope: Scope,
     pub petition_id: Option<i64>,
 }
 
@@ -87,23 +86,14 @@ pub async fn remove(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
 pub async fn subscribed(db: &impl ConnectionTrait, event: Event) -> Result<Vec<Hook>, DbErr> {
     let rows = webhook::Entity::find()
         .select_only()
-        .columns([
-            webhook::Column::Id,
-            webhook::Column::Events,
-            webhook::Column::Scope,
-            webhook::Column::PetitionId,
-        ])
-        .into_tuple::<(i64, String, String, Option<i64>)>()
+        .columns([webhook::Column::Id, webhook::Column::Events, webhook::Column::PetitionId])
+        .into_tuple::<(i64, String, Option<i64>)>()
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .filter(|(_, events, _, _)| events.split(',').any(|e| Event::parse(e) == Some(event)))
-        .map(|(id, _, scope, petition_id)| Hook {
-            id,
-            scope: Scope::parse(&scope).unwrap_or(Scope::Counts),
-            petition_id,
-        })
+        .filter(|(_, events, _)| events.split(',').any(|e| Event::parse(e) == Some(event)))
+        .map(|(id, _, petition_id)| Hook { id, petition_id })
         .collect())
 }
 
