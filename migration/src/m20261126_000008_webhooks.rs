@@ -43,7 +43,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(WebhookDeliveries::WebhookId))
                     .col(string_len(WebhookDeliveries::Event, 32))
                     // Sent as `Idempotency-Key` and as the body's `id`: the same on every attempt.
-                    // 128 random bits, so unique without an index (a random key's index would
+                    // Random (122 or 128 bits), so unique without an index (a random key's index would
                     // cost the signature writer a page per delivery).
                     .col(string_len(WebhookDeliveries::IdempotencyKey, 64))
                     // The JSON body, made when the fact was stored; or, for a signature, NULL and
