@@ -331,3 +331,24 @@ async fn referrals_are_credited_across_two_generations() {
     let text = String::from_utf8(text.stdout).expect("UTF-8");
     assert!(text.contains("deepest chain") && text.contains(&a), "{text}");
 }
+
+/// In Spanish: the thanks page asks for the next goal and offers the copy button in Spanish,
+/// and the shared message is the Spanish one.
+#[tokio::test]
+async fn the_thanks_page_and_the_shared_text_are_in_the_visitor_s_language() {
+    let app = spawn_app().await;
+    app.open_petition("es-share").await;
+    let client = phone();
+    let page = client.get(app.url("/p/es-share?lang=es")).send().await.expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    let code = sign_and_get_code(&client, &app, "es-share", "es@example.org").await;
+    let thanks = client.get(app.url("/p/es-share/thanks")).send().await.expect("sent");
+    let html = thanks.text().await.expect("a page");
+    assert!(html.contains(r#"<html lang="es""#), "{html}");
+    assert!(html.contains("Ayúdanos a llegar a"), "the next goal in Spanish: {html}");
+    assert!(html.contains("Copiar enlace"), "the copy button in Spanish: {html}");
+    let target = follow(&client, &app, &format!("/p/es-share/share/whatsapp?ref={code}")).await;
+    let text = query_values(&target).join(" ");
+    assert!(text.starts_with("Acabo de firmar esto."), "{text}");
+    assert!(text.contains(&format!("/p/es-share?ref={code}&source=share-whatsapp")), "{text}");
+}
