@@ -200,10 +200,11 @@ impl ImageCache {
 /// Which page a rendered page is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PageKey {
-    /// `/p/{slug}`, by petition id.
-    Petition(i64, Locale),
-    /// `/a/{landing}`, by landing page id.
-    Landing(i64, Locale),
+    /// `/p/{slug}`, by petition id, with the share text whose preview image it shows (`?v=`;
+    /// 0 for its own).
+    Petition(i64, Locale, i64),
+    /// `/a/{landing}`, by landing page id, and the same.
+    Landing(i64, Locale, i64),
 }
 
 /// A record a rendered page was made from; compared by pointer.

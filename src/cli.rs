@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod export;
 pub mod report;
+pub mod share_text;
 pub mod spend;
 pub mod webhook;
 
@@ -65,6 +66,46 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhookCommand,
     },
+    /// Share texts: the wordings (and preview images) a petition's share buttons offer, one
+    /// chosen per click, most often the one that brings most signatures.
+    ShareText {
+        #[command(subcommand)]
+        action: ShareTextCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShareTextCommand {
+    /// Add a wording; prints its id.
+    Add {
+        /// The petition's slug.
+        #[arg(long)]
+        petition: String,
+        /// The message suggested to the sharer, before the link (one line, at most 280
+        /// characters).
+        #[arg(long)]
+        text: String,
+        /// The language of the pages that offer it (default: the petition's).
+        #[arg(long)]
+        locale: Option<String>,
+        /// A preview image (PNG, JPEG or WebP, at most 5 MB; 1200×630 suits most networks)
+        /// for links shared with this text.
+        #[arg(long)]
+        image: Option<std::path::PathBuf>,
+        /// What the image shows, for people who cannot see it (required with --image).
+        #[arg(long)]
+        alt: Option<String>,
+    },
+    /// A petition's wordings, with their clicks, signatures and signatures per click (95%
+    /// interval).
+    List {
+        #[arg(long)]
+        petition: String,
+    },
+    /// Stop offering a wording (links already shared still credit it).
+    Retire { id: i64 },
+    /// Offer a retired wording again.
+    Restore { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +256,13 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
             let result = webhook::run(&db, &config, action, std::io::stdout()).await;
+            db.close().await;
+            result?;
+        }
+        Command::ShareText { action } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let result = share_text::run(&db, action, std::io::stdout()).await;
             db.close().await;
             result?;
         }

@@ -7,6 +7,7 @@ pub mod landing;
 pub mod petitions;
 pub mod report;
 pub mod settings;
+pub mod share_texts;
 pub mod sharing;
 pub mod signatures;
 pub mod spend;

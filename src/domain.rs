@@ -7,6 +7,7 @@ pub mod fields;
 pub mod raster;
 pub mod share;
 pub mod share_code;
+pub mod share_text;
 pub mod signing;
 pub mod spend;
 pub mod webhook;

@@ -92,6 +92,7 @@ impl Application {
             cookie_key,
             signed_cookies: Default::default(),
             visits: visits.clone(),
+            share_texts: Default::default(),
         });
         let router = app(state);
         Ok(Self {

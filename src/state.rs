@@ -14,6 +14,7 @@ use crate::{
     config::Config,
     db::{Database, writer::SignatureWriter},
     routes::visitor::SignedCookies,
+    sharing::ShareChooser,
     tally::Counts,
     visits::Visits,
 };
@@ -35,6 +36,8 @@ pub struct Shared {
     pub pages: PageCache,
     /// Landing page visits not yet stored.
     pub visits: Visits,
+    /// Chooses the share text of each share click.
+    pub share_texts: ShareChooser,
     /// Signs every cookie (derived from the instance's secret key).
     pub cookie_key: Key,
     /// Cookies already signed.

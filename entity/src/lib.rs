@@ -10,6 +10,7 @@ pub mod petition_translation;
 pub mod recipient;
 pub mod setting;
 pub mod share_click;
+pub mod share_text;
 pub mod short_code;
 pub mod signature;
 pub mod supporter;
@@ -27,6 +28,7 @@ pub mod prelude {
     pub use super::recipient::Entity as Recipient;
     pub use super::setting::Entity as Setting;
     pub use super::share_click::Entity as ShareClick;
+    pub use super::share_text::Entity as ShareText;
     pub use super::short_code::Entity as ShortCode;
     pub use super::signature::Entity as Signature;
     pub use super::supporter::Entity as Supporter;

@@ -55,6 +55,8 @@ pub struct Model {
     pub share_code: String,
     pub signed_at: DateTimeUtc,
     pub confirmed_at: Option<DateTimeUtc>,
+    /// The share text of the shared link that brought this signer (`?v=`).
+    pub share_text_id: Option<i64>,
     #[sea_orm(belongs_to, from = "petition_id", to = "id")]
     pub petition: BelongsTo<super::petition::Entity>,
     #[sea_orm(belongs_to, from = "supporter_id", to = "id")]

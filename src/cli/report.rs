@@ -93,9 +93,10 @@ pub async fn run<W: Write>(
     Ok(())
 }
 
-/// `undersigned report --petition SLUG --sharing`: per network, then the referral figures, then
-/// the top sharers by share code. As CSV, one table: `section, key, share_clicks, signatures,
-/// signatures_per_click, reach`, where a `referrals` row's figure is in `signatures`.
+/// `undersigned report --petition SLUG --sharing`: per network, then per share text, then the
+/// referral figures, then the top sharers by share code. As CSV, one table: `section, key,
+/// share_clicks, signatures, signatures_per_click, reach, per_click_low, per_click_high, text`,
+/// where a `referrals` row's figure is in `signatures` and a share text's interval is 95%.
 pub async fn sharing<W: Write>(
     db: &DatabaseConnection,
     slug: &str,
@@ -116,6 +117,9 @@ pub async fn sharing<W: Write>(
                 "signatures",
                 "signatures_per_click",
                 "reach",
+                "per_click_low",
+                "per_click_high",
+                "text",
             ])?;
             for l in &s.networks {
                 let section = if l.key == "total" { "total" } else { "network" };
@@ -126,13 +130,40 @@ pub async fn sharing<W: Write>(
                     &l.signatures.to_string(),
                     &ratio(l.per_click()),
                     "",
+                    "",
+                    "",
+                    "",
+                ])?;
+            }
+            for t in &s.texts {
+                let (low, high) = t.interval().unzip();
+                w.write_record([
+                    "share_text",
+                    &t.id.map_or_else(|| "default".to_owned(), |id| id.to_string()),
+                    &t.clicks.to_string(),
+                    &t.signatures.to_string(),
+                    &ratio(t.per_click()),
+                    "",
+                    &ratio(low),
+                    &ratio(high),
+                    &t.text,
                 ])?;
             }
             for (key, value) in referral_figures(&s) {
-                w.write_record(["referrals", key, "", &value, "", ""])?;
+                w.write_record(["referrals", key, "", &value, "", "", "", "", ""])?;
             }
             for t in &s.top {
-                w.write_record(["sharer", &t.code, "", &t.brought.to_string(), "", &t.reach.to_string()])?;
+                w.write_record([
+                    "sharer",
+                    &t.code,
+                    "",
+                    &t.brought.to_string(),
+                    "",
+                    &t.reach.to_string(),
+                    "",
+                    "",
+                    "",
+                ])?;
             }
             w.flush()?;
         }
@@ -153,6 +184,27 @@ pub async fn sharing<W: Write>(
                     ratio(l.per_click())
                 )?;
             }
+            if !s.texts.is_empty() {
+                writeln!(out, "\nShare texts (signatures per click with its 95% interval)")?;
+                writeln!(
+                    out,
+                    "  {:<10}  {:>12}  {:>10}  {:>9}  {:>11}  text",
+                    "text", "share_clicks", "signatures", "per_click", "interval"
+                )?;
+                for t in &s.texts {
+                    let range = t.interval().map(|(l, h)| format!("{l:.2}–{h:.2}")).unwrap_or_default();
+                    let text = if t.id.is_none() { "(the site's own wording)" } else { t.text.as_str() };
+                    writeln!(
+                        out,
+                        "  {:<10}  {:>12}  {:>10}  {:>9}  {:>11}  {text}",
+                        text_key(t),
+                        t.clicks,
+                        t.signatures,
+                        ratio(t.per_click()),
+                        range
+                    )?;
+                }
+            }
             writeln!(out, "\nReferrals")?;
             for (key, value) in referral_figures(&s) {
                 writeln!(out, "  {:<22}  {value}", key.replace('_', " "))?;
@@ -168,6 +220,16 @@ pub async fn sharing<W: Write>(
     }
     out.flush()?;
     Ok(())
+}
+
+/// A share text's key: its id, with its language and `retired` when it is; `default` for the
+/// site's own wording.
+fn text_key(t: &sharing::TextLine) -> String {
+    match (t.id, t.locale) {
+        (Some(id), Some(locale)) if t.live => format!("{id} {}", locale.tag()),
+        (Some(id), Some(locale)) => format!("{id} {} retired", locale.tag()),
+        _ => "default".to_owned(),
+    }
 }
 
 fn referral_figures(s: &Sharing) -> [(&'static str, String); 4] {

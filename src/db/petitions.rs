@@ -1,5 +1,7 @@
 //! Petitions, their recipients and tallies.
 
+use super::share_texts::{self, ShareText};
+use crate::i18n::Locale;
 use chrono::{DateTime, Utc};
 use entity::{petition, petition_tally, petition_translation, recipient};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -11,6 +13,8 @@ pub struct PetitionRecord {
     pub recipients: Vec<recipient::Model>,
     /// Its text in other languages.
     pub translations: Vec<petition_translation::Model>,
+    /// The wordings of its share buttons, oldest first, live and retired.
+    pub share_texts: Vec<ShareText>,
 }
 
 /// A petition's words in one language.
@@ -39,6 +43,16 @@ impl PetitionRecord {
             locale: &t.locale,
         })
     }
+
+    /// The live share texts for share buttons in `locale`.
+    pub fn live_share_texts(&self, locale: Locale) -> impl Iterator<Item = &ShareText> {
+        self.share_texts.iter().filter(move |t| t.live && t.locale == locale)
+    }
+
+    /// Its share text `id`, live or retired.
+    pub fn share_text(&self, id: i64) -> Option<&ShareText> {
+        self.share_texts.iter().find(|t| t.id == id)
+    }
 }
 
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<PetitionRecord>, DbErr> {
@@ -55,7 +69,8 @@ pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Optio
         .filter(petition_translation::Column::PetitionId.eq(petition.id))
         .all(db)
         .await?;
-    Ok(Some(PetitionRecord { petition, recipients, translations }))
+    let share_texts = share_texts::of_petition(db, petition.id).await?;
+    Ok(Some(PetitionRecord { petition, recipients, translations, share_texts }))
 }
 
 /// Open petitions, newest first.

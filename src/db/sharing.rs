@@ -6,7 +6,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
-use crate::domain::share::Network;
+use super::share_texts;
+use crate::{
+    domain::{share::Network, share_text::interval},
+    i18n::Locale,
+};
 
 /// Share clicks and signatures for one network (or all of them).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,11 +39,39 @@ pub struct Sharer {
     pub reach: i64,
 }
 
+/// Share clicks and signatures for one share text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextLine {
+    /// `None`: the site's own wording (clicks while the page's language had no live text).
+    pub id: Option<i64>,
+    pub locale: Option<Locale>,
+    pub text: String,
+    pub live: bool,
+    pub clicks: i64,
+    /// Validated signatures whose first touch was a link shared with it.
+    pub signatures: i64,
+}
+
+impl TextLine {
+    /// Signatures per click.
+    pub fn per_click(&self) -> Option<f64> {
+        (self.clicks > 0).then(|| self.signatures as f64 / self.clicks as f64)
+    }
+
+    /// The 95% interval of signatures per click.
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        interval(self.signatures, self.clicks)
+    }
+}
+
 /// The whole sharing report.
 #[derive(Debug, Default)]
 pub struct Sharing {
     /// `total` first, then every network in the order of share buttons.
     pub networks: Vec<NetworkLine>,
+    /// The site's own wording, then each share text staff wrote, oldest first; empty when
+    /// there are none.
+    pub texts: Vec<TextLine>,
     /// Validated signatures that came through another signer's link on this petition.
     pub referred: i64,
     /// Signers whose link brought at least one signature.
@@ -135,11 +167,41 @@ pub async fn sharing(db: &impl ConnectionTrait, petition_id: i64) -> Result<Shar
     top.truncate(TOP_SHARERS);
     Ok(Sharing {
         networks,
+        texts: texts(db, petition_id).await?,
         referred: i64::try_from(parent.len()).unwrap_or(i64::MAX),
         sharers: i64::try_from(brought.len()).unwrap_or(i64::MAX),
         deepest_chain,
         top,
     })
+}
+
+/// Each share text's clicks and signatures, after those of the site's own wording.
+async fn texts(db: &impl ConnectionTrait, petition_id: i64) -> Result<Vec<TextLine>, DbErr> {
+    let texts = share_texts::of_petition(db, petition_id).await?;
+    if texts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let figures = share_texts::figures(db, petition_id).await?;
+    let own = TextLine {
+        id: None,
+        locale: None,
+        text: String::new(),
+        live: true,
+        clicks: figures.get(&0).map_or(0, |a| a.clicks),
+        signatures: share_texts::default_signatures(db, petition_id).await?,
+    };
+    let written = texts.into_iter().map(|t| {
+        let arm = figures.get(&t.id).copied().unwrap_or_default();
+        TextLine {
+            id: Some(t.id),
+            locale: Some(t.locale),
+            text: t.text,
+            live: t.live,
+            clicks: arm.clicks,
+            signatures: arm.signatures,
+        }
+    });
+    Ok(std::iter::once(own).chain(written).collect())
 }
 
 /// From each referred code's referrer: the longest chain of referrals, and how many signatures

@@ -1,5 +1,5 @@
-//! Where a signer came from: the first touch (landing page, `source`, `ref`, `utm_*`, the
-//! referring site's host). Click ids (`fbclid`, `gclid`, …) are never kept.
+//! Where a signer came from: the first touch (landing page, `source`, `ref`, the share text
+//! `v`, `utm_*`, the referring site's host). Click ids (`fbclid`, `gclid`, …) are never kept.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,8 @@ pub struct AttributionParams {
     pub ref_code: Option<String>,
     #[serde(default)]
     pub referrer: Option<String>,
+    #[serde(default, rename = "v")]
+    pub share_text: Option<String>,
     #[serde(default)]
     pub landing_page: Option<String>,
     #[serde(default)]
@@ -62,6 +64,9 @@ pub struct Attribution {
     pub ref_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
+    /// The share text (its id, in digits) of the shared link the visitor came through.
+    #[serde(rename = "v", skip_serializing_if = "Option::is_none")]
+    pub share_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub landing_page: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,6 +105,13 @@ fn clean_slug(v: Option<&str>) -> Option<String> {
     ok.then(|| v.to_owned())
 }
 
+/// A share text's id: digits, no leading zero, small enough for a database id.
+fn clean_id(v: Option<&str>) -> Option<String> {
+    let v = v?.trim();
+    let ok = !v.is_empty() && v.len() <= 18 && !v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| v.to_owned())
+}
+
 /// The host of a referring URL (or of a bare host), lower-cased; never the path or query,
 /// which can carry personal data.
 pub fn referrer_host(raw: &str) -> Option<String> {
@@ -127,6 +139,7 @@ impl Attribution {
             source: clean(p.source.as_deref()),
             ref_code: p.ref_code.as_deref().and_then(ShareCode::parse).map(ShareCode::into_inner),
             referrer,
+            share_text: clean_id(p.share_text.as_deref()),
             landing_page: clean_slug(p.landing_page.as_deref()),
             utm_source: clean(p.utm_source.as_deref()),
             utm_medium: clean(p.utm_medium.as_deref()),
@@ -138,6 +151,11 @@ impl Attribution {
 
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The share text it names, as an id.
+    pub fn share_text_id(&self) -> Option<i64> {
+        self.share_text.as_deref()?.parse().ok()
     }
 
     /// First touch wins: `self` if it says anything, else `later`.
@@ -162,6 +180,7 @@ impl Attribution {
             ("source", &self.source),
             ("ref", &self.ref_code),
             ("referrer", &self.referrer),
+            ("v", &self.share_text),
             ("landing_page", &self.landing_page),
             ("utm_source", &self.utm_source),
             ("utm_medium", &self.utm_medium),
@@ -211,6 +230,22 @@ mod tests {
         assert_eq!(p.utm_term.as_deref(), Some("x y"));
         assert_eq!(Attribution::from_params(&p, None, "").ref_code, None);
         assert!(Attribution::from_params(&AttributionParams::from_query("%%%&=&"), None, "").is_empty());
+    }
+
+    #[test]
+    fn a_share_text_is_a_plain_positive_id() {
+        let id = |v: &str| {
+            let p = AttributionParams::from_query(&format!("v={v}"));
+            Attribution::from_params(&p, None, "").share_text_id()
+        };
+        assert_eq!(id("42"), Some(42));
+        assert_eq!(id("%2042%20"), Some(42));
+        for bad in ["", "0", "042", "-1", "4x", "1e3", "9999999999999999999", "%3Cb%3E"] {
+            assert_eq!(id(bad), None, "{bad}");
+        }
+        let a = Attribution::from_params(&AttributionParams::from_query("v=7&source=share-x"), None, "");
+        assert!(a.hidden_fields().contains(&("v", "7")));
+        assert_eq!(Attribution::from_cookie_value(&a.to_cookie_value()), a);
     }
 
     #[test]

@@ -72,13 +72,17 @@ impl Network {
     }
 
     /// The link a share to this network carries: the page's canonical `url` (no query of its
-    /// own) crediting the sharer's code, and `source=share-{network}`.
-    pub fn shared_link(self, url: &str, sharer: Option<&ShareCode>) -> String {
+    /// own) crediting the sharer's code, `source=share-{network}`, and the share text used
+    /// (`v`), if staff wrote the wording.
+    pub fn shared_link(self, url: &str, sharer: Option<&ShareCode>, text: Option<i64>) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         if let Some(code) = sharer {
             query.append_pair("ref", code.as_str());
         }
         query.append_pair("source", &format!("share-{}", self.slug()));
+        if let Some(id) = text {
+            query.append_pair("v", &id.to_string());
+        }
         format!("{url}?{}", query.finish())
     }
 
@@ -149,12 +153,12 @@ mod tests {
     fn shared_links_credit_the_sharer_and_name_the_network() {
         let code = ShareCode::parse("Ab12Cd34").expect("a valid code");
         assert_eq!(
-            Network::WhatsApp.shared_link("https://ex.org/p/fair", Some(&code)),
+            Network::WhatsApp.shared_link("https://ex.org/p/fair", Some(&code), None),
             "https://ex.org/p/fair?ref=Ab12Cd34&source=share-whatsapp"
         );
         assert_eq!(
-            Network::Sms.shared_link("https://ex.org/a/ad", None),
-            "https://ex.org/a/ad?source=share-sms"
+            Network::Sms.shared_link("https://ex.org/a/ad", None, Some(12)),
+            "https://ex.org/a/ad?source=share-sms&v=12"
         );
     }
 
@@ -178,10 +182,11 @@ mod tests {
             path in "[a-z0-9-]{1,20}",
             code in "[A-Za-z0-9]{10}",
             text in "\\PC{0,60}",
+            wording in proptest::option::of(1i64..1_000_000),
         ) {
             let code = ShareCode::parse(&code);
             for n in Network::ALL {
-                let link = n.shared_link(&format!("https://example.org/p/{path}"), code.as_ref());
+                let link = n.shared_link(&format!("https://example.org/p/{path}"), code.as_ref(), wording);
                 let dialog = n.share_url(&link, &text, "Title & more");
                 let query = dialog.split_once('?').map(|(_, q)| q).unwrap_or_default();
                 let pairs: Vec<(String, String)> =
@@ -203,6 +208,10 @@ mod tests {
                 prop_assert!(url_ok, "{:?}: {}", n, dialog);
                 prop_assert!(text_ok, "{:?}: {}", n, dialog);
                 prop_assert!(link.contains("source=share-"));
+                let named = url::Url::parse(&link).ok().and_then(|u| {
+                    u.query_pairs().find(|(k, _)| k == "v").map(|(_, v)| v.into_owned())
+                });
+                prop_assert_eq!(named, wording.map(|w| w.to_string()));
             }
         }
     }

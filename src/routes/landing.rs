@@ -16,7 +16,7 @@ use axum::{
 use entity::petition;
 
 use super::{
-    public::{absolute_url, plausible_slug},
+    public::{absolute_url, plausible_slug, preview, preview_image},
     visitor::Visitor,
 };
 use crate::{
@@ -24,6 +24,7 @@ use crate::{
     db::{
         landing::{self, CodeRecord, LandingRecord},
         petitions::PetitionRecord,
+        share_texts::ShareText,
     },
     domain::{
         FieldErrors, SignForm,
@@ -76,6 +77,7 @@ pub(super) fn render(
     rec: &PetitionRecord,
     locale: Locale,
     form: &FormState<'_>,
+    preview: Option<&ShareText>,
 ) -> (i64, String) {
     let l = &landing.landing;
     let path = format!("/a/{}", l.slug);
@@ -89,6 +91,7 @@ pub(super) fn render(
         alt: alt.clone(),
     });
     let share_image = match (&landing.image, &l.image_url) {
+        _ if preview.is_some() => preview.and_then(|t| preview_image(state, t)),
         (Some(img), _) => Some(ShareImage {
             url: state.config.absolute(&img.path()),
             width: Some(img.width),
@@ -192,10 +195,11 @@ fn serve(
     let attribution = visitor.first_touch(&params, state.config.public_host());
     let count = state.counts.public(&rec.petition).0;
     let sources: [Source; 2] = [landing.clone(), rec.clone()];
-    let key = PageKey::Landing(landing.landing.id, locale);
+    let preview = preview(rec, &params);
+    let key = PageKey::Landing(landing.landing.id, locale, preview.map_or(0, |t| t.id));
     let page = state.pages.get_or_render(key, &sources, count, VISITOR_SLOT, || {
         let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
-        render(state, landing, rec, locale, &form)
+        render(state, landing, rec, locale, &form, preview)
     });
     (visitor, Html(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response()
 }

@@ -21,6 +21,7 @@ use crate::{
     db::{
         landing::LandingRecord,
         petitions::{self, PetitionRecord},
+        share_texts::ShareText,
         writer::{NewSignature, Signed},
     },
     domain::{Attribution, FieldErrors, ShareCode, SignForm, attribution::AttributionParams},
@@ -87,12 +88,20 @@ pub(super) async fn load(state: &AppState, slug: &str) -> AppResult<Arc<Petition
     }
 }
 
-fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord, locale: Locale) -> PetitionView<'a> {
+fn petition_view<'a>(
+    state: &AppState,
+    rec: &'a PetitionRecord,
+    locale: Locale,
+    preview: Option<&ShareText>,
+) -> PetitionView<'a> {
     let p = &rec.petition;
-    let image = p
-        .image_url
-        .as_deref()
-        .map(|img| ShareImage { url: absolute_url(state, img), ..ShareImage::default() });
+    let image = match preview {
+        Some(text) => preview_image(state, text),
+        None => p
+            .image_url
+            .as_deref()
+            .map(|img| ShareImage { url: absolute_url(state, img), ..ShareImage::default() }),
+    };
     let path = format!("/p/{}", p.slug);
     let c = rec.content(locale.tag());
     PetitionView {
@@ -112,6 +121,24 @@ fn petition_view<'a>(state: &AppState, rec: &'a PetitionRecord, locale: Locale) 
         },
         action: format!("/p/{}/sign", p.slug),
     }
+}
+
+/// The share text a shared link names (`?v=`) when it has a preview image of its own: the page
+/// then shows that image in its share card, as the sharer saw it.
+pub(super) fn preview<'a>(rec: &'a PetitionRecord, params: &AttributionParams) -> Option<&'a ShareText> {
+    let id = params.share_text.as_deref()?.trim().parse().ok()?;
+    rec.share_text(id).filter(|t| t.image.is_some())
+}
+
+/// A share text's preview image, for a share card.
+pub(super) fn preview_image(state: &AppState, text: &ShareText) -> Option<ShareImage> {
+    let img = text.image.as_ref()?;
+    Some(ShareImage {
+        url: state.config.absolute(&img.path()),
+        width: Some(img.width),
+        height: Some(img.height),
+        alt: text.image_alt.clone().filter(|a| !a.is_empty()),
+    })
 }
 
 /// A URL as written (`https://…`), or a path on this site made absolute.
@@ -138,13 +165,14 @@ async fn show(
     let attribution = visitor.first_touch(&params, state.config.public_host());
     let count = state.counts.public(&rec.petition).0;
     let sources: [Source; 1] = [rec.clone()];
+    let preview = preview(&rec, &params);
     let page = state.pages.get_or_render(
-        PageKey::Petition(rec.petition.id, locale),
+        PageKey::Petition(rec.petition.id, locale, preview.map_or(0, |t| t.id)),
         &sources,
         count,
         VISITOR_SLOT,
         || {
-            let view = petition_view(&state, &rec, locale);
+            let view = petition_view(&state, &rec, locale, preview);
             let form =
                 FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
             (view.count, petition_page(&view, &form).into_string())
@@ -193,8 +221,8 @@ async fn sign(
             return embed::framed(&state, (status, Html(embed::page(&state, &rec, locale, &form))));
         }
         let html = match &via {
-            Some(landing) => landing::render(&state, landing, &rec, locale, &form).1,
-            None => petition_page(&petition_view(&state, &rec, locale), &form).into_string(),
+            Some(landing) => landing::render(&state, landing, &rec, locale, &form, None).1,
+            None => petition_page(&petition_view(&state, &rec, locale, None), &form).into_string(),
         };
         (status, Html(html)).into_response()
     };
@@ -214,6 +242,10 @@ async fn sign(
         && let Some(first) = visitor.remembered()
     {
         input.attribution = first.clone();
+    }
+    // Only this petition's share texts are credited.
+    if input.attribution.share_text_id().and_then(|id| rec.share_text(id)).is_none() {
+        input.attribution.share_text = None;
     }
     match state.writer.sign(NewSignature { petition_id: p.id, input }).await? {
         Signed::New { share_code } if embedded => {

@@ -1,6 +1,7 @@
 //! `GET /p/{slug}/share/{network}`: every share button goes through here. A person's click is
-//! counted (per petition, day and network), then the visitor is sent to the network's share
-//! dialog with the petition's own link, crediting the sharer's code. The target is always built
+//! counted (per petition, day, network and share text), then the visitor is sent to the
+//! network's share dialog with the petition's own link, crediting the sharer's code and the
+//! share text chosen for this click. The target is always built
 //! here from the closed set of networks, never taken from the request.
 
 use axum::{
@@ -61,12 +62,20 @@ async fn share(
         Some(l) => (format!("/a/{}", l.landing.slug), landing::locale(&visitor, l)),
         None => (format!("/p/{}", rec.petition.slug), page_locale(&visitor, &rec)),
     };
-    let link = network.shared_link(&state.config.absolute(&path), query.sharer.as_ref());
+    // Staff's wordings for this language, one chosen per click; else the catalogue's.
+    let texts: Vec<_> = rec.live_share_texts(locale).collect();
+    let chosen = state.share_texts.pick(&state.db.read, rec.petition.id, &texts);
+    let link =
+        network.shared_link(&state.config.absolute(&path), query.sharer.as_ref(), chosen.map(|t| t.id));
     let content = rec.content(locale.tag());
-    let target = network.share_url(&link, &locale.t("share-text"), content.title);
+    let text = match chosen {
+        Some(t) => std::borrow::Cow::Borrowed(t.text.as_str()),
+        None => locale.t("share-text"),
+    };
+    let target = network.share_url(&link, &text, content.title);
     let location = HeaderValue::try_from(target).map_err(|e| AppError::Internal(e.into()))?;
     if visitor.is_person() {
-        state.visits.count_share(rec.petition.id, network.slug(), 0);
+        state.visits.count_share(rec.petition.id, network.slug(), chosen.map_or(0, |t| t.id));
     }
     Ok((
         StatusCode::FOUND,

@@ -14,6 +14,7 @@ mod logging;
 mod pages;
 mod report;
 mod share;
+mod share_texts;
 mod signing;
 mod validation;
 mod visitors;

@@ -17,7 +17,7 @@ const PHONE: &str =
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/156.0 Mobile Safari/537.36";
 
 /// A client like a phone's browser: its own cookies, no redirects followed.
-fn phone() -> reqwest::Client {
+pub(crate) fn phone() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -27,7 +27,7 @@ fn phone() -> reqwest::Client {
 }
 
 /// Where a share link sends the visitor (`Location`), after checking it is a no-store `302`.
-async fn follow(client: &reqwest::Client, app: &TestApp, href: &str) -> String {
+pub(crate) async fn follow(client: &reqwest::Client, app: &TestApp, href: &str) -> String {
     let res = client.get(app.url(href)).send().await.expect("sent");
     assert_eq!(res.status(), StatusCode::FOUND, "{href}");
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store", "{href}");
@@ -36,7 +36,7 @@ async fn follow(client: &reqwest::Client, app: &TestApp, href: &str) -> String {
 }
 
 /// Every value of a URL's query, decoded.
-fn query_values(url: &str) -> Vec<String> {
+pub(crate) fn query_values(url: &str) -> Vec<String> {
     let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
     url::form_urlencoded::parse(query.as_bytes()).map(|(_, v)| v.into_owned()).collect()
 }
@@ -53,7 +53,7 @@ fn share_hrefs(html: &str, slug: &str) -> Vec<String> {
 }
 
 /// The hidden fields of a page's form, as a browser would post them.
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
+pub(crate) fn hidden_fields(html: &str) -> Vec<(String, String)> {
     html.split("<input type=\"hidden\" ")
         .skip(1)
         .filter_map(|tag| {
@@ -72,7 +72,7 @@ async fn sign_and_get_code(client: &reqwest::Client, app: &TestApp, slug: &str, 
     sign_from(client, app, slug, email, "").await
 }
 
-async fn sign_from(
+pub(crate) async fn sign_from(
     client: &reqwest::Client,
     app: &TestApp,
     slug: &str,
@@ -93,7 +93,7 @@ async fn sign_from(
     html[at..].chars().take_while(char::is_ascii_alphanumeric).collect()
 }
 
-async fn one_i64(app: &TestApp, sql: String) -> i64 {
+pub(crate) async fn one_i64(app: &TestApp, sql: String) -> i64 {
     let row = app
         .db
         .read
