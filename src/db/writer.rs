@@ -30,10 +30,10 @@ use tokio::{
 
 use super::{
     signatures,
-    webhooks::{self, SignatureDelivery},
+    webhooks::{self, NewFact},
 };
 use crate::{
-    domain::{ShareCode, SignatureInput, webhook::Event},
+    domain::{ShareCode, SignatureInput},
     tally::{Counts, Tally},
 };
 
@@ -262,22 +262,14 @@ async fn announce(
     tallies: &[(i64, Tally)],
     now: chrono::DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let hooks = webhooks::subscribed(txn, Event::SignatureCreated).await?;
-    if hooks.is_empty() {
-        return Ok(false);
-    }
-    let mut outgoing: Vec<SignatureDelivery> = Vec::new();
+    let mut facts: Vec<NewFact> = Vec::new();
     for (row, id) in rows.iter().zip(stored) {
         let Some(id) = *id else { continue };
         if row.status != signature::Status::Validated {
             continue;
         }
         let Some((_, tally)) = tallies.iter().find(|(p, _)| *p == row.petition_id) else { continue };
-        for hook in hooks.iter().filter(|h| h.covers(row.petition_id)) {
-            outgoing.push(SignatureDelivery(hook.id, id, tally.validated));
-        }
+        facts.push(NewFact(id, row.petition_id, tally.validated));
     }
-    let any = !outgoing.is_empty();
-    webhooks::enqueue_signatures(txn, &outgoing, now).await?;
-    Ok(any)
+    Ok(webhooks::enqueue_signatures(txn, &facts, now).await? > 0)
 }

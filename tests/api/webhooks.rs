@@ -102,6 +102,7 @@ async fn receive(
         body: String::from_utf8_lossy(&body).into_owned(),
     });
     match path.as_str() {
+        "/clicks" => StatusCode::OK.into_response(),
         "/ok" => {
             let failing = r.fail_first.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
             if failing.is_ok() {
@@ -167,6 +168,8 @@ async fn signed_deliveries_reach_a_real_endpoint_with_counts_only_or_contacts() 
     hook(&app, &receiver.url("/ok"), &[Event::SignatureCreated, Event::ShareClicked], Scope::Counts, None)
         .await;
     hook(&app, &receiver.url("/slow"), &[Event::SignatureCreated], Scope::Contacts, Some(id)).await;
+    // Another endpoint hears of share clicks only.
+    hook(&app, &receiver.url("/clicks"), &[Event::ShareClicked], Scope::Counts, None).await;
 
     let signer = Signer::new("rosa@example.org")
         .with("comment", "For my ward")
@@ -242,9 +245,11 @@ async fn signed_deliveries_reach_a_real_endpoint_with_counts_only_or_contacts() 
         assert_eq!(share["share"]["network"], "whatsapp");
         assert_eq!(share["petition"]["slug"], "hooked");
     }
+    let clicks_only = receiver.wait_for("/clicks", shares.len()).await;
+    assert!(clicks_only.iter().all(|g| g.json()["event"] == "share.clicked"), "no signature events");
     // The receiver has them; the sender records that once its round is done.
     let s = settled(&app.db.read).await;
-    assert_eq!((s["delivered"], s["pending"], s["dead"]), (5 + shares.len() as i64, 0, 0), "{s:?}");
+    assert_eq!((s["delivered"], s["pending"], s["dead"]), (5 + 2 * shares.len() as i64, 0, 0), "{s:?}");
 }
 
 #[tokio::test]
