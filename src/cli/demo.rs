@@ -9,8 +9,10 @@ use crate::{
     db::{
         landing,
         petitions::{self, NewPetition},
+        share_texts,
     },
     domain::raster::Raster,
+    i18n::Locale,
 };
 
 pub const PETITION_SLUG: &str = "safe-staffing";
@@ -72,6 +74,12 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
         Some(id) => Some(id),
         None => petitions::find_by_slug(&txn, PETITION_SLUG).await?.map(|r| r.petition.id),
     };
+    // Share texts for a new petition: two English wordings that take turns, and a Spanish one.
+    if let Some(pid) = petition_id {
+        for (locale, text) in DEMO_SHARE_TEXTS {
+            share_texts::create(&txn, pid, locale, text, None, now).await?;
+        }
+    }
     let mut pages = 0;
     if let Some(pid) = target {
         // The petition in Spanish too, for the Spanish ad and Spanish readers.
@@ -152,6 +160,13 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
     );
     Ok(())
 }
+
+/// The demo petition's share texts.
+const DEMO_SHARE_TEXTS: [(Locale, &str); 3] = [
+    (Locale::En, "Nurses can't keep patients safe when they're stretched this thin. I signed. Will you?"),
+    (Locale::En, "Safe staffing saves lives. Stand with Riverside Health nurses and aides:"),
+    (Locale::Es, "Con personal suficiente se salvan vidas. Yo ya firmé. ¿Y tú?"),
+];
 
 /// A demo ad landing page.
 struct DemoLanding {

@@ -137,14 +137,15 @@ pub async fn sharing(db: &impl ConnectionTrait, petition_id: i64) -> Result<Shar
     };
     networks.insert(0, total);
 
-    // Every referral on this petition: the referred signature's code and its referrer's. Only
-    // referred signatures are read (the referrer found through the unique share-code index).
+    // Every referral on this petition between counted signatures: the referred signature's code
+    // and its referrer's. Only referred signatures are read (the referrer found through the
+    // unique share-code index).
     let mut parent: HashMap<String, String> = HashMap::new();
     for r in db
         .query_all_raw(query(format!(
             "SELECT s.share_code, s.ref_code FROM signatures s \
              JOIN signatures r ON r.share_code = s.ref_code AND r.petition_id = s.petition_id \
-             WHERE s.petition_id = {p} AND s.status = 'validated'"
+             WHERE s.petition_id = {p} AND s.status = 'validated' AND r.status = 'validated'"
         )))
         .await?
     {

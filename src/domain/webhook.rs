@@ -194,17 +194,31 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return public_v4(v4);
             }
             let s = v6.segments();
+            // 6to4 (2002::/16) carries an IPv4 address, which decides.
+            if s[0] == 0x2002 {
+                let [a, b] = s[1].to_be_bytes();
+                let [c, d] = s[2].to_be_bytes();
+                return public_v4(Ipv4Addr::new(a, b, c, d));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                // Unique local fc00::/7 and link-local fe80::/10.
+                // Unique local fc00::/7, link-local fe80::/10 and the old site-local fec0::/10.
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
-                // Documentation 2001:db8::/32; IPv4-compatible ::/96; NAT64 64:ff9b::/96 (the
-                // embedded IPv4 address could be anything).
+                || (s[0] & 0xffc0) == 0xfec0
+                // Documentation 2001:db8::/32 and 3fff::/20; IPv4-compatible ::/96; NAT64
+                // 64:ff9b::/32 (well-known and local-use: the embedded IPv4 address could be
+                // anything); discard-only 100::/64.
                 || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] & 0xfff0) == 0x3ff0
                 || (s[0..6] == [0, 0, 0, 0, 0, 0])
-                || (s[0] == 0x64 && s[1] == 0xff9b))
+                || (s[0] == 0x64 && s[1] == 0xff9b)
+                || (s[0..4] == [0x100, 0, 0, 0])
+                // Teredo 2001::/32 (the client's address is hidden in it), ORCHID 2001:10::/28 and
+                // 2001:20::/28, segment routing 5f00::/16.
+                || (s[0] == 0x2001 && (s[1] == 0 || (s[1] & 0xfff0) == 0x10 || (s[1] & 0xfff0) == 0x20))
+                || s[0] == 0x5f00)
         }
     }
 }
@@ -422,6 +436,9 @@ mod tests {
     #[test]
     fn only_public_http_endpoints_pass() {
         assert!(check_url("https://hooks.example.org/in?x=1", false).is_ok());
+        for public in ["http://[2606:4700::1111]/", "http://[2002:0808:0808::1]/", "http://8.8.8.8/"] {
+            assert!(check_url(public, false).is_ok(), "{public}");
+        }
         assert_eq!(check_url("ftp://example.org/", false), Err(UrlError::Scheme));
         assert_eq!(check_url("https://user:pw@example.org/", false), Err(UrlError::Credentials));
         assert!(matches!(check_url("not a url", false), Err(UrlError::Malformed(_))));
@@ -438,6 +455,16 @@ mod tests {
             "http://100.64.0.1/",
             "http://0.0.0.0/",
             "http://2130706433/",
+            "http://[fec0::1]/",
+            "http://[64:ff9b:1::a00:1]/",
+            "http://[2002:c0a8:101::1]/",
+            "http://[2002:7f00:1::]/",
+            "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+            "http://[2001:db8::1]/",
+            "http://[3fff::1]/",
+            "http://[100::1]/",
+            "http://[2001:10::1]/",
+            "http://[5f00::1]/",
         ] {
             assert!(matches!(check_url(private, false), Err(UrlError::Private(_))), "{private}");
             assert!(check_url(private, true).is_ok(), "{private} when allowed");

@@ -123,6 +123,7 @@ async fn demo_loads_once_and_twice_changes_nothing() {
     assert_eq!(count("petitions").await, 2);
     assert_eq!(count("recipients").await, 2);
     assert_eq!(count("landing_pages").await, 2);
+    assert_eq!(count("share_texts").await, 3, "two English wordings and a Spanish one, once");
 }
 
 #[tokio::test]

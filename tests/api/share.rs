@@ -330,6 +330,24 @@ async fn referrals_are_credited_across_two_generations() {
     let text = app.cli(&["report", "--petition", "chain", "--sharing"]);
     let text = String::from_utf8(text.stdout).expect("UTF-8");
     assert!(text.contains("deepest chain") && text.contains(&a), "{text}");
+
+    // Staff invalidate the second signature: the tree holds counted signatures only, so it
+    // loses the second signer and the one the second brought, and the second is no sharer.
+    app.db
+        .write
+        .execute_unprepared("UPDATE signatures SET status = 'invalidated' WHERE email = 'second@example.org'")
+        .await
+        .expect("updated");
+    let out = app.cli(&["report", "--petition", "chain", "--sharing", "--format", "csv"]);
+    let out = String::from_utf8(out.stdout).expect("UTF-8");
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(out.as_bytes())
+        .records()
+        .map(|r| r.expect("a CSV row").iter().map(str::to_owned).collect())
+        .collect();
+    let figure = |key: &str| rows.iter().find(|r| r[0] == "referrals" && r[1] == key).map(|r| r[3].clone());
+    assert_eq!(figure("referred_signers").as_deref(), Some("1"), "{out}");
+    assert_eq!(figure("deepest_chain").as_deref(), Some("1"));
+    assert!(!out.contains(&b), "{out}");
 }
 
 /// In Spanish: the thanks page asks for the next goal and offers the copy button in Spanish,
