@@ -1,8 +1,6 @@
 //! Sharing: the networks a petition can be shared to, the link a share carries (crediting the
 //! sharer), where each network's share dialog lives, and the next goal a thanks page asks for.
 
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-
 use super::ShareCode;
 
 /// The networks a signer can share to (`/p/{slug}/share/{network}` names).
@@ -73,36 +71,100 @@ impl Network {
 
     /// The link a share to this network carries: the page's canonical `url` (no query of its
     /// own) crediting the sharer's code, `source=share-{network}`, and the share text used
-    /// (`v`), if staff wrote the wording.
+    /// (`v`), if staff wrote the wording. Every value is plain ASCII letters, digits and `-`, so
+    /// nothing needs encoding.
     pub fn shared_link(self, url: &str, sharer: Option<&ShareCode>, text: Option<i64>) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        let mut link = String::with_capacity(url.len() + 64);
+        link.push_str(url);
+        link.push('?');
         if let Some(code) = sharer {
-            query.append_pair("ref", code.as_str());
+            link.push_str("ref=");
+            link.push_str(code.as_str());
+            link.push('&');
         }
-        query.append_pair("source", &format!("share-{}", self.slug()));
+        link.push_str("source=share-");
+        link.push_str(self.slug());
         if let Some(id) = text {
-            query.append_pair("v", &id.to_string());
+            link.push_str("&v=");
+            link.push_str(&id.to_string());
         }
-        format!("{url}?{}", query.finish())
+        link
     }
 
     /// The network's share dialog for `url`, with `text` as the suggested message and `title`
     /// as the subject where the network has one. Only the URL and the text leave this site.
+    /// Networks that take one message get `{text} {url}`.
     pub fn share_url(self, url: &str, text: &str, title: &str) -> String {
-        let e = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
-        let (u, t) = (e(url), e(text));
-        let both = e(&format!("{text} {url}"));
+        let mut out = String::with_capacity(48 + 3 * (url.len() + text.len() + title.len()));
+        let both = |out: &mut String| {
+            encode_into(out, text);
+            out.push_str("%20");
+            encode_into(out, url);
+        };
         match self {
-            Self::Facebook => format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
-            Self::X => format!("https://x.com/intent/tweet?url={u}&text={t}"),
-            Self::WhatsApp => format!("https://wa.me/?text={both}"),
-            Self::Bluesky => format!("https://bsky.app/intent/compose?text={both}"),
-            Self::LinkedIn => format!("https://www.linkedin.com/sharing/share-offsite/?url={u}"),
-            Self::Reddit => format!("https://www.reddit.com/submit?url={u}&title={}", e(title)),
-            Self::Telegram => format!("https://t.me/share/url?url={u}&text={t}"),
-            Self::Threads => format!("https://www.threads.net/intent/post?text={both}"),
-            Self::Email => format!("mailto:?subject={}&body={both}", e(title)),
-            Self::Sms => format!("sms:?&body={both}"),
+            Self::Facebook => {
+                out.push_str("https://www.facebook.com/sharer/sharer.php?u=");
+                encode_into(&mut out, url);
+            }
+            Self::X | Self::Telegram => {
+                out.push_str(if self == Self::X {
+                    "https://x.com/intent/tweet?url="
+                } else {
+                    "https://t.me/share/url?url="
+                });
+                encode_into(&mut out, url);
+                out.push_str("&text=");
+                encode_into(&mut out, text);
+            }
+            Self::WhatsApp => {
+                out.push_str("https://wa.me/?text=");
+                both(&mut out);
+            }
+            Self::Bluesky => {
+                out.push_str("https://bsky.app/intent/compose?text=");
+                both(&mut out);
+            }
+            Self::Threads => {
+                out.push_str("https://www.threads.net/intent/post?text=");
+                both(&mut out);
+            }
+            Self::LinkedIn => {
+                out.push_str("https://www.linkedin.com/sharing/share-offsite/?url=");
+                encode_into(&mut out, url);
+            }
+            Self::Reddit => {
+                out.push_str("https://www.reddit.com/submit?url=");
+                encode_into(&mut out, url);
+                out.push_str("&title=");
+                encode_into(&mut out, title);
+            }
+            Self::Email => {
+                out.push_str("mailto:?subject=");
+                encode_into(&mut out, title);
+                out.push_str("&body=");
+                both(&mut out);
+            }
+            Self::Sms => {
+                out.push_str("sms:?&body=");
+                both(&mut out);
+            }
+        }
+        out
+    }
+}
+
+/// Appends `s` percent-encoded: every byte but ASCII letters and digits becomes `%XX` (what
+/// `percent_encoding::NON_ALPHANUMERIC` does, without its formatting machinery: the share
+/// redirect encodes a link and a message on every click).
+fn encode_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
         }
     }
 }
@@ -128,6 +190,7 @@ pub fn next_goal(count: i64, goal: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     use proptest::prelude::*;
 
     #[test]
@@ -163,6 +226,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn encoding_matches_the_percent_encoding_crate(s in "\\PC{0,80}") {
+            let mut ours = String::new();
+            encode_into(&mut ours, &s);
+            prop_assert_eq!(ours, utf8_percent_encode(&s, NON_ALPHANUMERIC).to_string());
+        }
+
         #[test]
         fn share_urls_stay_on_the_network_and_encode_everything(path in "[a-z0-9-]{1,20}", text in "\\PC{0,60}") {
             let url = format!("https://example.org/p/{path}?ref=Ab12");
