@@ -3,6 +3,10 @@
 //! given up as dead after the last attempt. Every server process runs one; a delivery is held by
 //! one worker at a time, so each goes out once however many processes run.
 //!
+//! Each endpoint has its own lane: its deliveries are taken and sent in rounds of their own, so
+//! a slow or failing endpoint delays only itself. An endpoint whose rounds keep failing rests a
+//! while before the next (its deliveries wait, and are not counted as attempts).
+//!
 //! An endpoint cannot hold the worker up: each request has a time limit, redirects are not
 //! followed, at most [`MAX_RESPONSE_BYTES`] of an answer are read, and host names are looked up
 //! by a resolver that refuses private addresses (unless allowed), so a name that changes its
@@ -31,10 +35,17 @@ use crate::{
     },
 };
 
-/// Deliveries taken per round.
-const CLAIM: u64 = 256;
-/// Requests in flight at once.
+/// Deliveries one endpoint's round takes.
+const ROUND: u64 = 256;
+/// Requests in flight to one endpoint at once. A round is at most `ROUND / CONCURRENT` requests'
+/// time limits long, which the lease covers (see `config`).
 const CONCURRENT: usize = 32;
+/// Endpoints sent to at once.
+const LANES: usize = 8;
+/// Rounds in a row in which every attempt failed before an endpoint rests.
+const FAILED_ROUNDS_BEFORE_REST: u32 = 3;
+/// The longest rest.
+const MAX_REST: Duration = Duration::from_secs(300);
 /// Most of an endpoint's answer that is read (the rest is dropped with the connection).
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// How long deliveries may gather before a round that is not full.
@@ -68,10 +79,11 @@ impl Worker {
         Ok(Self { task, stop, timeout })
     }
 
-    /// Stops between rounds, waiting for the round in flight at most one request's time limit
-    /// and two seconds; a longer round is cut short, and what it held (sent or not) is sent
-    /// again when its lease ends, by this process after a restart or by another, with the same
-    /// idempotency key.
+    /// Stops: a round under way starts no more requests, waits for those in flight (each within
+    /// its time limit), records them, and lets the deliveries it did not send go at once to
+    /// whichever worker comes next. If that takes longer than one request's time limit and two
+    /// seconds (the database is slow to answer, say), the round is cut short, and what it held
+    /// (sent or not) is sent again when its lease ends, with the same idempotency key.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let mut task = self.task;
@@ -135,6 +147,38 @@ struct Settings {
     public_url: String,
 }
 
+/// An endpoint's recent luck: rounds in a row in which every attempt failed, and until when it
+/// rests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Luck {
+    failed_rounds: u32,
+    rest_until: Option<std::time::Instant>,
+}
+
+impl Luck {
+    /// After a round: `delivered` is whether any attempt got through.
+    fn after_round(&mut self, delivered: bool, base: Duration, now: std::time::Instant) {
+        if delivered {
+            *self = Self::default();
+            return;
+        }
+        self.failed_rounds += 1;
+        self.rest_until = (self.failed_rounds >= FAILED_ROUNDS_BEFORE_REST).then(|| {
+            let streak =
+                i32::try_from(self.failed_rounds + 1 - FAILED_ROUNDS_BEFORE_REST).unwrap_or(i32::MAX);
+            now + retry_delay(streak, base).min(MAX_REST)
+        });
+    }
+
+    fn resting(&self, now: std::time::Instant) -> bool {
+        self.rest_until.is_some_and(|until| now < until)
+    }
+}
+
+/// What a lane reports when its round is done: the endpoint, and whether anything got through
+/// (`None` if recording the round failed).
+type RoundDone = (i64, Option<bool>);
+
 async fn run(
     db: Database,
     client: reqwest::Client,
@@ -142,55 +186,122 @@ async fn run(
     wake: Arc<Notify>,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) {
+    let settings = Arc::new(settings);
+    let mut lanes: tokio::task::JoinSet<RoundDone> = tokio::task::JoinSet::new();
+    let mut busy: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut luck: std::collections::HashMap<i64, Luck> = std::collections::HashMap::new();
+    // Where the next look for due deliveries starts, so that with more endpoints than lanes each
+    // gets its turn.
+    let mut first = 0usize;
     while !*stopping.borrow() {
-        let now = Utc::now().timestamp_millis();
-        // A lease a little different per claim, so a late finish cannot touch a later claim.
-        let lease = now + settings.hooks.lease.as_millis() as i64 + i64::from(rand::random::<u16>() % 1000);
-        let claimed = match webhooks::claim(&db.read, &db.write, CLAIM, now, lease).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %crate::error::chain(&e), "reading the webhook outbox failed");
-                tokio::time::sleep(POLL).await;
-                continue;
-            }
-        };
-        if claimed.is_empty() {
-            // Woken by a commit, or time to look again, or told to stop. After a wake-up, a few
-            // milliseconds let more commits' deliveries gather into the next round.
-            tokio::select! {
-                woken = tokio::time::timeout(POLL, wake.notified()) => {
-                    if woken.is_ok() {
-                        tokio::time::sleep(GATHER).await;
+        if lanes.len() < LANES {
+            let now = std::time::Instant::now();
+            match webhooks::active(&db.read).await {
+                Ok(hooks) => {
+                    first = if hooks.is_empty() { 0 } else { (first + 1) % hooks.len() };
+                    for &hook in hooks[first..].iter().chain(&hooks[..first]) {
+                        if lanes.len() >= LANES {
+                            break;
+                        }
+                        if busy.contains(&hook) || luck.get(&hook).is_some_and(|l| l.resting(now)) {
+                            continue;
+                        }
+                        match take(&db, &settings, hook).await {
+                            Ok(claimed) if claimed.is_empty() => {}
+                            Ok(claimed) => {
+                                busy.insert(hook);
+                                let lane = (db.clone(), client.clone(), settings.clone(), stopping.clone());
+                                lanes.spawn(async move {
+                                    let (db, client, settings, stopping) = lane;
+                                    match deliver(&db, &client, &settings, claimed, stopping).await {
+                                        Ok(delivered) => (hook, Some(delivered)),
+                                        Err(e) => {
+                                            tracing::warn!(error = %crate::error::chain(&e), "recording webhook deliveries failed; they are sent again later");
+                                            (hook, None)
+                                        }
+                                    }
+                                });
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %crate::error::chain(&e), "reading the webhook outbox failed");
+                            }
+                        }
                     }
                 }
-                _ = stopping.changed() => {}
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::chain(&e), "reading the webhook endpoints failed")
+                }
             }
-            continue;
         }
-        let full = claimed.len() as u64 == CLAIM;
-        if let Err(e) = deliver(&db, &client, &settings, claimed).await {
-            tracing::warn!(error = %crate::error::chain(&e), "recording webhook deliveries failed; they are sent again later");
-            tokio::time::sleep(POLL).await;
-        } else if !full {
-            tokio::time::sleep(GATHER).await;
+        // A round done (its endpoint may have more), a commit's wake-up, time to look again, or
+        // the stop. After a wake-up, a few milliseconds let more commits' deliveries gather.
+        tokio::select! {
+            Some(done) = lanes.join_next(), if !lanes.is_empty() => {
+                settle(done, &mut busy, &mut luck, settings.hooks.retry_base);
+            }
+            woken = tokio::time::timeout(POLL, wake.notified()) => {
+                if woken.is_ok() {
+                    tokio::time::sleep(GATHER).await;
+                }
+            }
+            _ = stopping.changed() => {}
         }
+    }
+    // Each lane has been told to stop too: it records what it sent and lets go of the rest.
+    while let Some(done) = lanes.join_next().await {
+        settle(done, &mut busy, &mut luck, settings.hooks.retry_base);
     }
 }
 
-/// Sends a round of claimed deliveries and records what became of them.
+/// Takes an endpoint's due deliveries for a round.
+async fn take(db: &Database, settings: &Settings, hook: i64) -> Result<Vec<Claimed>, sea_orm::DbErr> {
+    let now = Utc::now().timestamp_millis();
+    // A lease a little different per claim, so a late finish cannot touch a later claim.
+    let lease = now + settings.hooks.lease.as_millis() as i64 + i64::from(rand::random::<u16>() % 1000);
+    webhooks::claim(&db.read, &db.write, hook, ROUND, now, lease).await
+}
+
+/// Notes a lane's finished round.
+fn settle(
+    done: Result<RoundDone, tokio::task::JoinError>,
+    busy: &mut std::collections::HashSet<i64>,
+    luck: &mut std::collections::HashMap<i64, Luck>,
+    base: Duration,
+) {
+    let Ok((hook, delivered)) = done else {
+        // A lane that panicked: its endpoint's deliveries go again when their lease ends.
+        tracing::error!("a webhook round failed unexpectedly");
+        return;
+    };
+    busy.remove(&hook);
+    if let Some(delivered) = delivered {
+        luck.entry(hook).or_default().after_round(delivered, base, std::time::Instant::now());
+    }
+}
+
+/// Sends a round of one endpoint's claimed deliveries, records what became of them, and says
+/// whether any got through. Told to stop, it starts no more requests, and lets go of the
+/// deliveries it did not send.
 async fn deliver(
     db: &Database,
     client: &reqwest::Client,
     settings: &Settings,
     claimed: Vec<Claimed>,
-) -> Result<(), sea_orm::DbErr> {
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) -> Result<bool, sea_orm::DbErr> {
     let mut ids: Vec<i64> = claimed.iter().map(|c| c.webhook_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let endpoints = webhooks::endpoints(&db.read, &ids).await?;
     let bodies = bodies(db, settings, &claimed, &endpoints).await?;
     let settings = &settings.hooks;
+    let held: Vec<(i64, i64)> = claimed.iter().map(|c| (c.id, c.lease)).collect();
+    let stopped = async move {
+        // A dropped sender (the worker is gone) stops too.
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
     let done: Vec<(Claimed, Attempt)> = futures::stream::iter(claimed.into_iter().zip(bodies))
+        .take_until(stopped)
         .map(|(c, body)| {
             let endpoint = endpoints.iter().find(|e| e.id == c.webhook_id);
             async move {
@@ -219,8 +330,15 @@ async fn deliver(
     if dead > 0 {
         tracing::warn!(dead, "webhook deliveries given up after their last attempt");
     }
+    let delivered = done.iter().any(|(_, a)| matches!(a, Attempt::Delivered { .. }));
     webhooks::finish(&db.write, &done, Utc::now()).await?;
-    Ok(())
+    if done.len() < held.len() {
+        let sent: std::collections::HashSet<i64> = done.iter().map(|(c, _)| c.id).collect();
+        let unsent: Vec<(i64, i64)> = held.into_iter().filter(|(id, _)| !sent.contains(id)).collect();
+        webhooks::release(&db.write, &unsent).await?;
+    }
+    // A round cut short by the stop is no sign of the endpoint's health.
+    Ok(delivered || done.is_empty())
 }
 
 /// The body of each claimed delivery: the one made when the fact was stored, or a signature's,
@@ -354,4 +472,37 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     if causes.is_empty() { what.to_owned() } else { format!("{what}: {}", causes.join(": ")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[test]
+    fn an_endpoint_rests_after_failed_rounds_and_is_back_after_one_that_works() {
+        let base = Duration::from_secs(10);
+        let now = Instant::now();
+        let mut luck = Luck::default();
+        for _ in 1..FAILED_ROUNDS_BEFORE_REST {
+            luck.after_round(false, base, now);
+            assert!(!luck.resting(now), "a failed round or two is no reason to rest");
+        }
+        luck.after_round(false, base, now);
+        assert!(luck.resting(now) && luck.resting(now + base / 2 - Duration::from_millis(1)));
+        assert!(
+            !luck.resting(now + base + Duration::from_millis(1)),
+            "the first rest is one base delay at most"
+        );
+        // Longer rests while it keeps failing, never beyond the longest.
+        for _ in 0..30 {
+            luck.after_round(false, base, now);
+        }
+        assert!(luck.resting(now + MAX_REST / 2 - Duration::from_millis(1)));
+        assert!(!luck.resting(now + MAX_REST + Duration::from_millis(1)));
+        luck.after_round(true, base, now);
+        assert_eq!(luck, Luck::default());
+        assert!(!luck.resting(now));
+    }
 }

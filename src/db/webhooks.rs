@@ -214,50 +214,46 @@ pub struct Claimed {
     pub lease: i64,
 }
 
-/// Takes up to `limit` due deliveries of endpoints that are not paused, oldest first for each
-/// endpoint, holding them until `lease` (Unix milliseconds). What is due is read on `read`
-/// (each endpoint's rows through its own index range, however many wait for a paused one), so
-/// that a worker with nothing to send never takes the write connection; the rows are then
-/// taken on `write` by one statement that checks again that nobody holds them. Each delivery so
-/// goes to one worker; a worker that dies lets its rows go when its lease ends.
-pub async fn claim(
-    read: &impl ConnectionTrait,
-    write: &impl ConnectionTrait,
-    limit: u64,
-    now_ms: i64,
-    lease: i64,
-) -> Result<Vec<Claimed>, DbErr> {
-    use webhook_delivery::Column as C;
-    let hooks: Vec<i64> = webhook::Entity::find()
+/// The endpoints that are not paused, by id.
+pub async fn active(db: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
+    webhook::Entity::find()
         .select_only()
         .column(webhook::Column::Id)
         .filter(webhook::Column::Paused.eq(false))
         .order_by_asc(webhook::Column::Id)
         .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Takes up to `limit` due deliveries of endpoint `hook`, oldest first, holding them until
+/// `lease` (Unix milliseconds). What is due is read on `read` (through the endpoint's own index
+/// range), so that a worker with nothing to send never takes the write connection; the rows
+/// are then taken on `write` by one statement that checks again that nobody holds them. Each
+/// delivery so goes to one worker; a worker that dies lets its rows go when its lease ends.
+pub async fn claim(
+    read: &impl ConnectionTrait,
+    write: &impl ConnectionTrait,
+    hook: i64,
+    limit: u64,
+    now_ms: i64,
+    lease: i64,
+) -> Result<Vec<Claimed>, DbErr> {
+    use webhook_delivery::Column as C;
+    let free = || C::LockedUntilMs.is_null().or(C::LockedUntilMs.lt(now_ms));
+    let due: Vec<i64> = webhook_delivery::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::WebhookId.eq(hook))
+        .filter(C::Status.eq(PENDING))
+        .filter(C::NextAttemptMs.lte(now_ms))
+        .filter(free())
+        .order_by_asc(C::NextAttemptMs)
+        .order_by_asc(C::Id)
+        .limit(limit)
+        .into_tuple()
         .all(read)
         .await?;
-    let free = || C::LockedUntilMs.is_null().or(C::LockedUntilMs.lt(now_ms));
-    let mut due: Vec<i64> = Vec::new();
-    for hook in hooks {
-        let room = limit.saturating_sub(due.len() as u64);
-        if room == 0 {
-            break;
-        }
-        let ids: Vec<i64> = webhook_delivery::Entity::find()
-            .select_only()
-            .column(C::Id)
-            .filter(C::WebhookId.eq(hook))
-            .filter(C::Status.eq(PENDING))
-            .filter(C::NextAttemptMs.lte(now_ms))
-            .filter(free())
-            .order_by_asc(C::NextAttemptMs)
-            .order_by_asc(C::Id)
-            .limit(room)
-            .into_tuple()
-            .all(read)
-            .await?;
-        due.extend(ids);
-    }
     if due.is_empty() {
         return Ok(Vec::new());
     }
@@ -364,6 +360,27 @@ pub async fn finish(
         }
     }
     txn.commit().await
+}
+
+/// Lets go of claimed deliveries that were not sent, `(id, lease)`: they are due again at once,
+/// for any worker. A row whose lease has passed to another worker is left to that worker.
+pub async fn release(db: &impl ConnectionTrait, held: &[(i64, i64)]) -> Result<(), DbErr> {
+    use webhook_delivery::Column as C;
+    let mut by_lease: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (id, lease) in held {
+        by_lease.entry(*lease).or_default().push(*id);
+    }
+    for (lease, ids) in by_lease {
+        for part in ids.chunks(PART_IDS) {
+            webhook_delivery::Entity::update_many()
+                .col_expr(C::LockedUntilMs, Expr::value(Option::<i64>::None))
+                .filter(C::Id.is_in(part.iter().copied()))
+                .filter(C::LockedUntilMs.eq(lease))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Most ids in one `IN (…)`.

@@ -25,6 +25,9 @@ use undersigned::{
     webhooks::Worker,
 };
 
+use entity::webhook_delivery;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
 use crate::helpers::{ServerProcess, Signer, TestApp, scratch_database, spawn_app_with};
 
 const SECRET: &str = "a-test-secret-of-some-length";
@@ -121,6 +124,10 @@ async fn receive(
         "/huge" => vec![b'x'; 10 * 1024 * 1024].into_response(),
         "/slow" => {
             tokio::time::sleep(Duration::from_millis(50)).await;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        "/slower" => {
+            tokio::time::sleep(Duration::from_millis(400)).await;
             StatusCode::NO_CONTENT.into_response()
         }
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -365,6 +372,102 @@ async fn a_worker_that_dies_mid_queue_loses_nothing_and_duplicates_keep_their_ke
     let repeats = got.len() - n;
     // Only what the crashed worker held can come twice.
     assert!(repeats <= 256, "{repeats} repeats");
+}
+
+#[tokio::test]
+async fn a_worker_told_to_stop_records_what_it_sent_and_lets_go_of_the_rest() {
+    let receiver = Receiver::start().await;
+    let scratch = scratch_database().await;
+    let db = &scratch.db.write;
+    let hook_id = webhooks::create(
+        db,
+        NewHook {
+            url: &receiver.url("/slower"),
+            secret: SECRET,
+            events: &[Event::ShareClicked],
+            scope: Scope::Counts,
+            petition_id: None,
+        },
+    )
+    .await
+    .expect("a webhook")
+    .id;
+    let n = 300;
+    let rows: Vec<Outgoing> = (0..n)
+        .map(|i| Outgoing::new(hook_id, Event::ShareClicked, |key| format!(r#"{{"id":"{key}","n":{i}}}"#)))
+        .collect();
+    webhooks::enqueue(db, rows, chrono::Utc::now()).await.expect("queued");
+    // A round of 256 at 32 at a time and 0.4 s each takes 3.2 s: longer than a stop waits for a
+    // whole round (the 1 s time limit and 2 s), and the lease is long.
+    let settings = WebhookSettings {
+        allow_private: true,
+        timeout: Duration::from_secs(1),
+        lease: Duration::from_secs(600),
+        ..WebhookSettings::default()
+    };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let worker = Worker::start(scratch.db.clone(), settings.clone(), "http://localhost:3000", wake.clone())
+        .expect("a worker");
+    receiver.wait_for("/slower", 40).await;
+    worker.stop().await;
+    let got = receiver.got("/slower").len();
+    assert!(got < n, "stopped before the end ({got})");
+    // Everything the endpoint got is recorded as delivered; nothing else is held.
+    let s = statuses(db).await;
+    assert_eq!((s["delivered"], s["pending"]), (got as i64, (n - got) as i64), "{s:?}");
+    let held = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::LockedUntilMs.is_not_null())
+        .count(db)
+        .await
+        .expect("counted");
+    assert_eq!(held, 0, "the unsent deliveries were let go");
+    // The next worker sends the rest at once (not after the 10-minute lease), none twice.
+    let next = Worker::start(scratch.db.clone(), settings, "http://localhost:3000", wake).expect("a worker");
+    let all = receiver.wait_for("/slower", n).await;
+    next.stop().await;
+    let mut keys: Vec<&str> = all.iter().map(|g| g.header("idempotency-key")).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!((keys.len(), all.len()), (n, n), "each once");
+}
+
+#[tokio::test]
+async fn an_endpoint_that_hangs_with_a_backlog_does_not_hold_up_another() {
+    let receiver = Receiver::start().await;
+    let scratch = scratch_database().await;
+    let db = &scratch.db.write;
+    let mut ids = Vec::new();
+    for path in ["/hang", "/ok"] {
+        let hook = NewHook {
+            url: &receiver.url(path),
+            secret: SECRET,
+            events: &[Event::ShareClicked],
+            scope: Scope::Counts,
+            petition_id: None,
+        };
+        ids.push(webhooks::create(db, hook).await.expect("a webhook").id);
+    }
+    // The hanging endpoint (the older one) has 300 waiting; the other, one.
+    let backlog: Vec<Outgoing> = (0..300)
+        .map(|i| Outgoing::new(ids[0], Event::ShareClicked, |key| format!(r#"{{"id":"{key}","n":{i}}}"#)))
+        .collect();
+    webhooks::enqueue(db, backlog, chrono::Utc::now()).await.expect("queued");
+    let one = Outgoing::new(ids[1], Event::ShareClicked, |key| format!(r#"{{"id":"{key}"}}"#));
+    webhooks::enqueue(db, vec![one], chrono::Utc::now()).await.expect("queued");
+    // Each hanging request takes the whole 2 s: a round of the backlog takes 16 s.
+    let settings = WebhookSettings {
+        allow_private: true,
+        timeout: Duration::from_secs(2),
+        ..WebhookSettings::default()
+    };
+    let worker = Worker::start(scratch.db.clone(), settings, "http://localhost:3000", Arc::default())
+        .expect("a worker");
+    let started = Instant::now();
+    receiver.wait_for("/ok", 1).await;
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(2), "the other endpoint waited {waited:?}");
+    assert!(receiver.got("/hang").len() <= 32, "at most 32 requests at once to one endpoint");
+    worker.stop().await;
 }
 
 #[tokio::test]
