@@ -62,7 +62,7 @@ pub type CodeCache = RecordCache<CodeRecord>;
 /// crowd of identical queries to the database (nor waits for it) when its record expires.
 #[derive(Debug)]
 pub struct RecordCache<R> {
-    records: Arc<RwLock<HashMap<String, Cached<R>>>>,
+    records: Arc<RwLock<foldhash::HashMap<String, Cached<R>>>>,
     /// First reads under way, one per slug: a crowd arriving at a page not yet in memory (just
     /// after a restart, say) waits for one query instead of sending one each.
     first_reads: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
@@ -213,7 +213,7 @@ pub type Source = Arc<dyn Any + Send + Sync>;
 /// Public pages rendered once per record, language and count, not on every view. Each
 /// visitor's own hidden form fields are put into the rendered page as it is served.
 #[derive(Clone, Debug, Default)]
-pub struct PageCache(Arc<RwLock<HashMap<PageKey, Arc<Rendered>>>>);
+pub struct PageCache(Arc<RwLock<foldhash::HashMap<PageKey, Arc<Rendered>>>>);
 
 /// A rendered page, what it was made from, and where visitors' fields go.
 #[derive(Debug)]

@@ -10,7 +10,12 @@ pub mod public;
 pub mod share;
 pub mod visitor;
 
-use axum::Router;
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::Response,
+};
 
 use crate::{error::AppError, state::AppState};
 
@@ -33,6 +38,26 @@ pub fn content_security_policy(frame_ancestors: &str) -> String {
         "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
          form-action 'self'; object-src 'none'; frame-ancestors {frame_ancestors}; base-uri 'none'"
     )
+}
+
+/// Headers a busy page's response ends up with (its own, a cookie or two, and the security
+/// headers the middleware adds), with room to spare.
+const HEADER_ROOM: usize = 16;
+
+/// A response whose header map has room for every header it will carry. A map made empty grows
+/// twice on the way out, each time moving every header (about 2% of a page view's work).
+pub fn roomy(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut res = Response::new(body.into());
+    *res.status_mut() = status;
+    *res.headers_mut() = HeaderMap::with_capacity(HEADER_ROOM);
+    res
+}
+
+/// A rendered page, in a [`roomy`] response.
+pub fn html_page(page: Bytes) -> Response {
+    let mut res = roomy(StatusCode::OK, page);
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    res
 }
 
 async fn not_found() -> AppError {

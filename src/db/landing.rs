@@ -134,6 +134,8 @@ pub async fn create(db: &impl ConnectionTrait, page: landing_page::ActiveModel) 
 pub struct CodeRecord {
     pub code: short_code::Model,
     pub landing_slug: String,
+    /// The `source` of its visits: the code's own, else `qr-{code}`.
+    pub source: String,
 }
 
 /// The short code `code` if its landing page is live.
@@ -149,7 +151,10 @@ pub async fn find_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<C
         .into_tuple::<String>()
         .one(db)
         .await?;
-    Ok(landing_slug.map(|landing_slug| CodeRecord { code, landing_slug }))
+    Ok(landing_slug.map(|landing_slug| {
+        let source = code.source.clone().unwrap_or_else(|| format!("qr-{}", code.code));
+        CodeRecord { code, landing_slug, source }
+    }))
 }
 
 /// Creates a short code unless it is taken; says whether it did.

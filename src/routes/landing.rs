@@ -10,12 +10,13 @@ use axum::{
     body::Body,
     extract::{Path, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use entity::petition;
 
 use super::{
+    html_page,
     public::{absolute_url, plausible_slug, preview, preview_image},
     visitor::Visitor,
 };
@@ -161,7 +162,7 @@ async fn scan(
     let code = load_code(&state, &code).await?;
     let (landing, rec) = load(&state, &code.landing_slug).await?;
     let mut params = AttributionParams::from_query(query.as_deref().unwrap_or_default());
-    params.source = Some(code.code.source.clone().unwrap_or_else(|| format!("qr-{}", code.code.code)));
+    params.source = Some(code.source.clone());
     Ok(serve(&state, &landing, &rec, params, Some(code.code.id), visitor))
 }
 
@@ -201,7 +202,7 @@ fn serve(
         let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
         render(state, landing, rec, locale, &form, preview)
     });
-    (visitor, Html(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response()
+    (visitor, html_page(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response()
 }
 
 /// `GET /q/{code}/qr.svg`: the code's QR code as SVG, for print.

@@ -15,7 +15,7 @@ use chrono::SecondsFormat;
 use entity::petition;
 use serde::{Deserialize, Serialize};
 
-use super::{embed, landing, visitor::Visitor};
+use super::{embed, html_page, landing, visitor::Visitor};
 use crate::{
     cache::{PageKey, Source},
     db::{
@@ -178,7 +178,7 @@ async fn show(
             (view.count, petition_page(&view, &form).into_string())
         },
     );
-    Ok((visitor, Html(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response())
+    Ok((visitor, html_page(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response())
 }
 
 /// The landing page a form was on (`via`), if it is live and shows this petition.

@@ -6,9 +6,10 @@
 
 use axum::{
     Router,
+    body::Body,
     extract::{Path, RawQuery, State},
     http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    response::Response,
     routing::get,
 };
 
@@ -77,16 +78,13 @@ async fn share(
     if visitor.is_person() {
         state.visits.count_share(rec.petition.id, network.slug(), chosen.map_or(0, |t| t.id));
     }
-    Ok((
-        StatusCode::FOUND,
-        [
-            (header::LOCATION, location),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            // The network learns the shared link from the dialog's URL, not where the click was.
-            (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
-        ],
-    )
-        .into_response())
+    let mut res = super::roomy(StatusCode::FOUND, Body::empty());
+    let headers = res.headers_mut();
+    headers.insert(header::LOCATION, location);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The network learns the shared link from the dialog's URL, not where the click was.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    Ok(res)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::{
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use axum::{
     extract::FromRequestParts,
-    http::{HeaderMap, HeaderValue, Method, Uri, header, request::Parts},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header, request::Parts},
     response::{IntoResponseParts, ResponseParts},
 };
 use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
@@ -286,6 +286,34 @@ const AUTOMATED_AGENTS: [&str; 16] = [
 /// A request no person made: no `User-Agent`, a known preview or crawler agent, or a prefetch
 /// (`Sec-Purpose`, `Purpose` or `X-Moz` saying so).
 fn automated(headers: &HeaderMap) -> bool {
+    static PREFETCH: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder().ascii_case_insensitive(true).build(["prefetch", "preview", "prerender"]).ok()
+    });
+    static PURPOSE: [HeaderName; 4] = [
+        HeaderName::from_static("sec-purpose"),
+        HeaderName::from_static("purpose"),
+        HeaderName::from_static("x-purpose"),
+        HeaderName::from_static("x-moz"),
+    ];
+    let prefetch = PURPOSE.iter().any(|name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| PREFETCH.as_ref().is_none_or(|w| w.is_match(v)))
+    });
+    prefetch || headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).is_none_or(automated_agent)
+}
+
+/// Agents already looked at, and whether each is automated: people on one campaign mostly share
+/// a few phones' and apps' agents, and a lookup costs a tenth of the scan.
+static AGENTS_SEEN: LazyLock<RwLock<HashMap<Box<str>, bool>>> = LazyLock::new(RwLock::default);
+/// Agents remembered at most; the memory starts again when full.
+const MAX_AGENTS_SEEN: usize = 4096;
+/// Longest agent remembered (longer ones are scanned each time).
+const MAX_AGENT_LEN: usize = 512;
+
+/// Whether a `User-Agent` is a preview, crawler or tool, not a person's browser.
+fn automated_agent(agent: &str) -> bool {
     static AGENTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
         AhoCorasick::builder()
             .ascii_case_insensitive(true)
@@ -293,16 +321,18 @@ fn automated(headers: &HeaderMap) -> bool {
             .build(AUTOMATED_AGENTS)
             .ok()
     });
-    static PREFETCH: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-        AhoCorasick::builder().ascii_case_insensitive(true).build(["prefetch", "preview", "prerender"]).ok()
-    });
-    let says =
-        |words: &LazyLock<Option<AhoCorasick>>, text: &str| words.as_ref().is_none_or(|w| w.is_match(text));
-    let prefetch = ["sec-purpose", "purpose", "x-purpose", "x-moz"]
-        .iter()
-        .any(|name| headers.get(*name).and_then(|v| v.to_str().ok()).is_some_and(|v| says(&PREFETCH, v)));
-    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    prefetch || agent.is_none_or(|a| a.trim().is_empty() || says(&AGENTS, a))
+    if let Some(&known) = read(&AGENTS_SEEN).get(agent) {
+        return known;
+    }
+    let automated = agent.trim().is_empty() || AGENTS.as_ref().is_none_or(|w| w.is_match(agent));
+    if agent.len() <= MAX_AGENT_LEN {
+        let mut seen = write(&AGENTS_SEEN);
+        if seen.len() >= MAX_AGENTS_SEEN {
+            seen.clear();
+        }
+        seen.insert(agent.into(), automated);
+    }
+    automated
 }
 
 /// The visitor's language from the query switch, a remembered choice or their browser, for
@@ -356,7 +386,7 @@ mod tests {
 
     use super::*;
 
-    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+    fn headers(pairs: &[(HeaderName, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
             if let Ok(v) = HeaderValue::from_str(v) {
@@ -415,7 +445,7 @@ mod tests {
     fn previews_crawlers_and_prefetches_are_not_people() {
         let phone =
             "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/156.0 Mobile Safari/537.36";
-        let is_person = |pairs: &[(header::HeaderName, &str)]| !automated(&headers(pairs));
+        let is_person = |pairs: &[(HeaderName, &str)]| !automated(&headers(pairs));
         assert!(is_person(&[(header::USER_AGENT, phone)]));
         for agent in [
             "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
@@ -429,7 +459,7 @@ mod tests {
             assert!(!is_person(&[(header::USER_AGENT, agent)]), "{agent}");
         }
         assert!(!is_person(&[]), "no agent at all");
-        let prefetch = header::HeaderName::from_static("sec-purpose");
+        let prefetch = HeaderName::from_static("sec-purpose");
         assert!(!is_person(&[(header::USER_AGENT, phone), (prefetch, "prefetch;prerender")]));
     }
 
