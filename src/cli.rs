@@ -5,6 +5,7 @@ pub mod export;
 pub mod report;
 pub mod share_text;
 pub mod spend;
+pub mod staff;
 pub mod webhook;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -66,11 +67,35 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhookCommand,
     },
+    /// Staff accounts: create one (printing a one-time link to set its password), or a new
+    /// link for a lost password.
+    Staff {
+        #[command(subcommand)]
+        action: StaffCommand,
+    },
     /// Share texts: the wordings (and preview images) a petition's share buttons offer, one
     /// chosen per click, most often the one that brings most signatures.
     ShareText {
         #[command(subcommand)]
         action: ShareTextCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create an account; prints a one-time link (valid 24 hours) to set its password.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin (everything), organizer (campaigns, exports, signatures) or viewer (counts and
+        /// reports, no personal data).
+        #[arg(long)]
+        role: String,
+    },
+    /// A new one-time link (valid an hour) to set an account's password.
+    Reset {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -219,6 +244,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = startup::Application::build(config).await?;
+            if let Some(link) = app.setup_link() {
+                eprintln!(
+                    "No staff account exists yet. To create the first admin, open this link within an hour \
+                     (it works once):\n\n    {link}\n"
+                );
+            }
             app.run_until_stopped(startup::shutdown_signal()).await?;
         }
         Command::Migrate => {
@@ -256,6 +287,13 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
             let result = webhook::run(&db, &config, action, std::io::stdout()).await;
+            db.close().await;
+            result?;
+        }
+        Command::Staff { action } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let result = staff::run(&db, &config, action, std::io::stdout()).await;
             db.close().await;
             result?;
         }

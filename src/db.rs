@@ -11,6 +11,7 @@ pub mod share_texts;
 pub mod sharing;
 pub mod signatures;
 pub mod spend;
+pub mod staff;
 pub mod webhooks;
 pub mod writer;
 

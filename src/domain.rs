@@ -10,6 +10,7 @@ pub mod share_code;
 pub mod share_text;
 pub mod signing;
 pub mod spend;
+pub mod staff;
 pub mod webhook;
 
 pub use attribution::Attribution;

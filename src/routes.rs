@@ -1,5 +1,6 @@
 //! Every route of the server, in one place.
 
+pub mod admin;
 pub mod assets;
 pub mod client_ip;
 pub mod embed;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(embed::router())
         .merge(health::router())
         .merge(assets::router())
+        .merge(admin::router())
         .fallback(not_found)
 }
 

@@ -1,7 +1,14 @@
 //! Building and running the server: connect, migrate, start the signature writer, bind, serve,
 //! and shut down gracefully.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, atomic::AtomicBool},
+    time::Duration,
+};
+
+use chrono::Utc;
 
 use axum::{
     Router,
@@ -23,10 +30,10 @@ use crate::{
     cache::{CodeCache, ImageCache, LandingCache, PageCache, PetitionCache},
     config::Config,
     db::{
-        Database, petitions,
+        Database, petitions, staff,
         writer::{SignatureWriter, WriterStats, WriterTask},
     },
-    routes::{self, visitor::cookie_key},
+    routes::{self, admin, visitor::cookie_key},
     state::{AppState, Shared},
     tally::{Counts, Tally},
     visits::Visits,
@@ -44,6 +51,7 @@ pub struct Application {
     flush: Arc<Flush>,
     visit_writer: JoinHandle<()>,
     webhooks: Worker,
+    setup_link: Option<String>,
 }
 
 impl Application {
@@ -79,6 +87,14 @@ impl Application {
         let visit_writer = tokio::spawn(store_visits_every(VISIT_FLUSH, flush.clone()));
         let webhooks =
             Worker::start(db.clone(), config.webhooks.clone(), &config.absolute(""), outbox.clone())?;
+        // With no staff account yet, a one-time link creates the first admin.
+        let needs_setup = !staff::any(&db.read).await?;
+        let setup_link = if needs_setup {
+            let token = staff::new_link(&db.write, None, admin::SETUP_LINK, Utc::now()).await?;
+            Some(config.absolute(&format!("/admin/setup/{token}")))
+        } else {
+            None
+        };
         let state = AppState::new(Shared {
             db: db.clone(),
             config: Arc::new(config),
@@ -93,6 +109,8 @@ impl Application {
             signed_cookies: Default::default(),
             visits: visits.clone(),
             share_texts: Default::default(),
+            login_limits: Default::default(),
+            needs_setup: AtomicBool::new(needs_setup),
         });
         let router = app(state);
         Ok(Self {
@@ -105,7 +123,13 @@ impl Application {
             flush,
             visit_writer,
             webhooks,
+            setup_link,
         })
+    }
+
+    /// The one-time link that creates the first admin, when there is no staff account yet.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
     }
 
     pub fn port(&self) -> u16 {

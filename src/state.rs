@@ -4,7 +4,10 @@
 //! and cloning a dozen shared handles each time (each an atomic counter that both cores fight
 //! over) cost `/healthz` a third of its speed.
 
-use std::{ops::Deref, sync::Arc};
+use std::{
+    ops::Deref,
+    sync::{Arc, atomic::AtomicBool},
+};
 
 use axum::extract::FromRef;
 use axum_extra::extract::cookie::Key;
@@ -13,7 +16,7 @@ use crate::{
     cache::{CodeCache, ImageCache, LandingCache, PageCache, PetitionCache},
     config::Config,
     db::{Database, writer::SignatureWriter},
-    routes::visitor::SignedCookies,
+    routes::{admin::LoginLimits, visitor::SignedCookies},
     sharing::ShareChooser,
     tally::Counts,
     visits::Visits,
@@ -38,6 +41,10 @@ pub struct Shared {
     pub visits: Visits,
     /// Chooses the share text of each share click.
     pub share_texts: ShareChooser,
+    /// Staff sign-in attempts allowed per account and address.
+    pub login_limits: LoginLimits,
+    /// No staff account exists yet: the home page points to the setup link.
+    pub needs_setup: AtomicBool,
     /// Signs every cookie (derived from the instance's secret key).
     pub cookie_key: Key,
     /// Cookies already signed.

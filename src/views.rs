@@ -1,6 +1,7 @@
 //! HTML views (maud). Views take plain data, never a database handle, and work without
 //! JavaScript.
 
+pub mod admin;
 pub mod components;
 pub mod embed;
 pub mod errors;

@@ -1,6 +1,7 @@
 //! sea-orm entities for Undersigned: table shapes only, no business logic.
 
 pub mod ad_spend;
+pub mod audit_entry;
 pub mod image;
 pub mod landing_page;
 pub mod landing_visit;
@@ -13,12 +14,16 @@ pub mod share_click;
 pub mod share_text;
 pub mod short_code;
 pub mod signature;
+pub mod staff;
+pub mod staff_link;
+pub mod staff_session;
 pub mod supporter;
 pub mod webhook;
 pub mod webhook_delivery;
 
 pub mod prelude {
     pub use super::ad_spend::Entity as AdSpend;
+    pub use super::audit_entry::Entity as AuditEntry;
     pub use super::image::Entity as Image;
     pub use super::landing_page::Entity as LandingPage;
     pub use super::landing_visit::Entity as LandingVisit;
@@ -31,6 +36,9 @@ pub mod prelude {
     pub use super::share_text::Entity as ShareText;
     pub use super::short_code::Entity as ShortCode;
     pub use super::signature::Entity as Signature;
+    pub use super::staff::Entity as Staff;
+    pub use super::staff_link::Entity as StaffLink;
+    pub use super::staff_session::Entity as StaffSession;
     pub use super::supporter::Entity as Supporter;
     pub use super::webhook::Entity as Webhook;
     pub use super::webhook_delivery::Entity as WebhookDelivery;

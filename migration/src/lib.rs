@@ -15,6 +15,7 @@ mod m20261126_000006_petition_translations;
 mod m20261126_000007_share_clicks;
 mod m20261126_000008_webhooks;
 mod m20261127_000009_share_texts;
+mod m20261127_000010_staff;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_share_clicks::Migration),
             Box::new(m20261126_000008_webhooks::Migration),
             Box::new(m20261127_000009_share_texts::Migration),
+            Box::new(m20261127_000010_staff::Migration),
         ]
     }
 }

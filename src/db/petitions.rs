@@ -73,6 +73,15 @@ pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Optio
     Ok(Some(PetitionRecord { petition, recipients, translations, share_texts }))
 }
 
+/// Every petition and letter, whatever its status, newest first.
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<petition::Model>, DbErr> {
+    petition::Entity::find()
+        .order_by_desc(petition::Column::CreatedAt)
+        .order_by_desc(petition::Column::Id)
+        .all(db)
+        .await
+}
+
 /// Open petitions, newest first.
 pub async fn list_open(db: &impl ConnectionTrait) -> Result<Vec<petition::Model>, DbErr> {
     petition::Entity::find()

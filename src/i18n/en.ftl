@@ -9,6 +9,7 @@ language-switch = Language
 ## Home page
 open-campaigns = Open petitions and letters
 no-open-campaigns = There are no open petitions right now.
+setup-notice = No staff account exists yet. To set up this site, open the one-time link printed in the server's output.
 
 ## Counts ($count is a number; it is shown with local thousands separators)
 signature-count = { $count ->

@@ -8,6 +8,7 @@ language-switch = Idioma
 ## Portada
 open-campaigns = Peticiones y cartas abiertas
 no-open-campaigns = No hay peticiones abiertas en este momento.
+setup-notice = Todavía no hay ninguna cuenta del equipo. Para configurar este sitio, abre el enlace de un solo uso que aparece en la salida del servidor.
 
 ## Recuentos
 signature-count = { $count ->

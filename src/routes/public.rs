@@ -67,7 +67,8 @@ async fn index(State(state): State<AppState>, visitor: Visitor) -> AppResult<Res
         path: Some("/".into()),
         ..PageMeta::default()
     };
-    Ok((visitor, index_page(&meta, &cards)).into_response())
+    let needs_setup = state.needs_setup.load(std::sync::atomic::Ordering::Relaxed);
+    Ok((visitor, index_page(&meta, &cards, needs_setup)).into_response())
 }
 
 /// Slugs are lower-case letters, digits and hyphens; anything else cannot exist.

@@ -19,11 +19,15 @@ pub struct Card {
     pub locale: Locale,
 }
 
-pub fn index_page(meta: &PageMeta, cards: &[Card]) -> Markup {
+/// The home page; `needs_setup` when no staff account exists yet.
+pub fn index_page(meta: &PageMeta, cards: &[Card], needs_setup: bool) -> Markup {
     let locale = meta.locale;
     page(
         meta,
         html! {
+            @if needs_setup {
+                div.alert role="status" { p { (locale.t("setup-notice")) } }
+            }
             h1 { (locale.t("open-campaigns")) }
             @if cards.is_empty() {
                 p { (locale.t("no-open-campaigns")) }

@@ -441,6 +441,32 @@ async fn browser_every_page_type_is_accessible_and_logs_no_error() {
     b.close().await;
 }
 
+/// Staff pages in a real browser: the first-run setup link creates the admin, who lands on the
+/// admin home; the audit log and the sign-in page; each checked with axe and for console errors.
+#[tokio::test]
+async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
+    let Some(b) = browser("staff", true).await else { return };
+    let axe = axe_source();
+    let app = spawn_app().await;
+    b.run(async {
+        let link = app.setup_link.clone().expect("a setup link");
+        b.client.goto(&app.url(link.trim_start_matches("http://localhost:3000"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-setup", "en").await;
+        b.fill("email", "boss@example.org").await;
+        b.fill("password", "a long staff passphrase").await;
+        b.fill("password_again", "a long staff passphrase").await;
+        b.submit().await;
+        assert_eq!(b.path().await, "/admin");
+        check_page(&b, axe.as_deref(), "staff-home", "en").await;
+        b.client.goto(&app.url("/admin/audit")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-audit", "en").await;
+        b.client.goto(&app.url("/admin/login")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-login", "en").await;
+    })
+    .await;
+    b.close().await;
+}
+
 async fn check_page(b: &Browser, axe: Option<&str>, name: &str, lang: &str) {
     let html_lang = b.attr("html", "lang").await;
     assert_eq!(html_lang.as_deref(), Some(lang), "{name}");

@@ -28,6 +28,9 @@ pub struct TestApp {
     pub db: Database,
     /// What the in-process server's signature writer has done.
     pub writer: std::sync::Arc<undersigned::db::writer::WriterStats>,
+    /// The one-time link to create the first admin, printed by `serve` on a database without
+    /// staff.
+    pub setup_link: Option<String>,
     _guard: DbGuard,
 }
 
@@ -94,12 +97,13 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     .expect("test config is valid");
     let app = Application::build(config).await.expect("the server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let setup_link = app.setup_link().map(str::to_owned);
     let writer = app.writer_stats();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let db = Database::connect(&db_url).await.expect("the test connects to its database");
     let client =
         reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().expect("a client");
-    TestApp { address, db_url, client, db, writer, _guard: guard }
+    TestApp { address, db_url, client, db, writer, setup_link, _guard: guard }
 }
 
 impl TestApp {

@@ -2,6 +2,7 @@
 //! (a SQLite file, or a new PostgreSQL database when `TEST_POSTGRES_URL` is set) and talks to
 //! it over HTTP.
 
+mod admin;
 mod browser;
 mod cli;
 mod concurrency;

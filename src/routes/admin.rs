@@ -1,0 +1,628 @@
+//! Staff pages under `/admin`: sign-in and sign-out, the first-run setup link, one-time
+//! password links, the admin home and the audit log.
+//!
+//! Sessions live in the database (so they work across server processes); the cookie holds a
+//! random token whose SHA-256 is the session's id, is `HttpOnly` and `SameSite=Lax`, and is
+//! `__Host-`-prefixed and `Secure` over https. Every form carries an anti-forgery token that
+//! must match a signed cookie, and a request from another origin is refused. Sign-in attempts
+//! are limited per account and per address, with the same answer whether the account exists
+//! or not.
+
+use std::{net::IpAddr, num::NonZeroU32};
+
+use axum::{
+    Form, Router,
+    extract::{FromRequestParts, Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
+use chrono::{Duration, Utc};
+use entity::staff::{self as staff_entity, Role};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use super::client_ip::ClientIp;
+use crate::{
+    db::{
+        petitions,
+        staff::{self, Audit, Lifetimes},
+    },
+    domain::staff::{
+        account_email, check_password, decoy_hash, hash_password, new_token, role_name, verify_password,
+    },
+    error::{AppError, AppResult},
+    state::AppState,
+    views::admin::{
+        AuditRow, CampaignRow, PasswordErrors, audit_page, home_page, login_page, notice_page, password_page,
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(home))
+        .route("/admin/login", get(login_form).post(login))
+        .route("/admin/logout", post(logout))
+        .route("/admin/logout-everywhere", post(logout_everywhere))
+        .route("/admin/setup/{token}", get(setup_form).post(setup))
+        .route("/admin/password/{token}", get(password_form).post(set_password))
+        .route("/admin/audit", get(audit))
+}
+
+/// How long a session lasts without a request, and at most.
+pub const SESSION: Lifetimes = Lifetimes { idle: Duration::hours(2), absolute: Duration::hours(12) };
+/// How long the first-run setup link works.
+pub const SETUP_LINK: Duration = Duration::hours(1);
+/// How long a new account's link works.
+pub const ACCOUNT_LINK: Duration = Duration::hours(24);
+/// How long a reset link works.
+pub const RESET_LINK: Duration = Duration::hours(1);
+
+/// The anti-forgery cookie (signed), scoped to the admin.
+const CSRF_COOKIE: &str = "us_csrf";
+
+/// Sign-in attempts allowed: per account, and per address.
+#[derive(Debug)]
+pub struct LoginLimits {
+    by_account: DefaultKeyedRateLimiter<String>,
+    by_address: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        // Five tries a minute per account, twenty per address (a shared office counts once).
+        let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
+        Self { by_account: RateLimiter::keyed(per_minute(5)), by_address: RateLimiter::keyed(per_minute(20)) }
+    }
+}
+
+impl LoginLimits {
+    /// Whether one more attempt for `account` from `address` is allowed (both are counted).
+    fn allow(&self, account: &str, address: IpAddr) -> bool {
+        if self.by_account.len() > 10_000 {
+            self.by_account.retain_recent();
+        }
+        if self.by_address.len() > 10_000 {
+            self.by_address.retain_recent();
+        }
+        let address_ok = self.by_address.check_key(&address).is_ok();
+        let account_ok = self.by_account.check_key(&account.to_owned()).is_ok();
+        address_ok && account_ok
+    }
+}
+
+/// The session cookie's name: `__Host-` (which browsers only accept with `Secure`, `Path=/`
+/// and no domain) over https.
+fn session_cookie(state: &AppState) -> &'static str {
+    if state.config.secure_cookies() { "__Host-us_staff" } else { "us_staff" }
+}
+
+/// A keyed hash of a client address for the audit log: lines from one address can be told
+/// together, and the address cannot be read back.
+fn ip_hash(state: &AppState, ip: IpAddr) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(state.cookie_key.signing()).expect("any key length");
+    mac.update(ip.to_string().as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// Staff pages are never stored by a browser or a proxy.
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn page(status: StatusCode, markup: maud::Markup) -> Response {
+    no_store((status, Html(markup.into_string())).into_response())
+}
+
+/// The form's anti-forgery token: the one in the visitor's signed cookie, or a new one (with
+/// the cookie to set).
+fn csrf_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    let jar = SignedCookieJar::from_headers(headers, state.cookie_key.clone());
+    if let Some(c) = jar.get(CSRF_COOKIE) {
+        return (c.value().to_owned(), None);
+    }
+    let token = new_token();
+    let cookie = Cookie::build((CSRF_COOKIE, token.clone()))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies())
+        .path("/admin")
+        .build();
+    let jar = jar.add(cookie);
+    let header = jar.into_response().headers().get(header::SET_COOKIE).cloned();
+    (token, header)
+}
+
+/// A page with a form, with the anti-forgery cookie if it was just made.
+fn form_page(status: StatusCode, markup: maud::Markup, cookie: Option<HeaderValue>) -> Response {
+    let mut res = page(status, markup);
+    if let Some(c) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// Whether a posted form is genuine: its token matches the signed cookie, and the browser does
+/// not say it comes from another site.
+fn genuine(state: &AppState, headers: &HeaderMap, token: &str) -> bool {
+    // The browser's `Origin` names this site: its public address, or the host it asked for.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let same_origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).is_none_or(|origin| {
+        let origin = origin.trim_end_matches('/');
+        origin == state.config.public_url.as_str().trim_end_matches('/')
+            || host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, authority)| authority == h))
+    });
+    let jar = SignedCookieJar::from_headers(headers, state.cookie_key.clone());
+    let matches = jar.get(CSRF_COOKIE).is_some_and(|c| {
+        let (a, b) = (c.value().as_bytes(), token.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    });
+    same_origin && matches
+}
+
+fn forged() -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        notice_page(
+            "Form expired",
+            "This form could not be accepted: it is too old or came from another site. Go back, reload the page and try again.",
+        ),
+    )
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    pub account: staff_entity::Model,
+    /// The session cookie's value.
+    token: String,
+}
+
+impl StaffUser {
+    /// Whether this staff member's role is `role` or above.
+    pub fn may(&self, role: Role) -> bool {
+        self.account.role >= role
+    }
+
+    /// The 403 page for an action that needs `role`.
+    pub fn refused(&self, role: Role) -> Response {
+        page(
+            StatusCode::FORBIDDEN,
+            notice_page(
+                "Not allowed",
+                &format!(
+                    "This needs the {} role; your account is {}.",
+                    role_name(role),
+                    role_name(self.account.role)
+                ),
+            ),
+        )
+    }
+
+    fn audit<'a>(&'a self, action: &'a str, ip: Option<String>) -> Audit<'a> {
+        Audit {
+            staff_id: Some(self.account.id),
+            actor: &self.account.email,
+            action,
+            ip_hash: ip,
+            ..Audit::default()
+        }
+    }
+}
+
+/// The session cookie's value, if any.
+fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let name = session_cookie(state);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let to_login = || {
+            let next = parts.uri.path_and_query().map_or("/admin", |p| p.as_str());
+            let query =
+                url::form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish();
+            no_store(Redirect::to(&format!("/admin/login?{query}")).into_response())
+        };
+        let Some(token) = session_token(state, &parts.headers) else { return Err(to_login()) };
+        match staff::session(&state.db.read, &token, Utc::now(), SESSION).await {
+            Ok(Some(account)) => Ok(Self { account, token }),
+            Ok(None) => Err(to_login()),
+            Err(e) => Err(AppError::Internal(e.into()).into_response()),
+        }
+    }
+}
+
+/// A session cookie for `token`; an empty `token` ends it in the browser.
+fn session_cookie_header(state: &AppState, token: &str) -> HeaderValue {
+    let mut c = Cookie::build((session_cookie(state), token.to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies())
+        .path("/");
+    if token.is_empty() {
+        c = c.max_age(cookie::time::Duration::ZERO);
+    }
+    HeaderValue::from_str(&c.build().encoded().to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Where to go after signing in: a staff page, never another site.
+fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with("/admin") && !next.starts_with("//") && !next.contains(['\\', '\r', '\n']);
+    if ok { next } else { "/admin" }
+}
+
+/// Signs `account` in: a new session (ending the one the browser had, if any), then on to `next`.
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    account_id: i64,
+    next: &str,
+) -> AppResult<Response> {
+    if let Some(old) = session_token(state, headers) {
+        staff::end_session(&state.db.write, &old).await?;
+    }
+    let token = staff::start_session(&state.db.write, account_id, Utc::now()).await?;
+    let mut res = no_store(Redirect::to(safe_next(next)).into_response());
+    res.headers_mut().append(header::SET_COOKIE, session_cookie_header(state, &token));
+    Ok(res)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<NextQuery>, QueryRejection>,
+) -> Response {
+    let next = query.map(|Query(q)| q.next).unwrap_or_default();
+    let (csrf, cookie) = csrf_token(&state, &headers);
+    form_page(StatusCode::OK, login_page(&csrf, "", safe_next(&next), None), cookie)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    if !genuine(&state, &headers, &form.csrf) {
+        return Ok(forged());
+    }
+    let (csrf, _) = csrf_token(&state, &headers);
+    let email = account_email(&form.email).unwrap_or_else(|| form.email.trim().to_lowercase());
+    let again = |status: StatusCode, message: &str| {
+        page(status, login_page(&csrf, form.email.trim(), safe_next(&form.next), Some(message)))
+    };
+    if !state.login_limits.allow(&email, ip) {
+        return Ok(again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-in attempts. Wait a minute, then try again.",
+        ));
+    }
+    let account = staff::by_email(&state.db.read, &email).await?;
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let password = form.password.clone();
+    // The same work whether or not the account exists.
+    let matches = tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password(&password, &h),
+        None => {
+            verify_password(&password, decoy_hash());
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let address = Some(ip_hash(&state, ip));
+    match account.filter(|_| matches) {
+        Some(account) => {
+            let entry = Audit {
+                staff_id: Some(account.id),
+                actor: &account.email,
+                action: "login",
+                ip_hash: address,
+                ..Audit::default()
+            };
+            staff::audit(&state.db.write, entry, Utc::now()).await?;
+            signed_in(&state, &headers, account.id, &form.next).await
+        }
+        None => {
+            let entry = Audit { actor: &email, action: "login.failed", ip_hash: address, ..Audit::default() };
+            staff::audit(&state.db.write, entry, Utc::now()).await?;
+            Ok(again(StatusCode::UNAUTHORIZED, "The email or the password is wrong."))
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> AppResult<Response> {
+    if !genuine(&state, &headers, &form.csrf) {
+        return Ok(forged());
+    }
+    staff::end_session(&state.db.write, &user.token).await?;
+    staff::audit(&state.db.write, user.audit("logout", Some(ip_hash(&state, ip))), Utc::now()).await?;
+    Ok(signed_out(&state))
+}
+
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> AppResult<Response> {
+    if !genuine(&state, &headers, &form.csrf) {
+        return Ok(forged());
+    }
+    let ended = staff::end_sessions(&state.db.write, user.account.id).await?;
+    let entry = Audit {
+        detail: Some(format!("{ended} sessions ended")),
+        ..user.audit("logout.everywhere", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&state.db.write, entry, Utc::now()).await?;
+    Ok(signed_out(&state))
+}
+
+fn signed_out(state: &AppState) -> Response {
+    let mut res = no_store(Redirect::to("/admin/login").into_response());
+    res.headers_mut().append(header::SET_COOKIE, session_cookie_header(state, ""));
+    res
+}
+
+fn link_gone() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        notice_page(
+            "This link no longer works",
+            "It was used already or it has expired. Ask an admin for a new one (undersigned staff reset).",
+        ),
+    )
+}
+
+async fn setup_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    if staff::link(&state.db.read, &token, Utc::now()).await? != Some(None)
+        || staff::any(&state.db.read).await?
+    {
+        return Ok(link_gone());
+    }
+    let (csrf, cookie) = csrf_token(&state, &headers);
+    Ok(form_page(StatusCode::OK, setup_view(&token, &csrf, "", &PasswordErrors::default()), cookie))
+}
+
+fn setup_view(token: &str, csrf: &str, email: &str, errors: &PasswordErrors) -> maud::Markup {
+    password_page(
+        "Set up Undersigned",
+        "Create the first admin account. You can add more staff afterwards.",
+        &format!("/admin/setup/{token}"),
+        csrf,
+        Some(email),
+        errors,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_again: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    if !genuine(&state, &headers, &form.csrf) {
+        return Ok(forged());
+    }
+    let now = Utc::now();
+    if staff::link(&state.db.read, &token, now).await? != Some(None) || staff::any(&state.db.read).await? {
+        return Ok(link_gone());
+    }
+    let email = account_email(&form.email);
+    let errors = PasswordErrors {
+        email: email.is_none().then(|| "Enter an email address, like name@example.org.".to_owned()),
+        password: check_password(&form.password, &form.password_again)
+            .err()
+            .map(|e| format!("Choose another password: {e}.")),
+    };
+    let (Some(email), None) = (email, &errors.password) else {
+        let (csrf, _) = csrf_token(&state, &headers);
+        return Ok(page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            setup_view(&token, &csrf, form.email.trim(), &errors),
+        ));
+    };
+    let hash = hash_off_thread(form.password).await?;
+    if staff::use_link(&state.db.write, &token, now).await? != Some(None) {
+        return Ok(link_gone());
+    }
+    let Some(account) = staff::create(&state.db.write, &email, Role::Admin, now).await? else {
+        return Ok(link_gone());
+    };
+    staff::set_password(&state.db.write, account.id, &hash).await?;
+    state.needs_setup.store(false, std::sync::atomic::Ordering::Relaxed);
+    let address = Some(ip_hash(&state, ip));
+    let entry = Audit {
+        staff_id: Some(account.id),
+        actor: &account.email,
+        action: "staff.created",
+        subject: Some(format!("staff:{}", account.id)),
+        detail: Some("the first admin, with the setup link".into()),
+        ip_hash: address.clone(),
+    };
+    staff::audit(&state.db.write, entry, now).await?;
+    signed_in(&state, &headers, account.id, "/admin").await
+}
+
+async fn hash_off_thread(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+async fn password_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let Some(Some(id)) = staff::link(&state.db.read, &token, Utc::now()).await? else {
+        return Ok(link_gone());
+    };
+    let Some(account) = staff::by_id(&state.db.read, id).await? else { return Ok(link_gone()) };
+    let (csrf, cookie) = csrf_token(&state, &headers);
+    Ok(form_page(
+        StatusCode::OK,
+        password_view(&token, &csrf, &account.email, &PasswordErrors::default()),
+        cookie,
+    ))
+}
+
+fn password_view(token: &str, csrf: &str, email: &str, errors: &PasswordErrors) -> maud::Markup {
+    password_page(
+        "Choose your password",
+        &format!("For the staff account {email}."),
+        &format!("/admin/password/{token}"),
+        csrf,
+        None,
+        errors,
+    )
+}
+
+async fn set_password(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    if !genuine(&state, &headers, &form.csrf) {
+        return Ok(forged());
+    }
+    let now = Utc::now();
+    let Some(Some(id)) = staff::link(&state.db.read, &token, now).await? else { return Ok(link_gone()) };
+    let Some(account) = staff::by_id(&state.db.read, id).await? else { return Ok(link_gone()) };
+    if let Err(e) = check_password(&form.password, &form.password_again) {
+        let (csrf, _) = csrf_token(&state, &headers);
+        let errors = PasswordErrors {
+            password: Some(format!("Choose another password: {e}.")),
+            ..PasswordErrors::default()
+        };
+        return Ok(page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            password_view(&token, &csrf, &account.email, &errors),
+        ));
+    }
+    let hash = hash_off_thread(form.password).await?;
+    if staff::use_link(&state.db.write, &token, now).await? != Some(Some(id)) {
+        return Ok(link_gone());
+    }
+    staff::set_password(&state.db.write, id, &hash).await?;
+    // A new password ends the sessions the old one started.
+    staff::end_sessions(&state.db.write, id).await?;
+    let entry = Audit {
+        staff_id: Some(id),
+        actor: &account.email,
+        action: "password.set",
+        subject: Some(format!("staff:{id}")),
+        ip_hash: Some(ip_hash(&state, ip)),
+        ..Audit::default()
+    };
+    staff::audit(&state.db.write, entry, now).await?;
+    signed_in(&state, &headers, id, "/admin").await
+}
+
+async fn home(State(state): State<AppState>, user: StaffUser, headers: HeaderMap) -> AppResult<Response> {
+    let mut campaigns = Vec::new();
+    for p in petitions::all(&state.db.read).await? {
+        campaigns.push(CampaignRow {
+            count: state.counts.public(&p).0,
+            status: match p.status {
+                entity::petition::Status::Draft => "draft",
+                entity::petition::Status::Open => "open",
+                entity::petition::Status::Closed => "closed",
+            },
+            title: p.title,
+            slug: p.slug,
+        });
+    }
+    let (csrf, cookie) = csrf_token(&state, &headers);
+    let admin = user.account.role == Role::Admin;
+    Ok(form_page(
+        StatusCode::OK,
+        home_page(&user.account.email, role_name(user.account.role), &csrf, &campaigns, admin),
+        cookie,
+    ))
+}
+
+async fn audit(State(state): State<AppState>, user: StaffUser) -> AppResult<Response> {
+    if !user.may(Role::Admin) {
+        return Ok(user.refused(Role::Admin));
+    }
+    let rows = staff::recent_audit(&state.db.read, 200)
+        .await?
+        .into_iter()
+        .map(|e| AuditRow {
+            at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject.unwrap_or_default(),
+            detail: e.detail.unwrap_or_default(),
+            ip_hash: e.ip_hash.unwrap_or_default(),
+        })
+        .collect::<Vec<_>>();
+    Ok(page(StatusCode::OK, audit_page(&rows)))
+}

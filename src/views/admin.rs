@@ -1,0 +1,184 @@
+//! Staff pages: sign-in, setting a password, the admin home and the audit log. Server-rendered,
+//! usable without JavaScript, in English.
+
+use maud::{Markup, html};
+
+use super::layout::{PageMeta, page};
+use crate::i18n::Locale;
+
+/// A staff page's shell: never indexed, no language switch.
+fn staff_page(title: &str, body: Markup) -> Markup {
+    page(&PageMeta::simple(title, Locale::En), body)
+}
+
+/// A labelled text input with its error (if any) above it.
+fn field(
+    name: &str,
+    label: &str,
+    kind: &str,
+    value: &str,
+    autocomplete: &str,
+    error: Option<&str>,
+) -> Markup {
+    let id = format!("f-{name}");
+    let err_id = format!("e-{name}");
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) }
+            @if let Some(e) = error {
+                p.error id=(err_id) { span.visually-hidden { "Error: " } (e) }
+            }
+            input id=(id) name=(name) type=(kind) value=(value) autocomplete=(autocomplete) required
+                maxlength="320" aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| err_id.as_str())] autofocus[error.is_some()];
+        }
+    }
+}
+
+/// The form's anti-forgery field.
+fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf); }
+}
+
+/// `/admin/login`.
+pub fn login_page(csrf: &str, email: &str, next: &str, error: Option<&str>) -> Markup {
+    staff_page(
+        "Staff sign-in",
+        html! {
+            h1 { "Staff sign-in" }
+            @if let Some(e) = error {
+                div.alert role="alert" { p { (e) } }
+            }
+            form.sign #sign method="post" action="/admin/login" novalidate {
+                (csrf_field(csrf))
+                input type="hidden" name="next" value=(next);
+                (field("email", "Email", "email", email, "username", None))
+                (field("password", "Password", "password", "", "current-password", None))
+                button type="submit" { "Sign in" }
+            }
+            p { "Lost your password? Ask an admin to run " code { "undersigned staff reset --email YOU" } "." }
+        },
+    )
+}
+
+/// Errors on the form that creates the first admin or sets a password.
+#[derive(Debug, Default)]
+pub struct PasswordErrors {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+/// `/admin/setup/{token}` (with `email`) and `/admin/password/{token}` (without).
+pub fn password_page(
+    title: &str,
+    intro: &str,
+    action: &str,
+    csrf: &str,
+    email: Option<&str>,
+    errors: &PasswordErrors,
+) -> Markup {
+    staff_page(
+        title,
+        html! {
+            h1 { (title) }
+            p { (intro) }
+            form.sign #sign method="post" action=(action) novalidate {
+                (csrf_field(csrf))
+                @if let Some(email) = email {
+                    (field("email", "Your email", "email", email, "username", errors.email.as_deref()))
+                }
+                (field("password", "New password (at least 12 characters)", "password", "", "new-password", errors.password.as_deref()))
+                (field("password_again", "The new password again", "password", "", "new-password", None))
+                button type="submit" { "Save and sign in" }
+            }
+        },
+    )
+}
+
+/// A page that says one thing (a link that no longer works, a refusal).
+pub fn notice_page(title: &str, text: &str) -> Markup {
+    staff_page(
+        title,
+        html! {
+            h1 { (title) }
+            p { (text) }
+            p { a href="/admin/login" { "Staff sign-in" } }
+        },
+    )
+}
+
+/// A campaign on the admin home.
+pub struct CampaignRow {
+    pub title: String,
+    pub slug: String,
+    pub status: &'static str,
+    pub count: i64,
+}
+
+/// `/admin`.
+pub fn home_page(email: &str, role: &str, csrf: &str, campaigns: &[CampaignRow], admin: bool) -> Markup {
+    staff_page(
+        "Admin",
+        html! {
+            h1 { "Campaigns" }
+            p { "Signed in as " strong { (email) } " (" (role) ")." }
+            @if campaigns.is_empty() {
+                p { "No petitions or letters yet." }
+            } @else {
+                table {
+                    thead { tr { th scope="col" { "Title" } th scope="col" { "Status" } th scope="col" { "Signatures" } } }
+                    tbody {
+                        @for c in campaigns {
+                            tr {
+                                td { a href={ "/p/" (c.slug) } { (c.title) } }
+                                td { (c.status) }
+                                td { (c.count) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if admin { p { a href="/admin/audit" { "Audit log" } } }
+            form method="post" action="/admin/logout" {
+                (csrf_field(csrf))
+                button type="submit" { "Sign out" }
+            }
+            form method="post" action="/admin/logout-everywhere" {
+                (csrf_field(csrf))
+                button type="submit" { "Sign out on every device" }
+            }
+        },
+    )
+}
+
+/// A line of the audit log as shown.
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub ip_hash: String,
+}
+
+/// `/admin/audit`.
+pub fn audit_page(rows: &[AuditRow]) -> Markup {
+    staff_page(
+        "Audit log",
+        html! {
+            h1 { "Audit log" }
+            p { "The latest " (rows.len()) " entries, newest first. " a href="/admin" { "Back to campaigns" } }
+            div.scroll tabindex="0" role="region" aria-label="Audit log entries" { table {
+                thead { tr {
+                    th scope="col" { "When (UTC)" } th scope="col" { "Who" } th scope="col" { "What" }
+                    th scope="col" { "Record" } th scope="col" { "Detail" } th scope="col" { "Address (hashed)" }
+                } }
+                tbody {
+                    @for r in rows {
+                        tr { td { (r.at) } td { (r.actor) } td { (r.action) } td { (r.subject) } td { (r.detail) } td { code { (r.ip_hash) } } }
+                    }
+                }
+            } }
+        },
+    )
+}
