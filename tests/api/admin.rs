@@ -49,6 +49,11 @@ async fn submit(
     client.post(app.url(action)).form(&all).send().await.expect("sent")
 }
 
+/// Signs in with the sign-in page's form.
+async fn sign_in(client: &reqwest::Client, app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    submit(client, app, "/admin/login", "/admin/login", &[("email", email), ("password", password)]).await
+}
+
 fn location(res: &reqwest::Response) -> String {
     res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
@@ -149,24 +154,10 @@ async fn sign_in_errors_are_generic_throttled_and_forgeries_refused() {
     let res = client.get(app.url("/admin")).send().await.expect("sent");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/admin/login?next=%2Fadmin");
-    let wrong = submit(
-        &client,
-        &app,
-        "/admin/login",
-        "/admin/login",
-        &[("email", "org@example.org"), ("password", "not the password")],
-    )
-    .await;
+    let wrong = sign_in(&client, &app, "org@example.org", "not the password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let wrong = wrong.text().await.expect("page");
-    let unknown = submit(
-        &client,
-        &app,
-        "/admin/login",
-        "/admin/login",
-        &[("email", "nobody@example.org"), ("password", PASSWORD)],
-    )
-    .await;
+    let unknown = sign_in(&client, &app, "nobody@example.org", PASSWORD).await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let unknown = unknown.text().await.expect("page");
     let message = "The email or the password is wrong.";
@@ -215,24 +206,10 @@ async fn sign_in_errors_are_generic_throttled_and_forgeries_refused() {
     // Five tries a minute per account: the sixth is refused, even with the right password.
     let guesser = browser();
     for _ in 0..5 {
-        let res = submit(
-            &guesser,
-            &app,
-            "/admin/login",
-            "/admin/login",
-            &[("email", "victim@example.org"), ("password", "guess guess guess")],
-        )
-        .await;
+        let res = sign_in(&guesser, &app, "victim@example.org", "guess guess guess").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    let res = submit(
-        &guesser,
-        &app,
-        "/admin/login",
-        "/admin/login",
-        &[("email", "victim@example.org"), ("password", PASSWORD)],
-    )
-    .await;
+    let res = sign_in(&guesser, &app, "victim@example.org", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.text().await.expect("page").contains("Too many sign-in attempts"));
     // Each failure is in the audit log, with a hashed address and no password.
@@ -258,14 +235,7 @@ async fn sessions_end_at_sign_out_everywhere_and_when_idle() {
         .cookie_provider(jar)
         .build()
         .expect("a client");
-    let res = submit(
-        &second,
-        &app,
-        "/admin/login",
-        "/admin/login",
-        &[("email", "ana@example.org"), ("password", PASSWORD)],
-    )
-    .await;
+    let res = sign_in(&second, &app, "ana@example.org", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let token = session_cookie(&res).expect("a session cookie");
     assert_ne!(token, planted);
@@ -287,28 +257,14 @@ async fn sessions_end_at_sign_out_everywhere_and_when_idle() {
     assert_eq!(replay.status(), StatusCode::SEE_OTHER, "a stolen cookie stops working");
     // "Everywhere" ends the first browser's session too.
     let third = browser();
-    let res = submit(
-        &third,
-        &app,
-        "/admin/login",
-        "/admin/login",
-        &[("email", "ana@example.org"), ("password", PASSWORD)],
-    )
-    .await;
+    let res = sign_in(&third, &app, "ana@example.org", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(get(&first, &app, "/admin").await.0, StatusCode::OK);
     submit(&third, &app, "/admin", "/admin/logout-everywhere", &[]).await;
     assert_eq!(get(&first, &app, "/admin").await.0, StatusCode::SEE_OTHER);
     // An idle session expires: back to sign-in, then to the page asked for.
     let fourth = browser();
-    submit(
-        &fourth,
-        &app,
-        "/admin/login",
-        "/admin/login",
-        &[("email", "ana@example.org"), ("password", PASSWORD)],
-    )
-    .await;
+    sign_in(&fourth, &app, "ana@example.org", PASSWORD).await;
     assert_eq!(get(&fourth, &app, "/admin").await.0, StatusCode::OK);
     let idle = (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339();
     app.db
