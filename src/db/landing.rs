@@ -1,9 +1,13 @@
 //! Ad landing pages, their short codes, and the images they show.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entity::{image, landing_page, petition, short_code};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use sha2::{Digest, Sha256};
+
+use crate::domain::{Attribution, attribution::AttributionParams};
 
 /// A live landing page with what its page needs besides the petition itself.
 #[derive(Clone, Debug)]
@@ -13,6 +17,9 @@ pub struct LandingRecord {
     pub petition_slug: String,
     /// Its stored hero image, without the bytes.
     pub image: Option<ImageMeta>,
+    /// The first touch of a visit with no parameters and no referrer of its own: made once per
+    /// read of the record, not per visit.
+    pub plain_visit: Arc<Attribution>,
 }
 
 /// What a page needs to show a stored image.
@@ -75,7 +82,16 @@ pub async fn find_live(db: &impl ConnectionTrait, slug: &str) -> Result<Option<L
             .map(|(sha256, content_type, width, height)| ImageMeta { sha256, content_type, width, height }),
         None => None,
     };
-    Ok(Some(LandingRecord { landing, petition_slug, image }))
+    let plain_visit = plain_visit(landing.source.clone(), &landing.slug);
+    Ok(Some(LandingRecord { landing, petition_slug, image, plain_visit }))
+}
+
+/// The first touch of a visit to landing page `slug` with `source` and nothing else, cleaned as
+/// any visit's is.
+fn plain_visit(source: Option<String>, slug: &str) -> Arc<Attribution> {
+    let params =
+        AttributionParams { source, landing_page: Some(slug.to_owned()), ..AttributionParams::default() };
+    Arc::new(Attribution::from_params(&params, None, ""))
 }
 
 /// The landing page with this slug, whatever its status.
@@ -136,6 +152,8 @@ pub struct CodeRecord {
     pub landing_slug: String,
     /// The `source` of its visits: the code's own, else `qr-{code}`.
     pub source: String,
+    /// The first touch of a scan with no parameters of its own (see [`LandingRecord`]).
+    pub plain_visit: Arc<Attribution>,
 }
 
 /// The short code `code` if its landing page is live.
@@ -153,7 +171,8 @@ pub async fn find_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<C
         .await?;
     Ok(landing_slug.map(|landing_slug| {
         let source = code.source.clone().unwrap_or_else(|| format!("qr-{}", code.code));
-        CodeRecord { code, landing_slug, source }
+        let plain_visit = plain_visit(Some(source.clone()), &landing_slug);
+        CodeRecord { code, landing_slug, source, plain_visit }
     }))
 }
 

@@ -28,7 +28,7 @@ use crate::{
         share_texts::ShareText,
     },
     domain::{
-        FieldErrors, SignForm,
+        Attribution, FieldErrors, SignForm,
         attribution::{self, AttributionParams},
     },
     error::{AppError, AppResult},
@@ -144,11 +144,17 @@ async fn show(
     visitor: Visitor,
 ) -> AppResult<Response> {
     let (landing, rec) = load(&state, &slug).await?;
-    let mut params = AttributionParams::from_query(query.as_deref().unwrap_or_default());
-    if params.source.is_none() {
-        params.source.clone_from(&landing.landing.source);
-    }
-    Ok(serve(&state, &landing, &rec, params, None, visitor))
+    let touch = match query.as_deref().unwrap_or_default() {
+        "" if !visitor.referred(state.config.public_host()) => Touch::Plain(landing.plain_visit.clone()),
+        query => {
+            let mut params = AttributionParams::from_query(query);
+            if params.source.is_none() {
+                params.source.clone_from(&landing.landing.source);
+            }
+            Touch::Params(Box::new(params))
+        }
+    };
+    Ok(serve(&state, &landing, &rec, touch, None, visitor))
 }
 
 /// `GET /q/{code}`: a poster's QR code was scanned. The visitor sees the code's landing page,
@@ -161,15 +167,33 @@ async fn scan(
 ) -> AppResult<Response> {
     let code = load_code(&state, &code).await?;
     let (landing, rec) = load(&state, &code.landing_slug).await?;
-    let mut params = AttributionParams::from_query(query.as_deref().unwrap_or_default());
-    params.source = Some(code.source.clone());
-    Ok(serve(&state, &landing, &rec, params, Some(code.code.id), visitor))
+    let touch = match query.as_deref().unwrap_or_default() {
+        "" if !visitor.referred(state.config.public_host()) => Touch::Plain(code.plain_visit.clone()),
+        query => {
+            let mut params = AttributionParams::from_query(query);
+            params.source = Some(code.source.clone());
+            Touch::Params(Box::new(params))
+        }
+    };
+    Ok(serve(&state, &landing, &rec, touch, Some(code.code.id), visitor))
+}
+
+/// Where a visit came from: a link's parameters, or nothing but the page (or poster) itself.
+enum Touch {
+    Params(Box<AttributionParams>),
+    /// The record's own first touch (a scan, a typed address, a bookmark).
+    Plain(Arc<Attribution>),
 }
 
 /// A short code of a live landing page. Codes are typed from posters too, so any letter case
 /// is accepted.
 async fn load_code(state: &AppState, code: &str) -> AppResult<Arc<CodeRecord>> {
-    let code = code.to_ascii_lowercase();
+    // Copied only when typed with capitals.
+    let code: std::borrow::Cow<'_, str> = if code.bytes().any(|b| b.is_ascii_uppercase()) {
+        code.to_ascii_lowercase().into()
+    } else {
+        code.into()
+    };
     if !plausible_slug(&code) || code.len() > 32 {
         return Err(AppError::NotFound);
     }
@@ -182,21 +206,31 @@ fn serve(
     state: &AppState,
     landing: &Arc<LandingRecord>,
     rec: &Arc<PetitionRecord>,
-    mut params: AttributionParams,
+    touch: Touch,
     code: Option<i64>,
     mut visitor: Visitor,
 ) -> Response {
-    if visitor.is_person() {
-        // This visit's own campaign, cleaned as any attribution value is.
-        let campaign = attribution::clean(params.utm_campaign.as_deref());
-        state.visits.count(landing.landing.id, code, campaign.as_deref());
-    }
     let locale = locale(&visitor, landing);
-    params.landing_page = Some(landing.landing.slug.clone());
-    let attribution = visitor.first_touch(&params, state.config.public_host());
+    let (attribution, preview) = match touch {
+        Touch::Params(mut params) => {
+            if visitor.is_person() {
+                // This visit's own campaign, cleaned as any attribution value is.
+                let campaign = attribution::clean(params.utm_campaign.as_deref());
+                state.visits.count(landing.landing.id, code, campaign.as_deref());
+            }
+            params.landing_page = Some(landing.landing.slug.clone());
+            let attribution = visitor.first_touch(&params, state.config.public_host());
+            (Arc::new(attribution), preview(rec, &params))
+        }
+        Touch::Plain(plain) => {
+            if visitor.is_person() {
+                state.visits.count(landing.landing.id, code, None);
+            }
+            (visitor.first_touch_plain(&plain), None)
+        }
+    };
     let count = state.counts.public(&rec.petition).0;
     let sources: [Source; 2] = [landing.clone(), rec.clone()];
-    let preview = preview(rec, &params);
     let key = PageKey::Landing(landing.landing.id, locale, preview.map_or(0, |t| t.id));
     let page = state.pages.get_or_render(key, &sources, count, VISITOR_SLOT, || {
         let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };

@@ -126,7 +126,7 @@ pub struct Visitor {
     browser: Option<Locale>,
     /// The host of the `Referer`, when there is one.
     referer: Option<String>,
-    remembered: Option<Attribution>,
+    remembered: Option<Arc<Attribution>>,
     secure: bool,
     /// A link preview, crawler or prefetch rather than a person opening the page.
     automated: bool,
@@ -155,7 +155,7 @@ impl Visitor {
         let chosen = switch.or_else(|| remembered_language(&jar));
         let browser = accept_language(headers);
         let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(referrer_host);
-        let remembered = jar.get(FIRST_TOUCH).map(|c| Attribution::from_cookie_value(c.value()));
+        let remembered = jar.get(FIRST_TOUCH).map(|c| Arc::new(Attribution::from_cookie_value(c.value())));
         let automated = automated(headers);
         let mut visitor = Self {
             jar,
@@ -193,7 +193,7 @@ impl Visitor {
     /// is one, else this visit's `params` (and `Referer`), which are then remembered for
     /// [`FIRST_TOUCH_DAYS`]. `own_host` is not a referrer.
     pub fn first_touch(&mut self, params: &AttributionParams, own_host: &str) -> Attribution {
-        if let Some(first) = self.remembered.as_ref().filter(|a| !a.is_empty()) {
+        if let Some(first) = self.remembered() {
             return first.clone();
         }
         let here = Attribution::from_params(params, self.referer.as_deref(), own_host);
@@ -215,14 +215,43 @@ impl Visitor {
         });
         if let Some(cookie) = cookie {
             self.pending.push(cookie);
-            self.remembered = Some(here.clone());
+            self.remembered = Some(Arc::new(here.clone()));
         }
         here
     }
 
+    /// Whether this visit came from another site (its `Referer` names another host).
+    pub fn referred(&self, own_host: &str) -> bool {
+        self.referer.as_deref().is_some_and(|h| h != own_host)
+    }
+
+    /// [`Visitor::first_touch`] for a visit that carries no parameters and is not
+    /// [`referred`](Visitor::referred), whose own first touch is `plain` (made once per record):
+    /// nothing is built or copied.
+    pub fn first_touch_plain(&mut self, plain: &Arc<Attribution>) -> Arc<Attribution> {
+        if let Some(first) = self.remembered.as_ref().filter(|a| !a.is_empty()) {
+            return first.clone();
+        }
+        let signing = (&self.key, self.secure);
+        let cookie = SignedCookies::header(&self.signed.0.first_touches, &**plain, signing, || {
+            let value = plain.to_cookie_value();
+            (value.len() <= MAX_COOKIE_VALUE).then(|| ToSet {
+                name: FIRST_TOUCH,
+                value,
+                path: "/".to_owned(),
+                days: FIRST_TOUCH_DAYS,
+            })
+        });
+        if let Some(cookie) = cookie {
+            self.pending.push(cookie);
+            self.remembered = Some(plain.clone());
+        }
+        plain.clone()
+    }
+
     /// The first touch remembered from an earlier visit, if any.
     pub fn remembered(&self) -> Option<&Attribution> {
-        self.remembered.as_ref().filter(|a| !a.is_empty())
+        self.remembered.as_deref().filter(|a| !a.is_empty())
     }
 
     /// Whether a person opened the page (not a link preview, crawler, prefetch or `HEAD`), so

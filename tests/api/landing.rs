@@ -448,3 +448,47 @@ async fn visits_are_counted_per_day_without_bots_or_prefetches() {
     let by_campaign: i64 = row.expect("query").expect("a row").try_get("", "n").expect("a sum");
     assert_eq!(by_campaign, 1, "the visit's own campaign is counted");
 }
+
+/// A visit with nothing but the address (a poster's scan, a typed link) is credited to the page
+/// or the poster and remembered, exactly as one with a link's parameters; one from another site
+/// keeps its referrer.
+#[tokio::test]
+async fn a_plain_visit_or_scan_is_a_first_touch_like_any_other() {
+    use crate::share::{hidden_fields, phone};
+    let app = spawn_app().await;
+    assert!(app.cli(&["demo"]).status.success());
+    let field = |fields: &[(String, String)], name: &str| {
+        fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    for (path, source) in [("/a/staffing-nurses", "meta"), ("/q/station", "qr-station")] {
+        let plain = phone();
+        let page = plain.get(app.url(path)).send().await.expect("sent").text().await.expect("page");
+        let fields = hidden_fields(&page);
+        assert_eq!(
+            (field(&fields, "source"), field(&fields, "landing_page")),
+            (source.into(), "staffing-nurses".into()),
+            "{path}"
+        );
+        let linked = phone();
+        let page = linked.get(app.url(&format!("{path}?utm_medium=poster"))).send().await.expect("sent");
+        let linked_fields = hidden_fields(&page.text().await.expect("page"));
+        assert_eq!(field(&linked_fields, "source"), source, "{path}");
+        assert_eq!(field(&linked_fields, "utm_medium"), "poster");
+        // The plain visit was remembered: the petition page carries it.
+        let later =
+            plain.get(app.url("/p/safe-staffing")).send().await.expect("sent").text().await.expect("page");
+        let touch = |f: Vec<(String, String)>| f.into_iter().filter(|(k, _)| k != "via").collect::<Vec<_>>();
+        assert_eq!(touch(hidden_fields(&later)), touch(fields), "{path}: the first touch is remembered");
+    }
+    let referred = phone();
+    let page = referred
+        .get(app.url("/a/staffing-nurses"))
+        .header(header::REFERER, "https://m.facebook.com/some/path")
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("page");
+    assert_eq!(field(&hidden_fields(&page), "referrer"), "m.facebook.com");
+}
