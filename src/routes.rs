@@ -20,7 +20,7 @@ use axum::{
 
 use crate::{error::AppError, state::AppState};
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(public::router())
         .merge(landing::router())
@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(embed::router())
         .merge(health::router())
         .merge(assets::router())
-        .merge(admin::router())
+        .merge(admin::router(state))
         .fallback(not_found)
 }
 

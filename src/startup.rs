@@ -184,7 +184,7 @@ pub fn app(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     let errors = axum::middleware::from_fn_with_state(state.clone(), routes::errors::error_pages);
-    routes::router()
+    routes::router(state.clone())
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))

@@ -15,7 +15,6 @@ use axum::{
     extract::{FromRequestParts, Path, Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{Html, IntoResponse, Redirect, Response},
-    routing::{get, post},
 };
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 use chrono::{Duration, Utc};
@@ -41,15 +40,79 @@ use crate::{
     },
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(home))
-        .route("/admin/login", get(login_form).post(login))
-        .route("/admin/logout", post(logout))
-        .route("/admin/logout-everywhere", post(logout_everywhere))
-        .route("/admin/setup/{token}", get(setup_form).post(setup))
-        .route("/admin/password/{token}", get(password_form).post(set_password))
-        .route("/admin/audit", get(audit))
+/// Who may use an admin route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the sign-in page and the one-time links.
+    Public,
+    /// A signed-in staff member with this role or above.
+    Staff(Role),
+}
+
+/// One admin route: its method, path and who may use it.
+#[derive(Clone, Copy, Debug)]
+pub struct AdminRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Declares every admin route once: the router is made from this list, and so are the access
+/// checks (a layer, before any handler runs) and the role matrix test, so no route can be added
+/// without saying who may use it.
+macro_rules! admin_routes {
+    ($($method:ident $path:literal => $handler:ident, $access:expr;)*) => {
+        /// Every admin route, with who may use it.
+        pub const ROUTES: &[AdminRoute] = &[
+            $(AdminRoute { method: stringify!($method), path: $path, access: $access }),*
+        ];
+
+        pub fn router(state: AppState) -> Router<AppState> {
+            Router::new()
+                $(.route($path, axum::routing::$method($handler)))*
+                .route_layer(axum::middleware::from_fn_with_state(state, guard))
+        }
+    };
+}
+
+admin_routes! {
+    get "/admin" => home, Access::Staff(Role::Viewer);
+    get "/admin/login" => login_form, Access::Public;
+    post "/admin/login" => login, Access::Public;
+    post "/admin/logout" => logout, Access::Staff(Role::Viewer);
+    post "/admin/logout-everywhere" => logout_everywhere, Access::Staff(Role::Viewer);
+    get "/admin/setup/{token}" => setup_form, Access::Public;
+    post "/admin/setup/{token}" => setup, Access::Public;
+    get "/admin/password/{token}" => password_form, Access::Public;
+    post "/admin/password/{token}" => set_password, Access::Public;
+    get "/admin/audit" => audit, Access::Staff(Role::Admin);
+}
+
+/// Lets a request through to its handler only if the route's [`Access`] allows it: without a
+/// session, on to sign-in (and back after it); with too low a role, a 403 page. The signed-in
+/// staff member goes along to the handler, so the session is read once.
+async fn guard(
+    State(state): State<AppState>,
+    matched: axum::extract::MatchedPath,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().as_str().to_ascii_lowercase();
+    let access = ROUTES
+        .iter()
+        .find(|r| r.path == matched.as_str() && r.method == method)
+        .map_or(Access::Staff(Role::Admin), |r| r.access);
+    let Access::Staff(role) = access else { return next.run(request).await };
+    let (mut parts, body) = request.into_parts();
+    let user = match StaffUser::signed_in(&mut parts, &state).await {
+        Ok(user) => user,
+        Err(refused) => return refused,
+    };
+    if !user.may(role) {
+        return user.refused(role);
+    }
+    parts.extensions.insert(user);
+    next.run(axum::extract::Request::from_parts(parts, body)).await
 }
 
 /// How long a session lasts without a request, and at most.
@@ -232,6 +295,18 @@ impl FromRequestParts<AppState> for StaffUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        // Found by the guard already.
+        if let Some(user) = parts.extensions.get::<Self>() {
+            return Ok(user.clone());
+        }
+        Self::signed_in(parts, state).await
+    }
+}
+
+impl StaffUser {
+    /// The staff member signed in with the request's session cookie; else the redirect to sign
+    /// in (with the page asked for).
+    async fn signed_in(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let to_login = || {
             let next = parts.uri.path_and_query().map_or("/admin", |p| p.as_str());
             let query =
@@ -608,10 +683,8 @@ async fn home(State(state): State<AppState>, user: StaffUser, headers: HeaderMap
     ))
 }
 
-async fn audit(State(state): State<AppState>, user: StaffUser) -> AppResult<Response> {
-    if !user.may(Role::Admin) {
-        return Ok(user.refused(Role::Admin));
-    }
+/// `/admin/audit` (admins only: see [`ROUTES`]).
+async fn audit(State(state): State<AppState>, _admin: StaffUser) -> AppResult<Response> {
     let rows = staff::recent_audit(&state.db.read, 200)
         .await?
         .into_iter()

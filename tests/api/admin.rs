@@ -2,6 +2,7 @@
 //! throttling, forgery checks), sessions (new at sign-in, ended at sign-out and everywhere,
 //! expiring), roles and the audit log.
 
+use entity::staff::Role;
 use reqwest::{StatusCode, header};
 use sea_orm::ConnectionTrait;
 
@@ -338,4 +339,63 @@ async fn only_admins_read_the_audit_log_and_the_cli_refuses_bad_input() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(get(&viewer, &app, "/admin").await.0, StatusCode::SEE_OTHER, "the old session ended");
     assert_eq!(get(&fresh, &app, &path).await.0, StatusCode::NOT_FOUND, "the link works once");
+}
+
+/// Every admin route, for every role (and for nobody): allowed, or a 403 page, or sign-in first,
+/// as the route list says. The list is the one the router is made from, so a new route is in
+/// this test as soon as it exists.
+#[tokio::test]
+async fn the_role_matrix_follows_the_route_list() {
+    use undersigned::routes::admin::{Access, ROUTES};
+    let app = spawn_app().await;
+    let mut browsers = Vec::new();
+    for (email, role) in
+        [("a@example.org", Role::Admin), ("o@example.org", Role::Organizer), ("v@example.org", Role::Viewer)]
+    {
+        let name = match role {
+            Role::Admin => "admin",
+            Role::Organizer => "organizer",
+            Role::Viewer => "viewer",
+        };
+        browsers.push((Some(role), account(&app, email, name).await));
+    }
+    browsers.push((None, browser()));
+    assert!(ROUTES.len() >= 10, "{ROUTES:?}");
+    let mut checked = 0;
+    for route in ROUTES {
+        let Access::Staff(needed) = route.access else { continue };
+        let path = route.path.replace("{token}", "x");
+        for (role, client) in &browsers {
+            // Forms carry a real anti-forgery token, so only access decides. Sign-out routes run
+            // last for each browser (they end its session), so they are tried with a copy.
+            let res = if route.method == "post" {
+                let (_, html) = get(client, &app, "/admin/login").await;
+                let csrf = csrf_of(&html);
+                if path.contains("logout") {
+                    continue;
+                }
+                client.post(app.url(&path)).form(&[("csrf", csrf)]).send().await.expect("sent")
+            } else {
+                client.get(app.url(&path)).send().await.expect("sent")
+            };
+            let status = res.status();
+            match role {
+                None => {
+                    assert_eq!(status, StatusCode::SEE_OTHER, "{} {path} without a session", route.method);
+                    assert!(location(&res).starts_with("/admin/login?next="), "{path}");
+                }
+                Some(r) if *r >= needed => {
+                    assert_ne!(status, StatusCode::FORBIDDEN, "{r:?} on {} {path}", route.method);
+                    assert!(!location(&res).starts_with("/admin/login"), "{r:?} on {} {path}", route.method);
+                }
+                Some(r) => assert_eq!(status, StatusCode::FORBIDDEN, "{r:?} on {} {path}", route.method),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{checked}");
+    // Sign-out needs a session too.
+    let res = browser().post(app.url("/admin/logout")).form(&[("csrf", "x")]).send().await.expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/admin/login?next="));
 }
