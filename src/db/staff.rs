@@ -221,8 +221,55 @@ pub async fn audit(db: &impl ConnectionTrait, entry: Audit<'_>, now: DateTime<Ut
     Ok(())
 }
 
-/// The latest audit lines, newest first.
-pub async fn recent_audit(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<audit_entry::Model>, DbErr> {
+/// What the audit log is narrowed to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// An action (`login.failed`), exactly.
+    pub action: Option<String>,
+    /// Who: part of the actor's email, any letter case.
+    pub actor: Option<String>,
+    /// From this moment on, and before that one.
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Audit lines matching `filter`, newest first: at most `limit`, skipping the newest `skip`.
+pub async fn audit_lines(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    skip: u64,
+    limit: u64,
+) -> Result<Vec<audit_entry::Model>, DbErr> {
+    use sea_orm::{
+        ExprTrait, QueryOrder, QuerySelect,
+        sea_query::{Expr, Func},
+    };
+    let mut q = audit_entry::Entity::find();
+    if let Some(action) = &filter.action {
+        q = q.filter(audit_entry::Column::Action.eq(action.as_str()));
+    }
+    if let Some(actor) = &filter.actor {
+        let pattern = format!("%{}%", actor.to_lowercase().replace(['%', '_'], ""));
+        q = q.filter(Expr::expr(Func::lower(Expr::col(audit_entry::Column::Actor))).like(pattern));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(audit_entry::Column::At.gte(from));
+    }
+    if let Some(until) = filter.until {
+        q = q.filter(audit_entry::Column::At.lt(until));
+    }
+    q.order_by_desc(audit_entry::Column::Id).offset(skip).limit(limit).all(db).await
+}
+
+/// The actions the audit log holds, for choosing one.
+pub async fn audit_actions(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
     use sea_orm::{QueryOrder, QuerySelect};
-    audit_entry::Entity::find().order_by_desc(audit_entry::Column::Id).limit(limit).all(db).await
+    audit_entry::Entity::find()
+        .select_only()
+        .column(audit_entry::Column::Action)
+        .distinct()
+        .order_by_asc(audit_entry::Column::Action)
+        .into_tuple()
+        .all(db)
+        .await
 }

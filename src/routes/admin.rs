@@ -28,7 +28,7 @@ use super::client_ip::ClientIp;
 use crate::{
     db::{
         petitions,
-        staff::{self, Audit, Lifetimes},
+        staff::{self, Audit, AuditFilter, Lifetimes},
     },
     domain::staff::{
         account_email, check_password, decoy_hash, hash_password, new_token, role_name, verify_password,
@@ -36,7 +36,8 @@ use crate::{
     error::{AppError, AppResult},
     state::AppState,
     views::admin::{
-        AuditRow, CampaignRow, PasswordErrors, audit_page, home_page, login_page, notice_page, password_page,
+        AuditRow, AuditView, CampaignRow, PasswordErrors, audit_page, home_page, login_page, notice_page,
+        password_page,
     },
 };
 
@@ -86,6 +87,7 @@ admin_routes! {
     get "/admin/password/{token}" => password_form, Access::Public;
     post "/admin/password/{token}" => set_password, Access::Public;
     get "/admin/audit" => audit, Access::Staff(Role::Admin);
+    get "/admin/audit.csv" => audit_csv, Access::Staff(Role::Admin);
 }
 
 /// Lets a request through to its handler only if the route's [`Access`] allows it: without a
@@ -177,7 +179,7 @@ fn no_store(mut res: Response) -> Response {
     res
 }
 
-fn page(status: StatusCode, markup: maud::Markup) -> Response {
+fn page_response(status: StatusCode, markup: maud::Markup) -> Response {
     no_store((status, Html(markup.into_string())).into_response())
 }
 
@@ -202,7 +204,7 @@ fn csrf_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderVa
 
 /// A page with a form, with the anti-forgery cookie if it was just made.
 fn form_page(status: StatusCode, markup: maud::Markup, cookie: Option<HeaderValue>) -> Response {
-    let mut res = page(status, markup);
+    let mut res = page_response(status, markup);
     if let Some(c) = cookie {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -228,7 +230,7 @@ fn genuine(state: &AppState, headers: &HeaderMap, token: &str) -> bool {
 }
 
 fn forged() -> Response {
-    page(
+    page_response(
         StatusCode::FORBIDDEN,
         notice_page(
             "Form expired",
@@ -253,7 +255,7 @@ impl StaffUser {
 
     /// The 403 page for an action that needs `role`.
     pub fn refused(&self, role: Role) -> Response {
-        page(
+        page_response(
             StatusCode::FORBIDDEN,
             notice_page(
                 "Not allowed",
@@ -397,7 +399,7 @@ async fn login(
     let (csrf, _) = csrf_token(&state, &headers);
     let email = account_email(&form.email).unwrap_or_else(|| form.email.trim().to_lowercase());
     let again = |status: StatusCode, message: &str| {
-        page(status, login_page(&csrf, form.email.trim(), safe_next(&form.next), Some(message)))
+        page_response(status, login_page(&csrf, form.email.trim(), safe_next(&form.next), Some(message)))
     };
     if !state.login_limits.allow(&email, ip) {
         return Ok(again(
@@ -486,7 +488,7 @@ fn signed_out(state: &AppState) -> Response {
 }
 
 fn link_gone() -> Response {
-    page(
+    page_response(
         StatusCode::NOT_FOUND,
         notice_page(
             "This link no longer works",
@@ -555,7 +557,7 @@ async fn setup(
     };
     let (Some(email), None) = (email, &errors.password) else {
         let (csrf, _) = csrf_token(&state, &headers);
-        return Ok(page(
+        return Ok(page_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             setup_view(&token, &csrf, form.email.trim(), &errors),
         ));
@@ -636,7 +638,7 @@ async fn set_password(
             password: Some(format!("Choose another password: {e}.")),
             ..PasswordErrors::default()
         };
-        return Ok(page(
+        return Ok(page_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             password_view(&token, &csrf, &account.email, &errors),
         ));
@@ -683,11 +685,91 @@ async fn home(State(state): State<AppState>, user: StaffUser, headers: HeaderMap
     ))
 }
 
-/// `/admin/audit` (admins only: see [`ROUTES`]).
-async fn audit(State(state): State<AppState>, _admin: StaffUser) -> AppResult<Response> {
-    let rows = staff::recent_audit(&state.db.read, 200)
-        .await?
+/// The audit log's filters as they arrive (`?action=&actor=&from=&to=&page=`).
+#[derive(Debug, Default, Deserialize)]
+struct AuditQuery {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    actor: String,
+    /// `YYYY-MM-DD`, UTC, inclusive.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// Lines per page of the audit log.
+const AUDIT_PAGE: u64 = 100;
+
+impl AuditQuery {
+    /// The filter, and what was wrong with the query (each such part is left out).
+    fn filter(&self) -> (AuditFilter, Vec<String>) {
+        let mut errors = Vec::new();
+        let mut day = |name: &str, value: &str| -> Option<chrono::NaiveDate> {
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
+            let parsed = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                errors.push(format!("“{name}” must be a date like 2026-11-27; it was left out."));
+            }
+            parsed
+        };
+        let from = day("From", &self.from).map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
+        let until = day("To", &self.to)
+            .map(|d| (d + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN).and_utc());
+        let action = Some(self.action.trim().to_owned()).filter(|a| !a.is_empty());
+        let action = match action {
+            Some(a)
+                if a.len() <= 64 && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_') =>
+            {
+                Some(a)
+            }
+            Some(_) => {
+                errors.push("“Action” is not one of the log's actions; it was left out.".to_owned());
+                None
+            }
+            None => None,
+        };
+        let actor = Some(self.actor.trim().chars().take(320).collect::<String>()).filter(|a| !a.is_empty());
+        (AuditFilter { action, actor, from, until }, errors)
+    }
+
+    fn page(&self) -> u64 {
+        self.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 100_000)
+    }
+
+    /// The query again, without the page, for links.
+    fn without_page(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                [("action", &self.action), ("actor", &self.actor), ("from", &self.from), ("to", &self.to)]
+                    .into_iter()
+                    .filter(|(_, v)| !v.trim().is_empty()),
+            )
+            .finish()
+    }
+}
+
+/// `/admin/audit` (admins only: see [`ROUTES`]): the log, newest first, filtered by action,
+/// actor and dates, a page at a time.
+async fn audit(
+    State(state): State<AppState>,
+    _admin: StaffUser,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> AppResult<Response> {
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let (filter, errors) = query.filter();
+    let page = query.page();
+    let lines = staff::audit_lines(&state.db.read, &filter, (page - 1) * AUDIT_PAGE, AUDIT_PAGE + 1).await?;
+    let more = lines.len() as u64 > AUDIT_PAGE;
+    let rows = lines
         .into_iter()
+        .take(AUDIT_PAGE as usize)
         .map(|e| AuditRow {
             at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
             actor: e.actor,
@@ -697,5 +779,66 @@ async fn audit(State(state): State<AppState>, _admin: StaffUser) -> AppResult<Re
             ip_hash: e.ip_hash.unwrap_or_default(),
         })
         .collect::<Vec<_>>();
-    Ok(page(StatusCode::OK, audit_page(&rows)))
+    let actions = staff::audit_actions(&state.db.read).await?;
+    let view = AuditView {
+        rows: &rows,
+        actions: &actions,
+        action: &query.action,
+        actor: &query.actor,
+        from: &query.from,
+        to: &query.to,
+        errors: &errors,
+        query: &query.without_page(),
+        page,
+        more,
+    };
+    Ok(page_response(StatusCode::OK, audit_page(&view)))
+}
+
+/// `/admin/audit.csv`: the filtered log as CSV (every matching line, newest first). The export
+/// is itself logged.
+async fn audit_csv(
+    State(state): State<AppState>,
+    admin: StaffUser,
+    ClientIp(ip): ClientIp,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> AppResult<Response> {
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let (filter, _) = query.filter();
+    let lines = staff::audit_lines(&state.db.read, &filter, 0, u64::MAX >> 1).await?;
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let cell = |s: &str| crate::db::export::neutralise(s).into_owned();
+    out.write_record(["id", "at", "actor", "action", "subject", "detail", "ip_hash"])
+        .map_err(|e| AppError::Internal(e.into()))?;
+    for e in &lines {
+        out.write_record([
+            e.id.to_string(),
+            e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            cell(&e.actor),
+            cell(&e.action),
+            cell(e.subject.as_deref().unwrap_or_default()),
+            cell(e.detail.as_deref().unwrap_or_default()),
+            e.ip_hash.clone().unwrap_or_default(),
+        ])
+        .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    let body = out.into_inner().map_err(|e| AppError::Internal(e.to_string().into()))?;
+    let entry = Audit {
+        detail: Some(format!(
+            "{} lines ({})",
+            lines.len(),
+            if query.without_page().is_empty() { "all".to_owned() } else { query.without_page() }
+        )),
+        ..admin.audit("audit.exported", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&state.db.write, entry, Utc::now()).await?;
+    let name = format!("attachment; filename=\"audit-{}.csv\"", Utc::now().format("%Y%m%d-%H%M%S"));
+    let mut res = no_store((StatusCode::OK, body).into_response());
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&name).map_err(|e| AppError::Internal(e.into()))?,
+    );
+    Ok(res)
 }

@@ -161,24 +161,92 @@ pub struct AuditRow {
     pub ip_hash: String,
 }
 
+/// What the audit log page shows.
+pub struct AuditView<'a> {
+    pub rows: &'a [AuditRow],
+    /// Every action in the log, for the filter.
+    pub actions: &'a [String],
+    /// The filters as typed.
+    pub action: &'a str,
+    pub actor: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    /// What was wrong with the filters.
+    pub errors: &'a [String],
+    /// The filters as a query string, for the page links and the CSV link.
+    pub query: &'a str,
+    pub page: u64,
+    /// There is a next page.
+    pub more: bool,
+}
+
 /// `/admin/audit`.
-pub fn audit_page(rows: &[AuditRow]) -> Markup {
+pub fn audit_page(v: &AuditView<'_>) -> Markup {
+    let with_page = |page: u64| {
+        if v.query.is_empty() {
+            format!("/admin/audit?page={page}")
+        } else {
+            format!("/admin/audit?{}&page={page}", v.query)
+        }
+    };
+    let csv = if v.query.is_empty() {
+        "/admin/audit.csv".to_owned()
+    } else {
+        format!("/admin/audit.csv?{}", v.query)
+    };
     staff_page(
         "Audit log",
         html! {
             h1 { "Audit log" }
-            p { "The latest " (rows.len()) " entries, newest first. " a href="/admin" { "Back to campaigns" } }
-            div.scroll tabindex="0" role="region" aria-label="Audit log entries" { table {
-                thead { tr {
-                    th scope="col" { "When (UTC)" } th scope="col" { "Who" } th scope="col" { "What" }
-                    th scope="col" { "Record" } th scope="col" { "Detail" } th scope="col" { "Address (hashed)" }
-                } }
-                tbody {
-                    @for r in rows {
-                        tr { td { (r.at) } td { (r.actor) } td { (r.action) } td { (r.subject) } td { (r.detail) } td { code { (r.ip_hash) } } }
+            p { a href="/admin" { "Back to campaigns" } }
+            @if !v.errors.is_empty() {
+                div.alert role="alert" { @for e in v.errors { p { (e) } } }
+            }
+            form.filters method="get" action="/admin/audit" {
+                div.field {
+                    label for="f-action" { "Action" }
+                    select id="f-action" name="action" {
+                        option value="" selected[v.action.is_empty()] { "Any" }
+                        @for a in v.actions {
+                            option value=(a) selected[a == v.action] { (a) }
+                        }
                     }
                 }
-            } }
+                div.field {
+                    label for="f-actor" { "Who (part of an email)" }
+                    input id="f-actor" name="actor" type="text" value=(v.actor) maxlength="320";
+                }
+                div.field {
+                    label for="f-from" { "From (YYYY-MM-DD)" }
+                    input id="f-from" name="from" type="date" value=(v.from);
+                }
+                div.field {
+                    label for="f-to" { "To (YYYY-MM-DD, included)" }
+                    input id="f-to" name="to" type="date" value=(v.to);
+                }
+                button type="submit" { "Filter" }
+            }
+            p { a href=(csv) download { "Download these lines as CSV" } }
+            @if v.rows.is_empty() {
+                p { "No lines match." }
+            } @else {
+                p { "Page " (v.page) ", newest first." }
+                div.scroll tabindex="0" role="region" aria-label="Audit log entries" { table {
+                    thead { tr {
+                        th scope="col" { "When (UTC)" } th scope="col" { "Who" } th scope="col" { "What" }
+                        th scope="col" { "Record" } th scope="col" { "Detail" } th scope="col" { "Address (hashed)" }
+                    } }
+                    tbody {
+                        @for r in v.rows {
+                            tr { td { (r.at) } td { (r.actor) } td { (r.action) } td { (r.subject) } td { (r.detail) } td { code { (r.ip_hash) } } }
+                        }
+                    }
+                } }
+            }
+            nav aria-label="Pages" {
+                @if v.page > 1 { a href=(with_page(v.page - 1)) rel="prev" { "Newer" } " " }
+                @if v.more { a href=(with_page(v.page + 1)) rel="next" { "Older" } }
+            }
         },
     )
 }

@@ -399,3 +399,75 @@ async fn the_role_matrix_follows_the_route_list() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(location(&res).starts_with("/admin/login?next="));
 }
+
+#[tokio::test]
+async fn the_audit_log_filters_pages_and_downloads_as_csv() {
+    let app = spawn_app().await;
+    let admin = account(&app, "root@example.org", "admin").await;
+    let stranger = browser();
+    for email in ["=cmd@example.org", "x@example.org"] {
+        sign_in(&stranger, &app, email, "wrong wrong wrong").await;
+    }
+    let rows = |page: &str, action: &str| page.matches(&format!("<td>{action}</td>")).count();
+    let (status, page) = get(&admin, &app, "/admin/audit?action=login.failed").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((rows(&page, "login.failed"), rows(&page, "password.set")), (2, 0), "{page}");
+    assert!(page.contains(r#"<option value="login.failed" selected>"#), "the filter is kept");
+    let (_, page) = get(&admin, &app, "/admin/audit?actor=ROOT").await;
+    assert_eq!((rows(&page, "login.failed"), rows(&page, "password.set")), (0, 1), "{page}");
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let (_, page) = get(&admin, &app, &format!("/admin/audit?from={tomorrow}")).await;
+    assert!(page.contains("No lines match."));
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (_, page) = get(&admin, &app, &format!("/admin/audit?from={today}&to={today}")).await;
+    assert_eq!(rows(&page, "login.failed"), 2, "the last day is included");
+    // A bad date is said, and left out.
+    let (status, page) = get(&admin, &app, "/admin/audit?from=2026-13-45&action=%3Cscript%3E").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("must be a date like") && page.contains("is not one of the log"), "{page}");
+    assert_eq!(rows(&page, "login.failed"), 2);
+
+    // The CSV: the same lines, formulas neutralised, and the download itself logged.
+    let res = admin.get(app.url("/admin/audit.csv?action=login.failed")).send().await.expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let disposition = res.headers()[header::CONTENT_DISPOSITION].to_str().expect("ASCII").to_owned();
+    assert!(disposition.starts_with("attachment; filename=\"audit-"), "{disposition}");
+    let body = res.text().await.expect("CSV");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(
+        reader.headers().expect("a header").iter().collect::<Vec<_>>(),
+        ["id", "at", "actor", "action", "subject", "detail", "ip_hash"]
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    assert_eq!(records.len(), 2);
+    let actors: Vec<&str> = records.iter().map(|r| &r[2]).collect();
+    assert!(actors.contains(&"'=cmd@example.org") && actors.contains(&"x@example.org"), "{actors:?}");
+    let (_, page) = get(&admin, &app, "/admin/audit?action=audit.exported").await;
+    assert!(page.contains("2 lines (action=login.failed)"), "{page}");
+
+    // A page at a time, newest first.
+    for i in 0..120 {
+        let entry = undersigned::db::staff::Audit {
+            actor: "command line",
+            action: "test.line",
+            detail: Some(format!("n{i}")),
+            ..Default::default()
+        };
+        undersigned::db::staff::audit(&app.db.write, entry, chrono::Utc::now()).await.expect("logged");
+    }
+    let (_, first) = get(&admin, &app, "/admin/audit?action=test.line").await;
+    assert_eq!(rows(&first, "test.line"), 100);
+    assert!(
+        first.contains("<td>n119</td>")
+            && first.contains(r#"rel="next""#)
+            && !first.contains(r#"rel="prev""#)
+    );
+    let (_, second) = get(&admin, &app, "/admin/audit?action=test.line&page=2").await;
+    assert_eq!(rows(&second, "test.line"), 20);
+    assert!(
+        second.contains("<td>n0</td>")
+            && second.contains(r#"rel="prev""#)
+            && !second.contains(r#"rel="next""#)
+    );
+}
