@@ -4,7 +4,8 @@
 //! Sessions live in the database (so they work across server processes); the cookie holds a
 //! random token whose SHA-256 is the session's id, is `HttpOnly` and `SameSite=Lax`, and is
 //! `__Host-`-prefixed and `Secure` over https. Every form carries an anti-forgery token that
-//! must match a signed cookie, and a request from another origin is refused. Sign-in attempts
+//! must match a signed cookie, and a request from another origin is refused (both checked by
+//! one layer, [`guard`], for every request that changes something). Sign-in attempts
 //! are limited per account and per address, with the same answer whether the account exists
 //! or not.
 
@@ -92,7 +93,10 @@ admin_routes! {
 
 /// Lets a request through to its handler only if the route's [`Access`] allows it: without a
 /// session, on to sign-in (and back after it); with too low a role, a 403 page. The signed-in
-/// staff member goes along to the handler, so the session is read once.
+/// staff member goes along to the handler, so the session is read once. Then every request that
+/// changes something (any method but `GET` and `HEAD`) must be genuine (see [`genuine`]): its
+/// anti-forgery token comes in the form's `csrf` field or the query's, so no handler can forget
+/// to check it.
 async fn guard(
     State(state): State<AppState>,
     matched: axum::extract::MatchedPath,
@@ -104,18 +108,45 @@ async fn guard(
         .iter()
         .find(|r| r.path == matched.as_str() && r.method == method)
         .map_or(Access::Staff(Role::Admin), |r| r.access);
-    let Access::Staff(role) = access else { return next.run(request).await };
     let (mut parts, body) = request.into_parts();
-    let user = match StaffUser::signed_in(&mut parts, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused,
-    };
-    if !user.may(role) {
-        return user.refused(role);
+    if let Access::Staff(role) = access {
+        let user = match StaffUser::signed_in(&mut parts, &state).await {
+            Ok(user) => user,
+            Err(refused) => return refused,
+        };
+        if !user.may(role) {
+            return user.refused(role);
+        }
+        parts.extensions.insert(user);
     }
-    parts.extensions.insert(user);
-    next.run(axum::extract::Request::from_parts(parts, body)).await
+    if parts.method == axum::http::Method::GET || parts.method == axum::http::Method::HEAD {
+        return next.run(axum::extract::Request::from_parts(parts, body)).await;
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return AppError::PayloadTooLarge.into_response();
+    };
+    let field = |text: &[u8]| {
+        url::form_urlencoded::parse(text).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned())
+    };
+    let form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let token = parts
+        .uri
+        .query()
+        .and_then(|q| field(q.as_bytes()))
+        .or_else(|| if form { field(&bytes) } else { None })
+        .unwrap_or_default();
+    if !genuine(&state, &parts.headers, &token) {
+        return forged();
+    }
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }
+
+/// The largest staff form read.
+const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// How long a session lasts without a request, and at most.
 pub const SESSION: Lifetimes = Lifetimes { idle: Duration::hours(2), absolute: Duration::hours(12) };
@@ -382,8 +413,6 @@ struct LoginForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     next: String,
 }
 
@@ -393,9 +422,6 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    if !genuine(&state, &headers, &form.csrf) {
-        return Ok(forged());
-    }
     let (csrf, _) = csrf_token(&state, &headers);
     let email = account_email(&form.email).unwrap_or_else(|| form.email.trim().to_lowercase());
     let again = |status: StatusCode, message: &str| {
@@ -441,22 +467,11 @@ async fn login(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn logout(
     State(state): State<AppState>,
     user: StaffUser,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
 ) -> AppResult<Response> {
-    if !genuine(&state, &headers, &form.csrf) {
-        return Ok(forged());
-    }
     staff::end_session(&state.db.write, &user.token).await?;
     staff::audit(&state.db.write, user.audit("logout", Some(ip_hash(&state, ip))), Utc::now()).await?;
     Ok(signed_out(&state))
@@ -466,12 +481,7 @@ async fn logout_everywhere(
     State(state): State<AppState>,
     user: StaffUser,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
 ) -> AppResult<Response> {
-    if !genuine(&state, &headers, &form.csrf) {
-        return Ok(forged());
-    }
     let ended = staff::end_sessions(&state.db.write, user.account.id).await?;
     let entry = Audit {
         detail: Some(format!("{ended} sessions ended")),
@@ -530,8 +540,6 @@ struct PasswordForm {
     password: String,
     #[serde(default)]
     password_again: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn setup(
@@ -541,9 +549,6 @@ async fn setup(
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    if !genuine(&state, &headers, &form.csrf) {
-        return Ok(forged());
-    }
     let now = Utc::now();
     if staff::link(&state.db.read, &token, now).await? != Some(None) || staff::any(&state.db.read).await? {
         return Ok(link_gone());
@@ -626,9 +631,6 @@ async fn set_password(
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    if !genuine(&state, &headers, &form.csrf) {
-        return Ok(forged());
-    }
     let now = Utc::now();
     let Some(Some(id)) = staff::link(&state.db.read, &token, now).await? else { return Ok(link_gone()) };
     let Some(account) = staff::by_id(&state.db.read, id).await? else { return Ok(link_gone()) };

@@ -226,6 +226,12 @@ async fn sign_in_errors_are_generic_throttled_and_forgeries_refused() {
 async fn sessions_end_at_sign_out_everywhere_and_when_idle() {
     let app = spawn_app().await;
     let first = account(&app, "ana@example.org", "organizer").await;
+    // A sign-out with a forged token (a link on another site, say) is refused; the session goes on.
+    let forged = first.post(app.url("/admin/logout")).form(&[("csrf", "forged")]).send().await.expect("sent");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let bare = first.post(app.url("/admin/logout-everywhere")).send().await.expect("sent");
+    assert_eq!(bare.status(), StatusCode::FORBIDDEN);
+    assert_eq!(get(&first, &app, "/admin").await.0, StatusCode::OK);
     // A second browser signs in; its session is new, whatever cookie it had.
     let planted = "A".repeat(43);
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
