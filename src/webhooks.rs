@@ -289,10 +289,9 @@ async fn deliver(
     claimed: Vec<Claimed>,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Result<bool, sea_orm::DbErr> {
-    let mut ids: Vec<i64> = claimed.iter().map(|c| c.webhook_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let endpoints = webhooks::endpoints(&db.read, &ids).await?;
+    // A round is one endpoint's (see `take`).
+    let hook: Vec<i64> = claimed.first().map(|c| c.webhook_id).into_iter().collect();
+    let endpoints = webhooks::endpoints(&db.read, &hook).await?;
     let bodies = bodies(db, settings, &claimed, &endpoints).await?;
     let settings = &settings.hooks;
     let held: Vec<(i64, i64)> = claimed.iter().map(|c| (c.id, c.lease)).collect();

@@ -219,8 +219,7 @@ fn serve(
                 state.visits.count(landing.landing.id, code, campaign.as_deref());
             }
             params.landing_page = Some(landing.landing.slug.clone());
-            let attribution = visitor.first_touch(&params, state.config.public_host());
-            (Arc::new(attribution), preview(rec, &params))
+            (visitor.first_touch(&params, state.config.public_host()), preview(rec, &params))
         }
         Touch::Plain(plain) => {
             if visitor.is_person() {

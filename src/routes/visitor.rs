@@ -192,17 +192,22 @@ impl Visitor {
     /// Where the visitor came from: the first touch remembered from an earlier visit if there
     /// is one, else this visit's `params` (and `Referer`), which are then remembered for
     /// [`FIRST_TOUCH_DAYS`]. `own_host` is not a referrer.
-    pub fn first_touch(&mut self, params: &AttributionParams, own_host: &str) -> Attribution {
-        if let Some(first) = self.remembered() {
+    pub fn first_touch(&mut self, params: &AttributionParams, own_host: &str) -> Arc<Attribution> {
+        if let Some(first) = self.remembered.as_ref().filter(|a| !a.is_empty()) {
             return first.clone();
         }
-        let here = Attribution::from_params(params, self.referer.as_deref(), own_host);
-        if here.is_empty() {
-            return here;
+        let here = Arc::new(Attribution::from_params(params, self.referer.as_deref(), own_host));
+        if !here.is_empty() {
+            self.keep_first_touch(&here);
         }
+        here
+    }
+
+    /// Remembers `here` as this visitor's first touch: its signed cookie goes with the response.
+    fn keep_first_touch(&mut self, here: &Arc<Attribution>) {
         // Most first touches were signed for an earlier visitor from the same link.
         let signing = (&self.key, self.secure);
-        let cookie = SignedCookies::header(&self.signed.0.first_touches, &here, signing, || {
+        let cookie = SignedCookies::header(&self.signed.0.first_touches, &**here, signing, || {
             let value = here.to_cookie_value();
             // Browsers drop a cookie over 4 KB; a visit with such long values is still
             // credited through its form.
@@ -215,9 +220,8 @@ impl Visitor {
         });
         if let Some(cookie) = cookie {
             self.pending.push(cookie);
-            self.remembered = Some(Arc::new(here.clone()));
+            self.remembered = Some(here.clone());
         }
-        here
     }
 
     /// Whether this visit came from another site (its `Referer` names another host).
@@ -232,20 +236,7 @@ impl Visitor {
         if let Some(first) = self.remembered.as_ref().filter(|a| !a.is_empty()) {
             return first.clone();
         }
-        let signing = (&self.key, self.secure);
-        let cookie = SignedCookies::header(&self.signed.0.first_touches, &**plain, signing, || {
-            let value = plain.to_cookie_value();
-            (value.len() <= MAX_COOKIE_VALUE).then(|| ToSet {
-                name: FIRST_TOUCH,
-                value,
-                path: "/".to_owned(),
-                days: FIRST_TOUCH_DAYS,
-            })
-        });
-        if let Some(cookie) = cookie {
-            self.pending.push(cookie);
-            self.remembered = Some(plain.clone());
-        }
+        self.keep_first_touch(plain);
         plain.clone()
     }
 

@@ -352,18 +352,16 @@ async fn only_admins_read_the_audit_log_and_the_cli_refuses_bad_input() {
 /// this test as soon as it exists.
 #[tokio::test]
 async fn the_role_matrix_follows_the_route_list() {
-    use undersigned::routes::admin::{Access, ROUTES};
+    use undersigned::{
+        domain::staff::role_name,
+        routes::admin::{Access, ROUTES},
+    };
     let app = spawn_app().await;
     let mut browsers = Vec::new();
     for (email, role) in
         [("a@example.org", Role::Admin), ("o@example.org", Role::Organizer), ("v@example.org", Role::Viewer)]
     {
-        let name = match role {
-            Role::Admin => "admin",
-            Role::Organizer => "organizer",
-            Role::Viewer => "viewer",
-        };
-        browsers.push((Some(role), account(&app, email, name).await));
+        browsers.push((Some(role), account(&app, email, role_name(role)).await));
     }
     browsers.push((None, browser()));
     assert!(ROUTES.len() >= 10, "{ROUTES:?}");

@@ -162,6 +162,24 @@ async fn settled(db: &sea_orm::DatabaseConnection) -> HashMap<String, i64> {
     }
 }
 
+/// An endpoint at `url` that hears of share clicks, with `n` deliveries already waiting for it
+/// (bodies `{"id":…,"n":i}`); returns its id.
+async fn backlog(db: &sea_orm::DatabaseConnection, url: &str, n: usize) -> i64 {
+    let hook = NewHook {
+        url,
+        secret: SECRET,
+        events: &[Event::ShareClicked],
+        scope: Scope::Counts,
+        petition_id: None,
+    };
+    let hook_id = webhooks::create(db, hook).await.expect("a webhook").id;
+    let rows: Vec<Outgoing> = (0..n)
+        .map(|i| Outgoing::new(hook_id, Event::ShareClicked, |key| format!(r#"{{"id":"{key}","n":{i}}}"#)))
+        .collect();
+    webhooks::enqueue(db, rows, chrono::Utc::now()).await.expect("queued");
+    hook_id
+}
+
 fn allow_private() -> [(&'static str, &'static str); 1] {
     [("WEBHOOK_ALLOW_PRIVATE", "true")]
 }
@@ -321,24 +339,8 @@ async fn a_worker_that_dies_mid_queue_loses_nothing_and_duplicates_keep_their_ke
     let scratch = scratch_database().await;
     let db = &scratch.db.write;
     let both = &scratch.db;
-    let hook_id = webhooks::create(
-        db,
-        NewHook {
-            url: &receiver.url("/slow"),
-            secret: SECRET,
-            events: &[Event::ShareClicked],
-            scope: Scope::Counts,
-            petition_id: None,
-        },
-    )
-    .await
-    .expect("a webhook")
-    .id;
     let n = 400;
-    let rows: Vec<Outgoing> = (0..n)
-        .map(|i| Outgoing::new(hook_id, Event::ShareClicked, |key| format!(r#"{{"id":"{key}","n":{i}}}"#)))
-        .collect();
-    webhooks::enqueue(db, rows, chrono::Utc::now()).await.expect("queued");
+    backlog(db, &receiver.url("/slow"), n).await;
     let settings =
         WebhookSettings { allow_private: true, lease: Duration::from_secs(3), ..WebhookSettings::default() };
     let wake = Arc::new(tokio::sync::Notify::new());
@@ -379,24 +381,8 @@ async fn a_worker_told_to_stop_records_what_it_sent_and_lets_go_of_the_rest() {
     let receiver = Receiver::start().await;
     let scratch = scratch_database().await;
     let db = &scratch.db.write;
-    let hook_id = webhooks::create(
-        db,
-        NewHook {
-            url: &receiver.url("/slower"),
-            secret: SECRET,
-            events: &[Event::ShareClicked],
-            scope: Scope::Counts,
-            petition_id: None,
-        },
-    )
-    .await
-    .expect("a webhook")
-    .id;
     let n = 300;
-    let rows: Vec<Outgoing> = (0..n)
-        .map(|i| Outgoing::new(hook_id, Event::ShareClicked, |key| format!(r#"{{"id":"{key}","n":{i}}}"#)))
-        .collect();
-    webhooks::enqueue(db, rows, chrono::Utc::now()).await.expect("queued");
+    backlog(db, &receiver.url("/slower"), n).await;
     // A round of 256 at 32 at a time and 0.4 s each takes 3.2 s: longer than a stop waits for a
     // whole round (the 1 s time limit and 2 s), and the lease is long.
     let settings = WebhookSettings {
@@ -436,24 +422,9 @@ async fn an_endpoint_that_hangs_with_a_backlog_does_not_hold_up_another() {
     let receiver = Receiver::start().await;
     let scratch = scratch_database().await;
     let db = &scratch.db.write;
-    let mut ids = Vec::new();
-    for path in ["/hang", "/ok"] {
-        let hook = NewHook {
-            url: &receiver.url(path),
-            secret: SECRET,
-            events: &[Event::ShareClicked],
-            scope: Scope::Counts,
-            petition_id: None,
-        };
-        ids.push(webhooks::create(db, hook).await.expect("a webhook").id);
-    }
     // The hanging endpoint (the older one) has 300 waiting; the other, one.
-    let backlog: Vec<Outgoing> = (0..300)
-        .map(|i| Outgoing::new(ids[0], Event::ShareClicked, |key| format!(r#"{{"id":"{key}","n":{i}}}"#)))
-        .collect();
-    webhooks::enqueue(db, backlog, chrono::Utc::now()).await.expect("queued");
-    let one = Outgoing::new(ids[1], Event::ShareClicked, |key| format!(r#"{{"id":"{key}"}}"#));
-    webhooks::enqueue(db, vec![one], chrono::Utc::now()).await.expect("queued");
+    backlog(db, &receiver.url("/hang"), 300).await;
+    backlog(db, &receiver.url("/ok"), 1).await;
     // Each hanging request takes the whole 2 s: a round of the backlog takes 16 s.
     let settings = WebhookSettings {
         allow_private: true,
