@@ -480,7 +480,16 @@ mod tests {
         }
         assert!(!is_person(&[]), "no agent at all");
         let prefetch = HeaderName::from_static("sec-purpose");
-        assert!(!is_person(&[(header::USER_AGENT, phone), (prefetch, "prefetch;prerender")]));
+        assert!(!is_person(&[(header::USER_AGENT, phone), (prefetch.clone(), "prefetch;prerender")]));
+        // Agents judged before are remembered with the same answer (and a prefetch of a known
+        // person's agent is still a prefetch).
+        for _ in 0..2 {
+            assert!(is_person(&[(header::USER_AGENT, phone)]));
+            assert!(!is_person(&[(header::USER_AGENT, "curl/8.5.0")]));
+        }
+        assert_eq!(read(&AGENTS_SEEN).get(phone), Some(&false));
+        assert_eq!(read(&AGENTS_SEEN).get("curl/8.5.0"), Some(&true));
+        assert!(!is_person(&[(header::USER_AGENT, phone), (prefetch, "prefetch")]));
     }
 
     #[test]
