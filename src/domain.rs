@@ -2,8 +2,10 @@
 //! looks like, where a signer came from. Nothing here knows about HTTP or SQL.
 
 pub mod attribution;
+pub mod campaign;
 pub mod email;
 pub mod fields;
+pub mod form_fields;
 pub mod raster;
 pub mod share;
 pub mod share_code;
@@ -16,5 +18,6 @@ pub mod webhook;
 pub use attribution::Attribution;
 pub use email::Email;
 pub use fields::{FieldError, FreeText, PersonName, Phone, PostalCode};
+pub use form_fields::{Ask, Field, FormFields};
 pub use share_code::ShareCode;
 pub use signing::{FieldErrors, SignForm, SignatureInput};

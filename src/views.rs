@@ -8,5 +8,6 @@ pub mod errors;
 pub mod index;
 pub mod landing;
 pub mod layout;
+pub mod markdown;
 pub mod petition;
 pub mod qr;

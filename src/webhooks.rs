@@ -394,6 +394,8 @@ fn facts(s: &entity::signature::Model) -> SignatureFacts<'_> {
         postal_code: &s.postal_code,
         phone: s.phone.as_deref(),
         employer: s.employer.as_deref(),
+        job_title: s.job_title.as_deref(),
+        worksite: s.worksite.as_deref(),
         comment: s.comment.as_deref(),
         email_opt_in: s.email_opt_in,
         source: s.source.as_deref(),

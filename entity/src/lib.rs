@@ -5,6 +5,7 @@ pub mod audit_entry;
 pub mod image;
 pub mod landing_page;
 pub mod landing_visit;
+pub mod offline_count;
 pub mod petition;
 pub mod petition_tally;
 pub mod petition_translation;
@@ -27,6 +28,7 @@ pub mod prelude {
     pub use super::image::Entity as Image;
     pub use super::landing_page::Entity as LandingPage;
     pub use super::landing_visit::Entity as LandingVisit;
+    pub use super::offline_count::Entity as OfflineCount;
     pub use super::petition::Entity as Petition;
     pub use super::petition_tally::Entity as PetitionTally;
     pub use super::petition_translation::Entity as PetitionTranslation;

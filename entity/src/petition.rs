@@ -51,6 +51,13 @@ pub struct Model {
     pub image_url: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Bumped by every staff save; a save made from an older version is refused.
+    pub version: i64,
+    /// Which fields the signing form asks for, and which it requires
+    /// (`postal_code:required phone:optional …`; name and email are always asked).
+    pub form_fields: String,
+    /// The email of the staff member who saved it last.
+    pub updated_by: Option<String>,
     #[sea_orm(has_many)]
     pub recipients: HasMany<super::recipient::Entity>,
     #[sea_orm(has_many)]
@@ -63,6 +70,8 @@ pub struct Model {
     pub ad_spend: HasMany<super::ad_spend::Entity>,
     #[sea_orm(has_many)]
     pub translations: HasMany<super::petition_translation::Entity>,
+    #[sea_orm(has_many)]
+    pub offline_counts: HasMany<super::offline_count::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

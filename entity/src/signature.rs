@@ -35,6 +35,8 @@ pub struct Model {
     pub postal_code: String,
     pub phone: Option<String>,
     pub employer: Option<String>,
+    pub job_title: Option<String>,
+    pub worksite: Option<String>,
     pub comment: Option<String>,
     pub email_opt_in: bool,
     pub public_name: bool,

@@ -16,6 +16,7 @@ mod m20261126_000007_share_clicks;
 mod m20261126_000008_webhooks;
 mod m20261127_000009_share_texts;
 mod m20261127_000010_staff;
+mod m20261127_000011_campaign_editing;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_webhooks::Migration),
             Box::new(m20261127_000009_share_texts::Migration),
             Box::new(m20261127_000010_staff::Migration),
+            Box::new(m20261127_000011_campaign_editing::Migration),
         ]
     }
 }

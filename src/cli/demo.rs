@@ -11,7 +11,7 @@ use crate::{
         petitions::{self, NewPetition},
         share_texts,
     },
-    domain::raster::Raster,
+    domain::{FormFields, raster::Raster},
     i18n::Locale,
 };
 
@@ -39,6 +39,7 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
             goal: 10_000,
             postal_country: config.default_country.clone(),
             image_url: None,
+            form_fields: FormFields::default(),
             recipients: vec![],
         },
         now,
@@ -61,6 +62,7 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
             goal: 2_500,
             postal_country: config.default_country.clone(),
             image_url: None,
+            form_fields: FormFields::default(),
             recipients: vec![
                 ("Dana Whitfield".into(), "Chief Executive Officer".into(), "Riverside Health".into()),
                 ("Marcus Ortega".into(), "Chair of the Board".into(), "Riverside Health".into()),

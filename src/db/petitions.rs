@@ -1,10 +1,19 @@
 //! Petitions, their recipients and tallies.
 
 use super::share_texts::{self, ShareText};
-use crate::i18n::Locale;
+use crate::{
+    domain::{
+        FormFields,
+        campaign::{Campaign, Recipient, Translation},
+    },
+    i18n::{LOCALES, Locale},
+};
 use chrono::{DateTime, Utc};
-use entity::{petition, petition_tally, petition_translation, recipient};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use entity::{offline_count, petition, petition_tally, petition_translation, recipient};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
 
 /// A petition with what its page shows besides the count.
 #[derive(Clone, Debug)]
@@ -15,6 +24,8 @@ pub struct PetitionRecord {
     pub translations: Vec<petition_translation::Model>,
     /// The wordings of its share buttons, oldest first, live and retired.
     pub share_texts: Vec<ShareText>,
+    /// What its signing form asks for (parsed from `petition.form_fields`).
+    pub fields: FormFields,
 }
 
 /// A petition's words in one language.
@@ -49,6 +60,46 @@ impl PetitionRecord {
         self.share_texts.iter().filter(move |t| t.live && t.locale == locale)
     }
 
+    /// The campaign as staff edit it.
+    pub fn campaign(&self) -> Campaign {
+        let p = &self.petition;
+        let locale = Locale::parse(&p.locale);
+        Campaign {
+            kind: p.kind,
+            slug: p.slug.clone(),
+            locale,
+            title: p.title.clone(),
+            summary: p.summary.clone(),
+            body: p.body.clone(),
+            goal: p.goal,
+            postal_country: p.postal_country.clone(),
+            fields: self.fields,
+            recipients: self
+                .recipients
+                .iter()
+                .map(|r| Recipient {
+                    name: r.name.clone(),
+                    title: r.title.clone(),
+                    organisation: r.organisation.clone(),
+                })
+                .collect(),
+            // In the order of the language switch, leaving out any the campaign no longer has.
+            translations: LOCALES
+                .into_iter()
+                .filter(|l| *l != locale)
+                .filter_map(|l| {
+                    let t = self.translations.iter().find(|t| Locale::parse(&t.locale) == l)?;
+                    Some(Translation {
+                        locale: l,
+                        title: t.title.clone(),
+                        summary: t.summary.clone(),
+                        body: t.body.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
     /// Its share text `id`, live or retired.
     pub fn share_text(&self, id: i64) -> Option<&ShareText> {
         self.share_texts.iter().find(|t| t.id == id)
@@ -56,10 +107,21 @@ impl PetitionRecord {
 }
 
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<PetitionRecord>, DbErr> {
-    let Some(petition) = petition::Entity::find().filter(petition::Column::Slug.eq(slug)).one(db).await?
-    else {
-        return Ok(None);
-    };
+    match petition::Entity::find().filter(petition::Column::Slug.eq(slug)).one(db).await? {
+        Some(petition) => record(db, petition).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<PetitionRecord>, DbErr> {
+    match petition::Entity::find_by_id(id).one(db).await? {
+        Some(petition) => record(db, petition).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A petition with what its page shows.
+async fn record(db: &impl ConnectionTrait, petition: petition::Model) -> Result<PetitionRecord, DbErr> {
     let recipients = recipient::Entity::find()
         .filter(recipient::Column::PetitionId.eq(petition.id))
         .order_by_asc(recipient::Column::Position)
@@ -70,7 +132,8 @@ pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Optio
         .all(db)
         .await?;
     let share_texts = share_texts::of_petition(db, petition.id).await?;
-    Ok(Some(PetitionRecord { petition, recipients, translations, share_texts }))
+    let fields = FormFields::parse(&petition.form_fields);
+    Ok(PetitionRecord { petition, recipients, translations, share_texts, fields })
 }
 
 /// Every petition and letter, whatever its status, newest first.
@@ -111,6 +174,7 @@ pub struct NewPetition {
     pub image_url: Option<String>,
     /// (name, title, organisation), in letter order.
     pub recipients: Vec<(String, String, String)>,
+    pub form_fields: FormFields,
 }
 
 /// Creates a petition with its recipients and an empty tally. Returns `None` if the slug is
@@ -132,6 +196,7 @@ pub async fn create(
         offline_count: Set(0),
         postal_country: Set(new.postal_country),
         image_url: Set(new.image_url),
+        form_fields: Set(new.form_fields.to_string()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -195,4 +260,195 @@ pub async fn translate(
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// Creates a campaign from the admin, as a draft or open, with its translations. Returns
+/// `None` if the slug is taken (nothing is changed then).
+pub async fn create_campaign(
+    db: &impl ConnectionTrait,
+    c: &Campaign,
+    status: petition::Status,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let new = NewPetition {
+        slug: c.slug.clone(),
+        kind: c.kind,
+        status,
+        locale: c.locale.tag().to_owned(),
+        title: c.title.clone(),
+        summary: c.summary.clone(),
+        body: c.body.clone(),
+        goal: c.goal,
+        postal_country: c.postal_country.clone(),
+        image_url: None,
+        recipients: c
+            .recipients
+            .iter()
+            .map(|r| (r.name.clone(), r.title.clone(), r.organisation.clone()))
+            .collect(),
+        form_fields: c.fields,
+    };
+    let Some(id) = create(db, new, now).await? else { return Ok(None) };
+    for t in &c.translations {
+        translate(db, id, t.locale.tag(), (&t.title, &t.summary, &t.body)).await?;
+    }
+    petition::Entity::update_many()
+        .col_expr(petition::Column::UpdatedBy, Expr::value(actor))
+        .filter(petition::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(Some(id))
+}
+
+/// What became of a save.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// Saved; the campaign is now at this version.
+    Saved(i64),
+    /// Someone saved it since the editor's version (or it is gone): nothing was changed.
+    Stale,
+    /// Another campaign has the slug: nothing was changed.
+    SlugTaken,
+}
+
+/// Saves an edited campaign over `version`, and only over it (an optimistic lock: of two
+/// editors who started from one version, the second to save is refused, not silently
+/// overwritten). Its recipients and translations are replaced. Run it in a transaction.
+pub async fn save_campaign(
+    db: &impl ConnectionTrait,
+    id: i64,
+    version: i64,
+    c: &Campaign,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Saved, DbErr> {
+    let taken = petition::Entity::find()
+        .filter(petition::Column::Slug.eq(&c.slug))
+        .filter(petition::Column::Id.ne(id))
+        .one(db)
+        .await?
+        .is_some();
+    if taken {
+        return Ok(Saved::SlugTaken);
+    }
+    let updated = petition::Entity::update_many()
+        .col_expr(petition::Column::Kind, Expr::value(c.kind))
+        .col_expr(petition::Column::Slug, Expr::value(&c.slug))
+        .col_expr(petition::Column::Locale, Expr::value(c.locale.tag()))
+        .col_expr(petition::Column::Title, Expr::value(&c.title))
+        .col_expr(petition::Column::Summary, Expr::value(&c.summary))
+        .col_expr(petition::Column::Body, Expr::value(&c.body))
+        .col_expr(petition::Column::Goal, Expr::value(c.goal))
+        .col_expr(petition::Column::PostalCountry, Expr::value(&c.postal_country))
+        .col_expr(petition::Column::FormFields, Expr::value(c.fields.to_string()))
+        .col_expr(petition::Column::UpdatedAt, Expr::value(now))
+        .col_expr(petition::Column::UpdatedBy, Expr::value(actor))
+        .col_expr(petition::Column::Version, Expr::col(petition::Column::Version).add(1))
+        .filter(petition::Column::Id.eq(id))
+        .filter(petition::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(Saved::Stale);
+    }
+    recipient::Entity::delete_many().filter(recipient::Column::PetitionId.eq(id)).exec(db).await?;
+    for (i, r) in c.recipients.iter().enumerate() {
+        recipient::Entity::insert(recipient::ActiveModel {
+            petition_id: Set(id),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            name: Set(r.name.clone()),
+            title: Set(r.title.clone()),
+            organisation: Set(r.organisation.clone()),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    petition_translation::Entity::delete_many()
+        .filter(petition_translation::Column::PetitionId.eq(id))
+        .exec(db)
+        .await?;
+    for t in &c.translations {
+        translate(db, id, t.locale.tag(), (&t.title, &t.summary, &t.body)).await?;
+    }
+    Ok(Saved::Saved(version + 1))
+}
+
+/// Moves a campaign from status `from` to `to` (publishing, closing, reopening). Returns
+/// whether it was in `from`.
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: petition::Status,
+    to: petition::Status,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let updated = petition::Entity::update_many()
+        .col_expr(petition::Column::Status, Expr::value(to))
+        .col_expr(petition::Column::UpdatedAt, Expr::value(now))
+        .col_expr(petition::Column::UpdatedBy, Expr::value(actor))
+        .filter(petition::Column::Id.eq(id))
+        .filter(petition::Column::Status.eq(from))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// A batch of paper or offline signatures, with who entered it.
+#[derive(Clone, Debug)]
+pub struct OfflineBatch<'a> {
+    /// A correction is negative.
+    pub count: i64,
+    pub note: &'a str,
+    pub staff_id: Option<i64>,
+    pub actor: &'a str,
+}
+
+/// Adds a batch to a campaign's offline count. Returns the new offline count, or `None` when
+/// the batch would take it below zero (or the campaign is gone), and then changes nothing.
+/// Run it in a transaction.
+pub async fn add_offline(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    batch: &OfflineBatch<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let updated = petition::Entity::update_many()
+        .col_expr(petition::Column::OfflineCount, Expr::col(petition::Column::OfflineCount).add(batch.count))
+        .col_expr(petition::Column::UpdatedAt, Expr::value(now))
+        .filter(petition::Column::Id.eq(petition_id))
+        .filter(Expr::col(petition::Column::OfflineCount).add(batch.count).gte(0))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(None);
+    }
+    offline_count::Entity::insert(offline_count::ActiveModel {
+        petition_id: Set(petition_id),
+        count: Set(batch.count),
+        note: Set(batch.note.to_owned()),
+        staff_id: Set(batch.staff_id),
+        actor: Set(batch.actor.to_owned()),
+        entered_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    let total = petition::Entity::find_by_id(petition_id).one(db).await?.map(|p| p.offline_count);
+    Ok(total)
+}
+
+/// A campaign's offline batches, newest first.
+pub async fn offline_batches(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+) -> Result<Vec<offline_count::Model>, DbErr> {
+    offline_count::Entity::find()
+        .filter(offline_count::Column::PetitionId.eq(petition_id))
+        .order_by_desc(offline_count::Column::EnteredAt)
+        .order_by_desc(offline_count::Column::Id)
+        .all(db)
+        .await
 }

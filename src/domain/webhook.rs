@@ -287,6 +287,8 @@ pub struct SignatureFacts<'a> {
     pub postal_code: &'a str,
     pub phone: Option<&'a str>,
     pub employer: Option<&'a str>,
+    pub job_title: Option<&'a str>,
+    pub worksite: Option<&'a str>,
     pub comment: Option<&'a str>,
     pub email_opt_in: bool,
     pub source: Option<&'a str>,
@@ -349,6 +351,15 @@ pub fn signature_created(
             }
             if let Some(employer) = f.employer {
                 person["employer"] = json!(employer);
+            }
+            // OSDI has no names for these two; they travel as the person's custom fields.
+            let custom: serde_json::Map<String, serde_json::Value> =
+                [("job_title", f.job_title), ("worksite", f.worksite)]
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.to_owned(), json!(v?))))
+                    .collect();
+            if !custom.is_empty() {
+                person["custom_fields"] = serde_json::Value::Object(custom);
             }
             signature["person"] = person;
             if let Some(comment) = f.comment {
@@ -480,6 +491,8 @@ mod tests {
             postal_code: "94110",
             phone: Some("+14155550100"),
             employer: None,
+            job_title: None,
+            worksite: Some("3 West"),
             comment: Some("For my ward"),
             email_opt_in: true,
             source: Some("share-whatsapp"),
@@ -508,12 +521,17 @@ mod tests {
         assert_eq!(contacts["signature"]["person"]["family_name"], "Díaz");
         assert_eq!(contacts["signature"]["person"]["phone_numbers"][0]["number"], "+14155550100");
         assert_eq!(contacts["signature"]["comments"], "For my ward");
+        assert_eq!(
+            contacts["signature"]["person"]["custom_fields"],
+            serde_json::json!({ "worksite": "3 West" })
+        );
         for quiet in [
             body(Some(facts), Scope::Counts),
             body(Some(SignatureFacts { email_opt_in: false, ..facts }), Scope::Contacts),
         ] {
             let text = quiet.to_string();
             assert!(!text.contains("rosa@") && !text.contains("Rosa") && !text.contains("ward"), "{text}");
+            assert!(!text.contains("3 West"), "{text}");
             assert_eq!(quiet["signature"]["custom_fields"]["utm_campaign"], "nov");
         }
         let gone = body(None, Scope::Contacts);

@@ -28,7 +28,7 @@ use crate::{
     domain::staff::{new_token, role_name},
     error::AppError,
     state::AppState,
-    views::admin::notice_page,
+    views::admin::{Chrome, Flash, notice_page},
 };
 
 mod audit;
@@ -82,6 +82,13 @@ admin_routes! {
     post "/admin/setup/{token}" => auth::setup, Access::Public;
     get "/admin/password/{token}" => auth::password_form, Access::Public;
     post "/admin/password/{token}" => auth::set_password, Access::Public;
+    get "/admin/campaigns/new" => campaigns::new_form, Access::Staff(Role::Organizer);
+    post "/admin/campaigns" => campaigns::create, Access::Staff(Role::Organizer);
+    get "/admin/campaigns/{id}" => campaigns::edit, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}" => campaigns::save, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/status" => campaigns::status, Access::Staff(Role::Organizer);
+    get "/admin/campaigns/{id}/preview" => campaigns::preview, Access::Staff(Role::Viewer);
+    post "/admin/campaigns/{id}/offline" => campaigns::offline, Access::Staff(Role::Organizer);
     get "/admin/audit" => audit::audit, Access::Staff(Role::Admin);
     get "/admin/audit.csv" => audit::audit_csv, Access::Staff(Role::Admin);
 }
@@ -198,13 +205,78 @@ fn csrf_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderVa
     (token, header)
 }
 
-/// A page with a form, with the anti-forgery cookie if it was just made.
-fn form_page(status: StatusCode, markup: maud::Markup, cookie: Option<HeaderValue>) -> Response {
+/// A page with a form, with the cookies it sets (the anti-forgery cookie if it was just made,
+/// the end of a flash message once shown).
+fn form_page(
+    status: StatusCode,
+    markup: maud::Markup,
+    cookies: impl IntoIterator<Item = HeaderValue>,
+) -> Response {
     let mut res = page_response(status, markup);
-    if let Some(c) = cookie {
+    for c in cookies {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     res
+}
+
+/// The cookie that carries a [`Flash`] to the page after a redirect (signed, scoped to the admin).
+const FLASH_COOKIE: &str = "us_flash";
+
+/// On to `to` (303), which will say what `flash` did.
+fn flash_redirect(state: &AppState, to: &str, flash: Flash) -> Response {
+    let cookie = Cookie::build((FLASH_COOKIE, flash.code()))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies())
+        .path("/admin")
+        .max_age(cookie::time::Duration::minutes(5))
+        .build();
+    let jar = SignedCookieJar::new(state.cookie_key.clone()).add(cookie);
+    let mut res = no_store(Redirect::to(to).into_response());
+    if let Some(c) = jar.into_response().headers().get(header::SET_COOKIE) {
+        res.headers_mut().append(header::SET_COOKIE, c.clone());
+    }
+    res
+}
+
+/// The flash message a redirect left for this page, if any, and the cookie that ends it (so it
+/// is said once).
+fn take_flash(state: &AppState, headers: &HeaderMap) -> (Option<Flash>, Option<HeaderValue>) {
+    let jar = SignedCookieJar::from_headers(headers, state.cookie_key.clone());
+    let Some(flash) = jar.get(FLASH_COOKIE) else { return (None, None) };
+    let gone = Cookie::build((FLASH_COOKIE, "")).path("/admin").max_age(cookie::time::Duration::ZERO).build();
+    let end = HeaderValue::from_str(&gone.encoded().to_string()).ok();
+    (Flash::from_code(flash.value()), end)
+}
+
+/// What a signed-in staff page needs besides its content: its anti-forgery token, the flash
+/// message, and the cookies that go with them.
+struct PageKit {
+    csrf: String,
+    flash: Option<Flash>,
+    cookies: Vec<HeaderValue>,
+}
+
+impl PageKit {
+    fn new(state: &AppState, headers: &HeaderMap) -> Self {
+        let (csrf, csrf_cookie) = csrf_token(state, headers);
+        let (flash, flash_end) = take_flash(state, headers);
+        Self { csrf, flash, cookies: csrf_cookie.into_iter().chain(flash_end).collect() }
+    }
+
+    fn chrome<'a>(&'a self, user: &'a StaffUser) -> Chrome<'a> {
+        Chrome {
+            email: &user.account.email,
+            role: role_name(user.account.role),
+            admin: user.account.role == Role::Admin,
+            csrf: &self.csrf,
+            flash: self.flash,
+        }
+    }
+
+    fn page(self, status: StatusCode, markup: maud::Markup) -> Response {
+        form_page(status, markup, self.cookies)
+    }
 }
 
 /// Whether a posted form is genuine: its token matches the signed cookie, and the browser does

@@ -89,7 +89,7 @@ pub(super) async fn load(state: &AppState, slug: &str) -> AppResult<Arc<Petition
     }
 }
 
-fn petition_view<'a>(
+pub(super) fn petition_view<'a>(
     state: &AppState,
     rec: &'a PetitionRecord,
     locale: Locale,
@@ -230,7 +230,7 @@ async fn sign(
     if p.status != petition::Status::Open {
         return Ok(page_with(StatusCode::CONFLICT, &FieldErrors::new(), None));
     }
-    let mut input = match form.parse(&p.postal_country, state.config.public_host()) {
+    let mut input = match form.parse(&rec.fields, &p.postal_country, state.config.public_host()) {
         Ok(input) => input,
         Err(errors) => {
             let attribution = Attribution::from_params(&form.attribution, None, state.config.public_host());

@@ -6,9 +6,89 @@ use maud::{Markup, html};
 use super::layout::{PageMeta, page};
 use crate::i18n::Locale;
 
+pub mod campaigns;
+
 /// A staff page's shell: never indexed, no language switch.
 fn staff_page(title: &str, body: Markup) -> Markup {
     page(&PageMeta::simple(title, Locale::En), body)
+}
+
+/// What every page of a signed-in staff member shows around its content: where they are
+/// signed in, the way to the other pages, sign-out, and what the last action did.
+pub struct Chrome<'a> {
+    pub email: &'a str,
+    pub role: &'a str,
+    /// Admins also see the audit log.
+    pub admin: bool,
+    pub csrf: &'a str,
+    pub flash: Option<Flash>,
+}
+
+/// What a staff action did, said once on the page it leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flash {
+    Created,
+    Saved,
+    Published,
+    Closed,
+    Reopened,
+    OfflineAdded,
+}
+
+impl Flash {
+    const ALL: [Self; 6] =
+        [Self::Created, Self::Saved, Self::Published, Self::Closed, Self::Reopened, Self::OfflineAdded];
+
+    /// Its name in the cookie that carries it to the next page.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Saved => "saved",
+            Self::Published => "published",
+            Self::Closed => "closed",
+            Self::Reopened => "reopened",
+            Self::OfflineAdded => "offline",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::Created => "Campaign created as a draft. Nobody else can see it until it is published.",
+            Self::Saved => "Saved. The public page shows the change within a second.",
+            Self::Published => "Published: the campaign is open for signatures.",
+            Self::Closed => "Closed: the page stays up with its count, and no one can sign.",
+            Self::Reopened => "Reopened: the campaign takes signatures again.",
+            Self::OfflineAdded => "Offline signatures added to the count.",
+        }
+    }
+}
+
+/// A page of the signed-in admin.
+fn admin_page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
+    staff_page(
+        title,
+        html! {
+            nav.admin aria-label="Admin" {
+                ul {
+                    li { a href="/admin" { "Campaigns" } }
+                    @if chrome.admin { li { a href="/admin/audit" { "Audit log" } } }
+                }
+                p.who { "Signed in as " strong { (chrome.email) } " (" (chrome.role) ")" }
+                form method="post" action="/admin/logout" {
+                    (csrf_field(chrome.csrf))
+                    button.secondary.small type="submit" { "Sign out" }
+                }
+            }
+            @if let Some(flash) = chrome.flash {
+                div.notice.flash role="status" { p { (flash.message()) } }
+            }
+            (body)
+        },
+    )
 }
 
 /// A labelled text input with its error (if any) above it.
@@ -109,46 +189,61 @@ pub fn notice_page(title: &str, text: &str) -> Markup {
 
 /// A campaign on the admin home.
 pub struct CampaignRow {
+    pub id: i64,
     pub title: String,
     pub slug: String,
+    pub kind: &'static str,
     pub status: &'static str,
     pub count: i64,
 }
 
-/// `/admin`.
-pub fn home_page(email: &str, role: &str, csrf: &str, campaigns: &[CampaignRow], admin: bool) -> Markup {
-    staff_page(
-        "Admin",
+/// `/admin`: every campaign, with a way to edit each for organizers and admins.
+pub fn home_page(chrome: &Chrome<'_>, campaigns: &[CampaignRow], organizer: bool) -> Markup {
+    admin_page(
+        "Campaigns",
+        chrome,
         html! {
             h1 { "Campaigns" }
-            p { "Signed in as " strong { (email) } " (" (role) ")." }
+            @if organizer { p { a.button href="/admin/campaigns/new" { "New campaign" } } }
             @if campaigns.is_empty() {
                 p { "No petitions or letters yet." }
             } @else {
-                table {
-                    thead { tr { th scope="col" { "Title" } th scope="col" { "Status" } th scope="col" { "Signatures" } } }
+                div.scroll tabindex="0" role="region" aria-label="Campaigns" { table {
+                    thead { tr {
+                        th scope="col" { "Title" } th scope="col" { "Kind" } th scope="col" { "Status" }
+                        th scope="col" { "Signatures" }
+                    } }
                     tbody {
                         @for c in campaigns {
                             tr {
-                                td { a href={ "/p/" (c.slug) } { (c.title) } }
+                                td {
+                                    @if organizer {
+                                        a href={ "/admin/campaigns/" (c.id) } { (title_or_untitled(&c.title)) }
+                                    } @else if c.status == "draft" {
+                                        (title_or_untitled(&c.title))
+                                    } @else {
+                                        a href={ "/p/" (c.slug) } { (title_or_untitled(&c.title)) }
+                                    }
+                                }
+                                td { (c.kind) }
                                 td { (c.status) }
                                 td { (c.count) }
                             }
                         }
                     }
-                }
-            }
-            @if admin { p { a href="/admin/audit" { "Audit log" } } }
-            form method="post" action="/admin/logout" {
-                (csrf_field(csrf))
-                button type="submit" { "Sign out" }
+                } }
             }
             form method="post" action="/admin/logout-everywhere" {
-                (csrf_field(csrf))
-                button type="submit" { "Sign out on every device" }
+                (csrf_field(chrome.csrf))
+                button.secondary type="submit" { "Sign out on every device" }
             }
         },
     )
+}
+
+/// A draft may have no title yet.
+pub(crate) fn title_or_untitled(title: &str) -> &str {
+    if title.is_empty() { "(untitled)" } else { title }
 }
 
 /// A line of the audit log as shown.
@@ -181,7 +276,7 @@ pub struct AuditView<'a> {
 }
 
 /// `/admin/audit`.
-pub fn audit_page(v: &AuditView<'_>) -> Markup {
+pub fn audit_page(chrome: &Chrome<'_>, v: &AuditView<'_>) -> Markup {
     let with_page = |page: u64| {
         if v.query.is_empty() {
             format!("/admin/audit?page={page}")
@@ -194,11 +289,11 @@ pub fn audit_page(v: &AuditView<'_>) -> Markup {
     } else {
         format!("/admin/audit.csv?{}", v.query)
     };
-    staff_page(
+    admin_page(
         "Audit log",
+        chrome,
         html! {
             h1 { "Audit log" }
-            p { a href="/admin" { "Back to campaigns" } }
             @if !v.errors.is_empty() {
                 div.alert role="alert" { @for e in v.errors { p { (e) } } }
             }

@@ -115,17 +115,3 @@ pub fn input(locale: Locale, f: &Input<'_>) -> Markup {
         }
     }
 }
-
-/// Paragraphs from plain text: blank lines separate paragraphs. Text is escaped.
-pub fn paragraphs(text: &str) -> Markup {
-    html! {
-        @for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-            p {
-                @for (i, line) in para.lines().enumerate() {
-                    @if i > 0 { br; }
-                    (line)
-                }
-            }
-        }
-    }
-}

@@ -21,6 +21,7 @@ pub fn embed_page(rec: &PetitionRecord, locale: Locale, count: i64, form: &FormS
         button: None,
         via: None,
         embed: true,
+        fields: rec.fields,
     };
     let c = rec.content(locale.tag());
     let meta =

@@ -4,8 +4,9 @@ use entity::petition::{Kind, Status};
 use maud::{Markup, html};
 
 use super::{
-    components::{paragraphs, progress, share_section},
+    components::{progress, share_section},
     layout::{PageMeta, page},
+    markdown::markdown,
     petition::{FormState, SignFormSpec, closed_notice, lang_if_other, sign_form},
 };
 use crate::{
@@ -47,6 +48,7 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
         button: l.button_text.as_deref(),
         via: Some(&l.slug),
         embed: false,
+        fields: v.petition.fields,
     };
     let button_text = match &l.button_text {
         Some(text) => std::borrow::Cow::Owned(text.clone()),
@@ -72,7 +74,7 @@ pub fn landing_page(v: &LandingView<'_>, form: &FormState<'_>) -> Markup {
                     (None, _) => {}
                 }
                 h1 lang=[own] { (l.headline) }
-                div.lede lang=[own] { (paragraphs(&l.body)) }
+                div.lede lang=[own] { (markdown(&l.body)) }
                 @if let (None, Some(video)) = (&v.hero, &l.video_url) {
                     p { a.video href=(video) rel="noopener noreferrer" { (locale.t("watch-video")) } }
                 }

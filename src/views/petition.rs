@@ -6,15 +6,16 @@ use entity::petition::{Kind, Status};
 use maud::{Markup, PreEscaped, html};
 
 use super::{
-    components::{Input, field_error, input, paragraphs, progress, share_buttons, share_section},
+    components::{Input, field_error, input, progress, share_buttons, share_section},
     layout::{PageMeta, page},
+    markdown::markdown,
 };
 use crate::{
     db::petitions::PetitionRecord,
     domain::{
-        Attribution, FieldErrors, PersonName, PostalCode, SignForm,
+        Ask, Attribution, Field, FieldErrors, FormFields, PersonName, PostalCode, SignForm,
         share::{Network, next_goal},
-        signing::{COMMENT_MAX, EMPLOYER_MAX},
+        signing::{COMMENT_MAX, EMPLOYER_MAX, JOB_TITLE_MAX, WORKSITE_MAX},
     },
     i18n::Locale,
 };
@@ -87,12 +88,12 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
                 }
                 @if letter {
                     h2 { (locale.t("read-letter")) }
-                    div.letter lang=[own] { (paragraphs(c.body)) }
+                    div.letter lang=[own] { (markdown(c.body)) }
                 } @else {
-                    div lang=[own] { (paragraphs(c.body)) }
+                    div lang=[own] { (markdown(c.body)) }
                 }
             }
-            @if !closed { (sign_form(locale, &SignFormSpec { letter, action: &v.action, button: None, via: None, embed: false }, form)) }
+            @if !closed { (sign_form(locale, &SignFormSpec { letter, action: &v.action, button: None, via: None, embed: false, fields: v.rec.fields }, form)) }
             (share_section(locale, &p.slug, ""))
         },
     )
@@ -125,6 +126,8 @@ pub(crate) struct SignFormSpec<'a> {
     pub via: Option<&'a str>,
     /// The form is framed on a partner's site (`/embed/{slug}`), and answers stay in the frame.
     pub embed: bool,
+    /// What the form asks for besides name and email.
+    pub fields: FormFields,
 }
 
 pub(crate) fn sign_form<'a>(locale: Locale, spec: &SignFormSpec<'_>, form: &'a FormState<'a>) -> Markup {
@@ -139,7 +142,7 @@ pub(crate) fn sign_form<'a>(locale: Locale, spec: &SignFormSpec<'_>, form: &'a F
             focus_taken |= autofocus;
             Input { name, label, value, kind, autocomplete, max, optional, error, autofocus }
         };
-    let fields = [
+    let mut fields = vec![
         field(
             "given_name",
             locale.t("field-given-name"),
@@ -159,27 +162,25 @@ pub(crate) fn sign_form<'a>(locale: Locale, spec: &SignFormSpec<'_>, form: &'a F
             false,
         ),
         field("email", locale.t("field-email"), &f.email, "email", "email", 254, false),
-        field(
-            "postal_code",
-            locale.t("field-postal-code"),
-            &f.postal_code,
-            "text",
-            "postal-code",
-            PostalCode::MAX,
-            false,
-        ),
-        field("phone", locale.t("field-phone"), &f.phone, "tel", "tel", 32, true),
-        field(
-            "employer",
-            locale.t("field-employer"),
-            &f.employer,
-            "text",
-            "organization",
-            EMPLOYER_MAX,
-            true,
-        ),
-        field("comment", locale.t("field-comment"), &f.comment, "textarea", "off", COMMENT_MAX, true),
     ];
+    for asked in Field::ALL.into_iter().filter(|a| spec.fields.shows(*a)) {
+        let optional = spec.fields.ask(asked) == Ask::Optional;
+        let (label, value, kind, autocomplete, max) = match asked {
+            Field::PostalCode => {
+                (locale.t("field-postal-code"), &f.postal_code, "text", "postal-code", PostalCode::MAX)
+            }
+            Field::Phone => (locale.t("field-phone"), &f.phone, "tel", "tel", 32),
+            Field::Employer => {
+                (locale.t("field-employer"), &f.employer, "text", "organization", EMPLOYER_MAX)
+            }
+            Field::JobTitle => {
+                (locale.t("field-job-title"), &f.job_title, "text", "organization-title", JOB_TITLE_MAX)
+            }
+            Field::Worksite => (locale.t("field-worksite"), &f.worksite, "text", "off", WORKSITE_MAX),
+            Field::Comment => (locale.t("field-comment"), &f.comment, "textarea", "off", COMMENT_MAX),
+        };
+        fields.push(field(asked.name(), label, value, kind, autocomplete, max, optional));
+    }
     let sign_button = match spec.button {
         Some(text) => Cow::Owned(text.to_owned()),
         None if letter => locale.t("letter-sign-button"),

@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, spawn_app};
 const PASSWORD: &str = "a long staff passphrase";
 
 /// A browser of its own: cookies kept, redirects not followed.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -25,18 +25,18 @@ fn path_of(link: &str) -> String {
 }
 
 /// The anti-forgery field of a page's form.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = html.find(r#"name="csrf" value=""#).expect("a csrf field") + r#"name="csrf" value=""#.len();
     html[at..].split('"').next().unwrap_or_default().to_owned()
 }
 
-async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+pub(crate) async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let res = client.get(app.url(path)).send().await.expect("sent");
     (res.status(), res.text().await.expect("a body"))
 }
 
 /// Posts a form after reading its page (for the anti-forgery field); returns the response.
-async fn submit(
+pub(crate) async fn submit(
     client: &reqwest::Client,
     app: &TestApp,
     page: &str,
@@ -55,7 +55,7 @@ async fn sign_in(client: &reqwest::Client, app: &TestApp, email: &str, password:
     submit(client, app, "/admin/login", "/admin/login", &[("email", email), ("password", password)]).await
 }
 
-fn location(res: &reqwest::Response) -> String {
+pub(crate) fn location(res: &reqwest::Response) -> String {
     res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
@@ -68,7 +68,7 @@ fn session_cookie(res: &reqwest::Response) -> Option<String> {
 
 /// Creates an account with the CLI and sets its password through the printed link; returns a
 /// browser signed in with it.
-async fn account(app: &TestApp, email: &str, role: &str) -> reqwest::Client {
+pub(crate) async fn account(app: &TestApp, email: &str, role: &str) -> reqwest::Client {
     let out = app.cli(&["staff", "create", "--email", email, "--role", role]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = String::from_utf8(out.stdout).expect("UTF-8");
@@ -82,7 +82,7 @@ async fn account(app: &TestApp, email: &str, role: &str) -> reqwest::Client {
     client
 }
 
-async fn audit_actions(app: &TestApp) -> Vec<(String, String, Option<String>)> {
+pub(crate) async fn audit_actions(app: &TestApp) -> Vec<(String, String, Option<String>)> {
     let rows = app
         .db
         .read
@@ -364,11 +364,12 @@ async fn the_role_matrix_follows_the_route_list() {
         browsers.push((Some(role), account(&app, email, role_name(role)).await));
     }
     browsers.push((None, browser()));
+    let id = app.open_petition("matrix").await;
     assert!(ROUTES.len() >= 10, "{ROUTES:?}");
     let mut checked = 0;
     for route in ROUTES {
         let Access::Staff(needed) = route.access else { continue };
-        let path = route.path.replace("{token}", "x");
+        let path = route.path.replace("{token}", "x").replace("{id}", &id.to_string());
         for (role, client) in &browsers {
             // Forms carry a real anti-forgery token, so only access decides. Sign-out routes run
             // last for each browser (they end its session), so they are tried with a copy.

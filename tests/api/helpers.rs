@@ -131,6 +131,7 @@ impl TestApp {
                 postal_country: "US".into(),
                 image_url: None,
                 recipients,
+                form_fields: undersigned::domain::FormFields::default(),
             },
             chrono::Utc::now(),
         )

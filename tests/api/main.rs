@@ -4,6 +4,7 @@
 
 mod admin;
 mod browser;
+mod campaigns;
 mod cli;
 mod concurrency;
 mod embed;

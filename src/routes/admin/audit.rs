@@ -2,13 +2,13 @@
 
 use axum::{
     extract::{Query, State, rejection::QueryRejection},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{StaffUser, ip_hash, no_store, page_response};
+use super::{PageKit, StaffUser, ip_hash, no_store};
 use crate::{
     db::staff::{self, Audit, AuditFilter},
     error::{AppError, AppResult},
@@ -91,7 +91,8 @@ impl AuditQuery {
 /// actor and dates, a page at a time.
 pub(super) async fn audit(
     State(state): State<AppState>,
-    _admin: StaffUser,
+    admin: StaffUser,
+    headers: HeaderMap,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> AppResult<Response> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
@@ -124,7 +125,9 @@ pub(super) async fn audit(
         page,
         more,
     };
-    Ok(page_response(StatusCode::OK, audit_page(&view)))
+    let kit = PageKit::new(&state, &headers);
+    let markup = audit_page(&kit.chrome(&admin), &view);
+    Ok(kit.page(StatusCode::OK, markup))
 }
 
 /// `/admin/audit.csv`: the filtered log as CSV (every matching line, newest first). The export

@@ -1,0 +1,299 @@
+//! The campaign editor: creating and editing a petition or letter, its words in each
+//! language, what its form asks, its status, and its paper or offline signatures.
+
+use maud::{Markup, html};
+
+use super::{Chrome, admin_page, csrf_field, title_or_untitled};
+use crate::{
+    domain::{
+        Ask, Field,
+        campaign::{BODY_MAX, CampaignErrors, CampaignForm, SLUG_MAX, SUMMARY_MAX, TITLE_MAX},
+    },
+    i18n::{LOCALES, Locale},
+};
+
+/// A campaign's state, for the editor of a campaign that exists.
+pub struct Existing<'a> {
+    pub id: i64,
+    /// `draft`, `open` or `closed`.
+    pub status: &'static str,
+    /// The public count (signatures and offline).
+    pub count: i64,
+    /// Paper or offline signatures, and their batches (newest first).
+    pub offline: i64,
+    pub batches: &'a [OfflineRow],
+    /// Who saved it last, and when (UTC).
+    pub saved: Option<(String, String)>,
+}
+
+/// A batch of offline signatures as listed.
+pub struct OfflineRow {
+    pub at: String,
+    pub count: i64,
+    pub note: String,
+    pub actor: String,
+}
+
+/// What the editor shows.
+pub struct EditorView<'a> {
+    pub chrome: Chrome<'a>,
+    /// `None` for a new campaign.
+    pub existing: Option<Existing<'a>>,
+    pub form: &'a CampaignForm,
+    pub errors: &'a CampaignErrors,
+    /// Someone saved the campaign while this editor had it open: what they changed.
+    pub conflict: Option<String>,
+    /// The offline form as typed, and what was wrong with it.
+    pub offline_form: (&'a str, &'a str),
+    pub offline_error: Option<&'a str>,
+}
+
+/// Labels for the choosable form fields.
+fn field_label(field: Field) -> &'static str {
+    match field {
+        Field::PostalCode => "Postal code",
+        Field::Phone => "Phone",
+        Field::Employer => "Employer",
+        Field::JobTitle => "Job title or role",
+        Field::Worksite => "Worksite",
+        Field::Comment => "Comment (why they sign)",
+    }
+}
+
+fn language_name(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "English",
+        Locale::Es => "Spanish",
+    }
+}
+
+/// A text input or area with its label, hint and error, tied together for screen readers.
+struct Input<'a> {
+    name: &'a str,
+    label: &'a str,
+    value: &'a str,
+    hint: Option<&'a str>,
+    max: usize,
+    /// Rows of a text area; 0 for a one-line input.
+    rows: u8,
+    readonly: bool,
+}
+
+fn input(i: &Input<'_>, errors: &CampaignErrors) -> Markup {
+    let id = format!("f-{}", i.name);
+    let error = errors.get(i.name);
+    let hint_id = i.hint.map(|_| format!("h-{}", i.name));
+    let err_id = error.map(|_| format!("e-{}", i.name));
+    let described =
+        [hint_id.as_deref(), err_id.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let described = (!described.is_empty()).then_some(described);
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (i.label) }
+            @if let (Some(hint), Some(hint_id)) = (i.hint, &hint_id) { p.hint id=(hint_id) { (hint) } }
+            @if let (Some(e), Some(err_id)) = (error, &err_id) {
+                p.error id=(err_id) { span.visually-hidden { "Error: " } (e) }
+            }
+            @if i.rows == 0 {
+                input id=(id) name=(i.name) type="text" value=(i.value) maxlength=(i.max) readonly[i.readonly]
+                    aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
+            } @else {
+                textarea id=(id) name=(i.name) rows=(i.rows) maxlength=(i.max)
+                    aria-invalid=[error.map(|_| "true")] aria-describedby=[described] { (i.value) }
+            }
+        }
+    }
+}
+
+/// `/admin/campaigns/new` and `/admin/campaigns/{id}`.
+pub fn editor_page(v: &EditorView<'_>) -> Markup {
+    let f = v.form;
+    let draft = v.existing.as_ref().is_none_or(|e| e.status == "draft");
+    let title = match &v.existing {
+        Some(_) => format!("Edit: {}", title_or_untitled(f.title.trim())),
+        None => "New campaign".to_owned(),
+    };
+    let action = match &v.existing {
+        Some(e) => format!("/admin/campaigns/{}", e.id),
+        None => "/admin/campaigns".to_owned(),
+    };
+    let own = LOCALES.into_iter().find(|l| l.tag() == f.locale.trim()).unwrap_or_default();
+    let ask = |field: Field| f.asks.get(&field).map_or("no", String::as_str);
+    admin_page(
+        &title,
+        &v.chrome,
+        html! {
+            h1 { (title) }
+            @if let Some(e) = &v.existing {
+                p {
+                    "Status: " strong { (e.status) } ". " (e.count) " signatures"
+                    @if e.offline != 0 { ", " (e.offline) " of them offline" } "."
+                    @if let Some((who, at)) = &e.saved { " Last saved by " (who) " at " (at) " UTC." }
+                }
+                p {
+                    "Preview as the public will see it: "
+                    @for (i, l) in LOCALES.into_iter().enumerate() {
+                        @if i > 0 { " · " }
+                        a href={ "/admin/campaigns/" (e.id) "/preview?lang=" (l.tag()) } { (language_name(l)) }
+                    }
+                    @if e.status != "draft" { " · " a href={ "/p/" (f.slug.trim()) } { "Public page" } }
+                }
+            }
+            @if let Some(conflict) = &v.conflict {
+                div.alert role="alert" {
+                    p { strong { "Not saved: someone else saved this campaign while you were editing it." } }
+                    p { (conflict) }
+                    p { "Your changes are below, not saved. Check them against the current version (open it in another tab), then save again to replace it." }
+                }
+            }
+            @if !v.errors.is_empty() {
+                div.summary role="alert" {
+                    p { strong { "Please correct these and save again:" } }
+                    ul { @for (name, e) in v.errors { li { a href={ "#f-" (name) } { (e) } } } }
+                }
+            }
+            form.edit method="post" action=(action) novalidate {
+                (csrf_field(v.chrome.csrf))
+                input type="hidden" name="version" value=(f.version);
+                fieldset {
+                    legend { "What it is" }
+                    @if draft {
+                        fieldset.field.has-error[v.errors.contains_key("kind")] {
+                            legend { "Kind" }
+                            div.check {
+                                input #f-kind type="radio" name="kind" value="petition" checked[f.kind != "letter"];
+                                label for="f-kind" { "Petition" }
+                            }
+                            div.check {
+                                input #f-kind-letter type="radio" name="kind" value="letter" checked[f.kind == "letter"];
+                                label for="f-kind-letter" { "Open letter, delivered to named recipients" }
+                            }
+                        }
+                    } @else {
+                        input type="hidden" name="kind" value=(f.kind);
+                        p { "Kind: " (if f.kind == "letter" { "open letter" } else { "petition" }) " (fixed once published)." }
+                    }
+                    (input(&Input {
+                        name: "slug",
+                        label: "Address",
+                        value: &f.slug,
+                        hint: Some(if draft { "The page will be /p/ followed by this: lower-case letters, digits and hyphens." } else { "Fixed once published: ads and posters link to it." }),
+                        max: SLUG_MAX,
+                        rows: 0,
+                        readonly: !draft,
+                    }, v.errors))
+                    div.field.has-error[v.errors.contains_key("locale")] {
+                        label for="f-locale" { "Language of the text below" }
+                        select #f-locale name="locale" {
+                            @for l in LOCALES { option value=(l.tag()) selected[l == own] { (language_name(l)) } }
+                        }
+                    }
+                    (input(&Input { name: "goal", label: "Goal (signatures)", value: &f.goal, hint: Some("When the count passes it, the page shows the next goal."), max: 12, rows: 0, readonly: false }, v.errors))
+                    (input(&Input { name: "postal_country", label: "Country of postal codes", value: &f.postal_country, hint: Some("Two letters, like US or MX: postal codes are checked for this country."), max: 2, rows: 0, readonly: false }, v.errors))
+                }
+                fieldset {
+                    legend { "The words, in " (language_name(own)) }
+                    (input(&Input { name: "title", label: "Title", value: &f.title, hint: None, max: TITLE_MAX, rows: 0, readonly: false }, v.errors))
+                    (input(&Input { name: "summary", label: "Summary", value: &f.summary, hint: Some("One or two sentences: the first lines of the page, and the text of its share card."), max: SUMMARY_MAX, rows: 2, readonly: false }, v.errors))
+                    (input(&Input { name: "body", label: "Text (the petition, or the letter)", value: &f.body, hint: Some("Markdown: a blank line between paragraphs, **bold**, *italic*, [a link](https://example.org), # a heading, - a list. HTML is shown as text."), max: BODY_MAX, rows: 12, readonly: false }, v.errors))
+                    (input(&Input { name: "recipients", label: "Recipients (open letters)", value: &f.recipients, hint: Some("One per line: Name; Title; Organisation."), max: 20_000, rows: 4, readonly: false }, v.errors))
+                }
+                @for l in LOCALES.into_iter().filter(|l| *l != own) {
+                    @let tag = l.tag();
+                    @let (t, s, b) = f.translations.get(&l).cloned().unwrap_or_default();
+                    fieldset {
+                        legend { "The words in " (language_name(l)) " (optional)" }
+                        p.hint { "Visitors who read " (language_name(l)) " see these; left empty, they see the text above. A translation needs all three." }
+                        (input(&Input { name: &format!("title_{tag}"), label: "Title", value: &t, hint: None, max: TITLE_MAX, rows: 0, readonly: false }, v.errors))
+                        (input(&Input { name: &format!("summary_{tag}"), label: "Summary", value: &s, hint: None, max: SUMMARY_MAX, rows: 2, readonly: false }, v.errors))
+                        (input(&Input { name: &format!("body_{tag}"), label: "Text", value: &b, hint: None, max: BODY_MAX, rows: 8, readonly: false }, v.errors))
+                    }
+                }
+                fieldset {
+                    legend { "What the signing form asks" }
+                    p.hint { "Name and email are always asked. Ask only what the campaign needs: every field costs signatures." }
+                    @for field in Field::ALL {
+                        @let name = format!("ask_{}", field.name());
+                        div.field.has-error[v.errors.contains_key(&name)] {
+                            label for={ "f-" (name) } { (field_label(field)) }
+                            select id={ "f-" (name) } name=(name) {
+                                @for a in Ask::ALL {
+                                    option value=(a.name()) selected[a.name() == ask(field)] {
+                                        (match a { Ask::No => "Not asked", Ask::Optional => "Optional", Ask::Required => "Required" })
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if draft {
+                    button type="submit" name="publish" value="1" { "Save and publish" }
+                    button.secondary type="submit" { "Save as draft" }
+                } @else {
+                    button type="submit" { "Save" }
+                }
+            }
+            @if let Some(e) = &v.existing {
+                (status_section(v.chrome.csrf, e))
+                (offline_section(v, e))
+            }
+        },
+    )
+}
+
+fn status_section(csrf: &str, e: &Existing<'_>) -> Markup {
+    html! {
+        @match e.status {
+            "open" => {
+                h2 { "Close it" }
+                p { "A closed campaign keeps its page and count; nobody can sign." }
+                form method="post" action={ "/admin/campaigns/" (e.id) "/status" } {
+                    (csrf_field(csrf))
+                    input type="hidden" name="to" value="closed";
+                    button.secondary type="submit" { "Close the campaign" }
+                }
+            }
+            "closed" => {
+                h2 { "Reopen it" }
+                form method="post" action={ "/admin/campaigns/" (e.id) "/status" } {
+                    (csrf_field(csrf))
+                    input type="hidden" name="to" value="open";
+                    button.secondary type="submit" { "Reopen for signatures" }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn offline_section(v: &EditorView<'_>, e: &Existing<'_>) -> Markup {
+    let (count, note) = v.offline_form;
+    let err_id = v.offline_error.map(|_| "e-offline_count");
+    html! {
+        h2 #offline { "Paper and offline signatures" }
+        p { "Signatures gathered on paper or at events count toward the total. Enter each batch with a note saying where it came from; to correct a mistake, enter a negative batch." }
+        p { "Offline so far: " strong { (e.offline) } "." }
+        form.edit method="post" action={ "/admin/campaigns/" (e.id) "/offline" } novalidate {
+            (csrf_field(v.chrome.csrf))
+            div.field.has-error[v.offline_error.is_some()] {
+                label for="f-offline_count" { "Signatures in this batch" }
+                @if let Some(e) = v.offline_error { p.error id="e-offline_count" { span.visually-hidden { "Error: " } (e) } }
+                input #f-offline_count type="text" inputmode="numeric" name="count" value=(count) maxlength="9"
+                    aria-invalid=[v.offline_error.map(|_| "true")] aria-describedby=[err_id];
+            }
+            div.field {
+                label for="f-offline_note" { "Note" }
+                input #f-offline_note type="text" name="note" value=(note) maxlength="500";
+            }
+            button.secondary type="submit" { "Add to the count" }
+        }
+        @if !e.batches.is_empty() {
+            div.scroll tabindex="0" role="region" aria-label="Offline batches" { table {
+                thead { tr { th scope="col" { "When (UTC)" } th scope="col" { "Signatures" } th scope="col" { "Note" } th scope="col" { "Entered by" } } }
+                tbody {
+                    @for b in e.batches { tr { td { (b.at) } td { (b.count) } td { (b.note) } td { (b.actor) } } }
+                }
+            } }
+        }
+    }
+}
