@@ -227,6 +227,18 @@ impl Browser {
         panic!("submitting the form did not load a new page");
     }
 
+    /// Taps the button `css` and waits until the next page shows `then` (an element the page
+    /// before did not have).
+    async fn press(&self, css: &str, then: &str) {
+        self.client.find(Locator::Css(css)).await.expect("button").click().await.expect("clicked");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(then))
+            .await
+            .unwrap_or_else(|e| panic!("pressing {css} did not show {then}: {e}"));
+    }
+
     /// What the browser console has logged since the last call, as (level, message).
     async fn console(&self) -> Vec<(String, String)> {
         let log = self.client.issue_cmd(BrowserLog).await.expect("the browser log");
@@ -460,6 +472,43 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         check_page(&b, axe.as_deref(), "staff-home", "en").await;
         b.client.goto(&app.url("/admin/audit")).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-audit", "en").await;
+
+        // A petition, from an empty editor to signed by the public.
+        b.client.goto(&app.url("/admin/campaigns/new")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-editor", "en").await;
+        b.fill("slug", "clean-water").await;
+        b.fill("title", "Clean water for every school").await;
+        b.fill("summary", "Tell the district to test and fix every fountain.").await;
+        b.fill(
+            "body",
+            "Our children drink from fountains nobody has tested.\n\n**Test them all** this year.",
+        )
+        .await;
+        b.fill("goal", "300").await;
+        b.press("form.edit button[name=publish]", ".flash").await;
+        assert!(b.text(".flash").await.contains("Published"));
+        let edit = b.path().await;
+        assert!(edit.starts_with("/admin/campaigns/"), "{edit}");
+        check_page(&b, axe.as_deref(), "staff-campaign", "en").await;
+        b.client.goto(&app.url(&format!("{edit}/preview?lang=es"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-preview", "es").await;
+        assert_eq!(b.text("h1").await, "Clean water for every school");
+
+        b.client.goto(&app.url("/p/clean-water")).await.expect("page loads");
+        assert_eq!(b.text(".tally").await, "0 signatures");
+        b.fill("given_name", "Luz").await;
+        b.fill("family_name", "Martín").await;
+        b.fill("email", "luz@example.org").await;
+        b.fill("postal_code", "94110").await;
+        b.submit().await;
+        assert_eq!(b.path().await, "/p/clean-water/thanks");
+        assert_eq!(b.text(".tally").await, "1 signature");
+        b.client.goto(&app.url("/admin")).await.expect("page loads");
+        let row = b.text("tbody tr").await;
+        assert!(
+            row.contains("Clean water for every school") && row.contains("open") && row.ends_with('1'),
+            "{row}"
+        );
         b.client.goto(&app.url("/admin/login")).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-login", "en").await;
     })
