@@ -3,6 +3,7 @@
 
 pub mod counted;
 pub mod export;
+pub mod invalidations;
 pub mod landing;
 pub mod petitions;
 pub mod report;

@@ -15,6 +15,8 @@ pub mod share_click;
 pub mod share_text;
 pub mod short_code;
 pub mod signature;
+pub mod signature_action;
+pub mod signature_change;
 pub mod staff;
 pub mod staff_link;
 pub mod staff_session;
@@ -38,6 +40,8 @@ pub mod prelude {
     pub use super::share_text::Entity as ShareText;
     pub use super::short_code::Entity as ShortCode;
     pub use super::signature::Entity as Signature;
+    pub use super::signature_action::Entity as SignatureAction;
+    pub use super::signature_change::Entity as SignatureChange;
     pub use super::staff::Entity as Staff;
     pub use super::staff_link::Entity as StaffLink;
     pub use super::staff_session::Entity as StaffSession;

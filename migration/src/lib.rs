@@ -17,6 +17,7 @@ mod m20261126_000008_webhooks;
 mod m20261127_000009_share_texts;
 mod m20261127_000010_staff;
 mod m20261127_000011_campaign_editing;
+mod m20261127_000012_signature_actions;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_share_texts::Migration),
             Box::new(m20261127_000010_staff::Migration),
             Box::new(m20261127_000011_campaign_editing::Migration),
+            Box::new(m20261127_000012_signature_actions::Migration),
         ]
     }
 }

@@ -34,6 +34,7 @@ use crate::{
 mod audit;
 mod auth;
 mod campaigns;
+mod signatures;
 
 pub use auth::LoginLimits;
 
@@ -89,6 +90,12 @@ admin_routes! {
     post "/admin/campaigns/{id}/status" => campaigns::status, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/preview" => campaigns::preview, Access::Staff(Role::Viewer);
     post "/admin/campaigns/{id}/offline" => campaigns::offline, Access::Staff(Role::Organizer);
+    get "/admin/campaigns/{id}/signatures" => signatures::list, Access::Staff(Role::Organizer);
+    get "/admin/campaigns/{id}/signatures/invalidate" => signatures::preview, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/signatures/invalidate" => signatures::invalidate, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/signatures/{sid}/invalidate" => signatures::invalidate_one, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/signatures/{sid}/restore" => signatures::restore_one, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/invalidations/{aid}/restore" => signatures::restore_action, Access::Staff(Role::Organizer);
     get "/admin/audit" => audit::audit, Access::Staff(Role::Admin);
     get "/admin/audit.csv" => audit::audit_csv, Access::Staff(Role::Admin);
 }

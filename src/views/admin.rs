@@ -7,6 +7,7 @@ use super::layout::{PageMeta, page};
 use crate::i18n::Locale;
 
 pub mod campaigns;
+pub mod signatures;
 
 /// A staff page's shell: never indexed, no language switch.
 fn staff_page(title: &str, body: Markup) -> Markup {
@@ -33,11 +34,21 @@ pub enum Flash {
     Closed,
     Reopened,
     OfflineAdded,
+    Invalidated,
+    Restored,
 }
 
 impl Flash {
-    const ALL: [Self; 6] =
-        [Self::Created, Self::Saved, Self::Published, Self::Closed, Self::Reopened, Self::OfflineAdded];
+    const ALL: [Self; 8] = [
+        Self::Created,
+        Self::Saved,
+        Self::Published,
+        Self::Closed,
+        Self::Reopened,
+        Self::OfflineAdded,
+        Self::Invalidated,
+        Self::Restored,
+    ];
 
     /// Its name in the cookie that carries it to the next page.
     pub fn code(self) -> &'static str {
@@ -48,6 +59,8 @@ impl Flash {
             Self::Closed => "closed",
             Self::Reopened => "reopened",
             Self::OfflineAdded => "offline",
+            Self::Invalidated => "invalidated",
+            Self::Restored => "restored",
         }
     }
 
@@ -63,6 +76,12 @@ impl Flash {
             Self::Closed => "Closed: the page stays up with its count, and no one can sign.",
             Self::Reopened => "Reopened: the campaign takes signatures again.",
             Self::OfflineAdded => "Offline signatures added to the count.",
+            Self::Invalidated => {
+                "Invalidated: those signatures no longer count. The invalidation can be restored below."
+            }
+            Self::Restored => {
+                "Restored: the signatures have the status they had before, and count again if they did."
+            }
         }
     }
 }
@@ -239,6 +258,14 @@ pub fn home_page(chrome: &Chrome<'_>, campaigns: &[CampaignRow], organizer: bool
             }
         },
     )
+}
+
+/// “1 signature”, “2 signatures”.
+pub(crate) fn signatures(n: impl Into<i64>) -> String {
+    match n.into() {
+        1 => "1 signature".to_owned(),
+        n => format!("{n} signatures"),
+    }
 }
 
 /// A draft may have no title yet.

@@ -369,7 +369,12 @@ async fn the_role_matrix_follows_the_route_list() {
     let mut checked = 0;
     for route in ROUTES {
         let Access::Staff(needed) = route.access else { continue };
-        let path = route.path.replace("{token}", "x").replace("{id}", &id.to_string());
+        let path = route
+            .path
+            .replace("{token}", "x")
+            .replace("{id}", &id.to_string())
+            .replace("{sid}", "1")
+            .replace("{aid}", "1");
         for (role, client) in &browsers {
             // Forms carry a real anti-forgery token, so only access decides. Sign-out routes run
             // last for each browser (they end its session), so they are tried with a copy.

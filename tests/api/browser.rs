@@ -509,6 +509,17 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
             row.contains("Clean water for every school") && row.contains("open") && row.ends_with('1'),
             "{row}"
         );
+        b.client.goto(&app.url(&format!("{edit}/signatures"))).await.expect("page loads");
+        assert!(b.text("tbody").await.contains("luz@example.org"));
+        check_page(&b, axe.as_deref(), "staff-signatures", "en").await;
+        b.client
+            .goto(&app.url(&format!("{edit}/signatures/invalidate?domain=example.org")))
+            .await
+            .expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-invalidate", "en").await;
+        b.fill("reason", "a test signature").await;
+        b.press("form.edit button[type=submit]", ".flash").await;
+        assert!(b.text(".flash").await.contains("Invalidated"));
         b.client.goto(&app.url("/admin/login")).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-login", "en").await;
     })

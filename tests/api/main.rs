@@ -11,6 +11,7 @@ mod embed;
 mod health;
 mod helpers;
 mod integrity;
+mod invalidations;
 mod landing;
 mod logging;
 mod pages;

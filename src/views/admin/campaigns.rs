@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::{Chrome, admin_page, csrf_field, title_or_untitled};
+use super::{Chrome, admin_page, csrf_field, signatures, title_or_untitled};
 use crate::{
     domain::{
         Ask, Field,
@@ -126,7 +126,7 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
             h1 { (title) }
             @if let Some(e) = &v.existing {
                 p {
-                    "Status: " strong { (e.status) } ". " (e.count) " signatures"
+                    "Status: " strong { (e.status) } ". " (signatures(e.count))
                     @if e.offline != 0 { ", " (e.offline) " of them offline" } "."
                     @if let Some((who, at)) = &e.saved { " Last saved by " (who) " at " (at) " UTC." }
                 }
@@ -138,6 +138,7 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
                     }
                     @if e.status != "draft" { " · " a href={ "/p/" (f.slug.trim()) } { "Public page" } }
                 }
+                p { a href={ "/admin/campaigns/" (e.id) "/signatures" } { "Signatures: search, invalidate, restore" } }
             }
             @if let Some(conflict) = &v.conflict {
                 div.alert role="alert" {

@@ -1,0 +1,380 @@
+//! Staff removing signatures from the count, reversibly, and the signature list they choose
+//! them from. An invalidation is an action that remembers each signature it changed and the
+//! status it had; restoring the action (or one of its signatures) puts exactly those back.
+//! The tally moves in the same transaction, so counts always agree with a recount.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    petition_tally,
+    signature::{self, Status},
+    signature_action, signature_change,
+};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+    sea_query::{Expr, Func, LikeExpr, Query},
+};
+
+use super::signatures::add_to_tally;
+
+/// Which signatures of a petition an invalidation takes: all that match every criterion given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Criteria {
+    /// Signed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Signed before.
+    pub until: Option<DateTime<Utc>>,
+    pub source: Option<String>,
+    pub landing_page: Option<String>,
+    pub utm_campaign: Option<String>,
+    /// The part of the email after `@` (lower-case).
+    pub email_domain: Option<String>,
+    /// One signature.
+    pub signature_id: Option<i64>,
+}
+
+impl Criteria {
+    /// No criterion at all (which would take every signature: refused by the pages).
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The criteria in words, for the action's record and the audit log.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(id) = self.signature_id {
+            parts.push(format!("signature {id}"));
+        }
+        let day = |t: &DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+        match (&self.from, &self.until) {
+            (Some(f), Some(u)) => parts.push(format!("signed from {} to before {} UTC", day(f), day(u))),
+            (Some(f), None) => parts.push(format!("signed from {} UTC", day(f))),
+            (None, Some(u)) => parts.push(format!("signed before {} UTC", day(u))),
+            (None, None) => {}
+        }
+        for (name, value) in [
+            ("source", &self.source),
+            ("landing page", &self.landing_page),
+            ("utm_campaign", &self.utm_campaign),
+            ("email domain", &self.email_domain),
+        ] {
+            if let Some(v) = value {
+                parts.push(format!("{name} {v}"));
+            }
+        }
+        parts.join(", ")
+    }
+
+    /// The signatures of `petition_id` that match, whatever their status.
+    fn condition(&self, petition_id: i64) -> Condition {
+        let mut c = Condition::all().add(signature::Column::PetitionId.eq(petition_id));
+        if let Some(id) = self.signature_id {
+            c = c.add(signature::Column::Id.eq(id));
+        }
+        if let Some(t) = self.from {
+            c = c.add(signature::Column::SignedAt.gte(t));
+        }
+        if let Some(t) = self.until {
+            c = c.add(signature::Column::SignedAt.lt(t));
+        }
+        for (column, value) in [
+            (signature::Column::Source, &self.source),
+            (signature::Column::LandingPage, &self.landing_page),
+            (signature::Column::UtmCampaign, &self.utm_campaign),
+        ] {
+            if let Some(v) = value {
+                c = c.add(column.eq(v.as_str()));
+            }
+        }
+        if let Some(domain) = &self.email_domain {
+            let pattern = format!("%@{}", escape_like(&domain.to_lowercase()));
+            c = c.add(
+                Expr::expr(Func::lower(Expr::col(signature::Column::Email)))
+                    .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        c
+    }
+}
+
+/// Statuses an invalidation takes: counted, or waiting to be.
+const TAKEN: [Status; 2] = [Status::Validated, Status::Pending];
+
+/// How many signatures criteria match.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Matches {
+    /// Signatures an invalidation would take (counted or pending).
+    pub taken: u64,
+    /// Of them, those in the count now.
+    pub counted: u64,
+}
+
+/// What an invalidation would take, without taking it.
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    criteria: &Criteria,
+) -> Result<Matches, DbErr> {
+    let matching = || signature::Entity::find().filter(criteria.condition(petition_id));
+    let taken = matching().filter(signature::Column::Status.is_in(TAKEN)).count(db).await?;
+    let counted = matching().filter(signature::Column::Status.eq(Status::Validated)).count(db).await?;
+    Ok(Matches { taken, counted })
+}
+
+/// The first signatures an invalidation would take, newest first.
+pub async fn sample(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    criteria: &Criteria,
+    limit: u64,
+) -> Result<Vec<signature::Model>, DbErr> {
+    signature::Entity::find()
+        .filter(criteria.condition(petition_id))
+        .filter(signature::Column::Status.is_in(TAKEN))
+        .order_by_desc(signature::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// An invalidation as staff asked for it.
+#[derive(Clone, Debug)]
+pub struct Invalidation<'a> {
+    pub criteria: &'a Criteria,
+    pub reason: &'a str,
+    pub staff_id: Option<i64>,
+    pub actor: &'a str,
+}
+
+/// What an invalidation or a restore did: its action, the signatures changed, and the tally
+/// after it when the count moved.
+#[derive(Clone, Debug)]
+pub struct Done {
+    pub action_id: i64,
+    pub changed: u64,
+    pub tally: Option<petition_tally::Model>,
+}
+
+/// Invalidates every counted or pending signature that matches, remembering each one's status.
+/// Run it in a transaction.
+pub async fn invalidate(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    inv: &Invalidation<'_>,
+    now: DateTime<Utc>,
+) -> Result<Done, DbErr> {
+    let action = signature_action::Entity::insert(signature_action::ActiveModel {
+        petition_id: Set(petition_id),
+        criteria: Set(inv.criteria.describe()),
+        reason: Set(inv.reason.to_owned()),
+        changed: Set(0),
+        staff_id: Set(inv.staff_id),
+        actor: Set(inv.actor.to_owned()),
+        at: Set(now),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?
+    .last_insert_id;
+    let chosen = Query::select()
+        .expr(Expr::val(action))
+        .column(signature::Column::Id)
+        .column(signature::Column::Status)
+        .from(signature::Entity)
+        .cond_where(inv.criteria.condition(petition_id).add(signature::Column::Status.is_in(TAKEN)))
+        .to_owned();
+    let remember = Query::insert()
+        .into_table(signature_change::Entity)
+        .columns([
+            signature_change::Column::ActionId,
+            signature_change::Column::SignatureId,
+            signature_change::Column::FromStatus,
+        ])
+        .select_from(chosen)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    db.execute_raw(db.get_database_backend().build(&remember)).await?;
+    // Counted ones first: the rows this changes are the count's exact move.
+    let mut changed = 0;
+    let mut uncounted = 0;
+    for from in TAKEN {
+        let res = signature::Entity::update_many()
+            .col_expr(signature::Column::Status, Expr::value(Status::Invalidated))
+            .filter(signature::Column::Status.eq(from))
+            .filter(signature::Column::Id.in_subquery(changes_of(action, None)))
+            .exec(db)
+            .await?;
+        changed += res.rows_affected;
+        if from == Status::Validated {
+            uncounted = res.rows_affected;
+        }
+    }
+    signature_action::Entity::update_many()
+        .col_expr(signature_action::Column::Changed, Expr::value(i64::try_from(changed).unwrap_or(i64::MAX)))
+        .filter(signature_action::Column::Id.eq(action))
+        .exec(db)
+        .await?;
+    let tally = move_tally(db, petition_id, -i64::try_from(uncounted).unwrap_or(i64::MAX), now).await?;
+    Ok(Done { action_id: action, changed, tally })
+}
+
+/// The signatures an action changed (from `from`, or any status).
+fn changes_of(action: i64, from: Option<Status>) -> sea_orm::sea_query::SelectStatement {
+    let mut q = Query::select()
+        .column(signature_change::Column::SignatureId)
+        .from(signature_change::Entity)
+        .and_where(Expr::col(signature_change::Column::ActionId).eq(action))
+        .to_owned();
+    if let Some(from) = from {
+        q.and_where(Expr::col(signature_change::Column::FromStatus).eq(from));
+    }
+    q
+}
+
+async fn move_tally(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    delta: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<petition_tally::Model>, DbErr> {
+    if delta == 0 {
+        return Ok(None);
+    }
+    add_to_tally(db, petition_id, delta, now).await.map(Some)
+}
+
+/// Restores what an action invalidated: each signature still invalidated and not taken again
+/// by a later action gets back the status it had. `None` if the action is not this
+/// petition's, or was restored already. Run it in a transaction.
+pub async fn restore_action(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    action_id: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Done>, DbErr> {
+    let marked = signature_action::Entity::update_many()
+        .col_expr(signature_action::Column::RestoredAt, Expr::value(now))
+        .col_expr(signature_action::Column::RestoredBy, Expr::value(actor))
+        .filter(signature_action::Column::Id.eq(action_id))
+        .filter(signature_action::Column::PetitionId.eq(petition_id))
+        .filter(signature_action::Column::RestoredAt.is_null())
+        .exec(db)
+        .await?;
+    if marked.rows_affected == 0 {
+        return Ok(None);
+    }
+    let later = Query::select()
+        .column(signature_change::Column::SignatureId)
+        .from(signature_change::Entity)
+        .and_where(Expr::col(signature_change::Column::ActionId).gt(action_id))
+        .to_owned();
+    let mut changed = 0;
+    let mut recounted = 0;
+    for to in TAKEN {
+        let res = signature::Entity::update_many()
+            .col_expr(signature::Column::Status, Expr::value(to))
+            .filter(signature::Column::Status.eq(Status::Invalidated))
+            .filter(signature::Column::Id.in_subquery(changes_of(action_id, Some(to))))
+            .filter(signature::Column::Id.not_in_subquery(later.clone()))
+            .exec(db)
+            .await?;
+        changed += res.rows_affected;
+        if to == Status::Validated {
+            recounted = res.rows_affected;
+        }
+    }
+    let tally = move_tally(db, petition_id, i64::try_from(recounted).unwrap_or(i64::MAX), now).await?;
+    Ok(Some(Done { action_id, changed, tally }))
+}
+
+/// Restores one invalidated signature to the status it had before its latest invalidation.
+/// `None` if it is not this petition's or not invalidated by staff. Run it in a transaction.
+pub async fn restore_one(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    signature_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Done>, DbErr> {
+    let Some(latest) = signature_change::Entity::find()
+        .filter(signature_change::Column::SignatureId.eq(signature_id))
+        .order_by_desc(signature_change::Column::ActionId)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let res = signature::Entity::update_many()
+        .col_expr(signature::Column::Status, Expr::value(latest.from_status))
+        .filter(signature::Column::Id.eq(signature_id))
+        .filter(signature::Column::PetitionId.eq(petition_id))
+        .filter(signature::Column::Status.eq(Status::Invalidated))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    let delta = i64::from(latest.from_status == Status::Validated);
+    let tally = move_tally(db, petition_id, delta, now).await?;
+    Ok(Some(Done { action_id: latest.action_id, changed: 1, tally }))
+}
+
+/// A petition's invalidations, newest first.
+pub async fn actions(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+) -> Result<Vec<signature_action::Model>, DbErr> {
+    signature_action::Entity::find()
+        .filter(signature_action::Column::PetitionId.eq(petition_id))
+        .order_by_desc(signature_action::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Which signatures the list shows.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    /// Each word must be in the email, the given name or the family name (any case).
+    pub words: Vec<String>,
+    pub status: Option<Status>,
+}
+
+/// A page of a petition's signatures, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    filter: &ListFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<signature::Model>, DbErr> {
+    let mut q = signature::Entity::find().filter(signature::Column::PetitionId.eq(petition_id));
+    if let Some(status) = filter.status {
+        q = q.filter(signature::Column::Status.eq(status));
+    }
+    for word in &filter.words {
+        let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
+        let like = |column: signature::Column| {
+            Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        q = q.filter(
+            Condition::any()
+                .add(like(signature::Column::Email))
+                .add(like(signature::Column::GivenName))
+                .add(like(signature::Column::FamilyName)),
+        );
+    }
+    q.order_by_desc(signature::Column::Id).offset(offset).limit(limit).all(db).await
+}
+
+/// `%`, `_` and `\` match themselves.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,424 @@
+//! A campaign's signatures (organizers and admins: they show personal data): the list with
+//! search and status filter, invalidating one signature or a set chosen by criteria after a
+//! preview, and restoring. Every change is audited and moves the count in its transaction.
+
+use axum::{
+    Form,
+    extract::{Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use chrono::{NaiveDate, NaiveTime, Utc};
+use entity::signature::{self, Status};
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+
+use super::{PageKit, StaffUser, flash_redirect, ip_hash, no_store};
+use crate::{
+    db::{
+        invalidations::{self, Criteria, Done, Invalidation, ListFilter},
+        petitions::{self, PetitionRecord},
+        staff::{self, Audit},
+    },
+    error::{AppError, AppResult},
+    routes::client_ip::ClientIp,
+    state::AppState,
+    tally::Tally,
+    views::admin::{
+        Flash,
+        signatures::{ActionRow, CriteriaForm, ListView, PreviewView, SignatureRow, list_page, preview_page},
+    },
+};
+
+/// Signatures per page of the list.
+const PAGE: u64 = 50;
+/// Signatures shown in an invalidation's preview.
+const SAMPLE: u64 = 20;
+
+fn id_of(raw: &str) -> AppResult<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
+}
+
+async fn load(state: &AppState, raw_id: &str) -> AppResult<PetitionRecord> {
+    petitions::find_by_id(&state.db.read, id_of(raw_id)?).await?.ok_or(AppError::NotFound)
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Pending => "pending",
+        Status::Validated => "validated",
+        Status::Fraudulent => "fraudulent",
+        Status::Invalidated => "invalidated",
+    }
+}
+
+fn row(s: signature::Model) -> SignatureRow {
+    let came_from = [&s.landing_page, &s.source, &s.utm_campaign]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    SignatureRow {
+        id: s.id,
+        signed_at: s.signed_at.format("%Y-%m-%d %H:%M").to_string(),
+        name: format!("{} {}", s.given_name, s.family_name),
+        email: s.email,
+        status: status_name(s.status),
+        came_from,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// `GET /admin/campaigns/{id}/signatures`.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> AppResult<Response> {
+    let rec = load(&state, &id).await?;
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let q: String = query.q.trim().chars().take(200).collect();
+    let status = [Status::Validated, Status::Pending, Status::Fraudulent, Status::Invalidated]
+        .into_iter()
+        .find(|s| status_name(*s) == query.status.trim());
+    let filter = ListFilter { words: q.split_whitespace().map(str::to_owned).take(8).collect(), status };
+    let page = query.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 100_000);
+    let found =
+        invalidations::list(&state.db.read, rec.petition.id, &filter, (page - 1) * PAGE, PAGE + 1).await?;
+    let more = found.len() as u64 > PAGE;
+    let rows: Vec<SignatureRow> = found.into_iter().take(PAGE as usize).map(row).collect();
+    let actions: Vec<ActionRow> = invalidations::actions(&state.db.read, rec.petition.id)
+        .await?
+        .into_iter()
+        .map(|a| ActionRow {
+            id: a.id,
+            at: a.at.format("%Y-%m-%d %H:%M").to_string(),
+            actor: a.actor,
+            criteria: a.criteria,
+            reason: a.reason,
+            changed: a.changed,
+            restored: a.restored_at.map(|at| {
+                format!(
+                    "restored by {} at {}",
+                    a.restored_by.unwrap_or_default(),
+                    at.format("%Y-%m-%d %H:%M")
+                )
+            }),
+        })
+        .collect();
+    let kit = PageKit::new(&state, &headers);
+    let view = ListView {
+        chrome: kit.chrome(&user),
+        id: rec.petition.id,
+        title: &rec.petition.title,
+        rows: &rows,
+        actions: &actions,
+        q: &q,
+        status: status.map_or("", status_name),
+        page,
+        more,
+    };
+    let markup = list_page(&view);
+    Ok(kit.page(StatusCode::OK, markup))
+}
+
+/// The criteria of an invalidation as posted or asked (`?from=&to=&source=&landing=&utm_campaign=&domain=`).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CriteriaQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    landing: String,
+    #[serde(default)]
+    utm_campaign: String,
+    #[serde(default)]
+    domain: String,
+    /// The confirmation's: the reason, and how many the preview showed.
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    expected: String,
+}
+
+impl CriteriaQuery {
+    fn form(&self) -> CriteriaForm {
+        CriteriaForm {
+            from: self.from.trim().to_owned(),
+            to: self.to.trim().to_owned(),
+            source: self.source.trim().to_owned(),
+            landing: self.landing.trim().to_owned(),
+            utm_campaign: self.utm_campaign.trim().to_owned(),
+            domain: self.domain.trim().to_owned(),
+        }
+    }
+
+    /// The criteria, or what is wrong with them.
+    fn criteria(&self) -> Result<Criteria, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut day = |name: &str, value: &str| -> Option<NaiveDate> {
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
+            let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                errors.push(format!("“{name}” must be a date like 2026-11-27."));
+            }
+            parsed
+        };
+        let from = day("Signed from", &self.from).map(|d| d.and_time(NaiveTime::MIN).and_utc());
+        let until = day("Signed up to", &self.to)
+            .map(|d| (d + chrono::Days::new(1)).and_time(NaiveTime::MIN).and_utc());
+        let text =
+            |value: &str| Some(value.trim().chars().take(200).collect::<String>()).filter(|v| !v.is_empty());
+        let domain = text(&self.domain).map(|d| d.trim_start_matches('@').to_lowercase());
+        if let Some(d) = &domain
+            && (!d.contains('.') || !d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+        {
+            errors.push("“Email domain” must be a domain, like example.org.".to_owned());
+        }
+        let criteria = Criteria {
+            from,
+            until,
+            source: text(&self.source),
+            landing_page: text(&self.landing),
+            utm_campaign: text(&self.utm_campaign),
+            email_domain: domain,
+            signature_id: None,
+        };
+        if errors.is_empty() && criteria.is_empty() {
+            errors.push(
+                "Choose at least one criterion: an invalidation never takes every signature at once."
+                    .to_owned(),
+            );
+        }
+        if errors.is_empty() { Ok(criteria) } else { Err(errors) }
+    }
+}
+
+/// The preview page: what `query`'s criteria match, with `errors`.
+async fn preview_response(
+    state: &AppState,
+    user: &StaffUser,
+    headers: &HeaderMap,
+    rec: &PetitionRecord,
+    query: &CriteriaQuery,
+    mut errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let form = query.form();
+    let (criteria, matches, sample) = match query.criteria() {
+        Ok(c) => {
+            let m = invalidations::preview(&state.db.read, rec.petition.id, &c).await?;
+            let sample = invalidations::sample(&state.db.read, rec.petition.id, &c, SAMPLE).await?;
+            (Some(c), Some((m.counted, m.taken - m.counted)), sample.into_iter().map(row).collect())
+        }
+        Err(e) => {
+            errors.extend(e);
+            (None, None, Vec::new())
+        }
+    };
+    let described = criteria.as_ref().map(Criteria::describe).unwrap_or_default();
+    let kit = PageKit::new(state, headers);
+    let view = PreviewView {
+        chrome: kit.chrome(user),
+        id: rec.petition.id,
+        title: &rec.petition.title,
+        criteria: &form,
+        described: &described,
+        errors: &errors,
+        matches,
+        sample: &sample,
+        reason: query.reason.trim(),
+    };
+    let markup = preview_page(&view);
+    Ok(kit.page(status, markup))
+}
+
+/// `GET /admin/campaigns/{id}/signatures/invalidate`: what the criteria match; nothing changes.
+pub(super) async fn preview(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<CriteriaQuery>, QueryRejection>,
+) -> AppResult<Response> {
+    let rec = load(&state, &id).await?;
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let status = if query.criteria().is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    preview_response(&state, &user, &headers, &rec, &query, Vec::new(), status).await
+}
+
+/// Back to the list, when there was nothing to change (a second click on a button, say).
+fn back(petition_id: i64) -> Response {
+    no_store(Redirect::to(&format!("/admin/campaigns/{petition_id}/signatures")).into_response())
+}
+
+/// Makes the count move at once on every page, not at the next refresh.
+fn show_count(state: &AppState, petition_id: i64, done: &Done) {
+    if let Some(t) = &done.tally {
+        state.counts.record(petition_id, Tally::from(t));
+    }
+}
+
+/// `POST /admin/campaigns/{id}/signatures/invalidate`: invalidates what the preview showed, if
+/// it still matches as many (else the preview again, with the new number).
+pub(super) async fn invalidate(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<CriteriaQuery>,
+) -> AppResult<Response> {
+    let rec = load(&state, &id).await?;
+    let p = &rec.petition;
+    let refused = async |errors: Vec<String>| {
+        preview_response(&state, &user, &headers, &rec, &form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    };
+    let Ok(criteria) = form.criteria() else { return refused(Vec::new()).await };
+    let reason = form.reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return refused(vec![
+            "Give a reason (at most 500 characters): it is kept with the invalidation.".into(),
+        ])
+        .await;
+    }
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    let matches = invalidations::preview(&txn, p.id, &criteria).await?;
+    if form.expected.trim().parse::<u64>().ok() != Some(matches.taken) {
+        drop(txn);
+        return refused(vec![format!(
+            "The number of matching signatures changed since the preview; nothing was invalidated. It is now {}.",
+            matches.taken
+        )])
+        .await;
+    }
+    let inv = Invalidation {
+        criteria: &criteria,
+        reason: &reason,
+        staff_id: Some(user.account.id),
+        actor: &user.account.email,
+    };
+    let done = invalidations::invalidate(&txn, p.id, &inv, now).await?;
+    let entry = Audit {
+        subject: Some(format!("petition:{}", p.id)),
+        detail: Some(format!(
+            "{} signatures ({}), action {}: {reason}",
+            done.changed,
+            criteria.describe(),
+            done.action_id
+        )),
+        ..user.audit("signatures.invalidated", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&txn, entry, now).await?;
+    txn.commit().await?;
+    show_count(&state, p.id, &done);
+    Ok(flash_redirect(&state, &format!("/admin/campaigns/{}/signatures", p.id), Flash::Invalidated))
+}
+
+/// `POST /admin/campaigns/{id}/signatures/{sid}/invalidate`: one signature, from the list.
+pub(super) async fn invalidate_one(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    Path((id, sid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let petition_id = id_of(&id)?;
+    let signature_id = id_of(&sid)?;
+    let criteria = Criteria { signature_id: Some(signature_id), ..Criteria::default() };
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    let inv = Invalidation {
+        criteria: &criteria,
+        reason: "invalidated from the list",
+        staff_id: Some(user.account.id),
+        actor: &user.account.email,
+    };
+    let done = invalidations::invalidate(&txn, petition_id, &inv, now).await?;
+    if done.changed == 0 {
+        // Not counted or pending (a second click, say): nothing to do, nor to record.
+        drop(txn);
+        return Ok(back(petition_id));
+    }
+    let entry = Audit {
+        subject: Some(format!("signature:{signature_id}")),
+        detail: Some(format!("petition {petition_id}, action {}", done.action_id)),
+        ..user.audit("signature.invalidated", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&txn, entry, now).await?;
+    txn.commit().await?;
+    show_count(&state, petition_id, &done);
+    Ok(flash_redirect(&state, &format!("/admin/campaigns/{petition_id}/signatures"), Flash::Invalidated))
+}
+
+/// `POST /admin/campaigns/{id}/signatures/{sid}/restore`: one signature back to what it was.
+pub(super) async fn restore_one(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    Path((id, sid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let petition_id = id_of(&id)?;
+    let signature_id = id_of(&sid)?;
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    let Some(done) = invalidations::restore_one(&txn, petition_id, signature_id, now).await? else {
+        drop(txn);
+        return Ok(back(petition_id));
+    };
+    let entry = Audit {
+        subject: Some(format!("signature:{signature_id}")),
+        detail: Some(format!("petition {petition_id}, from action {}", done.action_id)),
+        ..user.audit("signature.restored", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&txn, entry, now).await?;
+    txn.commit().await?;
+    show_count(&state, petition_id, &done);
+    Ok(flash_redirect(&state, &format!("/admin/campaigns/{petition_id}/signatures"), Flash::Restored))
+}
+
+/// `POST /admin/campaigns/{id}/invalidations/{aid}/restore`: a whole invalidation undone.
+pub(super) async fn restore_action(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    Path((id, aid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let petition_id = id_of(&id)?;
+    let action_id = id_of(&aid)?;
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    let Some(done) =
+        invalidations::restore_action(&txn, petition_id, action_id, &user.account.email, now).await?
+    else {
+        drop(txn);
+        return Ok(back(petition_id));
+    };
+    let entry = Audit {
+        subject: Some(format!("petition:{petition_id}")),
+        detail: Some(format!("action {action_id}: {} signatures restored", done.changed)),
+        ..user.audit("signatures.restored", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&txn, entry, now).await?;
+    txn.commit().await?;
+    show_count(&state, petition_id, &done);
+    Ok(flash_redirect(&state, &format!("/admin/campaigns/{petition_id}/signatures"), Flash::Restored))
+}

@@ -1,0 +1,244 @@
+//! A campaign's signatures for organizers: search, status filter, invalidating one or a set
+//! chosen by criteria (after a preview of what matches), and restoring.
+
+use maud::{Markup, html};
+
+use super::{Chrome, admin_page, csrf_field, signatures, title_or_untitled};
+
+/// A signature as listed.
+pub struct SignatureRow {
+    pub id: i64,
+    pub signed_at: String,
+    pub name: String,
+    pub email: String,
+    pub status: &'static str,
+    /// Source, landing page or campaign, whichever it has.
+    pub came_from: String,
+}
+
+/// An invalidation as listed.
+pub struct ActionRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub criteria: String,
+    pub reason: String,
+    pub changed: i64,
+    /// Who restored it and when, if anyone did.
+    pub restored: Option<String>,
+}
+
+/// The criteria of an invalidation as typed.
+#[derive(Clone, Debug, Default)]
+pub struct CriteriaForm {
+    pub from: String,
+    pub to: String,
+    pub source: String,
+    pub landing: String,
+    pub utm_campaign: String,
+    pub domain: String,
+}
+
+impl CriteriaForm {
+    fn pairs(&self) -> [(&'static str, &str); 6] {
+        [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("source", &self.source),
+            ("landing", &self.landing),
+            ("utm_campaign", &self.utm_campaign),
+            ("domain", &self.domain),
+        ]
+    }
+}
+
+/// `/admin/campaigns/{id}/signatures`.
+pub struct ListView<'a> {
+    pub chrome: Chrome<'a>,
+    pub id: i64,
+    pub title: &'a str,
+    pub rows: &'a [SignatureRow],
+    pub actions: &'a [ActionRow],
+    /// The search and filter as typed.
+    pub q: &'a str,
+    pub status: &'a str,
+    pub page: u64,
+    pub more: bool,
+}
+
+const STATUSES: [&str; 4] = ["validated", "pending", "fraudulent", "invalidated"];
+
+fn criteria_fields(c: &CriteriaForm) -> Markup {
+    html! {
+        div.field { label for="f-from" { "Signed from (YYYY-MM-DD, UTC)" } input #f-from type="date" name="from" value=(c.from); }
+        div.field { label for="f-to" { "Signed up to (YYYY-MM-DD, included)" } input #f-to type="date" name="to" value=(c.to); }
+        div.field { label for="f-source" { "Source" } input #f-source type="text" name="source" value=(c.source) maxlength="200"; }
+        div.field { label for="f-landing" { "Landing page" } input #f-landing type="text" name="landing" value=(c.landing) maxlength="200"; }
+        div.field { label for="f-utm_campaign" { "utm_campaign" } input #f-utm_campaign type="text" name="utm_campaign" value=(c.utm_campaign) maxlength="200"; }
+        div.field { label for="f-domain" { "Email domain (after the @)" } input #f-domain type="text" name="domain" value=(c.domain) maxlength="200"; }
+    }
+}
+
+pub fn list_page(v: &ListView<'_>) -> Markup {
+    let base = format!("/admin/campaigns/{}/signatures", v.id);
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("q", v.q), ("status", v.status)].into_iter().filter(|(_, value)| !value.is_empty()))
+        .finish();
+    let with_page = |page: u64| {
+        if query.is_empty() { format!("{base}?page={page}") } else { format!("{base}?{query}&page={page}") }
+    };
+    let title = format!("Signatures: {}", title_or_untitled(v.title));
+    admin_page(
+        &title,
+        &v.chrome,
+        html! {
+            h1 { (title) }
+            p { a href={ "/admin/campaigns/" (v.id) } { "Back to the campaign" } }
+            form.filters method="get" action=(base) {
+                div.field {
+                    label for="f-q" { "Search by email or name" }
+                    input #f-q type="search" name="q" value=(v.q) maxlength="200";
+                }
+                div.field {
+                    label for="f-status" { "Status" }
+                    select #f-status name="status" {
+                        option value="" selected[v.status.is_empty()] { "Any" }
+                        @for s in STATUSES { option value=(s) selected[s == v.status] { (s) } }
+                    }
+                }
+                button type="submit" { "Search" }
+            }
+            @if v.rows.is_empty() {
+                p { "No signatures match." }
+            } @else {
+                p { "Page " (v.page) ", newest first." }
+                div.scroll tabindex="0" role="region" aria-label="Signatures" { table {
+                    thead { tr {
+                        th scope="col" { "Signed (UTC)" } th scope="col" { "Name" } th scope="col" { "Email" }
+                        th scope="col" { "Status" } th scope="col" { "Came from" } th scope="col" { "Change" }
+                    } }
+                    tbody {
+                        @for r in v.rows {
+                            tr {
+                                td { (r.signed_at) } td { (r.name) } td { (r.email) } td { (r.status) } td { (r.came_from) }
+                                td {
+                                    @if r.status == "validated" || r.status == "pending" {
+                                        form method="post" action={ (base) "/" (r.id) "/invalidate" } {
+                                            (csrf_field(v.chrome.csrf))
+                                            button.secondary.small type="submit" aria-label={ "Invalidate the signature of " (r.name) } { "Invalidate" }
+                                        }
+                                    } @else if r.status == "invalidated" {
+                                        form method="post" action={ (base) "/" (r.id) "/restore" } {
+                                            (csrf_field(v.chrome.csrf))
+                                            button.secondary.small type="submit" aria-label={ "Restore the signature of " (r.name) } { "Restore" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            nav aria-label="Pages" {
+                @if v.page > 1 { a href=(with_page(v.page - 1)) rel="prev" { "Newer" } " " }
+                @if v.more { a href=(with_page(v.page + 1)) rel="next" { "Older" } }
+            }
+            h2 { "Invalidate a set of signatures" }
+            p { "Choose them by what they have in common; you will see how many match, and some of them, before anything changes." }
+            form.edit method="get" action={ (base) "/invalidate" } {
+                (criteria_fields(&CriteriaForm::default()))
+                button.secondary type="submit" { "Preview what matches" }
+            }
+            @if !v.actions.is_empty() {
+                h2 { "Invalidations" }
+                div.scroll tabindex="0" role="region" aria-label="Invalidations" { table {
+                    thead { tr {
+                        th scope="col" { "When (UTC)" } th scope="col" { "By" } th scope="col" { "Which" }
+                        th scope="col" { "Reason" } th scope="col" { "Signatures" } th scope="col" { "Restore" }
+                    } }
+                    tbody {
+                        @for a in v.actions {
+                            tr {
+                                td { (a.at) } td { (a.actor) } td { (a.criteria) } td { (a.reason) } td { (a.changed) }
+                                td {
+                                    @match &a.restored {
+                                        Some(restored) => { (restored) }
+                                        None => {
+                                            form method="post" action={ "/admin/campaigns/" (v.id) "/invalidations/" (a.id) "/restore" } {
+                                                (csrf_field(v.chrome.csrf))
+                                                button.secondary.small type="submit" aria-label={ "Restore invalidation " (a.id) } { "Restore all" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+        },
+    )
+}
+
+/// `/admin/campaigns/{id}/signatures/invalidate`: what the criteria match, and the form that
+/// invalidates them.
+pub struct PreviewView<'a> {
+    pub chrome: Chrome<'a>,
+    pub id: i64,
+    pub title: &'a str,
+    pub criteria: &'a CriteriaForm,
+    /// The criteria in words; empty when there are none.
+    pub described: &'a str,
+    /// What was wrong with the criteria or the confirmation.
+    pub errors: &'a [String],
+    /// Matches (counted now, pending), when the criteria are usable.
+    pub matches: Option<(u64, u64)>,
+    pub sample: &'a [SignatureRow],
+    pub reason: &'a str,
+}
+
+pub fn preview_page(v: &PreviewView<'_>) -> Markup {
+    let base = format!("/admin/campaigns/{}/signatures", v.id);
+    admin_page(
+        "Invalidate signatures",
+        &v.chrome,
+        html! {
+            h1 { "Invalidate signatures" }
+            p { "Campaign: " (title_or_untitled(v.title)) ". " a href=(base) { "Back to the signatures" } }
+            @if !v.errors.is_empty() {
+                div.alert role="alert" { @for e in v.errors { p { (e) } } }
+            }
+            @if let Some((counted, pending)) = v.matches {
+                @let total = counted + pending;
+                div.notice role="status" {
+                    p { strong { (signatures(i64::try_from(total).unwrap_or(i64::MAX))) " match" } " (" (counted) " in the count now, " (pending) " awaiting confirmation): " (v.described) "." }
+                }
+                @if !v.sample.is_empty() {
+                    div.scroll tabindex="0" role="region" aria-label="Some of the signatures that match" { table {
+                        caption { "The newest " (v.sample.len()) " of them" }
+                        thead { tr { th scope="col" { "Signed (UTC)" } th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Came from" } } }
+                        tbody { @for r in v.sample { tr { td { (r.signed_at) } td { (r.name) } td { (r.email) } td { (r.came_from) } } } }
+                    } }
+                }
+                @if total > 0 {
+                    form.edit method="post" action={ (base) "/invalidate" } novalidate {
+                        (csrf_field(v.chrome.csrf))
+                        @for (name, value) in v.criteria.pairs() { input type="hidden" name=(name) value=(value); }
+                        input type="hidden" name="expected" value=(total);
+                        div.field {
+                            label for="f-reason" { "Reason (kept in the record and the audit log)" }
+                            input #f-reason type="text" name="reason" value=(v.reason) maxlength="500" required;
+                        }
+                        button type="submit" { "Invalidate " (signatures(i64::try_from(total).unwrap_or(i64::MAX))) }
+                        p.hint { "They stop counting at once. The invalidation can be restored whole, or one signature at a time." }
+                    }
+                }
+            }
+            h2 { "Change the criteria" }
+            form.edit method="get" action={ (base) "/invalidate" } {
+                (criteria_fields(v.criteria))
+                button.secondary type="submit" { "Preview what matches" }
+            }
+        },
+    )
+}
