@@ -71,6 +71,11 @@ pub struct ExportRow<'a, const SHEET: bool> {
     pub utm_term: Option<Text<'a, SHEET>>,
     #[serde(borrow)]
     pub confirmed_at: Option<Cow<'a, str>>,
+    /// Asked only where staff chose to (after the original columns, so their places stay).
+    #[serde(borrow)]
+    pub job_title: Option<Text<'a, SHEET>>,
+    #[serde(borrow)]
+    pub worksite: Option<Text<'a, SHEET>>,
 }
 
 /// A row for CSV files that spreadsheets open.
@@ -148,7 +153,7 @@ enum Kind {
 
 /// The table column behind each export column, in [`ExportRow`] order (a test checks that they
 /// agree). Both databases' export statements are built from this list.
-const COLUMNS: [(&str, Kind); 21] = [
+const COLUMNS: [(&str, Kind); 23] = [
     ("id", Kind::Int),
     ("signed_at", Kind::Time),
     ("status", Kind::Text),
@@ -170,6 +175,8 @@ const COLUMNS: [(&str, Kind); 21] = [
     ("utm_content", Kind::Text),
     ("utm_term", Kind::Text),
     ("confirmed_at", Kind::Time),
+    ("job_title", Kind::Text),
+    ("worksite", Kind::Text),
 ];
 
 /// SQLite: the SQL for one chunk, the signatures after one id up to another. The result is
@@ -402,6 +409,8 @@ fn decode<'a, const SHEET: bool>(wire: &mut Wire<'a>) -> Result<ExportRow<'a, SH
         utm_content: wire.optional_text()?.map(Text),
         utm_term: wire.optional_text()?.map(Text),
         confirmed_at: wire.time()?,
+        job_title: wire.optional_text()?.map(Text),
+        worksite: wire.optional_text()?.map(Text),
     })
 }
 
@@ -666,6 +675,8 @@ mod tests {
                 field(&mut out, Some(b"ad"));
             }
             field(&mut out, None);
+            field(&mut out, Some(b"RN"));
+            field(&mut out, None);
         }
         out.extend((-1i16).to_be_bytes());
         out
@@ -682,6 +693,7 @@ mod tests {
                     assert_eq!((text(&r.phone), text(&r.employer)), (None, Some(String::new())));
                     assert_eq!((r.email_opt_in, r.public_name), (true, false));
                     assert_eq!((text(&r.utm_term), r.confirmed_at.as_deref()), (Some("ad".into()), None));
+                    assert_eq!((text(&r.job_title), text(&r.worksite)), (Some("RN".into()), None));
                     rows.push((r.signature_id, text(&r.comment)));
                     Ok(())
                 })
@@ -738,7 +750,7 @@ mod tests {
         for (name, (column, _)) in header.iter().skip(1).zip(COLUMNS.iter().skip(1)) {
             assert_eq!(name, column, "export column and table column");
         }
-        assert_eq!(header.last().map(String::as_str), Some("confirmed_at"));
+        assert_eq!(header.last().map(String::as_str), Some("worksite"));
     }
 
     #[test]

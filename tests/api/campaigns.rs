@@ -185,6 +185,9 @@ async fn an_organizer_creates_previews_publishes_and_the_public_signs_with_the_c
         stored.try_get("", "postal_code").expect("postal code"),
     );
     assert_eq!(row, ("3 West".into(), "RN".into(), String::new()));
+    let csv = String::from_utf8(app.cli(&["export", "--petition", "nurses"]).stdout).expect("UTF-8");
+    assert!(csv.lines().next().is_some_and(|h| h.ends_with(",confirmed_at,job_title,worksite")), "{csv}");
+    assert!(csv.lines().nth(1).is_some_and(|r| r.ends_with(",RN,3 West")), "{csv}");
 
     // Published: the address stays.
     let moved = with(letter("nurses-2"), "title", "Safe staffing now");

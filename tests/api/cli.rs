@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Signer, TestApp, spawn_app};
 
-const HEADER: [&str; 21] = [
+const HEADER: [&str; 23] = [
     "signature_id",
     "signed_at",
     "status",
@@ -24,6 +24,8 @@ const HEADER: [&str; 21] = [
     "utm_content",
     "utm_term",
     "confirmed_at",
+    "job_title",
+    "worksite",
 ];
 
 #[tokio::test]

@@ -25,7 +25,7 @@ async fn export_output_is_data_only_whatever_the_log_settings() {
     let rows: Vec<csv::StringRecord> =
         csv::Reader::from_reader(stdout.as_bytes()).records().collect::<Result<_, _>>().expect("valid CSV");
     assert_eq!(rows.len(), 3);
-    assert!(rows.iter().all(|r| r.len() == 21), "every row has the 21 columns");
+    assert!(rows.iter().all(|r| r.len() == 23), "every row has the 23 columns");
     assert!(!stdout.contains("\"level\""), "no log line in the data");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.lines().any(|l| l.starts_with("{\"timestamp\"")), "the logs went to stderr: {stderr}");
