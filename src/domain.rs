@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod email;
 pub mod fields;
 pub mod form_fields;
+pub mod landing;
 pub mod raster;
 pub mod share;
 pub mod share_code;
@@ -13,6 +14,7 @@ pub mod share_text;
 pub mod signing;
 pub mod spend;
 pub mod staff;
+pub mod upload;
 pub mod webhook;
 
 pub use attribution::Attribution;

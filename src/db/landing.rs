@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::{image, landing_page, petition, short_code};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Attribution, attribution::AttributionParams};
+use crate::domain::{Attribution, attribution::AttributionParams, landing::Landing};
 
 /// A live landing page with what its page needs besides the petition itself.
 #[derive(Clone, Debug)]
@@ -68,18 +70,7 @@ pub async fn find_live(db: &impl ConnectionTrait, slug: &str) -> Result<Option<L
         return Ok(None);
     };
     let image = match landing.image_id {
-        Some(id) => image::Entity::find_by_id(id)
-            .select_only()
-            .columns([
-                image::Column::Sha256,
-                image::Column::ContentType,
-                image::Column::Width,
-                image::Column::Height,
-            ])
-            .into_tuple::<(String, String, i32, i32)>()
-            .one(db)
-            .await?
-            .map(|(sha256, content_type, width, height)| ImageMeta { sha256, content_type, width, height }),
+        Some(id) => image_meta(db, id).await?,
         None => None,
     };
     let plain_visit = plain_visit(landing.source.clone(), &landing.slug);
@@ -183,4 +174,116 @@ pub async fn create_code(db: &impl ConnectionTrait, code: short_code::ActiveMode
         .exec_without_returning(db)
         .await?;
     Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// What a page needs to show stored image `id`.
+pub async fn image_meta(db: &impl ConnectionTrait, id: i64) -> Result<Option<ImageMeta>, DbErr> {
+    Ok(image::Entity::find_by_id(id)
+        .select_only()
+        .columns([
+            image::Column::Sha256,
+            image::Column::ContentType,
+            image::Column::Width,
+            image::Column::Height,
+        ])
+        .into_tuple::<(String, String, i32, i32)>()
+        .one(db)
+        .await?
+        .map(|(sha256, content_type, width, height)| ImageMeta { sha256, content_type, width, height }))
+}
+
+/// A landing page by id, whatever its status.
+pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<landing_page::Model>, DbErr> {
+    landing_page::Entity::find_by_id(id).one(db).await
+}
+
+/// A petition's landing pages, oldest first.
+pub async fn of_petition(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+) -> Result<Vec<landing_page::Model>, DbErr> {
+    landing_page::Entity::find()
+        .filter(landing_page::Column::PetitionId.eq(petition_id))
+        .order_by_asc(landing_page::Column::Id)
+        .all(db)
+        .await
+}
+
+/// A landing page's short codes, oldest first.
+pub async fn codes_of(db: &impl ConnectionTrait, landing_id: i64) -> Result<Vec<short_code::Model>, DbErr> {
+    short_code::Entity::find()
+        .filter(short_code::Column::LandingPageId.eq(landing_id))
+        .order_by_asc(short_code::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Creates a landing page for a petition from the admin. `None` if the slug is taken.
+pub async fn create_from(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    l: &Landing,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let page = landing_page::ActiveModel {
+        slug: Set(l.slug.clone()),
+        petition_id: Set(petition_id),
+        created_at: Set(now),
+        image_url: Set(None),
+        image_id: Set(None),
+        ..fields(l)
+    };
+    if !create(db, page).await? {
+        return Ok(None);
+    }
+    Ok(find_any(db, &l.slug).await?.map(|p| p.id))
+}
+
+/// The columns staff edit.
+fn fields(l: &Landing) -> landing_page::ActiveModel {
+    landing_page::ActiveModel {
+        slug: Set(l.slug.clone()),
+        locale: Set(l.locale.tag().to_owned()),
+        headline: Set(l.headline.clone()),
+        body: Set(l.body.clone()),
+        button_text: Set(l.button_text.clone()),
+        video_url: Set(l.video_url.clone()),
+        source: Set(l.source.clone()),
+        image_alt: Set(l.image_alt.clone()),
+        status: Set(l.status),
+        ..Default::default()
+    }
+}
+
+/// Saves an edited landing page. Returns `false` (and changes nothing) if another page has
+/// the slug.
+pub async fn save(db: &impl ConnectionTrait, id: i64, l: &Landing) -> Result<bool, DbErr> {
+    if find_any(db, &l.slug).await?.is_some_and(|other| other.id != id) {
+        return Ok(false);
+    }
+    landing_page::Entity::update_many()
+        .set(fields(l))
+        .filter(landing_page::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
+/// Gives a landing page its stored hero image and the image's description.
+pub async fn set_image(
+    db: &impl ConnectionTrait,
+    id: i64,
+    image_id: i64,
+    alt: Option<&str>,
+) -> Result<(), DbErr> {
+    landing_page::Entity::update_many()
+        .set(landing_page::ActiveModel {
+            image_id: Set(Some(image_id)),
+            image_alt: Set(alt.map(str::to_owned)),
+            ..Default::default()
+        })
+        .filter(landing_page::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

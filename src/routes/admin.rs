@@ -34,6 +34,7 @@ use crate::{
 mod audit;
 mod auth;
 mod campaigns;
+mod landing;
 mod signatures;
 
 pub use auth::LoginLimits;
@@ -59,7 +60,7 @@ pub struct AdminRoute {
 /// checks (a layer, before any handler runs) and the role matrix test, so no route can be added
 /// without saying who may use it.
 macro_rules! admin_routes {
-    ($($method:ident $path:literal => $handler:path, $access:expr;)*) => {
+    ($($method:ident $path:literal => $handler:path, $access:expr $(, body limit $limit:expr)?;)*) => {
         /// Every admin route, with who may use it.
         pub const ROUTES: &[AdminRoute] = &[
             $(AdminRoute { method: stringify!($method), path: $path, access: $access }),*
@@ -67,7 +68,10 @@ macro_rules! admin_routes {
 
         pub fn router(state: AppState) -> Router<AppState> {
             Router::new()
-                $(.route($path, axum::routing::$method($handler)))*
+                $(.route(
+                    $path,
+                    axum::routing::$method($handler)$(.layer(axum::extract::DefaultBodyLimit::max($limit)))?,
+                ))*
                 .route_layer(axum::middleware::from_fn_with_state(state, guard))
         }
     };
@@ -96,6 +100,13 @@ admin_routes! {
     post "/admin/campaigns/{id}/signatures/{sid}/invalidate" => signatures::invalidate_one, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/{sid}/restore" => signatures::restore_one, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/invalidations/{aid}/restore" => signatures::restore_action, Access::Staff(Role::Organizer);
+    get "/admin/campaigns/{id}/landing/new" => landing::new_form, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/landing" => landing::create, Access::Staff(Role::Organizer);
+    get "/admin/landing/{lid}" => landing::edit, Access::Staff(Role::Organizer);
+    post "/admin/landing/{lid}" => landing::save, Access::Staff(Role::Organizer);
+    post "/admin/landing/{lid}/image" => landing::upload_image, Access::Staff(Role::Organizer),
+        body limit crate::domain::upload::MAX_BYTES + 64 * 1024;
+    post "/admin/landing/{lid}/codes" => landing::add_code, Access::Staff(Role::Organizer);
     get "/admin/audit" => audit::audit, Access::Staff(Role::Admin);
     get "/admin/audit.csv" => audit::audit_csv, Access::Staff(Role::Admin);
 }
@@ -131,23 +142,26 @@ async fn guard(
     if parts.method == axum::http::Method::GET || parts.method == axum::http::Method::HEAD {
         return next.run(axum::extract::Request::from_parts(parts, body)).await;
     }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
-        return AppError::PayloadTooLarge.into_response();
-    };
     let field = |text: &[u8]| {
         url::form_urlencoded::parse(text).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned())
+    };
+    // A token in the query (an upload's form, whose body is not a form's) leaves the body to
+    // the handler and its own size limit.
+    if let Some(token) = parts.uri.query().and_then(|q| field(q.as_bytes())) {
+        if !genuine(&state, &parts.headers, &token) {
+            return forged();
+        }
+        return next.run(axum::extract::Request::from_parts(parts, body)).await;
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return AppError::PayloadTooLarge.into_response();
     };
     let form = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-    let token = parts
-        .uri
-        .query()
-        .and_then(|q| field(q.as_bytes()))
-        .or_else(|| if form { field(&bytes) } else { None })
-        .unwrap_or_default();
+    let token = if form { field(&bytes) } else { None }.unwrap_or_default();
     if !genuine(&state, &parts.headers, &token) {
         return forged();
     }

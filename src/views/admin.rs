@@ -7,6 +7,7 @@ use super::layout::{PageMeta, page};
 use crate::i18n::Locale;
 
 pub mod campaigns;
+pub mod landing;
 pub mod signatures;
 
 /// A staff page's shell: never indexed, no language switch.
@@ -36,10 +37,13 @@ pub enum Flash {
     OfflineAdded,
     Invalidated,
     Restored,
+    LandingCreated,
+    ImageSaved,
+    CodeAdded,
 }
 
 impl Flash {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 11] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -48,6 +52,9 @@ impl Flash {
         Self::OfflineAdded,
         Self::Invalidated,
         Self::Restored,
+        Self::LandingCreated,
+        Self::ImageSaved,
+        Self::CodeAdded,
     ];
 
     /// Its name in the cookie that carries it to the next page.
@@ -61,6 +68,9 @@ impl Flash {
             Self::OfflineAdded => "offline",
             Self::Invalidated => "invalidated",
             Self::Restored => "restored",
+            Self::LandingCreated => "landing",
+            Self::ImageSaved => "image",
+            Self::CodeAdded => "code",
         }
     }
 
@@ -82,6 +92,11 @@ impl Flash {
             Self::Restored => {
                 "Restored: the signatures have the status they had before, and count again if they did."
             }
+            Self::LandingCreated => "Landing page created.",
+            Self::ImageSaved => {
+                "Image saved: it is the page's picture now, cleaned of what the camera wrote into it."
+            }
+            Self::CodeAdded => "Short code added: its QR code is ready to print.",
         }
     }
 }
@@ -371,4 +386,21 @@ pub fn audit_page(chrome: &Chrome<'_>, v: &AuditView<'_>) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_flash_comes_back_from_its_code_and_codes_differ() {
+        for flash in Flash::ALL {
+            assert_eq!(Flash::from_code(flash.code()), Some(flash));
+        }
+        let mut codes: Vec<&str> = Flash::ALL.iter().map(|f| f.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Flash::ALL.len());
+        assert_eq!(Flash::from_code("<script>"), None);
+    }
 }

@@ -374,7 +374,8 @@ async fn the_role_matrix_follows_the_route_list() {
             .replace("{token}", "x")
             .replace("{id}", &id.to_string())
             .replace("{sid}", "1")
-            .replace("{aid}", "1");
+            .replace("{aid}", "1")
+            .replace("{lid}", "1");
         for (role, client) in &browsers {
             // Forms carry a real anti-forgery token, so only access decides. Sign-out routes run
             // last for each browser (they end its session), so they are tried with a copy.

@@ -494,7 +494,17 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         check_page(&b, axe.as_deref(), "staff-preview", "es").await;
         assert_eq!(b.text("h1").await, "Clean water for every school");
 
-        b.client.goto(&app.url("/p/clean-water")).await.expect("page loads");
+        // Its ad's landing page, made in the admin too; the public signs there.
+        b.client.goto(&app.url(&format!("{edit}/landing/new"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-landing-new", "en").await;
+        b.fill("slug", "water-ad").await;
+        b.fill("headline", "Is your school's water safe?").await;
+        let status = b.client.find(Locator::Css("#f-status")).await.expect("the status");
+        status.select_by_value("live").await.expect("chosen");
+        b.press("form.edit button[type=submit]", ".flash").await;
+        check_page(&b, axe.as_deref(), "staff-landing", "en").await;
+        b.client.goto(&app.url("/a/water-ad")).await.expect("page loads");
+        assert_eq!(b.text("h1").await, "Is your school's water safe?");
         assert_eq!(b.text(".tally").await, "0 signatures");
         b.fill("given_name", "Luz").await;
         b.fill("family_name", "Martín").await;

@@ -13,6 +13,7 @@ mod helpers;
 mod integrity;
 mod invalidations;
 mod landing;
+mod landing_admin;
 mod logging;
 mod pages;
 mod report;

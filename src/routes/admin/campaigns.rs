@@ -16,12 +16,14 @@ use serde::Deserialize;
 use super::{PageKit, StaffUser, flash_redirect, ip_hash, no_store};
 use crate::{
     db::{
+        landing,
         petitions::{self, OfflineBatch, PetitionRecord, Saved},
         staff::{self, Audit},
     },
     domain::{
         Attribution, FieldErrors, SignForm,
         campaign::{Campaign, CampaignErrors, CampaignForm, kind_name, status_name},
+        landing::status_name as landing_status,
     },
     error::{AppError, AppResult},
     i18n::Locale,
@@ -32,6 +34,7 @@ use crate::{
             CampaignRow, Flash,
             campaigns::{EditorView, Existing, OfflineRow, editor_page},
             home_page,
+            landing::LandingRow,
         },
         petition::{FormState, petition_page},
     },
@@ -105,10 +108,21 @@ async fn editor(
             actor: b.actor,
         })
         .collect();
+    let landings: Vec<LandingRow> = landing::of_petition(&state.db.read, p.id)
+        .await?
+        .into_iter()
+        .map(|l| LandingRow {
+            id: l.id,
+            status: landing_status(l.status),
+            slug: l.slug,
+            headline: l.headline,
+        })
+        .collect();
     let kit = PageKit::new(state, headers);
     let view = EditorView {
         chrome: kit.chrome(user),
         existing: Some(Existing {
+            landings: &landings,
             id: p.id,
             status: status_name(p.status),
             count: state.counts.public(p).0,

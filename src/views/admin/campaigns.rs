@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::{Chrome, admin_page, csrf_field, signatures, title_or_untitled};
+use super::{Chrome, admin_page, csrf_field, landing::LandingRow, signatures, title_or_untitled};
 use crate::{
     domain::{
         Ask, Field,
@@ -24,6 +24,7 @@ pub struct Existing<'a> {
     pub batches: &'a [OfflineRow],
     /// Who saved it last, and when (UTC).
     pub saved: Option<(String, String)>,
+    pub landings: &'a [LandingRow],
 }
 
 /// A batch of offline signatures as listed.
@@ -236,6 +237,7 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
             }
             @if let Some(e) = &v.existing {
                 (status_section(v.chrome.csrf, e))
+                (landing_section(e))
                 (offline_section(v, e))
             }
         },
@@ -264,6 +266,24 @@ fn status_section(csrf: &str, e: &Existing<'_>) -> Markup {
             }
             _ => {}
         }
+    }
+}
+
+fn landing_section(e: &Existing<'_>) -> Markup {
+    html! {
+        h2 #landing { "Landing pages" }
+        p { "Each ad can have its own page (/a/…): a headline, an image and copy in its language, with this campaign's form. Posters get short codes on a landing page." }
+        @if !e.landings.is_empty() {
+            div.scroll tabindex="0" role="region" aria-label="Landing pages" { table {
+                thead { tr { th scope="col" { "Address" } th scope="col" { "Headline" } th scope="col" { "Status" } } }
+                tbody {
+                    @for l in e.landings {
+                        tr { td { a href={ "/admin/landing/" (l.id) } { "/a/" (l.slug) } } td { (l.headline) } td { (l.status) } }
+                    }
+                }
+            } }
+        }
+        p { a.button.secondary href={ "/admin/campaigns/" (e.id) "/landing/new" } { "New landing page" } }
     }
 }
 
