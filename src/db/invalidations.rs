@@ -177,37 +177,44 @@ pub async fn invalidate(
     .exec(db)
     .await?
     .last_insert_id;
-    let chosen = Query::select()
-        .expr(Expr::val(action))
-        .column(signature::Column::Id)
-        .column(signature::Column::Status)
-        .from(signature::Entity)
-        .cond_where(inv.criteria.condition(petition_id).add(signature::Column::Status.is_in(TAKEN)))
-        .to_owned();
-    let remember = Query::insert()
-        .into_table(signature_change::Entity)
-        .columns([
-            signature_change::Column::ActionId,
-            signature_change::Column::SignatureId,
-            signature_change::Column::FromStatus,
-        ])
-        .select_from(chosen)
-        .map_err(|e| DbErr::Custom(e.to_string()))?
-        .to_owned();
-    db.execute_raw(db.get_database_backend().build(&remember)).await?;
-    // Counted ones first: the rows this changes are the count's exact move.
+    // Each status in turn, the rows remembered being exactly those the update changed (read
+    // back from it), so two invalidations at once never both claim one signature.
+    let backend = db.get_database_backend();
     let mut changed = 0;
     let mut uncounted = 0;
     for from in TAKEN {
-        let res = signature::Entity::update_many()
-            .col_expr(signature::Column::Status, Expr::value(Status::Invalidated))
-            .filter(signature::Column::Status.eq(from))
-            .filter(signature::Column::Id.in_subquery(changes_of(action, None)))
-            .exec(db)
-            .await?;
-        changed += res.rows_affected;
+        let update = Query::update()
+            .table(signature::Entity)
+            .value(signature::Column::Status, Expr::value(Status::Invalidated))
+            .cond_where(inv.criteria.condition(petition_id).add(signature::Column::Status.eq(from)))
+            .returning_col(signature::Column::Id)
+            .to_owned();
+        let ids = db
+            .query_all_raw(backend.build(&update))
+            .await?
+            .iter()
+            .map(|row| row.try_get::<i64>("", "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        for part in ids.chunks(1000) {
+            let mut remember = Query::insert()
+                .into_table(signature_change::Entity)
+                .columns([
+                    signature_change::Column::ActionId,
+                    signature_change::Column::SignatureId,
+                    signature_change::Column::FromStatus,
+                ])
+                .to_owned();
+            for id in part {
+                remember
+                    .values([Expr::val(action), Expr::val(*id), Expr::value(from)])
+                    .map_err(|e| DbErr::Custom(e.to_string()))?;
+            }
+            db.execute_raw(backend.build(&remember)).await?;
+        }
+        let n = ids.len() as u64;
+        changed += n;
         if from == Status::Validated {
-            uncounted = res.rows_affected;
+            uncounted = n;
         }
     }
     signature_action::Entity::update_many()
@@ -219,17 +226,14 @@ pub async fn invalidate(
     Ok(Done { action_id: action, changed, tally })
 }
 
-/// The signatures an action changed (from `from`, or any status).
-fn changes_of(action: i64, from: Option<Status>) -> sea_orm::sea_query::SelectStatement {
-    let mut q = Query::select()
+/// The signatures an action changed from status `from`.
+fn changes_of(action: i64, from: Status) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
         .column(signature_change::Column::SignatureId)
         .from(signature_change::Entity)
         .and_where(Expr::col(signature_change::Column::ActionId).eq(action))
-        .to_owned();
-    if let Some(from) = from {
-        q.and_where(Expr::col(signature_change::Column::FromStatus).eq(from));
-    }
-    q
+        .and_where(Expr::col(signature_change::Column::FromStatus).eq(from))
+        .to_owned()
 }
 
 async fn move_tally(
@@ -276,7 +280,7 @@ pub async fn restore_action(
         let res = signature::Entity::update_many()
             .col_expr(signature::Column::Status, Expr::value(to))
             .filter(signature::Column::Status.eq(Status::Invalidated))
-            .filter(signature::Column::Id.in_subquery(changes_of(action_id, Some(to))))
+            .filter(signature::Column::Id.in_subquery(changes_of(action_id, to)))
             .filter(signature::Column::Id.not_in_subquery(later.clone()))
             .exec(db)
             .await?;
@@ -353,16 +357,21 @@ pub async fn list(
         q = q.filter(signature::Column::Status.eq(status));
     }
     for word in &filter.words {
-        let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
-        let like = |column: signature::Column| {
-            Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        q = q.filter(
-            Condition::any()
-                .add(like(signature::Column::Email))
-                .add(like(signature::Column::GivenName))
-                .add(like(signature::Column::FamilyName)),
-        );
+        // SQLite's `lower` folds ASCII letters only, PostgreSQL's every letter: a word is looked
+        // for folded both ways, so that typing a name as it is written finds it on both.
+        let mut any = Condition::any();
+        for folded in [word.to_lowercase(), word.to_ascii_lowercase()] {
+            let pattern = format!("%{}%", escape_like(&folded));
+            for column in
+                [signature::Column::Email, signature::Column::GivenName, signature::Column::FamilyName]
+            {
+                any = any.add(
+                    Expr::expr(Func::lower(Expr::col(column)))
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                );
+            }
+        }
+        q = q.filter(any);
     }
     q.order_by_desc(signature::Column::Id).offset(offset).limit(limit).all(db).await
 }

@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Statement, sea_query::OnConflict,
+    QueryFilter, QueryOrder, Statement, sea_query::OnConflict,
 };
 
 use crate::domain::staff::{new_token, token_id};
@@ -47,6 +47,42 @@ pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<s
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<staff::Model>, DbErr> {
     staff::Entity::find_by_id(id).one(db).await
+}
+
+/// Every account, admins first, then by email.
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<staff::Model>, DbErr> {
+    let mut accounts = staff::Entity::find().order_by_asc(staff::Column::Email).all(db).await?;
+    accounts.sort_by_key(|a| std::cmp::Reverse(a.role));
+    Ok(accounts)
+}
+
+/// Accounts that can sign in as admins (with a password).
+pub async fn working_admins(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    staff::Entity::find()
+        .filter(staff::Column::Role.eq(Role::Admin))
+        .filter(staff::Column::PasswordHash.is_not_null())
+        .count(db)
+        .await
+}
+
+pub async fn set_role(db: &impl ConnectionTrait, staff_id: i64, role: Role) -> Result<(), DbErr> {
+    staff::Entity::update_many()
+        .col_expr(staff::Column::Role, sea_orm::sea_query::Expr::value(role))
+        .filter(staff::Column::Id.eq(staff_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Locks an account out: its password is removed and its sessions end, until a new one-time
+/// link sets a password again. Returns the sessions ended.
+pub async fn lock(db: &impl ConnectionTrait, staff_id: i64) -> Result<u64, DbErr> {
+    staff::Entity::update_many()
+        .col_expr(staff::Column::PasswordHash, sea_orm::sea_query::Expr::value(Option::<String>::None))
+        .filter(staff::Column::Id.eq(staff_id))
+        .exec(db)
+        .await?;
+    end_sessions(db, staff_id).await
 }
 
 pub async fn set_password(db: &impl ConnectionTrait, staff_id: i64, hash: &str) -> Result<(), DbErr> {
@@ -241,7 +277,7 @@ pub async fn audit_lines(
     limit: u64,
 ) -> Result<Vec<audit_entry::Model>, DbErr> {
     use sea_orm::{
-        ExprTrait, QueryOrder, QuerySelect,
+        ExprTrait, QuerySelect,
         sea_query::{Expr, Func},
     };
     let mut q = audit_entry::Entity::find();
@@ -263,7 +299,7 @@ pub async fn audit_lines(
 
 /// The actions the audit log holds, for choosing one.
 pub async fn audit_actions(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    use sea_orm::{QueryOrder, QuerySelect};
+    use sea_orm::QuerySelect;
     audit_entry::Entity::find()
         .select_only()
         .column(audit_entry::Column::Action)

@@ -176,11 +176,17 @@ impl CampaignForm {
         }
         let mut translations = Vec::new();
         for (&tl, (t, s, b)) in &self.translations {
-            if tl == locale {
-                continue;
-            }
             let (title, summary, body) = (one_line(t), one_line(s), text_block(b));
             if title.is_empty() && summary.is_empty() && body.is_empty() {
+                continue;
+            }
+            // The main text now says it is in the translation's language: one of the two would
+            // be lost without a word.
+            if tl == locale {
+                err(
+                    "locale",
+                    "There is a translation into this language: empty its three fields first, or keep the language as it was.".into(),
+                );
                 continue;
             }
             let tag = tl.tag();
@@ -469,6 +475,21 @@ mod tests {
                 "title_es"
             ]
         );
+    }
+
+    #[test]
+    fn a_language_change_never_drops_a_translation_silently() {
+        let errors = form(&with_locale(good(), "es")).parse().err().unwrap_or_default();
+        assert_eq!(errors.keys().map(String::as_str).collect::<Vec<_>>(), ["locale"]);
+    }
+
+    fn with_locale(
+        mut pairs: Vec<(&'static str, &'static str)>,
+        locale: &'static str,
+    ) -> Vec<(&'static str, &'static str)> {
+        pairs.retain(|(k, _)| *k != "locale");
+        pairs.push(("locale", locale));
+        pairs
     }
 
     #[test]

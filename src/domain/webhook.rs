@@ -344,8 +344,12 @@ pub fn signature_created(
                     "primary": true,
                     "status": if f.email_opt_in { "subscribed" } else { "unsubscribed" },
                 }],
-                "postal_addresses": [{ "postal_code": f.postal_code, "primary": true }],
             });
+            // A form that did not ask for it sends none, rather than an empty one a CRM would
+            // take as a change.
+            if !f.postal_code.is_empty() {
+                person["postal_addresses"] = json!([{ "postal_code": f.postal_code, "primary": true }]);
+            }
             if let Some(phone) = f.phone {
                 person["phone_numbers"] = json!([{ "number": phone, "primary": true }]);
             }

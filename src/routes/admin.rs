@@ -31,6 +31,7 @@ use crate::{
     views::admin::{Chrome, Flash, notice_page},
 };
 
+mod accounts;
 mod audit;
 mod auth;
 mod campaigns;
@@ -54,16 +55,25 @@ pub struct AdminRoute {
     pub method: &'static str,
     pub path: &'static str,
     pub access: Access,
+    /// The largest request body it takes.
+    pub body_limit: usize,
 }
 
 /// Declares every admin route once: the router is made from this list, and so are the access
 /// checks (a layer, before any handler runs) and the role matrix test, so no route can be added
 /// without saying who may use it.
 macro_rules! admin_routes {
+    (@limit) => { MAX_FORM_BYTES };
+    (@limit $limit:expr) => { $limit };
     ($($method:ident $path:literal => $handler:path, $access:expr $(, body limit $limit:expr)?;)*) => {
         /// Every admin route, with who may use it.
         pub const ROUTES: &[AdminRoute] = &[
-            $(AdminRoute { method: stringify!($method), path: $path, access: $access }),*
+            $(AdminRoute {
+                method: stringify!($method),
+                path: $path,
+                access: $access,
+                body_limit: admin_routes!(@limit $($limit)?),
+            }),*
         ];
 
         pub fn router(state: AppState) -> Router<AppState> {
@@ -88,13 +98,14 @@ admin_routes! {
     get "/admin/password/{token}" => auth::password_form, Access::Public;
     post "/admin/password/{token}" => auth::set_password, Access::Public;
     get "/admin/campaigns/new" => campaigns::new_form, Access::Staff(Role::Organizer);
-    post "/admin/campaigns" => campaigns::create, Access::Staff(Role::Organizer);
+    post "/admin/campaigns" => campaigns::create, Access::Staff(Role::Organizer), body limit CAMPAIGN_FORM_BYTES;
     get "/admin/campaigns/{id}" => campaigns::edit, Access::Staff(Role::Organizer);
-    post "/admin/campaigns/{id}" => campaigns::save, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}" => campaigns::save, Access::Staff(Role::Organizer), body limit CAMPAIGN_FORM_BYTES;
     post "/admin/campaigns/{id}/status" => campaigns::status, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/preview" => campaigns::preview, Access::Staff(Role::Viewer);
     post "/admin/campaigns/{id}/offline" => campaigns::offline, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures" => signatures::list, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/signatures" => signatures::search, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures/invalidate" => signatures::preview, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/invalidate" => signatures::invalidate, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/{sid}/invalidate" => signatures::invalidate_one, Access::Staff(Role::Organizer);
@@ -107,6 +118,11 @@ admin_routes! {
     post "/admin/landing/{lid}/image" => landing::upload_image, Access::Staff(Role::Organizer),
         body limit crate::domain::upload::MAX_BYTES + 64 * 1024;
     post "/admin/landing/{lid}/codes" => landing::add_code, Access::Staff(Role::Organizer);
+    get "/admin/staff" => accounts::list, Access::Staff(Role::Admin);
+    post "/admin/staff" => accounts::add, Access::Staff(Role::Admin);
+    post "/admin/staff/{sid}/role" => accounts::change_role, Access::Staff(Role::Admin);
+    post "/admin/staff/{sid}/reset" => accounts::reset, Access::Staff(Role::Admin);
+    post "/admin/staff/{sid}/lock" => accounts::lock, Access::Staff(Role::Admin);
     get "/admin/audit" => audit::audit, Access::Staff(Role::Admin);
     get "/admin/audit.csv" => audit::audit_csv, Access::Staff(Role::Admin);
 }
@@ -124,10 +140,9 @@ async fn guard(
     next: axum::middleware::Next,
 ) -> Response {
     let method = request.method().as_str().to_ascii_lowercase();
-    let access = ROUTES
-        .iter()
-        .find(|r| r.path == matched.as_str() && r.method == method)
-        .map_or(Access::Staff(Role::Admin), |r| r.access);
+    let route = ROUTES.iter().find(|r| r.path == matched.as_str() && r.method == method);
+    let access = route.map_or(Access::Staff(Role::Admin), |r| r.access);
+    let body_limit = route.map_or(MAX_FORM_BYTES, |r| r.body_limit);
     let (mut parts, body) = request.into_parts();
     if let Access::Staff(role) = access {
         let user = match StaffUser::signed_in(&mut parts, &state).await {
@@ -153,7 +168,7 @@ async fn guard(
         }
         return next.run(axum::extract::Request::from_parts(parts, body)).await;
     }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, body_limit).await else {
         return AppError::PayloadTooLarge.into_response();
     };
     let form = parts
@@ -168,8 +183,11 @@ async fn guard(
     next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }
 
-/// The largest staff form read.
+/// The largest staff form read, unless its route says otherwise.
 const MAX_FORM_BYTES: usize = 64 * 1024;
+/// The campaign editor's form: a letter and its translation may be long, and form encoding
+/// makes accented letters and line breaks six bytes each.
+const CAMPAIGN_FORM_BYTES: usize = 1024 * 1024;
 
 /// How long a session lasts without a request, and at most.
 pub const SESSION: Lifetimes = Lifetimes { idle: Duration::hours(2), absolute: Duration::hours(12) };

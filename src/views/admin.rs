@@ -9,6 +9,7 @@ use crate::i18n::Locale;
 pub mod campaigns;
 pub mod landing;
 pub mod signatures;
+pub mod staff;
 
 /// A staff page's shell: never indexed, no language switch.
 fn staff_page(title: &str, body: Markup) -> Markup {
@@ -40,10 +41,11 @@ pub enum Flash {
     LandingCreated,
     ImageSaved,
     CodeAdded,
+    StaffChanged,
 }
 
 impl Flash {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 12] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -55,6 +57,7 @@ impl Flash {
         Self::LandingCreated,
         Self::ImageSaved,
         Self::CodeAdded,
+        Self::StaffChanged,
     ];
 
     /// Its name in the cookie that carries it to the next page.
@@ -71,6 +74,7 @@ impl Flash {
             Self::LandingCreated => "landing",
             Self::ImageSaved => "image",
             Self::CodeAdded => "code",
+            Self::StaffChanged => "staff",
         }
     }
 
@@ -97,6 +101,7 @@ impl Flash {
                 "Image saved: it is the page's picture now, cleaned of what the camera wrote into it."
             }
             Self::CodeAdded => "Short code added: its QR code is ready to print.",
+            Self::StaffChanged => "Done: the account's access changed at once.",
         }
     }
 }
@@ -109,7 +114,7 @@ fn admin_page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
             nav.admin aria-label="Admin" {
                 ul {
                     li { a href="/admin" { "Campaigns" } }
-                    @if chrome.admin { li { a href="/admin/audit" { "Audit log" } } }
+                    @if chrome.admin { li { a href="/admin/staff" { "Staff" } } li { a href="/admin/audit" { "Audit log" } } }
                 }
                 p.who { "Signed in as " strong { (chrome.email) } " (" (chrome.role) ")" }
                 form method="post" action="/admin/logout" {
@@ -123,6 +128,18 @@ fn admin_page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
             (body)
         },
     )
+}
+
+/// A select's error above it, and the attributes that tie it to the select
+/// (`aria-invalid`, `aria-describedby`).
+pub(crate) fn select_error(
+    name: &str,
+    error: Option<&str>,
+) -> (Markup, Option<&'static str>, Option<String>) {
+    let id = format!("e-{name}");
+    let shown =
+        html! { @if let Some(e) = error { p.error id=(id) { span.visually-hidden { "Error: " } (e) } } };
+    (shown, error.map(|_| "true"), error.map(|_| id))
 }
 
 /// A labelled text input with its error (if any) above it.

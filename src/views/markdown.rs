@@ -4,8 +4,9 @@
 //! - raw HTML is shown as the text it is, never passed through;
 //! - links go only to `http`, `https` and `mailto` addresses or paths on this site (others
 //!   keep their words and lose the link);
-//! - images are drawn only from this site (an image from elsewhere would tell its host who
-//!   reads the petition), others are replaced by their description;
+//! - images are drawn only from this site's stored images (`/images/…`: one from elsewhere
+//!   would tell its host who reads the petition, and any other path here could count a visit),
+//!   others are replaced by their description;
 //! - headings start one level below the page's title (`#` is an `h2`);
 //! - a single line break is kept as a line break, as people who do not know Markdown expect
 //!   (an address block, a signature under a letter).
@@ -31,7 +32,7 @@ pub fn markdown(text: &str) -> Markup {
             keep.then_some(Event::Start(Tag::Link { link_type, dest_url, title, id }))
         }
         Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-            let keep = local_path(&dest_url);
+            let keep = dest_url.starts_with("/images/") && local_path(&dest_url);
             kept.push(keep);
             keep.then_some(Event::Start(Tag::Image { link_type, dest_url, title, id }))
         }
@@ -99,10 +100,10 @@ mod tests {
         assert!(out.contains(r#"<a href="/p/x">c</a>"#), "{out}");
         assert!(out.contains(r#"<a href="mailto:a@b.c">e</a>"#), "{out}");
         assert!(out.starts_with("<p>a "), "the words stay: {out}");
-        let img = md("![a rally](https://tracker.example/p.png) ![ours](/i/abc.png)");
-        assert!(!img.contains("tracker"), "{img}");
-        assert!(img.contains("a rally"), "{img}");
-        assert!(img.contains(r#"<img src="/i/abc.png" alt="ours" />"#), "{img}");
+        let img = md("![a rally](https://tracker.example/p.png) ![ours](/images/abc.png) ![scan](/q/ward3)");
+        assert!(!img.contains("tracker") && !img.contains("/q/ward3"), "{img}");
+        assert!(img.contains("a rally") && img.contains("scan"), "{img}");
+        assert!(img.contains(r#"<img src="/images/abc.png" alt="ours" />"#), "{img}");
     }
 
     #[test]

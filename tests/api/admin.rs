@@ -399,7 +399,12 @@ async fn the_role_matrix_follows_the_route_list() {
                     assert_ne!(status, StatusCode::FORBIDDEN, "{r:?} on {} {path}", route.method);
                     assert!(!location(&res).starts_with("/admin/login"), "{r:?} on {} {path}", route.method);
                 }
-                Some(r) => assert_eq!(status, StatusCode::FORBIDDEN, "{r:?} on {} {path}", route.method),
+                Some(r) => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{r:?} on {} {path}", route.method);
+                    // Refused for the role, not as a forgery.
+                    let page = res.text().await.expect("a page");
+                    assert!(page.contains("Not allowed"), "{r:?} on {} {path}: {page}", route.method);
+                }
             }
             checked += 1;
         }
@@ -481,4 +486,106 @@ async fn the_audit_log_filters_pages_and_downloads_as_csv() {
             && second.contains(r#"rel="prev""#)
             && !second.contains(r#"rel="next""#)
     );
+}
+
+/// The id in a staff row's form actions (`/admin/staff/{id}/role`).
+fn staff_id(page: &str, email: &str) -> String {
+    let row = page.split("<tr>").skip(1).find(|r| r.contains(email)).expect("the row");
+    let at = row.find("/admin/staff/").expect("a form") + "/admin/staff/".len();
+    row[at..].split('/').next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn admins_add_staff_change_roles_reset_and_lock_out_in_the_browser_and_one_admin_always_remains() {
+    let app = spawn_app().await;
+    let admin = account(&app, "boss@example.org", "admin").await;
+    let (status, page) = get(&admin, &app, "/admin/staff").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("boss@example.org (you)"), "{page}");
+
+    // Adding: bad input kept and said; a good one shows its link once.
+    let res = submit(
+        &admin,
+        &app,
+        "/admin/staff",
+        "/admin/staff",
+        &[("email", "not-an-email"), ("role", "organizer")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.expect("page");
+    assert!(
+        page.contains(r#"value="not-an-email""#) && page.contains(r#"value="organizer" checked"#),
+        "{page}"
+    );
+    let res = submit(
+        &admin,
+        &app,
+        "/admin/staff",
+        "/admin/staff",
+        &[("email", "New@Example.org"), ("role", "organizer")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("page");
+    let link = page
+        .split("value=\"")
+        .find_map(|s| s.split('"').next().filter(|v| v.contains("/admin/password/")))
+        .expect("the link");
+    let res = submit(
+        &admin,
+        &app,
+        "/admin/staff",
+        "/admin/staff",
+        &[("email", "new@example.org"), ("role", "viewer")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "one account per email");
+    let newcomer = browser();
+    let path = path_of(link);
+    let res =
+        submit(&newcomer, &app, &path, &path, &[("password", PASSWORD), ("password_again", PASSWORD)]).await;
+    assert_eq!(location(&res), "/admin");
+    assert_eq!(get(&newcomer, &app, "/admin/campaigns/new").await.0, StatusCode::OK);
+
+    // A role change takes effect at once.
+    let (_, page) = get(&admin, &app, "/admin/staff").await;
+    let id = staff_id(&page, "new@example.org");
+    let res =
+        submit(&admin, &app, "/admin/staff", &format!("/admin/staff/{id}/role"), &[("role", "viewer")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(get(&newcomer, &app, "/admin/campaigns/new").await.0, StatusCode::FORBIDDEN);
+
+    // The last admin stays an admin, and nobody locks themselves out.
+    let me = staff_id(&page, "boss@example.org");
+    let res =
+        submit(&admin, &app, "/admin/staff", &format!("/admin/staff/{me}/role"), &[("role", "viewer")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.expect("page").contains("last admin"));
+    let res = submit(&admin, &app, "/admin/staff", &format!("/admin/staff/{me}/lock"), &[]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(get(&admin, &app, "/admin/staff").await.0, StatusCode::OK, "still an admin");
+
+    // Locked out: sessions end, the old password no longer works; a new link lets them back.
+    let res = submit(&admin, &app, "/admin/staff", &format!("/admin/staff/{id}/lock"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = newcomer.get(app.url("/admin")).send().await.expect("sent");
+    assert!(location(&res).starts_with("/admin/login"), "the session ended");
+    let res = sign_in(&browser(), &app, "new@example.org", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = submit(&admin, &app, "/admin/staff", &format!("/admin/staff/{id}/reset"), &[]).await;
+    let page = res.text().await.expect("page");
+    let link = page
+        .split("value=\"")
+        .find_map(|s| s.split('"').next().filter(|v| v.contains("/admin/password/")))
+        .expect("a new link");
+    let path = path_of(link);
+    let res =
+        submit(&newcomer, &app, &path, &path, &[("password", PASSWORD), ("password_again", PASSWORD)]).await;
+    assert_eq!(location(&res), "/admin");
+
+    let actions: Vec<String> = audit_actions(&app).await.into_iter().map(|(_, a, _)| a).collect();
+    for action in ["staff.role", "staff.locked", "password.reset"] {
+        assert_eq!(actions.iter().filter(|a| *a == action).count(), 1, "{action}: {actions:?}");
+    }
 }

@@ -472,6 +472,8 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         check_page(&b, axe.as_deref(), "staff-home", "en").await;
         b.client.goto(&app.url("/admin/audit")).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-audit", "en").await;
+        b.client.goto(&app.url("/admin/staff")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-accounts", "en").await;
 
         // A petition, from an empty editor to signed by the public.
         b.client.goto(&app.url("/admin/campaigns/new")).await.expect("page loads");

@@ -189,6 +189,12 @@ async fn an_organizer_creates_previews_publishes_and_the_public_signs_with_the_c
     assert!(csv.lines().next().is_some_and(|h| h.ends_with(",confirmed_at,job_title,worksite")), "{csv}");
     assert!(csv.lines().nth(1).is_some_and(|r| r.ends_with(",RN,3 West")), "{csv}");
 
+    // A long letter with accents and line breaks (six bytes each once form-encoded) saves.
+    let long = "Querida junta: ñandú é\n".repeat(2000);
+    assert!(long.chars().count() < 50_000);
+    let res = post_editor(&organizer, &app, &edit, &edit, &with(letter("nurses"), "body", &long)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "a long text saves");
+
     // Published: the address stays.
     let moved = with(letter("nurses-2"), "title", "Safe staffing now");
     let res = post_editor(&organizer, &app, &edit, &edit, &moved).await;

@@ -152,6 +152,20 @@ async fn a_landing_page_is_made_in_the_admin_with_a_clean_image_and_a_short_code
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.expect("page").contains("Fixed once the page has been live"));
 
+    // Nor does it go back to being a draft (retired, yes).
+    let back = [
+        ("slug", "water-ad"),
+        ("locale", "es"),
+        ("headline", "x"),
+        ("status", "draft"),
+        ("image_alt", "A school fountain"),
+    ];
+    let res = submit(&organizer, &app, &edit, &edit, &back).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("page").contains("retire it instead"));
+    let retired = [("slug", "water-ad"), ("locale", "es"), ("headline", "x"), ("status", "retired")];
+    assert_eq!(submit(&organizer, &app, &edit, &edit, &retired).await.status(), StatusCode::SEE_OTHER);
+
     let actions: Vec<String> = audit_actions(&app).await.into_iter().map(|(_, a, _)| a).collect();
     for action in ["landing.created", "landing.image", "code.created"] {
         assert_eq!(actions.iter().filter(|a| *a == action).count(), 1, "{action}: {actions:?}");

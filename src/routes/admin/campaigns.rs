@@ -335,8 +335,10 @@ pub(super) async fn save(
         };
         staff::audit(&txn, entry, now).await?;
     }
-    if publish {
-        petitions::set_status(&txn, p.id, Status::Draft, Status::Open, &user.account.email, now).await?;
+    // Published by someone else meanwhile: theirs is the publication on record.
+    if publish
+        && petitions::set_status(&txn, p.id, Status::Draft, Status::Open, &user.account.email, now).await?
+    {
         staff::audit(
             &txn,
             Audit { subject: subject(p.id), ..user.audit("campaign.published", address) },

@@ -11,7 +11,7 @@ use chrono::Utc;
 use entity::landing_page::{self, Status};
 use sea_orm::TransactionTrait;
 
-use super::{PageKit, StaffUser, csrf_token, flash_redirect, ip_hash};
+use super::{PageKit, StaffUser, flash_redirect, ip_hash};
 use crate::{
     db::{
         landing,
@@ -84,13 +84,13 @@ async fn editor(
             code: c.code,
         })
         .collect();
-    let (csrf, _) = csrf_token(state, headers);
+    // The page's own token (with its cookie when new): the upload form carries it in its address.
+    let kit = PageKit::new(state, headers);
     let upload_action = format!(
         "/admin/landing/{}/image?{}",
         page.id,
-        url::form_urlencoded::Serializer::new(String::new()).append_pair("csrf", &csrf).finish()
+        url::form_urlencoded::Serializer::new(String::new()).append_pair("csrf", &kit.csrf).finish()
     );
-    let kit = PageKit::new(state, headers);
     let view = LandingEditor {
         chrome: kit.chrome(user),
         campaign_id: rec.petition.id,
@@ -217,6 +217,11 @@ pub(super) async fn save(
         Ok(edited) => edited,
         Err(errors) => return refused(errors).await,
     };
+    if page.status != Status::Draft && edited.status == Status::Draft {
+        let message =
+            "A page that has been live cannot be a draft again (ads may link to it): retire it instead.";
+        return refused(FormErrors::from([("status", message.to_owned())])).await;
+    }
     if page.status != Status::Draft && edited.slug != page.slug {
         return refused(FormErrors::from([(
             "slug",

@@ -69,6 +69,8 @@ fn row(s: signature::Model) -> SignatureRow {
     }
 }
 
+/// The list's filter: the status and page (in the address), and the search (posted, never in
+/// an address: it is a name or an email).
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ListQuery {
     #[serde(default)]
@@ -79,7 +81,7 @@ pub(super) struct ListQuery {
     page: String,
 }
 
-/// `GET /admin/campaigns/{id}/signatures`.
+/// `GET /admin/campaigns/{id}/signatures?status=&page=`.
 pub(super) async fn list(
     State(state): State<AppState>,
     user: StaffUser,
@@ -87,8 +89,30 @@ pub(super) async fn list(
     headers: HeaderMap,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> AppResult<Response> {
-    let rec = load(&state, &id).await?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
+    let query = ListQuery { q: String::new(), ..query };
+    render_list(&state, &user, &headers, &id, &query).await
+}
+
+/// `POST /admin/campaigns/{id}/signatures`: the list searched by email or name.
+pub(super) async fn search(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(query): Form<ListQuery>,
+) -> AppResult<Response> {
+    render_list(&state, &user, &headers, &id, &query).await
+}
+
+async fn render_list(
+    state: &AppState,
+    user: &StaffUser,
+    headers: &HeaderMap,
+    id: &str,
+    query: &ListQuery,
+) -> AppResult<Response> {
+    let rec = load(state, id).await?;
     let q: String = query.q.trim().chars().take(200).collect();
     let status = [Status::Validated, Status::Pending, Status::Fraudulent, Status::Invalidated]
         .into_iter()
@@ -118,9 +142,9 @@ pub(super) async fn list(
             }),
         })
         .collect();
-    let kit = PageKit::new(&state, &headers);
+    let kit = PageKit::new(state, headers);
     let view = ListView {
-        chrome: kit.chrome(&user),
+        chrome: kit.chrome(user),
         id: rec.petition.id,
         title: &rec.petition.title,
         rows: &rows,
@@ -302,15 +326,6 @@ pub(super) async fn invalidate(
     }
     let now = Utc::now();
     let txn = state.db.write.begin().await?;
-    let matches = invalidations::preview(&txn, p.id, &criteria).await?;
-    if form.expected.trim().parse::<u64>().ok() != Some(matches.taken) {
-        drop(txn);
-        return refused(vec![format!(
-            "The number of matching signatures changed since the preview; nothing was invalidated. It is now {}.",
-            matches.taken
-        )])
-        .await;
-    }
     let inv = Invalidation {
         criteria: &criteria,
         reason: &reason,
@@ -318,6 +333,15 @@ pub(super) async fn invalidate(
         actor: &user.account.email,
     };
     let done = invalidations::invalidate(&txn, p.id, &inv, now).await?;
+    // Exactly what the preview showed, or nothing: the transaction is rolled back.
+    if form.expected.trim().parse::<u64>().ok() != Some(done.changed) {
+        drop(txn);
+        return refused(vec![format!(
+            "The number of matching signatures changed since the preview (it is now {}); nothing was invalidated.",
+            done.changed
+        )])
+        .await;
+    }
     let entry = Audit {
         subject: Some(format!("petition:{}", p.id)),
         detail: Some(format!(

@@ -3,7 +3,9 @@
 
 use maud::{Markup, html};
 
-use super::{Chrome, admin_page, csrf_field, landing::LandingRow, signatures, title_or_untitled};
+use super::{
+    Chrome, admin_page, csrf_field, landing::LandingRow, select_error, signatures, title_or_untitled,
+};
 use crate::{
     domain::{
         Ask, Field,
@@ -162,6 +164,7 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
                     @if draft {
                         fieldset.field.has-error[v.errors.contains_key("kind")] {
                             legend { "Kind" }
+                            (select_error("kind", v.errors.get("kind").map(String::as_str)).0)
                             div.check {
                                 input #f-kind type="radio" name="kind" value="petition" checked[f.kind != "letter"];
                                 label for="f-kind" { "Petition" }
@@ -186,7 +189,9 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
                     }, v.errors))
                     div.field.has-error[v.errors.contains_key("locale")] {
                         label for="f-locale" { "Language of the text below" }
-                        select #f-locale name="locale" {
+                        @let (shown, invalid, described) = select_error("locale", v.errors.get("locale").map(String::as_str));
+                        (shown)
+                        select #f-locale name="locale" aria-invalid=[invalid] aria-describedby=[described] {
                             @for l in LOCALES { option value=(l.tag()) selected[l == own] { (language_name(l)) } }
                         }
                     }
@@ -218,7 +223,9 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
                         @let name = format!("ask_{}", field.name());
                         div.field.has-error[v.errors.contains_key(&name)] {
                             label for={ "f-" (name) } { (field_label(field)) }
-                            select id={ "f-" (name) } name=(name) {
+                            @let (shown, invalid, described) = select_error(&name, v.errors.get(&name).map(String::as_str));
+                            (shown)
+                            select id={ "f-" (name) } name=(name) aria-invalid=[invalid] aria-describedby=[described] {
                                 @for a in Ask::ALL {
                                     option value=(a.name()) selected[a.name() == ask(field)] {
                                         (match a { Ask::No => "Not asked", Ask::Optional => "Optional", Ask::Required => "Required" })

@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::{Chrome, admin_page, csrf_field, title_or_untitled};
+use super::{Chrome, admin_page, csrf_field, select_error, title_or_untitled};
 use crate::{
     domain::landing::{
         ALT_MAX, BUTTON_MAX, COPY_MAX, CodeForm, FormErrors, HEADLINE_MAX, LABEL_MAX, LandingForm,
@@ -112,7 +112,9 @@ pub fn landing_editor(v: &LandingEditor<'_>) -> Markup {
                 (text("slug", "Address", &f.slug, Some(if slug_fixed { "Fixed once the page has been live: ads link to it." } else { "The page will be /a/ followed by this." }), 100, v.errors))
                 div.field.has-error[v.errors.contains_key("locale")] {
                     label for="f-locale" { "Language" }
-                    select #f-locale name="locale" {
+                    @let (shown, invalid, described) = select_error("locale", v.errors.get("locale").map(String::as_str));
+                    (shown)
+                    select #f-locale name="locale" aria-invalid=[invalid] aria-describedby=[described] {
                         @for l in LOCALES { option value=(l.tag()) selected[l.tag() == f.locale.trim()] { (language_name(l.tag())) } }
                     }
                 }
@@ -120,8 +122,9 @@ pub fn landing_editor(v: &LandingEditor<'_>) -> Markup {
                 div.field.has-error[v.errors.contains_key("body")] {
                     label for="f-body" { "Copy" }
                     p.hint id="h-body" { "A few lines under the headline. Markdown, like the campaign's text." }
-                    @if let Some(e) = v.errors.get("body") { p.error id="e-body" { (e) } }
-                    textarea #f-body name="body" rows="5" maxlength=(COPY_MAX) aria-describedby="h-body" { (f.body) }
+                    @if let Some(e) = v.errors.get("body") { p.error id="e-body" { span.visually-hidden { "Error: " } (e) } }
+                    textarea #f-body name="body" rows="5" maxlength=(COPY_MAX) aria-invalid=[v.errors.get("body").map(|_| "true")]
+                        aria-describedby=(if v.errors.contains_key("body") { "h-body e-body" } else { "h-body" }) { (f.body) }
                 }
                 (text("button_text", "Button text (optional)", &f.button_text, Some("Left empty, the button says “Sign the petition”."), BUTTON_MAX, v.errors))
                 (text("video_url", "Video (optional)", &f.video_url, Some("https://… — shown as a link; nothing loads from the video's site until a visitor taps it."), URL_MAX, v.errors))
@@ -129,7 +132,9 @@ pub fn landing_editor(v: &LandingEditor<'_>) -> Markup {
                 (text("image_alt", "What the image shows", &f.image_alt, Some("For people who cannot see it, and for share previews. Needed before a page with an image goes live."), ALT_MAX, v.errors))
                 div.field.has-error[v.errors.contains_key("status")] {
                     label for="f-status" { "Status" }
-                    select #f-status name="status" {
+                    @let (shown, invalid, described) = select_error("status", v.errors.get("status").map(String::as_str));
+                    (shown)
+                    select #f-status name="status" aria-invalid=[invalid] aria-describedby=[described] {
                         @for (value, label) in [("draft", "Draft (not public)"), ("live", "Live"), ("retired", "Retired (its ads have ended)")] {
                             option value=(value) selected[value == f.status.trim()] { (label) }
                         }

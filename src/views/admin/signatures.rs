@@ -81,11 +81,29 @@ fn criteria_fields(c: &CriteriaForm) -> Markup {
 
 pub fn list_page(v: &ListView<'_>) -> Markup {
     let base = format!("/admin/campaigns/{}/signatures", v.id);
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("q", v.q), ("status", v.status)].into_iter().filter(|(_, value)| !value.is_empty()))
-        .finish();
     let with_page = |page: u64| {
-        if query.is_empty() { format!("{base}?page={page}") } else { format!("{base}?{query}&page={page}") }
+        if v.status.is_empty() {
+            format!("{base}?page={page}")
+        } else {
+            format!("{base}?status={}&page={page}", v.status)
+        }
+    };
+    // A search is posted, so that names and emails stay out of addresses (and history, and
+    // logs); so are its pages.
+    let page_link = |page: u64, rel: &'static str, text: &'static str| {
+        html! {
+            @if v.q.is_empty() {
+                a href=(with_page(page)) rel=(rel) { (text) } " "
+            } @else {
+                form.inline method="post" action=(base) {
+                    (csrf_field(v.chrome.csrf))
+                    input type="hidden" name="q" value=(v.q);
+                    input type="hidden" name="status" value=(v.status);
+                    input type="hidden" name="page" value=(page);
+                    button.secondary.small type="submit" { (text) }
+                }
+            }
+        }
     };
     let title = format!("Signatures: {}", title_or_untitled(v.title));
     admin_page(
@@ -94,7 +112,8 @@ pub fn list_page(v: &ListView<'_>) -> Markup {
         html! {
             h1 { (title) }
             p { a href={ "/admin/campaigns/" (v.id) } { "Back to the campaign" } }
-            form.filters method="get" action=(base) {
+            form.filters method="post" action=(base) {
+                (csrf_field(v.chrome.csrf))
                 div.field {
                     label for="f-q" { "Search by email or name" }
                     input #f-q type="search" name="q" value=(v.q) maxlength="200";
@@ -125,12 +144,12 @@ pub fn list_page(v: &ListView<'_>) -> Markup {
                                     @if r.status == "validated" || r.status == "pending" {
                                         form method="post" action={ (base) "/" (r.id) "/invalidate" } {
                                             (csrf_field(v.chrome.csrf))
-                                            button.secondary.small type="submit" aria-label={ "Invalidate the signature of " (r.name) } { "Invalidate" }
+                                            button.secondary.small type="submit" aria-label={ "Invalidate: " (r.name) } { "Invalidate" }
                                         }
                                     } @else if r.status == "invalidated" {
                                         form method="post" action={ (base) "/" (r.id) "/restore" } {
                                             (csrf_field(v.chrome.csrf))
-                                            button.secondary.small type="submit" aria-label={ "Restore the signature of " (r.name) } { "Restore" }
+                                            button.secondary.small type="submit" aria-label={ "Restore: " (r.name) } { "Restore" }
                                         }
                                     }
                                 }
@@ -140,8 +159,8 @@ pub fn list_page(v: &ListView<'_>) -> Markup {
                 } }
             }
             nav aria-label="Pages" {
-                @if v.page > 1 { a href=(with_page(v.page - 1)) rel="prev" { "Newer" } " " }
-                @if v.more { a href=(with_page(v.page + 1)) rel="next" { "Older" } }
+                @if v.page > 1 { (page_link(v.page - 1, "prev", "Newer")) }
+                @if v.more { (page_link(v.page + 1, "next", "Older")) }
             }
             h2 { "Invalidate a set of signatures" }
             p { "Choose them by what they have in common; you will see how many match, and some of them, before anything changes." }
@@ -166,7 +185,7 @@ pub fn list_page(v: &ListView<'_>) -> Markup {
                                         None => {
                                             form method="post" action={ "/admin/campaigns/" (v.id) "/invalidations/" (a.id) "/restore" } {
                                                 (csrf_field(v.chrome.csrf))
-                                                button.secondary.small type="submit" aria-label={ "Restore invalidation " (a.id) } { "Restore all" }
+                                                button.secondary.small type="submit" aria-label={ "Restore all: invalidation " (a.id) } { "Restore all" }
                                             }
                                         }
                                     }
