@@ -59,6 +59,8 @@ pub struct Model {
     pub confirmed_at: Option<DateTimeUtc>,
     /// The share text of the shared link that brought this signer (`?v=`).
     pub share_text_id: Option<i64>,
+    /// A keyed hash of the network it came from (IPv4 address or IPv6 /64); never the address.
+    pub network_hash: Option<String>,
     #[sea_orm(belongs_to, from = "petition_id", to = "id")]
     pub petition: BelongsTo<super::petition::Entity>,
     #[sea_orm(belongs_to, from = "supporter_id", to = "id")]

@@ -18,6 +18,7 @@ mod m20261127_000009_share_texts;
 mod m20261127_000010_staff;
 mod m20261127_000011_campaign_editing;
 mod m20261127_000012_signature_actions;
+mod m20261127_000013_signature_network;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_staff::Migration),
             Box::new(m20261127_000011_campaign_editing::Migration),
             Box::new(m20261127_000012_signature_actions::Migration),
+            Box::new(m20261127_000013_signature_network::Migration),
         ]
     }
 }

@@ -30,6 +30,8 @@ pub struct Criteria {
     pub utm_campaign: Option<String>,
     /// The part of the email after `@` (lower-case).
     pub email_domain: Option<String>,
+    /// The keyed hash of the network signatures came from.
+    pub network_hash: Option<String>,
     /// One signature.
     pub signature_id: Option<i64>,
 }
@@ -58,6 +60,7 @@ impl Criteria {
             ("landing page", &self.landing_page),
             ("utm_campaign", &self.utm_campaign),
             ("email domain", &self.email_domain),
+            ("network", &self.network_hash),
         ] {
             if let Some(v) = value {
                 parts.push(format!("{name} {v}"));
@@ -82,6 +85,7 @@ impl Criteria {
             (signature::Column::Source, &self.source),
             (signature::Column::LandingPage, &self.landing_page),
             (signature::Column::UtmCampaign, &self.utm_campaign),
+            (signature::Column::NetworkHash, &self.network_hash),
         ] {
             if let Some(v) = value {
                 c = c.add(column.eq(v.as_str()));

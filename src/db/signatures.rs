@@ -107,6 +107,7 @@ pub async fn insert_batch(
             utm_term: Set(a.utm_term.clone()),
             ref_code: Set(a.ref_code.clone()),
             share_text_id: Set(a.share_text_id()),
+            network_hash: Set(input.network_hash.clone()),
             share_code: Set(r.share_code.as_str().to_owned()),
             signed_at: Set(now),
             confirmed_at: Set(None),

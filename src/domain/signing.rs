@@ -61,6 +61,8 @@ pub struct SignatureInput {
     pub attribution: Attribution,
     /// The honeypot was filled: stored, flagged, never counted, and the sender is not told.
     pub suspected_bot: bool,
+    /// A keyed hash of the network the form came from, set by the handler (never the address).
+    pub network_hash: Option<String>,
 }
 
 impl SignForm {
@@ -138,6 +140,7 @@ impl SignForm {
                 public_name: self.public_name.is_some(),
                 attribution: Attribution::from_params(&self.attribution, None, own_host),
                 suspected_bot: !self.website.trim().is_empty(),
+                network_hash: None,
             }),
             _ => Err(errors),
         }

@@ -20,8 +20,6 @@ use axum::{
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 use chrono::{Duration, Utc};
 use entity::staff::{self as staff_entity, Role};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::{
     db::staff::{self, Audit, Lifetimes},
@@ -210,9 +208,7 @@ fn session_cookie(state: &AppState) -> &'static str {
 /// A keyed hash of a client address for the audit log: lines from one address can be told
 /// together, and the address cannot be read back.
 fn ip_hash(state: &AppState, ip: IpAddr) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(state.cookie_key.signing()).expect("any key length");
-    mac.update(ip.to_string().as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..16])
+    super::client_ip::address_hash(state.cookie_key.signing(), ip, 16)
 }
 
 /// Staff pages are never stored by a browser or a proxy.

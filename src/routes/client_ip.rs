@@ -12,6 +12,31 @@ use ipnet::IpNet;
 
 use crate::{error::AppError, state::AppState};
 
+/// A keyed hash of a client address (hex, `bytes` long): lines from one address can be told
+/// together, and the address cannot be read back without the server's key.
+pub fn address_hash(key: &[u8], ip: IpAddr, bytes: usize) -> String {
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key) else { return String::new() };
+    mac.update(ip.to_string().as_bytes());
+    let digest = mac.finalize().into_bytes();
+    hex::encode(&digest[..bytes.min(digest.len())])
+}
+
+/// A keyed hash of the network an address belongs to: the IPv4 address itself, or an IPv6
+/// address's /64 (one household or device usually has a whole /64 and can pick any address in
+/// it).
+pub fn network_hash(key: &[u8], ip: IpAddr) -> String {
+    let network = match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let mut octets = v6.octets();
+            octets[8..].fill(0);
+            IpAddr::from(octets)
+        }
+        v4 => v4,
+    };
+    address_hash(key, network, 8)
+}
+
 /// The most `X-Forwarded-For` hops looked at, from the right. A real chain of proxies is a few
 /// hops long; a header with hundreds is someone else's doing and costs no more than this.
 const MAX_HOPS: usize = 32;
@@ -74,6 +99,18 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_network_hash_is_one_per_ipv4_address_and_per_ipv6_64() {
+        let key = b"a test key of some length";
+        let hash = |ip: &str| network_hash(key, ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
+        assert_eq!(hash("2001:db8:1:2::1"), hash("2001:db8:1:2:ffff::9"), "one /64");
+        assert_ne!(hash("2001:db8:1:2::1"), hash("2001:db8:1:3::1"));
+        assert_eq!(hash("::ffff:192.0.2.7"), hash("192.0.2.7"), "an IPv4 address however written");
+        assert_ne!(hash("192.0.2.7"), hash("192.0.2.8"));
+        assert_eq!(hash("192.0.2.7").len(), 16);
+        assert_ne!(network_hash(b"another key", IpAddr::from([192, 0, 2, 7])), hash("192.0.2.7"), "keyed");
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))

@@ -15,7 +15,11 @@ use chrono::SecondsFormat;
 use entity::petition;
 use serde::{Deserialize, Serialize};
 
-use super::{embed, html_page, landing, visitor::Visitor};
+use super::{
+    client_ip::{ClientIp, network_hash},
+    embed, html_page, landing,
+    visitor::Visitor,
+};
 use crate::{
     cache::{PageKey, Source},
     db::{
@@ -201,6 +205,7 @@ async fn sign(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     mut visitor: Visitor,
+    ClientIp(ip): ClientIp,
     form: Result<Form<SignForm>, FormRejection>,
 ) -> AppResult<Response> {
     let Form(form) = form.map_err(|e| match e.status() {
@@ -248,6 +253,7 @@ async fn sign(
     if input.attribution.share_text_id().and_then(|id| rec.share_text(id)).is_none() {
         input.attribution.share_text = None;
     }
+    input.network_hash = Some(network_hash(state.cookie_key.signing(), ip));
     match state.writer.sign(NewSignature { petition_id: p.id, input }).await? {
         Signed::New { share_code } if embedded => {
             // No cookie in a frame: the share code travels in the link.

@@ -70,6 +70,23 @@ async fn signatures_are_searched_invalidated_by_criteria_after_a_preview_and_res
         get(&organizer, &app, &format!("{preview}?domain=not%20a%20domain&from=yesterday")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("must be a domain") && page.contains("must be a date"), "{page}");
+    // Every signature here came from one address: one network, shown in the list as a keyed
+    // hash (never the address), and a criterion of its own.
+    let (_, page) = get(&organizer, &app, &list).await;
+    assert!(!page.contains("127.0.0.1"), "no address is shown");
+    let network = page
+        .split("/invalidate?network=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a network")
+        .to_owned();
+    assert_eq!(network.len(), 16);
+    let (status, page) = get(&organizer, &app, &format!("{preview}?network={network}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("5 signatures match"), "{page}");
+    let (status, page) = get(&organizer, &app, &format!("{preview}?network=127.0.0.1")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("must be a network"), "{page}");
     let criteria = format!("{preview}?domain=%40spam.example");
     let (status, page) = get(&organizer, &app, &criteria).await;
     assert_eq!(status, StatusCode::OK);

@@ -66,6 +66,7 @@ fn row(s: signature::Model) -> SignatureRow {
         email: s.email,
         status: status_name(s.status),
         came_from,
+        network: s.network_hash.unwrap_or_default(),
     }
 }
 
@@ -158,7 +159,8 @@ async fn render_list(
     Ok(kit.page(StatusCode::OK, markup))
 }
 
-/// The criteria of an invalidation as posted or asked (`?from=&to=&source=&landing=&utm_campaign=&domain=`).
+/// The criteria of an invalidation as posted or asked
+/// (`?from=&to=&source=&landing=&utm_campaign=&domain=&network=`).
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct CriteriaQuery {
     #[serde(default)]
@@ -173,6 +175,9 @@ pub(super) struct CriteriaQuery {
     utm_campaign: String,
     #[serde(default)]
     domain: String,
+    /// A network's hash, as the list shows it.
+    #[serde(default)]
+    network: String,
     /// The confirmation's: the reason, and how many the preview showed.
     #[serde(default)]
     reason: String,
@@ -189,6 +194,7 @@ impl CriteriaQuery {
             landing: self.landing.trim().to_owned(),
             utm_campaign: self.utm_campaign.trim().to_owned(),
             domain: self.domain.trim().to_owned(),
+            network: self.network.trim().to_owned(),
         }
     }
 
@@ -217,6 +223,12 @@ impl CriteriaQuery {
         {
             errors.push("“Email domain” must be a domain, like example.org.".to_owned());
         }
+        let network = text(&self.network).map(|n| n.to_ascii_lowercase());
+        if network.as_ref().is_some_and(|n| n.len() != 16 || !n.bytes().all(|b| b.is_ascii_hexdigit())) {
+            errors.push(
+                "“Network” must be a network's hash as the list shows it (16 letters and digits).".to_owned(),
+            );
+        }
         let criteria = Criteria {
             from,
             until,
@@ -224,6 +236,7 @@ impl CriteriaQuery {
             landing_page: text(&self.landing),
             utm_campaign: text(&self.utm_campaign),
             email_domain: domain,
+            network_hash: network,
             signature_id: None,
         };
         if errors.is_empty() && criteria.is_empty() {

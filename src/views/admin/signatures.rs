@@ -14,6 +14,8 @@ pub struct SignatureRow {
     pub status: &'static str,
     /// Source, landing page or campaign, whichever it has.
     pub came_from: String,
+    /// The keyed hash of its network (empty for signatures from before it was kept).
+    pub network: String,
 }
 
 /// An invalidation as listed.
@@ -37,10 +39,11 @@ pub struct CriteriaForm {
     pub landing: String,
     pub utm_campaign: String,
     pub domain: String,
+    pub network: String,
 }
 
 impl CriteriaForm {
-    fn pairs(&self) -> [(&'static str, &str); 6] {
+    fn pairs(&self) -> [(&'static str, &str); 7] {
         [
             ("from", &self.from),
             ("to", &self.to),
@@ -48,6 +51,7 @@ impl CriteriaForm {
             ("landing", &self.landing),
             ("utm_campaign", &self.utm_campaign),
             ("domain", &self.domain),
+            ("network", &self.network),
         ]
     }
 }
@@ -76,6 +80,7 @@ fn criteria_fields(c: &CriteriaForm) -> Markup {
         div.field { label for="f-landing" { "Landing page" } input #f-landing type="text" name="landing" value=(c.landing) maxlength="200"; }
         div.field { label for="f-utm_campaign" { "utm_campaign" } input #f-utm_campaign type="text" name="utm_campaign" value=(c.utm_campaign) maxlength="200"; }
         div.field { label for="f-domain" { "Email domain (after the @)" } input #f-domain type="text" name="domain" value=(c.domain) maxlength="200"; }
+        div.field { label for="f-network" { "Network (its hash, from the list)" } input #f-network type="text" name="network" value=(c.network) maxlength="16"; }
     }
 }
 
@@ -134,12 +139,18 @@ pub fn list_page(v: &ListView<'_>) -> Markup {
                 div.scroll tabindex="0" role="region" aria-label="Signatures" { table {
                     thead { tr {
                         th scope="col" { "Signed (UTC)" } th scope="col" { "Name" } th scope="col" { "Email" }
-                        th scope="col" { "Status" } th scope="col" { "Came from" } th scope="col" { "Change" }
+                        th scope="col" { "Status" } th scope="col" { "Came from" } th scope="col" { "Network" }
+                        th scope="col" { "Change" }
                     } }
                     tbody {
                         @for r in v.rows {
                             tr {
                                 td { (r.signed_at) } td { (r.name) } td { (r.email) } td { (r.status) } td { (r.came_from) }
+                                td {
+                                    @if !r.network.is_empty() {
+                                        a href={ (base) "/invalidate?network=" (r.network) } aria-label={ "Network " (r.network) ": every signature from it" } { code { (r.network) } }
+                                    }
+                                }
                                 td {
                                     @if r.status == "validated" || r.status == "pending" {
                                         form method="post" action={ (base) "/" (r.id) "/invalidate" } {
