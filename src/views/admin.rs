@@ -130,6 +130,20 @@ fn admin_page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
     )
 }
 
+/// The list of a refused form's errors, each a link to its field (`#f-{name}`); nothing when
+/// there are none.
+pub(crate) fn error_summary<'a>(errors: impl Iterator<Item = (&'a str, &'a str)>) -> Markup {
+    let errors: Vec<(&str, &str)> = errors.collect();
+    html! {
+        @if !errors.is_empty() {
+            div.summary role="alert" {
+                p { strong { "Please correct these and save again:" } }
+                ul { @for (name, e) in &errors { li { a href={ "#f-" (name) } { (e) } } } }
+            }
+        }
+    }
+}
+
 /// A select's error above it, and the attributes that tie it to the select
 /// (`aria-invalid`, `aria-describedby`).
 pub(crate) fn select_error(

@@ -307,11 +307,22 @@ fn back(petition_id: i64) -> Response {
     no_store(Redirect::to(&format!("/admin/campaigns/{petition_id}/signatures")).into_response())
 }
 
-/// Makes the count move at once on every page, not at the next refresh.
-fn show_count(state: &AppState, petition_id: i64, done: &Done) {
+/// Ends a change to signatures: its audit line in its transaction, the commit, the new count
+/// on every page at once (not at the next refresh), and back to the list saying what was done.
+async fn finish(
+    state: &AppState,
+    txn: sea_orm::DatabaseTransaction,
+    entry: Audit<'_>,
+    petition_id: i64,
+    done: &Done,
+    flash: Flash,
+) -> AppResult<Response> {
+    staff::audit(&txn, entry, Utc::now()).await?;
+    txn.commit().await?;
     if let Some(t) = &done.tally {
         state.counts.record(petition_id, Tally::from(t));
     }
+    Ok(flash_redirect(state, &format!("/admin/campaigns/{petition_id}/signatures"), flash))
 }
 
 /// `POST /admin/campaigns/{id}/signatures/invalidate`: invalidates what the preview showed, if
@@ -365,10 +376,7 @@ pub(super) async fn invalidate(
         )),
         ..user.audit("signatures.invalidated", Some(ip_hash(&state, ip)))
     };
-    staff::audit(&txn, entry, now).await?;
-    txn.commit().await?;
-    show_count(&state, p.id, &done);
-    Ok(flash_redirect(&state, &format!("/admin/campaigns/{}/signatures", p.id), Flash::Invalidated))
+    finish(&state, txn, entry, p.id, &done, Flash::Invalidated).await
 }
 
 /// `POST /admin/campaigns/{id}/signatures/{sid}/invalidate`: one signature, from the list.
@@ -400,10 +408,7 @@ pub(super) async fn invalidate_one(
         detail: Some(format!("petition {petition_id}, action {}", done.action_id)),
         ..user.audit("signature.invalidated", Some(ip_hash(&state, ip)))
     };
-    staff::audit(&txn, entry, now).await?;
-    txn.commit().await?;
-    show_count(&state, petition_id, &done);
-    Ok(flash_redirect(&state, &format!("/admin/campaigns/{petition_id}/signatures"), Flash::Invalidated))
+    finish(&state, txn, entry, petition_id, &done, Flash::Invalidated).await
 }
 
 /// `POST /admin/campaigns/{id}/signatures/{sid}/restore`: one signature back to what it was.
@@ -426,10 +431,7 @@ pub(super) async fn restore_one(
         detail: Some(format!("petition {petition_id}, from action {}", done.action_id)),
         ..user.audit("signature.restored", Some(ip_hash(&state, ip)))
     };
-    staff::audit(&txn, entry, now).await?;
-    txn.commit().await?;
-    show_count(&state, petition_id, &done);
-    Ok(flash_redirect(&state, &format!("/admin/campaigns/{petition_id}/signatures"), Flash::Restored))
+    finish(&state, txn, entry, petition_id, &done, Flash::Restored).await
 }
 
 /// `POST /admin/campaigns/{id}/invalidations/{aid}/restore`: a whole invalidation undone.
@@ -454,8 +456,5 @@ pub(super) async fn restore_action(
         detail: Some(format!("action {action_id}: {} signatures restored", done.changed)),
         ..user.audit("signatures.restored", Some(ip_hash(&state, ip)))
     };
-    staff::audit(&txn, entry, now).await?;
-    txn.commit().await?;
-    show_count(&state, petition_id, &done);
-    Ok(flash_redirect(&state, &format!("/admin/campaigns/{petition_id}/signatures"), Flash::Restored))
+    finish(&state, txn, entry, petition_id, &done, Flash::Restored).await
 }

@@ -4,7 +4,8 @@
 use maud::{Markup, html};
 
 use super::{
-    Chrome, admin_page, csrf_field, landing::LandingRow, select_error, signatures, title_or_untitled,
+    Chrome, admin_page, csrf_field, error_summary, landing::LandingRow, select_error, signatures,
+    title_or_untitled,
 };
 use crate::{
     domain::{
@@ -150,12 +151,7 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
                     p { "Your changes are below, not saved. Check them against the current version (open it in another tab), then save again to replace it." }
                 }
             }
-            @if !v.errors.is_empty() {
-                div.summary role="alert" {
-                    p { strong { "Please correct these and save again:" } }
-                    ul { @for (name, e) in v.errors { li { a href={ "#f-" (name) } { (e) } } } }
-                }
-            }
+            (error_summary(v.errors.iter().map(|(name, e)| (name.as_ref(), e.as_str()))))
             form.edit method="post" action=(action) novalidate {
                 (csrf_field(v.chrome.csrf))
                 input type="hidden" name="version" value=(f.version);

@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::{Chrome, admin_page, csrf_field, select_error, title_or_untitled};
+use super::{Chrome, admin_page, csrf_field, error_summary, select_error, title_or_untitled};
 use crate::{
     domain::landing::{
         ALT_MAX, BUTTON_MAX, COPY_MAX, CodeForm, FormErrors, HEADLINE_MAX, LABEL_MAX, LandingForm,
@@ -101,12 +101,7 @@ pub fn landing_editor(v: &LandingEditor<'_>) -> Markup {
                 "For the campaign " a href={ "/admin/campaigns/" (v.campaign_id) } { (title_or_untitled(v.campaign_title)) } "."
                 @if let Some(e) = &v.existing { @if e.status == "live" { " Live at " a href={ "/a/" (f.slug.trim()) } { "/a/" (f.slug.trim()) } "." } }
             }
-            @if !v.errors.is_empty() {
-                div.summary role="alert" {
-                    p { strong { "Please correct these and save again:" } }
-                    ul { @for (name, e) in v.errors { li { a href={ "#f-" (name) } { (e) } } } }
-                }
-            }
+            (error_summary(v.errors.iter().map(|(name, e)| (*name, e.as_str()))))
             form.edit method="post" action=(action) novalidate {
                 (csrf_field(v.chrome.csrf))
                 (text("slug", "Address", &f.slug, Some(if slug_fixed { "Fixed once the page has been live: ads link to it." } else { "The page will be /a/ followed by this." }), 100, v.errors))
