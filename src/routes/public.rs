@@ -71,7 +71,13 @@ async fn index(State(state): State<AppState>, visitor: Visitor) -> AppResult<Res
         path: Some("/".into()),
         ..PageMeta::default()
     };
-    let needs_setup = state.needs_setup.load(std::sync::atomic::Ordering::Relaxed);
+    // Until this process knows of an account, it asks: the first admin may have been made
+    // through another server process, or on the command line.
+    let mut needs_setup = state.needs_setup.load(std::sync::atomic::Ordering::Relaxed);
+    if needs_setup && crate::db::staff::any(&state.db.read).await? {
+        state.needs_setup.store(false, std::sync::atomic::Ordering::Relaxed);
+        needs_setup = false;
+    }
     Ok((visitor, index_page(&meta, &cards, needs_setup)).into_response())
 }
 

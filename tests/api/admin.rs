@@ -299,7 +299,12 @@ async fn sessions_end_at_sign_out_everywhere_and_when_idle() {
 #[tokio::test]
 async fn only_admins_read_the_audit_log_and_the_cli_refuses_bad_input() {
     let app = spawn_app().await;
+    let home = app.get("/").await.text().await.expect("page");
+    assert!(home.contains("open the one-time link printed in the server"), "{home}");
     let viewer = account(&app, "view@example.org", "viewer").await;
+    // The account was made by another process (the command line): the server finds out.
+    let home = app.get("/").await.text().await.expect("page");
+    assert!(!home.contains("open the one-time link printed in the server"), "{home}");
     let (status, page) = get(&viewer, &app, "/admin/audit").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(page.contains("This needs the admin role"), "{page}");
