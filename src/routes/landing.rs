@@ -124,10 +124,11 @@ pub(super) fn render(
     (count, landing_page(&view, form).into_string())
 }
 
-/// The first paragraph of the copy, cut at about 200 characters: a share card's description.
+/// The first paragraph of the copy, as text without its Markdown, cut at about 200 characters:
+/// a share card's description.
 fn description(body: &str) -> String {
     let first = body.split("\n\n").map(str::trim).find(|p| !p.is_empty()).unwrap_or_default();
-    let words: String = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = crate::views::markdown::plain(first);
     if words.chars().count() <= 200 {
         return words;
     }

@@ -47,6 +47,24 @@ pub fn markdown(text: &str) -> Markup {
     PreEscaped(out)
 }
 
+/// The words a reader sees in `text` (Markdown), on one line: for places that show no
+/// formatting, such as a share card's description.
+pub fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for event in Parser::new(text) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => out.push_str(&t),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
+                out.push(' ');
+            }
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// One level down, so that a text's headings sit under the page's own `h1`.
 fn lower(level: HeadingLevel) -> HeadingLevel {
     HeadingLevel::try_from(level as usize + 1).unwrap_or(HeadingLevel::H6)
@@ -104,6 +122,11 @@ mod tests {
         assert!(!img.contains("tracker") && !img.contains("/q/ward3"), "{img}");
         assert!(img.contains("a rally") && img.contains("scan"), "{img}");
         assert!(img.contains(r#"<img src="/images/abc.png" alt="ours" />"#), "{img}");
+    }
+
+    #[test]
+    fn plain_text_has_no_markup() {
+        assert_eq!(plain("Firma **hoy**, [aquí](https://x.example).\nGracias"), "Firma hoy, aquí. Gracias");
     }
 
     #[test]

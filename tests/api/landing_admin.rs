@@ -79,6 +79,10 @@ async fn a_landing_page_is_made_in_the_admin_with_a_clean_image_and_a_short_code
         public.contains("¿Es segura el agua de tu escuela?") && public.contains("<strong>hoy</strong>"),
         "{public}"
     );
+    assert!(
+        !public.contains("**") && public.contains(r#"content="Firma hoy.""#),
+        "a share card without Markdown: {public}"
+    );
     let res = submit(&organizer, &app, &new, &create, &fields).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "the address is taken");
 
