@@ -40,6 +40,7 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
             postal_country: config.default_country.clone(),
             image_url: None,
             form_fields: FormFields::default(),
+            updated_by: None,
             recipients: vec![],
         },
         now,
@@ -63,6 +64,7 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
             postal_country: config.default_country.clone(),
             image_url: None,
             form_fields: FormFields::default(),
+            updated_by: None,
             recipients: vec![
                 ("Dana Whitfield".into(), "Chief Executive Officer".into(), "Riverside Health".into()),
                 ("Marcus Ortega".into(), "Chair of the Board".into(), "Riverside Health".into()),

@@ -175,6 +175,8 @@ pub struct NewPetition {
     /// (name, title, organisation), in letter order.
     pub recipients: Vec<(String, String, String)>,
     pub form_fields: FormFields,
+    /// The staff member creating it, if one is (not the demo).
+    pub updated_by: Option<String>,
 }
 
 /// Creates a petition with its recipients and an empty tally. Returns `None` if the slug is
@@ -197,6 +199,7 @@ pub async fn create(
         postal_country: Set(new.postal_country),
         image_url: Set(new.image_url),
         form_fields: Set(new.form_fields.to_string()),
+        updated_by: Set(new.updated_by),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -288,16 +291,12 @@ pub async fn create_campaign(
             .map(|r| (r.name.clone(), r.title.clone(), r.organisation.clone()))
             .collect(),
         form_fields: c.fields,
+        updated_by: Some(actor.to_owned()),
     };
     let Some(id) = create(db, new, now).await? else { return Ok(None) };
     for t in &c.translations {
         translate(db, id, t.locale.tag(), (&t.title, &t.summary, &t.body)).await?;
     }
-    petition::Entity::update_many()
-        .col_expr(petition::Column::UpdatedBy, Expr::value(actor))
-        .filter(petition::Column::Id.eq(id))
-        .exec(db)
-        .await?;
     Ok(Some(id))
 }
 

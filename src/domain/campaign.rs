@@ -349,7 +349,7 @@ pub fn check_slug(slug: &str) -> Result<(), String> {
 }
 
 /// Trimmed, with runs of white space folded into one space.
-fn one_line(raw: &str) -> String {
+pub fn one_line(raw: &str) -> String {
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use entity::landing_page::Status;
 use serde::Deserialize;
 
-use super::campaign::check_slug;
+use super::campaign::{check_slug, one_line};
 use crate::i18n::{LOCALES, Locale};
 
 pub const HEADLINE_MAX: usize = 200;
@@ -76,7 +76,6 @@ impl LandingForm {
     /// Parses the form. `has_image`: a live page with a stored image must describe it.
     pub fn parse(&self, has_image: bool) -> Result<Landing, FormErrors> {
         let mut errors = FormErrors::new();
-        let one_line = |raw: &str| raw.split_whitespace().collect::<Vec<_>>().join(" ");
         let optional = |raw: &str| Some(one_line(raw)).filter(|v| !v.is_empty());
         let mut too_long = |name: &'static str, value: &str, max: usize| {
             if value.chars().count() > max {
@@ -175,7 +174,7 @@ pub fn parse_code(form: &CodeForm) -> Result<(String, Option<String>, Option<Str
     } else if code.len() > 32 {
         errors.insert("code", "At most 32 characters: it is typed from posters.".into());
     }
-    let label = Some(form.label.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty());
+    let label = Some(one_line(&form.label)).filter(|l| !l.is_empty());
     if label.as_ref().is_some_and(|l| l.chars().count() > LABEL_MAX) {
         errors.insert("label", format!("At most {LABEL_MAX} characters."));
     }

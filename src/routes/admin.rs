@@ -24,7 +24,7 @@ use entity::staff::{self as staff_entity, Role};
 use crate::{
     db::staff::{self, Audit, Lifetimes},
     domain::staff::{new_token, role_name},
-    error::AppError,
+    error::{AppError, AppResult},
     state::AppState,
     views::admin::{Chrome, Flash, notice_page},
 };
@@ -209,6 +209,16 @@ fn session_cookie(state: &AppState) -> &'static str {
 /// together, and the address cannot be read back.
 fn ip_hash(state: &AppState, ip: IpAddr) -> String {
     super::client_ip::address_hash(state.cookie_key.signing(), ip, 16)
+}
+
+/// A record's id from its path (`/admin/campaigns/{id}` and the like); anything else is not found.
+fn id_of(raw: &str) -> AppResult<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
+}
+
+/// The campaign `id`, read fresh (not from the public pages' cache), or not found.
+async fn campaign(state: &AppState, id: i64) -> AppResult<crate::db::petitions::PetitionRecord> {
+    crate::db::petitions::find_by_id(&state.db.read, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Staff pages are never stored by a browser or a proxy.

@@ -314,6 +314,14 @@ pub(crate) fn signatures(n: impl Into<i64>) -> String {
     }
 }
 
+/// A language's name on the (English) staff pages.
+pub(crate) fn language_name(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "English",
+        Locale::Es => "Spanish",
+    }
+}
+
 /// A draft may have no title yet.
 pub(crate) fn title_or_untitled(title: &str) -> &str {
     if title.is_empty() { "(untitled)" } else { title }

@@ -145,6 +145,9 @@ async fn an_organizer_creates_previews_publishes_and_the_public_signs_with_the_c
     );
     let (_, preview) = get(&organizer, &app, &format!("/admin/campaigns/{id}/preview?lang=es")).await;
     assert!(preview.contains("Personal seguro en 3 West"), "{preview}");
+    // The new fields speak Spanish on a Spanish page.
+    assert!(preview.contains("Lugar de trabajo") && preview.contains("Puesto o cargo"), "{preview}");
+    assert!(!preview.contains("Worksite") && !preview.contains("Job title"), "{preview}");
 
     // Published from the editor.
     let publish = with(letter("nurses"), "publish", "1");

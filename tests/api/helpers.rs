@@ -132,6 +132,7 @@ impl TestApp {
                 image_url: None,
                 recipients,
                 form_fields: undersigned::domain::FormFields::default(),
+                updated_by: None,
             },
             chrono::Utc::now(),
         )

@@ -13,7 +13,7 @@ use entity::staff::{Model as Account, Role};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
-use super::{ACCOUNT_LINK, PageKit, RESET_LINK, StaffUser, flash_redirect, ip_hash};
+use super::{ACCOUNT_LINK, PageKit, RESET_LINK, StaffUser, flash_redirect, id_of, ip_hash};
 use crate::{
     db::staff::{self, Audit},
     domain::staff::{account_email, parse_role, role_name},
@@ -120,10 +120,6 @@ pub(super) async fn add(
     let link =
         NewLink { email, url: state.config.absolute(&format!("/admin/password/{token}")), valid: "24 hours" };
     page(&state, &admin, &headers, Extras { link: Some(link), ..Extras::default() }, StatusCode::OK).await
-}
-
-fn id_of(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
 }
 
 async fn account(state: &AppState, raw: &str) -> AppResult<Account> {

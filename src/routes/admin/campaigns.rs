@@ -13,7 +13,7 @@ use entity::{petition::Status, staff::Role};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
-use super::{PageKit, StaffUser, flash_redirect, ip_hash, no_store};
+use super::{PageKit, StaffUser, campaign, flash_redirect, id_of, ip_hash, no_store};
 use crate::{
     db::{
         landing,
@@ -22,7 +22,7 @@ use crate::{
     },
     domain::{
         Attribution, FieldErrors, SignForm,
-        campaign::{Campaign, CampaignErrors, CampaignForm, kind_name, status_name},
+        campaign::{Campaign, CampaignErrors, CampaignForm, kind_name, one_line, status_name},
         landing::status_name as landing_status,
     },
     error::{AppError, AppResult},
@@ -63,14 +63,8 @@ pub(super) async fn home(
     Ok(kit.page(StatusCode::OK, markup))
 }
 
-/// A campaign's id from its path; anything else is not found.
-fn campaign_id(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
-}
-
 async fn load(state: &AppState, raw_id: &str) -> AppResult<PetitionRecord> {
-    let id = campaign_id(raw_id)?;
-    petitions::find_by_id(&state.db.read, id).await?.ok_or(AppError::NotFound)
+    campaign(state, id_of(raw_id)?).await
 }
 
 /// The audit subject of a campaign.
@@ -450,7 +444,7 @@ pub(super) async fn offline(
 ) -> AppResult<Response> {
     let rec = load(&state, &id).await?;
     let p = &rec.petition;
-    let note = form.note.split_whitespace().collect::<Vec<_>>().join(" ");
+    let note = one_line(&form.note);
     let count = form.count.trim().trim_start_matches('+').replace([',', ' '], "").parse::<i64>().ok();
     let problem = match count {
         None => Some("Enter the number of signatures, like 120 (or -5 to correct a mistake)."),

@@ -11,11 +11,13 @@ use chrono::Utc;
 use entity::landing_page::{self, Status};
 use sea_orm::TransactionTrait;
 
-use super::{PageKit, StaffUser, flash_redirect, ip_hash};
+use crate::domain::campaign::one_line;
+
+use super::{PageKit, StaffUser, campaign, flash_redirect, id_of, ip_hash};
 use crate::{
     db::{
         landing,
-        petitions::{self, PetitionRecord},
+        petitions::PetitionRecord,
         staff::{self, Audit},
     },
     domain::{
@@ -30,14 +32,6 @@ use crate::{
         landing::{CodeRow, ExistingLanding, HeroImage, LandingEditor, landing_editor},
     },
 };
-
-fn id_of(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
-}
-
-async fn campaign(state: &AppState, id: i64) -> AppResult<PetitionRecord> {
-    petitions::find_by_id(&state.db.read, id).await?.ok_or(AppError::NotFound)
-}
 
 async fn page_of(state: &AppState, raw: &str) -> AppResult<landing_page::Model> {
     landing::by_id(&state.db.read, id_of(raw)?).await?.ok_or(AppError::NotFound)
@@ -276,7 +270,7 @@ pub(super) async fn upload_image(
             }
         }
     }
-    let alt = alt.split_whitespace().collect::<Vec<_>>().join(" ");
+    let alt = one_line(&alt);
     let refused = async |message: String| {
         let extras = Extras { image_error: Some(message), ..Extras::default() };
         let form = LandingForm::from_model(&page);

@@ -11,16 +11,18 @@ use axum::{
 use chrono::{NaiveDate, NaiveTime, Utc};
 use entity::signature::{self, Status};
 use sea_orm::TransactionTrait;
+
+use crate::domain::campaign::one_line;
 use serde::Deserialize;
 
-use super::{PageKit, StaffUser, flash_redirect, ip_hash, no_store};
+use super::{PageKit, StaffUser, campaign, flash_redirect, id_of, ip_hash, no_store};
 use crate::{
     db::{
         invalidations::{self, Criteria, Done, Invalidation, ListFilter},
-        petitions::{self, PetitionRecord},
+        petitions::PetitionRecord,
         staff::{self, Audit},
     },
-    error::{AppError, AppResult},
+    error::AppResult,
     routes::client_ip::ClientIp,
     state::AppState,
     tally::Tally,
@@ -35,12 +37,8 @@ const PAGE: u64 = 50;
 /// Signatures shown in an invalidation's preview.
 const SAMPLE: u64 = 20;
 
-fn id_of(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)
-}
-
 async fn load(state: &AppState, raw_id: &str) -> AppResult<PetitionRecord> {
-    petitions::find_by_id(&state.db.read, id_of(raw_id)?).await?.ok_or(AppError::NotFound)
+    campaign(state, id_of(raw_id)?).await
 }
 
 fn status_name(status: Status) -> &'static str {
@@ -341,7 +339,7 @@ pub(super) async fn invalidate(
         preview_response(&state, &user, &headers, &rec, &form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
     };
     let Ok(criteria) = form.criteria() else { return refused(Vec::new()).await };
-    let reason = form.reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    let reason = one_line(&form.reason);
     if reason.is_empty() || reason.chars().count() > 500 {
         return refused(vec![
             "Give a reason (at most 500 characters): it is kept with the invalidation.".into(),

@@ -4,15 +4,15 @@
 use maud::{Markup, html};
 
 use super::{
-    Chrome, admin_page, csrf_field, error_summary, landing::LandingRow, select_error, signatures,
-    title_or_untitled,
+    Chrome, admin_page, csrf_field, error_summary, landing::LandingRow, language_name, select_error,
+    signatures, title_or_untitled,
 };
 use crate::{
     domain::{
         Ask, Field,
         campaign::{BODY_MAX, CampaignErrors, CampaignForm, SLUG_MAX, SUMMARY_MAX, TITLE_MAX},
     },
-    i18n::{LOCALES, Locale},
+    i18n::LOCALES,
 };
 
 /// A campaign's state, for the editor of a campaign that exists.
@@ -61,13 +61,6 @@ fn field_label(field: Field) -> &'static str {
         Field::JobTitle => "Job title or role",
         Field::Worksite => "Worksite",
         Field::Comment => "Comment (why they sign)",
-    }
-}
-
-fn language_name(locale: Locale) -> &'static str {
-    match locale {
-        Locale::En => "English",
-        Locale::Es => "Spanish",
     }
 }
 

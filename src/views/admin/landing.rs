@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::{Chrome, admin_page, csrf_field, error_summary, select_error, title_or_untitled};
+use super::{Chrome, admin_page, csrf_field, error_summary, language_name, select_error, title_or_untitled};
 use crate::{
     domain::landing::{
         ALT_MAX, BUTTON_MAX, COPY_MAX, CodeForm, FormErrors, HEADLINE_MAX, LABEL_MAX, LandingForm,
@@ -58,10 +58,6 @@ pub struct LandingEditor<'a> {
     pub errors: &'a FormErrors,
 }
 
-fn language_name(tag: &str) -> &'static str {
-    if tag == "es" { "Spanish" } else { "English" }
-}
-
 /// A labelled one-line input with its hint and error.
 fn text(name: &str, label: &str, value: &str, hint: Option<&str>, max: usize, errors: &FormErrors) -> Markup {
     let error = errors.get(name);
@@ -110,7 +106,7 @@ pub fn landing_editor(v: &LandingEditor<'_>) -> Markup {
                     @let (shown, invalid, described) = select_error("locale", v.errors.get("locale").map(String::as_str));
                     (shown)
                     select #f-locale name="locale" aria-invalid=[invalid] aria-describedby=[described] {
-                        @for l in LOCALES { option value=(l.tag()) selected[l.tag() == f.locale.trim()] { (language_name(l.tag())) } }
+                        @for l in LOCALES { option value=(l.tag()) selected[l.tag() == f.locale.trim()] { (language_name(l)) } }
                     }
                 }
                 (text("headline", "Headline", &f.headline, None, HEADLINE_MAX, v.errors))
