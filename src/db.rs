@@ -2,11 +2,13 @@
 //! `&impl ConnectionTrait` so they work on a pool and inside a transaction alike.
 
 pub mod counted;
+pub mod dashboard;
 pub mod export;
 pub mod invalidations;
 pub mod landing;
 pub mod petitions;
 pub mod report;
+pub mod rollup;
 pub mod settings;
 pub mod share_texts;
 pub mod sharing;
@@ -56,9 +58,16 @@ impl Database {
         self.read.get_database_backend()
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration, then fills what a migration asked to be filled from
+    /// the data already stored.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.write, None).await
+        Migrator::up(&self.write, None).await?;
+        if rollup::rebuild_if_asked(&self.write).await? {
+            tracing::info!(
+                "signature counts by hour, attribution and region made from the signatures stored"
+            );
+        }
+        Ok(())
     }
 
     /// Readiness: a round trip to the database.

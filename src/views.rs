@@ -2,6 +2,7 @@
 //! JavaScript.
 
 pub mod admin;
+pub mod charts;
 pub mod components;
 pub mod embed;
 pub mod errors;

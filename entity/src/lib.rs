@@ -17,6 +17,8 @@ pub mod short_code;
 pub mod signature;
 pub mod signature_action;
 pub mod signature_change;
+pub mod signature_count;
+pub mod signature_region;
 pub mod staff;
 pub mod staff_link;
 pub mod staff_session;
@@ -42,6 +44,8 @@ pub mod prelude {
     pub use super::signature::Entity as Signature;
     pub use super::signature_action::Entity as SignatureAction;
     pub use super::signature_change::Entity as SignatureChange;
+    pub use super::signature_count::Entity as SignatureCount;
+    pub use super::signature_region::Entity as SignatureRegion;
     pub use super::staff::Entity as Staff;
     pub use super::staff_link::Entity as StaffLink;
     pub use super::staff_session::Entity as StaffSession;

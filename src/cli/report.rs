@@ -5,12 +5,13 @@ use std::io::Write;
 use anyhow::bail;
 use sea_orm::DatabaseConnection;
 
-use super::{ReportFormat, spend::money};
+use super::ReportFormat;
 use crate::db::{
     petitions,
     report::{Line, report},
     sharing::{self, Sharing},
 };
+use crate::domain::spend::money;
 
 pub async fn run<W: Write>(
     db: &DatabaseConnection,

@@ -6,7 +6,7 @@ use chrono::Utc;
 use super::SpendCommand;
 use crate::{
     db::{Database, landing, petitions, spend},
-    domain::spend::{MAX_FILE_BYTES, parse, parse_money},
+    domain::spend::{MAX_FILE_BYTES, money, parse, parse_money},
 };
 
 pub async fn run(db: &Database, action: SpendCommand) -> anyhow::Result<()> {
@@ -85,9 +85,4 @@ pub async fn run(db: &Database, action: SpendCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Cents as `1234.50`.
-pub fn money(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, (cents % 100).abs())
 }

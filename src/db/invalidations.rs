@@ -16,7 +16,7 @@ use sea_orm::{
     sea_query::{Expr, Func, LikeExpr, Query},
 };
 
-use super::signatures::add_to_tally;
+use super::{rollup, signatures::add_to_tally};
 
 /// Which signatures of a petition an invalidation takes: all that match every criterion given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -219,6 +219,7 @@ pub async fn invalidate(
         changed += n;
         if from == Status::Validated {
             uncounted = n;
+            rollup::apply(db, &ids, -1).await?;
         }
     }
     signature_action::Entity::update_many()
@@ -280,17 +281,26 @@ pub async fn restore_action(
         .to_owned();
     let mut changed = 0;
     let mut recounted = 0;
+    let backend = db.get_database_backend();
     for to in TAKEN {
-        let res = signature::Entity::update_many()
-            .col_expr(signature::Column::Status, Expr::value(to))
-            .filter(signature::Column::Status.eq(Status::Invalidated))
-            .filter(signature::Column::Id.in_subquery(changes_of(action_id, to)))
-            .filter(signature::Column::Id.not_in_subquery(later.clone()))
-            .exec(db)
-            .await?;
-        changed += res.rows_affected;
+        let update = Query::update()
+            .table(signature::Entity)
+            .value(signature::Column::Status, Expr::value(to))
+            .and_where(signature::Column::Status.eq(Status::Invalidated))
+            .and_where(signature::Column::Id.in_subquery(changes_of(action_id, to)))
+            .and_where(signature::Column::Id.not_in_subquery(later.clone()))
+            .returning_col(signature::Column::Id)
+            .to_owned();
+        let ids = db
+            .query_all_raw(backend.build(&update))
+            .await?
+            .iter()
+            .map(|row| row.try_get::<i64>("", "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        changed += ids.len() as u64;
         if to == Status::Validated {
-            recounted = res.rows_affected;
+            recounted = ids.len() as u64;
+            rollup::apply(db, &ids, 1).await?;
         }
     }
     let tally = move_tally(db, petition_id, i64::try_from(recounted).unwrap_or(i64::MAX), now).await?;
@@ -324,6 +334,9 @@ pub async fn restore_one(
         return Ok(None);
     }
     let delta = i64::from(latest.from_status == Status::Validated);
+    if delta != 0 {
+        rollup::apply(db, &[signature_id], delta).await?;
+    }
     let tally = move_tally(db, petition_id, delta, now).await?;
     Ok(Some(Done { action_id: latest.action_id, changed: 1, tally }))
 }

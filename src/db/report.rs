@@ -1,6 +1,6 @@
 //! A petition's campaign report: visits, signatures, new supporters and spend, by day, landing
-//! page, `utm_campaign` and poster short code. Read from a few grouped queries (the database
-//! sums; nothing is read row by row).
+//! page, `utm_campaign` and poster short code. Read from a few grouped queries over the daily and
+//! hourly aggregates (the database sums; no signature is read).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,10 +56,6 @@ pub struct Report {
 /// The report of petition `petition_id`.
 pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Report, DbErr> {
     let backend = db.get_database_backend();
-    let day = match backend {
-        DatabaseBackend::Postgres => "to_char(s.signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-        _ => "substr(s.signed_at, 1, 10)",
-    };
     let query = |sql: String| Statement::from_sql_and_values(backend, sql, [petition_id.into()]);
     let p = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
 
@@ -99,15 +95,14 @@ pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Repor
         })
     })
     .collect::<Result<_, DbErr>>()?;
-    // A signature is a new supporter's when it created the supporter: both are written in one
-    // transaction with one timestamp.
+    // From the aggregates, not the signatures. Empty strings there stand for none.
     let signed = rows(
         db,
         query(format!(
-            "SELECT {day} AS day, s.landing_page, s.utm_campaign, s.source, CAST(COUNT(*) AS BIGINT) AS n, \
-         CAST(SUM(CASE WHEN sp.created_at = s.signed_at THEN 1 ELSE 0 END) AS BIGINT) AS fresh \
-         FROM signatures s JOIN supporters sp ON sp.id = s.supporter_id \
-         WHERE s.petition_id = {p} AND s.status = 'validated' GROUP BY 1, 2, 3, 4"
+            "SELECT substr(hour, 1, 10) AS day, landing_page, utm_campaign, source, \
+             CAST(SUM(signatures) AS BIGINT) AS n, \
+             CAST(SUM(CASE WHEN new_supporter THEN signatures ELSE 0 END) AS BIGINT) AS fresh \
+             FROM signature_counts WHERE petition_id = {p} GROUP BY 1, 2, 3, 4"
         )),
     )
     .await?;
@@ -122,11 +117,14 @@ pub async fn report(db: &impl ConnectionTrait, petition_id: i64) -> Result<Repor
     let groups: Vec<Group> = signed
         .iter()
         .map(|r| {
+            let text = |col: &str| -> Result<Option<String>, DbErr> {
+                Ok(Some(r.try_get::<String>("", col)?).filter(|v| !v.is_empty()))
+            };
             Ok(Group {
                 day: r.try_get("", "day")?,
-                landing_page: r.try_get("", "landing_page")?,
-                campaign: r.try_get("", "utm_campaign")?,
-                source: r.try_get("", "source")?,
+                landing_page: text("landing_page")?,
+                campaign: text("utm_campaign")?,
+                source: text("source")?,
                 n: r.try_get("", "n")?,
                 fresh: r.try_get("", "fresh")?,
             })

@@ -123,12 +123,10 @@ pub async fn figures(db: &impl ConnectionTrait, petition_id: i64) -> Result<Hash
     {
         arms.entry(r.try_get("", "id")?).or_default().clicks = r.try_get("", "n")?;
     }
-    // Read through the partial index on signatures that name a share text.
     for r in db
         .query_all_raw(query(format!(
-            "SELECT share_text_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM signatures \
-             WHERE petition_id = {p} AND share_text_id IS NOT NULL AND status = 'validated' \
-             GROUP BY share_text_id"
+            "SELECT share_text_id AS id, CAST(SUM(signatures) AS BIGINT) AS n FROM signature_counts \
+             WHERE petition_id = {p} AND share_text_id <> 0 GROUP BY share_text_id"
         )))
         .await?
     {
@@ -145,13 +143,13 @@ pub async fn default_signatures(db: &impl ConnectionTrait, petition_id: i64) -> 
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             format!(
-                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM signatures WHERE petition_id = {p} \
-                 AND status = 'validated' AND source LIKE 'share-%' AND share_text_id IS NULL"
+                "SELECT CAST(SUM(signatures) AS BIGINT) AS n FROM signature_counts WHERE petition_id = {p} \
+                 AND source LIKE 'share-%' AND share_text_id = 0"
             ),
             [petition_id.into()],
         ))
         .await?;
-    Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or_default())
+    Ok(row.map(|r| r.try_get::<Option<i64>>("", "n")).transpose()?.flatten().unwrap_or_default())
 }
 
 fn placeholder(backend: DatabaseBackend) -> &'static str {

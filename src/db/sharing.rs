@@ -93,12 +93,12 @@ impl Sharing {
 /// How many sharers the report lists.
 pub const TOP_SHARERS: usize = 10;
 
-/// The sharing report of petition `petition_id`.
-pub async fn sharing(db: &impl ConnectionTrait, petition_id: i64) -> Result<Sharing, DbErr> {
+/// Share clicks and the signatures they brought, per network: `total` first, then every
+/// network in the order of share buttons.
+pub async fn networks(db: &impl ConnectionTrait, petition_id: i64) -> Result<Vec<NetworkLine>, DbErr> {
     let backend = db.get_database_backend();
     let p = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
     let query = |sql: String| Statement::from_sql_and_values(backend, sql, [petition_id.into()]);
-
     let mut clicks: HashMap<String, i64> = HashMap::new();
     for r in db
         .query_all_raw(query(format!(
@@ -112,8 +112,8 @@ pub async fn sharing(db: &impl ConnectionTrait, petition_id: i64) -> Result<Shar
     let mut signed: HashMap<String, i64> = HashMap::new();
     for r in db
         .query_all_raw(query(format!(
-            "SELECT source, CAST(COUNT(*) AS BIGINT) AS n FROM signatures \
-             WHERE petition_id = {p} AND status = 'validated' AND source LIKE 'share-%' GROUP BY source"
+            "SELECT source, CAST(SUM(signatures) AS BIGINT) AS n FROM signature_counts \
+             WHERE petition_id = {p} AND source LIKE 'share-%' GROUP BY source"
         )))
         .await?
     {
@@ -136,6 +136,16 @@ pub async fn sharing(db: &impl ConnectionTrait, petition_id: i64) -> Result<Shar
         signatures: networks.iter().map(|l| l.signatures).sum(),
     };
     networks.insert(0, total);
+
+    Ok(networks)
+}
+
+/// The sharing report of petition `petition_id`.
+pub async fn sharing(db: &impl ConnectionTrait, petition_id: i64) -> Result<Sharing, DbErr> {
+    let backend = db.get_database_backend();
+    let p = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
+    let query = |sql: String| Statement::from_sql_and_values(backend, sql, [petition_id.into()]);
+    let networks = networks(db, petition_id).await?;
 
     // Every referral on this petition between counted signatures: the referred signature's code
     // and its referrer's. Only referred signatures are read (the referrer found through the
@@ -176,8 +186,9 @@ pub async fn sharing(db: &impl ConnectionTrait, petition_id: i64) -> Result<Shar
     })
 }
 
-/// Each share text's clicks and signatures, after those of the site's own wording.
-async fn texts(db: &impl ConnectionTrait, petition_id: i64) -> Result<Vec<TextLine>, DbErr> {
+/// Each share text's clicks and signatures, after those of the site's own wording; empty when
+/// the petition has no share texts.
+pub async fn texts(db: &impl ConnectionTrait, petition_id: i64) -> Result<Vec<TextLine>, DbErr> {
     let texts = share_texts::of_petition(db, petition_id).await?;
     if texts.is_empty() {
         return Ok(Vec::new());

@@ -22,15 +22,25 @@ pub struct NewRow<'a> {
     pub share_code: &'a ShareCode,
 }
 
+/// A signature a batch stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub id: i64,
+    /// Its supporter was made by this batch: the signature is their first ever.
+    pub new_supporter: bool,
+}
+
 /// Stores a batch of signatures with one statement for the supporters and one for the
 /// signatures, creating supporters whose canonical email is new. Returns, per row, the stored
-/// signature's id: `None` means this person had already signed this petition (earlier, or
-/// earlier in the same batch), and then nothing was changed for that row.
+/// signature: `None` means this person had already signed this petition (earlier, or earlier
+/// in the same batch), and then nothing was changed for that row. `now` must not have more
+/// than microsecond precision (both databases keep no more), since a new supporter is told by
+/// its creation time being `now`.
 pub async fn insert_batch(
     db: &impl ConnectionTrait,
     rows: &[NewRow<'_>],
     now: DateTime<Utc>,
-) -> Result<Vec<Option<i64>>, DbErr> {
+) -> Result<Vec<Option<Stored>>, DbErr> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -53,6 +63,7 @@ pub async fn insert_batch(
         }
     });
     let mut supporter_id: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+    let mut made: HashSet<i64> = HashSet::with_capacity(rows.len());
     for part in in_parts(supporters.collect()) {
         let mut q = supporter::Entity::insert_many(part)
             .on_conflict(
@@ -61,9 +72,17 @@ pub async fn insert_batch(
                     .to_owned(),
             )
             .into_query();
-        q.returning(Query::returning().columns([supporter::Column::Id, supporter::Column::EmailCanonical]));
+        q.returning(Query::returning().columns([
+            supporter::Column::Id,
+            supporter::Column::EmailCanonical,
+            supporter::Column::CreatedAt,
+        ]));
         for row in db.query_all_raw(backend.build(&q)).await? {
-            supporter_id.insert(row.try_get("", "email_canonical")?, row.try_get("", "id")?);
+            let id = row.try_get("", "id")?;
+            if row.try_get::<DateTime<Utc>>("", "created_at")? == now {
+                made.insert(id);
+            }
+            supporter_id.insert(row.try_get("", "email_canonical")?, id);
         }
     }
 
@@ -138,7 +157,11 @@ pub async fn insert_batch(
     Ok(rows
         .iter()
         .zip(offered)
-        .map(|(r, sid)| sid.and_then(|sid| stored.get(&(r.petition_id, sid)).copied()))
+        .map(|(r, sid)| {
+            let sid = sid?;
+            let id = *stored.get(&(r.petition_id, sid))?;
+            Some(Stored { id, new_supporter: made.contains(&sid) })
+        })
         .collect())
 }
 

@@ -19,7 +19,7 @@ use std::{
     },
 };
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use entity::signature;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use thiserror::Error;
@@ -29,7 +29,7 @@ use tokio::{
 };
 
 use super::{
-    signatures,
+    rollup, signatures,
     webhooks::{self, NewFact},
 };
 use crate::{
@@ -211,7 +211,8 @@ type Written = (Vec<Signed>, (Vec<(i64, Tally)>, bool));
 /// One transaction: every signature, then one tally update per petition (in id order), then
 /// the webhook deliveries that report the new signatures.
 async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr> {
-    let now = Utc::now();
+    // Both databases keep microseconds: `now` is what they will hand back.
+    let now = Utc::now().trunc_subsecs(6);
     let share_codes: Vec<ShareCode> = jobs.iter().map(|_| ShareCode::generate()).collect();
     let rows: Vec<signatures::NewRow<'_>> = jobs
         .iter()
@@ -232,10 +233,17 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
     let stored = signatures::insert_batch(&txn, &rows, now).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut added: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut counted = rollup::Changes::default();
+    let hour = rollup::hour_of(now);
     for (row, stored) in rows.iter().zip(&stored) {
-        outcomes.push(if stored.is_some() {
+        outcomes.push(if let Some(stored) = stored {
             if row.status == signature::Status::Validated {
                 *added.entry(row.petition_id).or_default() += 1;
+                counted.add(
+                    rollup::Key::of(row.petition_id, &hour, &row.input.attribution, stored.new_supporter),
+                    &row.input.region,
+                    1,
+                );
             }
             Signed::New { share_code: row.share_code.clone() }
         } else {
@@ -247,6 +255,7 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
         let row = signatures::add_to_tally(&txn, petition_id, delta, now).await?;
         tallies.push((petition_id, Tally::from(&row)));
     }
+    counted.write(&txn).await?;
     let enqueued = announce(&txn, &rows, &stored, &tallies, now).await?;
     txn.commit().await?;
     Ok((outcomes, (tallies, enqueued)))
@@ -258,13 +267,13 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
 async fn announce(
     txn: &DatabaseTransaction,
     rows: &[signatures::NewRow<'_>],
-    stored: &[Option<i64>],
+    stored: &[Option<signatures::Stored>],
     tallies: &[(i64, Tally)],
     now: chrono::DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let mut facts: Vec<NewFact> = Vec::new();
-    for (row, id) in rows.iter().zip(stored) {
-        let Some(id) = *id else { continue };
+    for (row, stored) in rows.iter().zip(stored) {
+        let Some(signatures::Stored { id, .. }) = *stored else { continue };
         if row.status != signature::Status::Validated {
             continue;
         }

@@ -162,6 +162,24 @@ impl PostalCode {
     }
 }
 
+/// The region of a stored postal code of `country`, for counts by region: a US ZIP's first
+/// three digits (its sectional center), a Canadian code's first three characters (its forward
+/// sortation area), a British postcode's letters before its first digit (its area), elsewhere
+/// the first two characters (the state, province or département in Mexico, Spain, France,
+/// Germany and Italy). Empty for no postal code. Never more than a few characters: it names an
+/// area, not an address.
+pub fn postal_region(code: &str, country: &str) -> String {
+    let code = code.trim();
+    let take = |n: usize| code.chars().filter(|c| !c.is_whitespace()).take(n).collect::<String>();
+    match country {
+        _ if code.is_empty() => String::new(),
+        "US" | "CA" => take(3),
+        "GB" => code.chars().take_while(char::is_ascii_alphabetic).take(2).collect(),
+        _ => take(2),
+    }
+    .to_uppercase()
+}
+
 /// The static spelling of a country code, for error messages.
 fn country_code(country: &str) -> &'static str {
     match country {
@@ -241,6 +259,19 @@ impl FreeText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postal_regions_name_areas_not_addresses() {
+        assert_eq!(postal_region("94110-1234", "US"), "941");
+        assert_eq!(postal_region("M5V 2T6", "CA"), "M5V");
+        assert_eq!(postal_region("SW1A 1AA", "GB"), "SW");
+        assert_eq!(postal_region("M1 1AE", "GB"), "M");
+        assert_eq!(postal_region("06700", "MX"), "06");
+        assert_eq!(postal_region("75001", "FR"), "75");
+        assert_eq!(postal_region("1010", "AT"), "10");
+        assert_eq!(postal_region("", "US"), "");
+        assert_eq!(postal_region("  ", "GB"), "");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::attribution::{Attribution, AttributionParams};
 use super::form_fields::{Ask, Field, FormFields};
-use super::{Email, FieldError, FreeText, PersonName, Phone, PostalCode};
+use super::{Email, FieldError, FreeText, PersonName, Phone, PostalCode, fields::postal_region};
 
 /// Field name → why it was refused. Ordered as the form shows its fields.
 pub type FieldErrors = BTreeMap<&'static str, FieldError>;
@@ -63,6 +63,8 @@ pub struct SignatureInput {
     pub suspected_bot: bool,
     /// A keyed hash of the network the form came from, set by the handler (never the address).
     pub network_hash: Option<String>,
+    /// The postal code's region ([`postal_region`]), for counts by region; empty without one.
+    pub region: String,
 }
 
 impl SignForm {
@@ -127,6 +129,7 @@ impl SignForm {
                 Ok(worksite),
                 Ok(comment),
             ) if errors.is_empty() => Ok(SignatureInput {
+                region: postal_code.as_ref().map_or_else(String::new, |c| postal_region(c.as_str(), country)),
                 given_name,
                 family_name,
                 email,

@@ -205,6 +205,12 @@ fn parse_day(s: &str) -> Option<NaiveDate> {
         .find_map(|f| NaiveDate::parse_from_str(s.trim(), f).ok())
 }
 
+/// Cents as `1234.50`.
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", (cents / 100).unsigned_abs(), (cents % 100).unsigned_abs())
+}
+
 /// `1,234.56`, `$12.50`, `12`, `-3.10`, `--` (none: 0) → cents. At most two decimals.
 pub fn parse_money(s: &str) -> Option<i64> {
     let s = s.trim();

@@ -33,6 +33,7 @@ mod accounts;
 mod audit;
 mod auth;
 mod campaigns;
+mod dashboard;
 mod landing;
 mod signatures;
 
@@ -101,6 +102,7 @@ admin_routes! {
     post "/admin/campaigns/{id}" => campaigns::save, Access::Staff(Role::Organizer), body limit CAMPAIGN_FORM_BYTES;
     post "/admin/campaigns/{id}/status" => campaigns::status, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/preview" => campaigns::preview, Access::Staff(Role::Viewer);
+    get "/admin/campaigns/{id}/dashboard" => dashboard::show, Access::Staff(Role::Viewer);
     post "/admin/campaigns/{id}/offline" => campaigns::offline, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures" => signatures::list, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures" => signatures::search, Access::Staff(Role::Organizer);

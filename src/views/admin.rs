@@ -7,6 +7,7 @@ use super::layout::{PageMeta, page};
 use crate::i18n::Locale;
 
 pub mod campaigns;
+pub mod dashboard;
 pub mod landing;
 pub mod signatures;
 pub mod staff;
@@ -260,6 +261,10 @@ pub struct CampaignRow {
     pub kind: &'static str,
     pub status: &'static str,
     pub count: i64,
+    /// Counted signatures today and in the last 7 days (UTC).
+    pub today: i64,
+    pub last_7_days: i64,
+    pub goal: i64,
 }
 
 /// `/admin`: every campaign, with a way to edit each for organizers and admins.
@@ -276,7 +281,8 @@ pub fn home_page(chrome: &Chrome<'_>, campaigns: &[CampaignRow], organizer: bool
                 div.scroll tabindex="0" role="region" aria-label="Campaigns" { table {
                     thead { tr {
                         th scope="col" { "Title" } th scope="col" { "Kind" } th scope="col" { "Status" }
-                        th scope="col" { "Signatures" }
+                        th scope="col" { "Signatures" } th scope="col" { "Today" } th scope="col" { "Last 7 days" }
+                        th scope="col" { "Goal" } th scope="col" { "Dashboard" }
                     } }
                     tbody {
                         @for c in campaigns {
@@ -293,6 +299,18 @@ pub fn home_page(chrome: &Chrome<'_>, campaigns: &[CampaignRow], organizer: bool
                                 td { (c.kind) }
                                 td { (c.status) }
                                 td { (c.count) }
+                                td { (c.today) }
+                                td { (c.last_7_days) }
+                                td {
+                                    @if c.goal > 0 {
+                                        (c.goal) " (" (format!("{:.0}%", c.count as f64 * 100.0 / c.goal as f64)) ")"
+                                    }
+                                }
+                                td {
+                                    a href={ "/admin/campaigns/" (c.id) "/dashboard" } {
+                                        "Dashboard" span.visually-hidden { ": " (title_or_untitled(&c.title)) }
+                                    }
+                                }
                             }
                         }
                     }

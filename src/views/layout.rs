@@ -83,14 +83,13 @@ pub fn page(meta: &PageMeta, body: Markup) -> Markup {
                         @if let Some(w) = img.width { meta property="og:image:width" content=(w); }
                         @if let Some(h) = img.height { meta property="og:image:height" content=(h); }
                         @if let Some(alt) = &img.alt { meta property="og:image:alt" content=(alt); }
+                        // X reads the title, description and image from the Open Graph tags
+                        // when it has no tags of its own: only what it cannot read there.
                         meta name="twitter:card" content="summary_large_image";
-                        meta name="twitter:image" content=(img.url);
                         @if let Some(alt) = &img.alt { meta name="twitter:image:alt" content=(alt); }
                     } @else {
                         meta name="twitter:card" content="summary";
                     }
-                    meta name="twitter:title" content=(meta.title);
-                    @if let Some(d) = &meta.description { meta name="twitter:description" content=(d); }
                 }
                 link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href={ "/static/app.css?v=" (*CSS_VERSION) };

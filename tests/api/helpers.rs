@@ -142,6 +142,11 @@ impl TestApp {
     }
 
     /// An open English petition.
+    /// The id of the petition with this slug.
+    pub async fn petition_id(&self, slug: &str) -> i64 {
+        petitions::find_by_slug(&self.db.read, slug).await.expect("query").expect("a petition").petition.id
+    }
+
     pub async fn open_petition(&self, slug: &str) -> i64 {
         self.petition(slug, Kind::Petition, Status::Open, "en").await
     }
@@ -185,6 +190,66 @@ impl TestApp {
     /// Counts validated signatures row by row in the database.
     pub async fn recount(&self, petition_id: i64) -> i64 {
         signatures::recount(&self.db.read, petition_id).await.expect("recount")
+    }
+
+    /// Checks that the aggregates the dashboard reads agree with the signatures: they sum to a
+    /// recount, and a rebuild from the signatures finds every row as it was. Returns the sum.
+    pub async fn aggregates(&self, petition_id: i64) -> i64 {
+        let snapshot = async || {
+            let sql = "SELECT petition_id, hour, landing_page, source, utm_campaign, referrer, share_text_id, \
+                       CASE WHEN new_supporter THEN 1 ELSE 0 END AS fresh, signatures FROM signature_counts \
+                       WHERE signatures <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8";
+            let mut rows: Vec<String> = Vec::new();
+            for r in self
+                .db
+                .read
+                .query_all_raw(sea_orm::Statement::from_string(self.db.backend(), sql))
+                .await
+                .expect("query")
+            {
+                let text = |c: &str| r.try_get::<String>("", c).expect("text");
+                let int = |c: &str| r.try_get::<i64>("", c).expect("integer");
+                rows.push(format!(
+                    "{} {} {} {} {} {} {} {} {}",
+                    int("petition_id"),
+                    text("hour"),
+                    text("landing_page"),
+                    text("source"),
+                    text("utm_campaign"),
+                    text("referrer"),
+                    int("share_text_id"),
+                    r.try_get::<i32>("", "fresh").expect("0 or 1"),
+                    int("signatures")
+                ));
+            }
+            let sql = "SELECT petition_id, region, signatures FROM signature_regions WHERE signatures <> 0 ORDER BY 1, 2";
+            for r in self
+                .db
+                .read
+                .query_all_raw(sea_orm::Statement::from_string(self.db.backend(), sql))
+                .await
+                .expect("query")
+            {
+                rows.push(format!(
+                    "region {} {} {}",
+                    r.try_get::<i64>("", "petition_id").expect("id"),
+                    r.try_get::<String>("", "region").expect("region"),
+                    r.try_get::<i64>("", "signatures").expect("n")
+                ));
+            }
+            rows
+        };
+        let kept = snapshot().await;
+        undersigned::db::rollup::rebuild(&self.db.write).await.expect("rebuilt");
+        assert_eq!(kept, snapshot().await, "the aggregates kept as signatures came and went, then rebuilt");
+        let prefix = format!("{petition_id} ");
+        let sum: i64 = kept
+            .iter()
+            .filter(|r| r.starts_with(&prefix))
+            .map(|r| r.rsplit(' ').next().and_then(|n| n.parse::<i64>().ok()).expect("a number"))
+            .sum();
+        assert_eq!(sum, self.recount(petition_id).await, "the aggregates sum to a recount");
+        sum
     }
 
     /// Every signature row of a petition, whatever its status.

@@ -85,6 +85,7 @@ async fn two_thousand_signatures_with_duplicates_agree_everywhere() {
     assert_eq!(app.rows(id).await, 1800, "stored rows");
     assert_eq!(app.recount(id).await, 1800, "recount");
     assert_eq!(app.count("flood").await, 1800, "count.json");
+    assert_eq!(app.aggregates(id).await, 1800, "the dashboard's aggregates");
     let emails = exported_emails(&app, "flood");
     assert_eq!(emails.len(), 1800, "export");
     assert_eq!(emails.iter().collect::<HashSet<_>>().len(), 1800, "no one twice");

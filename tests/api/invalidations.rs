@@ -19,7 +19,9 @@ fn button_of(page: &str, email: &str, action: &str) -> String {
 }
 
 async fn counts(app: &TestApp, slug: &str, id: i64) -> (i64, i64) {
-    (app.count(slug).await, app.recount(id).await)
+    let recount = app.recount(id).await;
+    assert_eq!(app.aggregates(id).await, recount);
+    (app.count(slug).await, recount)
 }
 
 #[tokio::test]

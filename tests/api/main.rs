@@ -7,6 +7,7 @@ mod browser;
 mod campaigns;
 mod cli;
 mod concurrency;
+mod dashboard;
 mod embed;
 mod health;
 mod helpers;

@@ -18,7 +18,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     row.try_get::<i64>("", "n").expect("a number")
 }
 
-fn write(name: &str, content: &[u8]) -> std::path::PathBuf {
+pub(crate) fn write(name: &str, content: &[u8]) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("undersigned-{}-{name}", uuid::Uuid::new_v4().simple()));
     std::fs::write(&path, content).expect("written");
     path
@@ -27,7 +27,7 @@ fn write(name: &str, content: &[u8]) -> std::path::PathBuf {
 /// A petition with a landing page and a poster code, six signatures (four from the `nov`
 /// campaign, one of them by someone who signed before; two from the poster) and 50 visits (20
 /// from the campaign's link, 10 by the poster).
-async fn fixture(app: &TestApp) -> String {
+pub(crate) async fn fixture(app: &TestApp) -> String {
     app.open_petition("other").await;
     let id = app.open_petition("cps").await;
     let now = chrono::Utc::now();

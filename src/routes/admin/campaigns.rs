@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::{PageKit, StaffUser, campaign, flash_redirect, id_of, ip_hash, no_store};
 use crate::{
     db::{
-        landing,
+        dashboard, landing,
         petitions::{self, OfflineBatch, PetitionRecord, Saved},
         staff::{self, Audit},
     },
@@ -46,12 +46,16 @@ pub(super) async fn home(
     user: StaffUser,
     headers: HeaderMap,
 ) -> AppResult<Response> {
+    let recent = dashboard::recent(&state.db.read, Utc::now()).await?;
     let campaigns: Vec<CampaignRow> = petitions::all(&state.db.read)
         .await?
         .into_iter()
         .map(|p| CampaignRow {
             id: p.id,
             count: state.counts.public(&p).0,
+            today: recent.get(&p.id).map_or(0, |r| r.0),
+            last_7_days: recent.get(&p.id).map_or(0, |r| r.1),
+            goal: p.goal,
             kind: kind_name(p.kind),
             status: status_name(p.status),
             title: p.title,
