@@ -3,6 +3,8 @@
 //! reads. One writer for every export, so the columns and rules are the same wherever a
 //! download comes from.
 
+pub mod download;
+
 use std::io::Write;
 
 use anyhow::Context;

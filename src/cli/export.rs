@@ -9,7 +9,10 @@ use sea_orm::DatabaseConnection;
 
 use super::ExportFormat;
 use crate::{
-    db::{export::prefetch, petitions},
+    db::{
+        export::{Filter, prefetch},
+        petitions,
+    },
     export::{self, Format},
 };
 
@@ -29,5 +32,5 @@ pub async fn run<W: Write>(
         ExportFormat::Json => Format::Json,
     };
     // The next chunk is read while this one is written.
-    export::write(prefetch(db.clone(), rec.petition.id, status), format, out).await
+    export::write(prefetch(db.clone(), rec.petition.id, Filter::status(status)), format, out).await
 }

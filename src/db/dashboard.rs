@@ -200,6 +200,42 @@ pub async fn recent(
     Ok(recent)
 }
 
+/// Counted signatures of one day (UTC) from one source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaySource {
+    pub day: String,
+    /// Empty for none.
+    pub source: String,
+    pub signatures: i64,
+    pub new_supporters: i64,
+}
+
+/// A petition's counted signatures per day and source, oldest first.
+pub async fn per_day_and_source(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+) -> Result<Vec<DaySource>, DbErr> {
+    let backend = db.get_database_backend();
+    let p = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "SELECT substr(hour, 1, 10) AS day, source, CAST(SUM(signatures) AS BIGINT) AS n, \
+         CAST(SUM(CASE WHEN new_supporter THEN signatures ELSE 0 END) AS BIGINT) AS fresh \
+         FROM signature_counts WHERE petition_id = {p} GROUP BY 1, 2 HAVING SUM(signatures) <> 0 ORDER BY 1, 2"
+    );
+    db.query_all_raw(Statement::from_sql_and_values(backend, sql, [petition_id.into()]))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(DaySource {
+                day: r.try_get("", "day")?,
+                source: r.try_get("", "source")?,
+                signatures: r.try_get::<Option<i64>>("", "n")?.unwrap_or_default(),
+                new_supporters: r.try_get::<Option<i64>>("", "fresh")?.unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,86 @@ use tokio::sync::mpsc;
 /// small enough that a chunk is a few hundred kilobytes.
 pub const CHUNK_ROWS: u64 = 2_000;
 
+/// Which of a petition's signatures an export takes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub status: Option<signature::Status>,
+    /// Signed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Signed before.
+    pub until: Option<DateTime<Utc>>,
+    pub source: Option<String>,
+    pub landing_page: Option<String>,
+    /// Only signers who agreed to receive updates.
+    pub opted_in: bool,
+}
+
+impl Filter {
+    /// Everything with this status (or every signature).
+    pub fn status(status: Option<signature::Status>) -> Self {
+        Self { status, ..Self::default() }
+    }
+
+    /// SQLite: the conditions after `petition_id = ?`, with their values in order.
+    fn sqlite(&self) -> (String, Vec<Value>) {
+        let mut sql = String::new();
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(s) = self.status {
+            sql.push_str(" AND status = ?");
+            values.push(s.to_value().into());
+        }
+        if let Some(t) = self.from {
+            sql.push_str(" AND signed_at >= ?");
+            values.push(t.into());
+        }
+        if let Some(t) = self.until {
+            sql.push_str(" AND signed_at < ?");
+            values.push(t.into());
+        }
+        if let Some(v) = &self.source {
+            sql.push_str(" AND source = ?");
+            values.push(v.clone().into());
+        }
+        if let Some(v) = &self.landing_page {
+            sql.push_str(" AND landing_page = ?");
+            values.push(v.clone().into());
+        }
+        if self.opted_in {
+            sql.push_str(" AND email_opt_in");
+        }
+        (sql, values)
+    }
+
+    /// PostgreSQL: the same conditions as literals (`COPY` takes no parameters): times we
+    /// format, texts quoted with every `'` doubled (standard-conforming strings, the default
+    /// since PostgreSQL 9.1, keep a backslash as itself).
+    fn literal(&self) -> String {
+        let text = |v: &str| format!("'{}'", v.replace('\'', "''"));
+        let time =
+            |t: DateTime<Utc>| format!("'{}'::timestamptz", t.to_rfc3339_opts(SecondsFormat::Micros, true));
+        let mut sql = String::new();
+        if let Some(s) = self.status {
+            sql.push_str(&format!(" AND status = {}", text(&s.to_value())));
+        }
+        if let Some(t) = self.from {
+            sql.push_str(&format!(" AND signed_at >= {}", time(t)));
+        }
+        if let Some(t) = self.until {
+            sql.push_str(&format!(" AND signed_at < {}", time(t)));
+        }
+        if let Some(v) = &self.source {
+            sql.push_str(&format!(" AND source = {}", text(v)));
+        }
+        if let Some(v) = &self.landing_page {
+            sql.push_str(&format!(" AND landing_page = {}", text(v)));
+        }
+        if self.opted_in {
+            sql.push_str(" AND email_opt_in");
+        }
+        sql
+    }
+}
+
 /// One exported signature. Its fields, in order, are the public export columns: the CSV header
 /// and the JSON keys are derived from them and from nothing else. `SHEET` rows are for
 /// spreadsheets: a text cell that would run as a formula is neutralised (see [`Text`]).
@@ -183,8 +263,7 @@ const COLUMNS: [(&str, Kind); 23] = [
 /// one row `(last_id, rows)`, `rows` being a JSON array of arrays in [`ExportRow`] order built by
 /// the aggregate straight over the table (no subquery, so no array is parsed twice), and
 /// `last_id` NULL when none are left.
-fn chunk_sql(with_status: bool) -> String {
-    let filter = filter(with_status);
+fn chunk_sql(conditions: &str) -> String {
     let cells: Vec<String> = COLUMNS
         .iter()
         .map(|(c, kind)| match kind {
@@ -196,21 +275,17 @@ fn chunk_sql(with_status: bool) -> String {
     let cells = cells.join(", ");
     format!(
         "SELECT MAX(id) AS last_id, json_group_array(json_array({cells})) AS rows FROM signatures \
-         WHERE {filter} AND id <= ?"
+         WHERE petition_id = ?{conditions} AND id > ? AND id <= ?"
     )
 }
 
 /// SQLite: the SQL for the upper end of the next chunk, the id [`CHUNK_ROWS`] signatures on (or
-/// none, when fewer are left). An index-only scan, so the chunk query can be a plain range.
-fn bound_sql(with_status: bool) -> String {
-    let filter = filter(with_status);
-    format!("SELECT id FROM signatures WHERE {filter} ORDER BY id LIMIT 1 OFFSET ?")
-}
-
-/// Parameters: petition id, [status,] the last id already exported.
-fn filter(with_status: bool) -> String {
-    let status = if with_status { " AND status = ?" } else { "" };
-    format!("petition_id = ?{status} AND id > ?")
+/// none, when fewer are left). An index-only scan when there are no conditions beyond the
+/// status, so the chunk query can be a plain range.
+fn bound_sql(conditions: &str) -> String {
+    format!(
+        "SELECT id FROM signatures WHERE petition_id = ?{conditions} AND id > ? ORDER BY id LIMIT 1 OFFSET ?"
+    )
 }
 
 /// SQLite: walks a petition's signatures in id order, chunk by chunk (keyset pagination, so each
@@ -219,25 +294,21 @@ struct Chunks {
     sql: String,
     bound_sql: String,
     petition_id: i64,
-    status: Option<signature::Status>,
+    /// The values of the filter's conditions.
+    values: Vec<Value>,
     after: i64,
 }
 
 impl Chunks {
-    fn new(petition_id: i64, status: Option<signature::Status>) -> Self {
-        Self {
-            sql: chunk_sql(status.is_some()),
-            bound_sql: bound_sql(status.is_some()),
-            petition_id,
-            status,
-            after: 0,
-        }
+    fn new(petition_id: i64, filter: &Filter) -> Self {
+        let (conditions, values) = filter.sqlite();
+        Self { sql: chunk_sql(&conditions), bound_sql: bound_sql(&conditions), petition_id, values, after: 0 }
     }
 
     /// The next chunk, or `None` when done.
     async fn next(&mut self, db: &impl ConnectionTrait) -> Result<Option<Chunk>, DbErr> {
         let mut filter: Vec<Value> = vec![self.petition_id.into()];
-        filter.extend(self.status.map(|s| Value::from(s.to_value())));
+        filter.extend(self.values.iter().cloned());
         filter.push(self.after.into());
         let offset = i64::try_from(CHUNK_ROWS - 1).unwrap_or(i64::MAX);
         let with = |extra: Value| {
@@ -290,12 +361,10 @@ impl Chunk {
 /// PostgreSQL: the one statement that streams a petition's signatures, columns in [`ExportRow`]
 /// order and cast to the types [`decode`] reads. A single statement sees a single snapshot, and
 /// the primary key index hands the rows over in id order without a sort. `COPY` takes no
-/// parameters; the petition id is a number and the status one of a few fixed words.
-fn copy_sql(petition_id: i64, status: Option<signature::Status>) -> String {
-    let status = match status {
-        Some(s) => format!(" AND status = '{}'", s.to_value().replace('\'', "''")),
-        None => String::new(),
-    };
+/// parameters; the petition id is a number and the filter's values are literals (see
+/// [`Filter::literal`]).
+fn copy_sql(petition_id: i64, filter: &Filter) -> String {
+    let conditions = filter.literal();
     let cells: Vec<String> = COLUMNS
         .iter()
         .map(|(c, kind)| match kind {
@@ -307,7 +376,7 @@ fn copy_sql(petition_id: i64, status: Option<signature::Status>) -> String {
         .collect();
     let cells = cells.join(", ");
     format!(
-        "COPY (SELECT {cells} FROM signatures WHERE petition_id = {petition_id}{status} ORDER BY id) \
+        "COPY (SELECT {cells} FROM signatures WHERE petition_id = {petition_id}{conditions} ORDER BY id) \
          TO STDOUT (FORMAT binary)"
     )
 }
@@ -554,11 +623,11 @@ impl CopyTuples {
 async fn copy_out(
     db: &DatabaseConnection,
     petition_id: i64,
-    status: Option<signature::Status>,
+    filter: &Filter,
     tx: &mpsc::Sender<Result<Chunk, DbErr>>,
 ) -> Result<(), DbErr> {
     let err = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("exporting signatures: {e}"));
-    let sql = copy_sql(petition_id, status);
+    let sql = copy_sql(petition_id, filter);
     let mut conn = db.get_postgres_connection_pool().acquire().await.map_err(err)?;
     let mut finished = false;
     let result = async {
@@ -594,12 +663,12 @@ async fn copy_out(
 pub fn prefetch(
     db: DatabaseConnection,
     petition_id: i64,
-    status: Option<signature::Status>,
+    filter: Filter,
 ) -> mpsc::Receiver<Result<Chunk, DbErr>> {
     let (tx, rx) = mpsc::channel(2);
     tokio::spawn(async move {
         if db.get_database_backend() == DatabaseBackend::Postgres {
-            if let Err(e) = copy_out(&db, petition_id, status, &tx).await {
+            if let Err(e) = copy_out(&db, petition_id, &filter, &tx).await {
                 let _ = tx.send(Err(e)).await;
             }
             return;
@@ -611,7 +680,7 @@ pub fn prefetch(
                 return;
             }
         };
-        let mut chunks = Chunks::new(petition_id, status);
+        let mut chunks = Chunks::new(petition_id, &filter);
         loop {
             let next = chunks.next(&txn).await.transpose();
             let done = !matches!(next, Some(Ok(_)));

@@ -34,6 +34,7 @@ mod audit;
 mod auth;
 mod campaigns;
 mod dashboard;
+mod exports;
 mod landing;
 mod signatures;
 
@@ -103,6 +104,9 @@ admin_routes! {
     post "/admin/campaigns/{id}/status" => campaigns::status, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/preview" => campaigns::preview, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/dashboard" => dashboard::show, Access::Staff(Role::Viewer);
+    get "/admin/campaigns/{id}/export" => exports::form, Access::Staff(Role::Viewer);
+    get "/admin/campaigns/{id}/export/signatures" => exports::signatures, Access::Staff(Role::Viewer);
+    get "/admin/campaigns/{id}/export/counts.csv" => exports::counts, Access::Staff(Role::Viewer);
     post "/admin/campaigns/{id}/offline" => campaigns::offline, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures" => signatures::list, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures" => signatures::search, Access::Staff(Role::Organizer);

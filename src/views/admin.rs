@@ -8,6 +8,7 @@ use crate::i18n::Locale;
 
 pub mod campaigns;
 pub mod dashboard;
+pub mod exports;
 pub mod landing;
 pub mod signatures;
 pub mod staff;

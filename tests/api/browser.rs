@@ -522,6 +522,28 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         let total = b.text("ul.stats li").await;
         assert!(total.starts_with('1') && total.ends_with("signature"), "{total}");
         check_page(&b, axe.as_deref(), "staff-dashboard", "en").await;
+        b.client.goto(&app.url(&format!("{edit}/export"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-export", "en").await;
+        // The form's download, fetched by the page with the browser's own session.
+        let got = b
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const form = document.querySelector('form.edit');
+                 const url = form.action + '?' + new URLSearchParams(new FormData(form)).toString();
+                 fetch(url).then(r => r.arrayBuffer().then(buf => done([
+                   r.headers.get('content-disposition'),
+                   Array.from(new Uint8Array(buf.slice(0, 3))).join(','),
+                   new TextDecoder().decode(buf)])))
+                 .catch(e => done(['failed: ' + e, '', '']));",
+                vec![],
+            )
+            .await
+            .expect("the download is fetched");
+        let got: Vec<String> = serde_json::from_value(got).expect("three strings");
+        assert!(got[0].starts_with("attachment; filename=\"clean-water-signatures-"), "{got:?}");
+        assert_eq!(got[1], "239,187,191", "UTF-8 with a byte order mark");
+        assert!(got[2].contains("luz@example.org") && got[2].contains("Martín"), "{got:?}");
         b.client.goto(&app.url(&format!("{edit}/signatures"))).await.expect("page loads");
         assert!(b.text("tbody").await.contains("luz@example.org"));
         check_page(&b, axe.as_deref(), "staff-signatures", "en").await;

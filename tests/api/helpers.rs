@@ -113,6 +113,18 @@ impl TestApp {
 
     /// Creates a petition (or letter) with the given status and returns its id.
     pub async fn petition(&self, slug: &str, kind: Kind, status: Status, locale: &str) -> i64 {
+        self.petition_asking(slug, kind, status, locale, undersigned::domain::FormFields::default()).await
+    }
+
+    /// [`TestApp::petition`] whose form asks for `form_fields`.
+    pub async fn petition_asking(
+        &self,
+        slug: &str,
+        kind: Kind,
+        status: Status,
+        locale: &str,
+        form_fields: undersigned::domain::FormFields,
+    ) -> i64 {
         let recipients = match kind {
             Kind::Letter => vec![("Dana Whitfield".into(), "CEO".into(), "Riverside Health".into())],
             Kind::Petition => vec![],
@@ -131,7 +143,7 @@ impl TestApp {
                 postal_country: "US".into(),
                 image_url: None,
                 recipients,
-                form_fields: undersigned::domain::FormFields::default(),
+                form_fields,
                 updated_by: None,
             },
             chrono::Utc::now(),
@@ -141,12 +153,12 @@ impl TestApp {
         .expect("slug is new")
     }
 
-    /// An open English petition.
     /// The id of the petition with this slug.
     pub async fn petition_id(&self, slug: &str) -> i64 {
         petitions::find_by_slug(&self.db.read, slug).await.expect("query").expect("a petition").petition.id
     }
 
+    /// An open English petition.
     pub async fn open_petition(&self, slug: &str) -> i64 {
         self.petition(slug, Kind::Petition, Status::Open, "en").await
     }

@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod dashboard;
 mod embed;
+mod exports;
 mod health;
 mod helpers;
 mod integrity;

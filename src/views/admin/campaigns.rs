@@ -65,18 +65,18 @@ fn field_label(field: Field) -> &'static str {
 }
 
 /// A text input or area with its label, hint and error, tied together for screen readers.
-struct Input<'a> {
-    name: &'a str,
-    label: &'a str,
-    value: &'a str,
-    hint: Option<&'a str>,
-    max: usize,
+pub(super) struct Input<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub value: &'a str,
+    pub hint: Option<&'a str>,
+    pub max: usize,
     /// Rows of a text area; 0 for a one-line input.
-    rows: u8,
-    readonly: bool,
+    pub rows: u8,
+    pub readonly: bool,
 }
 
-fn input(i: &Input<'_>, errors: &CampaignErrors) -> Markup {
+pub(super) fn input(i: &Input<'_>, errors: &CampaignErrors) -> Markup {
     let id = format!("f-{}", i.name);
     let error = errors.get(i.name);
     let hint_id = i.hint.map(|_| format!("h-{}", i.name));

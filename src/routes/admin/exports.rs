@@ -1,0 +1,396 @@
+//! Downloads of a campaign's signatures and counts. Streamed as they are read, in flat memory
+//! whatever their size; a download stopped by the browser stops its query. Every download is
+//! in the audit log.
+
+use std::{
+    io::{self, Write},
+    net::IpAddr,
+};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{Days, NaiveDate, NaiveTime, Utc};
+use entity::{signature, staff::Role};
+use sea_orm::{ActiveEnum, Iterable};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use super::{PageKit, StaffUser, campaign, id_of, ip_hash, no_store};
+use crate::{
+    db::{
+        dashboard,
+        export::{Filter, prefetch},
+        landing,
+        petitions::PetitionRecord,
+        staff::{self, Audit},
+    },
+    domain::{FormFields, attribution, campaign::CampaignErrors},
+    error::AppResult,
+    export::download::{self, Kind, Layout},
+    routes::client_ip::ClientIp,
+    state::AppState,
+    views::admin::exports::{ExportForm, ExportView, export_page},
+};
+
+/// The download form's fields as they arrive.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ExportQuery {
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    columns: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    landing: String,
+}
+
+impl ExportQuery {
+    fn form(&self) -> ExportForm {
+        ExportForm {
+            format: self.format.clone(),
+            columns: self.columns.clone(),
+            status: self.status.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            source: self.source.clone(),
+            landing: self.landing.clone(),
+        }
+    }
+}
+
+/// A download asked for and understood.
+struct Asked {
+    kind: Kind,
+    action_network: bool,
+    filter: Filter,
+}
+
+/// Reads the form: what to download, or what was wrong with each field.
+fn understand(q: &ExportQuery, landing_pages: &[String], personal: bool) -> Result<Asked, CampaignErrors> {
+    let mut errors = CampaignErrors::new();
+    let kind = match q.format.trim() {
+        "" | "csv" => Kind::Csv,
+        "xlsx" => Kind::Xlsx,
+        "jsonl" => Kind::JsonLines,
+        _ => {
+            errors.insert("format".into(), "Choose CSV, Excel or JSON Lines.".into());
+            Kind::Csv
+        }
+    };
+    let action_network = match q.columns.trim() {
+        "" | "standard" => false,
+        "action_network" if personal => true,
+        "action_network" => {
+            errors.insert(
+                "columns".into(),
+                "Only organizers and admins download names and emails for Action Network.".into(),
+            );
+            false
+        }
+        _ => {
+            errors.insert("columns".into(), "Choose every column or the Action Network set.".into());
+            false
+        }
+    };
+    let status = match q.status.trim() {
+        "" | "validated" => Some(signature::Status::Validated),
+        "all" => None,
+        typed => match signature::Status::iter().find(|s| s.to_value() == typed) {
+            Some(s) => Some(s),
+            None => {
+                errors.insert("status".into(), "Choose a status from the list.".into());
+                None
+            }
+        },
+    };
+    let mut day = |name: &str, value: &str| -> Option<NaiveDate> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            errors.insert(name.to_owned(), "Write a date like 2026-11-27.".into());
+        }
+        parsed
+    };
+    let from = day("from", &q.from);
+    let to = day("to", &q.to);
+    if let (Some(a), Some(b)) = (from, to)
+        && a > b
+    {
+        errors.insert("to".into(), "The last day comes before the first.".into());
+    }
+    let source = q.source.trim();
+    let source = if source.is_empty() {
+        None
+    } else if source.chars().count() > 255 || attribution::clean(Some(source)).as_deref() != Some(source) {
+        errors.insert(
+            "source".into(),
+            "A source is at most 255 characters, without control characters.".into(),
+        );
+        None
+    } else {
+        Some(source.to_owned())
+    };
+    let landing = q.landing.trim();
+    let landing_page = if landing.is_empty() {
+        None
+    } else if landing_pages.iter().any(|l| l == landing) {
+        Some(landing.to_owned())
+    } else {
+        errors.insert("landing".into(), "Choose one of this campaign's landing pages.".into());
+        None
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let start = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
+    Ok(Asked {
+        kind,
+        action_network,
+        filter: Filter {
+            status,
+            from: from.map(start),
+            until: to.and_then(|d| d.checked_add_days(Days::new(1))).map(start),
+            source,
+            landing_page,
+            opted_in: action_network,
+        },
+    })
+}
+
+async fn landing_slugs(state: &AppState, petition_id: i64) -> AppResult<Vec<String>> {
+    Ok(landing::of_petition(&state.db.read, petition_id).await?.into_iter().map(|l| l.slug).collect())
+}
+
+fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &StaffUser,
+    rec: &PetitionRecord,
+    form: &ExportForm,
+    errors: &CampaignErrors,
+    landing_pages: &[String],
+) -> Response {
+    let kit = PageKit::new(state, headers);
+    let view = ExportView {
+        chrome: kit.chrome(user),
+        id: rec.petition.id,
+        title: &rec.petition.title,
+        form,
+        errors,
+        landing_pages,
+        personal: user.may(Role::Organizer),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let markup = export_page(&view);
+    kit.page(status, markup)
+}
+
+/// `GET /admin/campaigns/{id}/export`: the download form.
+pub(super) async fn form(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    user: StaffUser,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let rec = campaign(&state, id_of(&id)?).await?;
+    let landing_pages = landing_slugs(&state, rec.petition.id).await?;
+    Ok(page(&state, &headers, &user, &rec, &ExportForm::default(), &CampaignErrors::new(), &landing_pages))
+}
+
+/// `GET /admin/campaigns/{id}/export/signatures?format=&columns=&status=&from=&to=&source=&landing=`.
+pub(super) async fn signatures(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let rec = campaign(&state, id_of(&id)?).await?;
+    // A query that is not even form-encoded is read as an empty form: the page says what to fill.
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let landing_pages = landing_slugs(&state, rec.petition.id).await?;
+    let personal = user.may(Role::Organizer);
+    let asked = match understand(&q, &landing_pages, personal) {
+        Ok(asked) => asked,
+        Err(errors) => return Ok(page(&state, &headers, &user, &rec, &q.form(), &errors, &landing_pages)),
+    };
+    let p = &rec.petition;
+    let fields = FormFields::parse(&p.form_fields);
+    let layout = if asked.action_network {
+        Layout::action_network(&fields, &p.postal_country)
+    } else {
+        Layout::standard(&fields, personal)
+    };
+    let (extension, content_type) = match asked.kind {
+        Kind::Csv => ("csv", "text/csv; charset=utf-8"),
+        Kind::JsonLines => ("jsonl", "application/jsonl; charset=utf-8"),
+        Kind::Xlsx => ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    };
+    let what = if asked.action_network { "action-network" } else { "signatures" };
+    let filename = format!("{}-{what}-{}.{extension}", p.slug, Utc::now().format("%Y-%m-%d"));
+    audit_download(&state, &user, ip, p.id, &format!("{filename}: {}", describe(&q, personal))).await?;
+    let chunks = prefetch(state.db.read.clone(), p.id, asked.filter);
+    let kind = asked.kind;
+    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(4);
+    tokio::task::spawn_blocking(move || {
+        let out = Sink { tx: tx.clone(), buf: Vec::with_capacity(SINK_BYTES) };
+        if let Err(e) = download::write(chunks, &layout, kind, out) {
+            // The browser went away (nothing to tell), or the download broke off: it ends
+            // with an error rather than looking complete.
+            tracing::warn!(error = %e, "a download stopped before its end");
+            let _ = tx.blocking_send(Err(io::Error::other("the download stopped before its end")));
+        }
+    });
+    Ok(attachment(content_type, &filename, Body::from_stream(Stream(rx))))
+}
+
+/// `GET /admin/campaigns/{id}/export/counts.csv`: counted signatures and new supporters per
+/// day and source.
+pub(super) async fn counts(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+) -> AppResult<Response> {
+    let rec = campaign(&state, id_of(&id)?).await?;
+    let p = &rec.petition;
+    let rows = dashboard::per_day_and_source(&state.db.read, p.id).await?;
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut body);
+        let written: Result<(), csv::Error> = (|| {
+            w.write_record(["day", "source", "signatures", "new_supporters"])?;
+            for r in &rows {
+                w.write_record([
+                    r.day.as_str(),
+                    &crate::db::export::neutralise(&r.source),
+                    &r.signatures.to_string(),
+                    &r.new_supporters.to_string(),
+                ])?;
+            }
+            w.flush()?;
+            Ok(())
+        })();
+        written.map_err(crate::error::AppError::internal)?;
+    }
+    let filename = format!("{}-counts-{}.csv", p.slug, Utc::now().format("%Y-%m-%d"));
+    audit_download(&state, &user, ip, p.id, &filename).await?;
+    Ok(attachment("text/csv; charset=utf-8", &filename, Body::from(body)))
+}
+
+/// What a download's form asked for, for the audit log (no personal data: only filters).
+fn describe(q: &ExportQuery, personal: bool) -> String {
+    let mut parts = vec![if personal { "with personal data" } else { "without personal data" }.to_owned()];
+    for (name, value) in [
+        ("columns", &q.columns),
+        ("status", &q.status),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("source", &q.source),
+        ("landing", &q.landing),
+    ] {
+        if !value.trim().is_empty() {
+            parts.push(format!("{name} {}", value.trim()));
+        }
+    }
+    parts.join(", ")
+}
+
+async fn audit_download(
+    state: &AppState,
+    user: &StaffUser,
+    ip: IpAddr,
+    petition_id: i64,
+    detail: &str,
+) -> AppResult<()> {
+    let entry = Audit {
+        subject: Some(format!("petition:{petition_id}")),
+        detail: Some(detail.to_owned()),
+        ..user.audit("export.downloaded", Some(ip_hash(state, ip)))
+    };
+    staff::audit(&state.db.write, entry, Utc::now()).await?;
+    Ok(())
+}
+
+fn attachment(content_type: &'static str, filename: &str, body: Body) -> Response {
+    let mut res = (StatusCode::OK, body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Slugs and dates only: always a valid header.
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    no_store(res)
+}
+
+/// Bytes a download collects before sending them on.
+const SINK_BYTES: usize = 64 * 1024;
+
+/// Where a download is written: its bytes go to the response in pieces of [`SINK_BYTES`]. When
+/// the browser has gone, writing fails, and the download stops.
+struct Sink {
+    tx: mpsc::Sender<Result<Bytes, io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl Sink {
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let piece = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(SINK_BYTES)));
+        self.tx
+            .blocking_send(Ok(piece))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the browser went away"))
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= SINK_BYTES {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        // What is left after the last write (a writer that does not flush at its end).
+        let _ = self.send();
+    }
+}
+
+/// The response body: the pieces as they come.
+struct Stream(mpsc::Receiver<Result<Bytes, io::Error>>);
+
+impl futures::Stream for Stream {
+    type Item = Result<Bytes, io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
+}
