@@ -6,6 +6,7 @@ pub mod report;
 pub mod share_text;
 pub mod spend;
 pub mod staff;
+pub mod token;
 pub mod webhook;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -78,6 +79,31 @@ pub enum Command {
     ShareText {
         #[command(subcommand)]
         action: ShareTextCommand,
+    },
+    /// API tokens for `/api/v1`: make one (printed once), list them, revoke one.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print it (once: only its hash is kept).
+    Create {
+        /// What it is for, like "CRM sync".
+        #[arg(long)]
+        name: String,
+        /// read (petitions, counts, signatures) or write (also adds signatures).
+        #[arg(long)]
+        scope: String,
+    },
+    /// Every token: its id, name, scope, first characters, last use, and whether it is revoked.
+    List,
+    /// Revoke a token at once.
+    Revoke {
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -301,6 +327,13 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
             let result = share_text::run(&db, action, std::io::stdout()).await;
+            db.close().await;
+            result?;
+        }
+        Command::Token { action } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let result = token::run(&db, action, std::io::stdout()).await;
             db.close().await;
             result?;
         }

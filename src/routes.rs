@@ -1,6 +1,7 @@
 //! Every route of the server, in one place.
 
 pub mod admin;
+pub mod api;
 pub mod assets;
 pub mod client_ip;
 pub mod embed;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(health::router())
         .merge(assets::router())
         .merge(admin::router(state))
+        .merge(api::router())
         .fallback(not_found)
 }
 

@@ -1,6 +1,7 @@
 //! sea-orm entities for Undersigned: table shapes only, no business logic.
 
 pub mod ad_spend;
+pub mod api_token;
 pub mod audit_entry;
 pub mod image;
 pub mod landing_page;
@@ -28,6 +29,7 @@ pub mod webhook_delivery;
 
 pub mod prelude {
     pub use super::ad_spend::Entity as AdSpend;
+    pub use super::api_token::Entity as ApiToken;
     pub use super::audit_entry::Entity as AuditEntry;
     pub use super::image::Entity as Image;
     pub use super::landing_page::Entity as LandingPage;

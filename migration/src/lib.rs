@@ -20,6 +20,7 @@ mod m20261127_000011_campaign_editing;
 mod m20261127_000012_signature_actions;
 mod m20261127_000013_signature_network;
 mod m20261127_000014_signature_counts;
+mod m20261127_000015_api_tokens;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_signature_actions::Migration),
             Box::new(m20261127_000013_signature_network::Migration),
             Box::new(m20261127_000014_signature_counts::Migration),
+            Box::new(m20261127_000015_api_tokens::Migration),
         ]
     }
 }

@@ -200,6 +200,66 @@ pub async fn recent(
     Ok(recent)
 }
 
+/// How counts are grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    /// `YYYY-MM-DD`, UTC.
+    Day,
+    /// `YYYY-MM-DDTHH`, UTC.
+    Hour,
+    Source,
+    LandingPage,
+    UtmCampaign,
+    Region,
+}
+
+impl By {
+    pub const ALL: [Self; 6] =
+        [Self::Day, Self::Hour, Self::Source, Self::LandingPage, Self::UtmCampaign, Self::Region];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Hour => "hour",
+            Self::Source => "source",
+            Self::LandingPage => "landing_page",
+            Self::UtmCampaign => "utm_campaign",
+            Self::Region => "region",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+/// A petition's counted signatures grouped `by`, in key order (empty key: none).
+pub async fn counts_by(db: &impl ConnectionTrait, petition_id: i64, by: By) -> Result<Vec<Count>, DbErr> {
+    let backend = db.get_database_backend();
+    let p = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
+    let sql = match by {
+        By::Region => format!(
+            "SELECT region AS k, CAST(signatures AS BIGINT) AS n, CAST(0 AS BIGINT) AS fresh \
+             FROM signature_regions WHERE petition_id = {p} AND signatures <> 0 ORDER BY 1"
+        ),
+        _ => {
+            let key = match by {
+                By::Day => "substr(hour, 1, 10)",
+                By::Hour => "hour",
+                By::Source => "source",
+                By::LandingPage => "landing_page",
+                _ => "utm_campaign",
+            };
+            format!(
+                "SELECT {key} AS k, CAST(SUM(signatures) AS BIGINT) AS n, \
+                 CAST(SUM(CASE WHEN new_supporter THEN signatures ELSE 0 END) AS BIGINT) AS fresh \
+                 FROM signature_counts WHERE petition_id = {p} GROUP BY 1 HAVING SUM(signatures) <> 0 ORDER BY 1"
+            )
+        }
+    };
+    counts(db, backend, sql, vec![petition_id.into()]).await
+}
+
 /// Counted signatures of one day (UTC) from one source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DaySource {

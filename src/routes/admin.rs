@@ -37,6 +37,7 @@ mod dashboard;
 mod exports;
 mod landing;
 mod signatures;
+mod tokens;
 
 pub use auth::LoginLimits;
 
@@ -127,6 +128,9 @@ admin_routes! {
     post "/admin/staff/{sid}/role" => accounts::change_role, Access::Staff(Role::Admin);
     post "/admin/staff/{sid}/reset" => accounts::reset, Access::Staff(Role::Admin);
     post "/admin/staff/{sid}/lock" => accounts::lock, Access::Staff(Role::Admin);
+    get "/admin/tokens" => tokens::list, Access::Staff(Role::Admin);
+    post "/admin/tokens" => tokens::make, Access::Staff(Role::Admin);
+    post "/admin/tokens/{id}/revoke" => tokens::revoke, Access::Staff(Role::Admin);
     get "/admin/audit" => audit::audit, Access::Staff(Role::Admin);
     get "/admin/audit.csv" => audit::audit_csv, Access::Staff(Role::Admin);
 }

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod landing;
 pub mod signatures;
 pub mod staff;
+pub mod tokens;
 
 /// A staff page's shell: never indexed, no language switch.
 fn staff_page(title: &str, body: Markup) -> Markup {
@@ -44,10 +45,11 @@ pub enum Flash {
     ImageSaved,
     CodeAdded,
     StaffChanged,
+    TokenRevoked,
 }
 
 impl Flash {
-    const ALL: [Self; 12] = [
+    const ALL: [Self; 13] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -60,6 +62,7 @@ impl Flash {
         Self::ImageSaved,
         Self::CodeAdded,
         Self::StaffChanged,
+        Self::TokenRevoked,
     ];
 
     /// Its name in the cookie that carries it to the next page.
@@ -77,6 +80,7 @@ impl Flash {
             Self::ImageSaved => "image",
             Self::CodeAdded => "code",
             Self::StaffChanged => "staff",
+            Self::TokenRevoked => "revoked",
         }
     }
 
@@ -104,6 +108,7 @@ impl Flash {
             }
             Self::CodeAdded => "Short code added: its QR code is ready to print.",
             Self::StaffChanged => "Done: the account's access changed at once.",
+            Self::TokenRevoked => "Revoked: the token no longer works, from now on.",
         }
     }
 }
@@ -116,7 +121,11 @@ fn admin_page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
             nav.admin aria-label="Admin" {
                 ul {
                     li { a href="/admin" { "Campaigns" } }
-                    @if chrome.admin { li { a href="/admin/staff" { "Staff" } } li { a href="/admin/audit" { "Audit log" } } }
+                    @if chrome.admin {
+                        li { a href="/admin/staff" { "Staff" } }
+                        li { a href="/admin/tokens" { "API tokens" } }
+                        li { a href="/admin/audit" { "Audit log" } }
+                    }
                 }
                 p.who { "Signed in as " strong { (chrome.email) } " (" (chrome.role) ")" }
                 form method="post" action="/admin/logout" {

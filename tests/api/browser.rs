@@ -474,6 +474,12 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         check_page(&b, axe.as_deref(), "staff-audit", "en").await;
         b.client.goto(&app.url("/admin/staff")).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-accounts", "en").await;
+        b.client.goto(&app.url("/admin/tokens")).await.expect("page loads");
+        b.fill("name", "Spreadsheet").await;
+        b.press("form.edit button[type=submit]", "#new-token").await;
+        check_page(&b, axe.as_deref(), "staff-tokens", "en").await;
+        b.client.goto(&app.url("/api/v1/docs")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "api-docs", "en").await;
 
         // A petition, from an empty editor to signed by the public.
         b.client.goto(&app.url("/admin/campaigns/new")).await.expect("page loads");

@@ -3,6 +3,7 @@
 //! it over HTTP.
 
 mod admin;
+mod api;
 mod browser;
 mod campaigns;
 mod cli;
