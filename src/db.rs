@@ -15,6 +15,7 @@ pub mod sharing;
 pub mod signatures;
 pub mod spend;
 pub mod staff;
+pub mod sync;
 pub mod tokens;
 pub mod webhooks;
 pub mod writer;

@@ -4,6 +4,7 @@
 //! download comes from.
 
 pub mod download;
+pub mod stream;
 
 use std::io::Write;
 

@@ -61,6 +61,8 @@ pub struct Model {
     pub share_text_id: Option<i64>,
     /// A keyed hash of the network it came from (IPv4 address or IPv6 /64); never the address.
     pub network_hash: Option<String>,
+    /// When it last changed after it was made (its status); NULL if it never did.
+    pub changed_at: Option<DateTimeUtc>,
     #[sea_orm(belongs_to, from = "petition_id", to = "id")]
     pub petition: BelongsTo<super::petition::Entity>,
     #[sea_orm(belongs_to, from = "supporter_id", to = "id")]

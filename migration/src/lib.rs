@@ -21,6 +21,7 @@ mod m20261127_000012_signature_actions;
 mod m20261127_000013_signature_network;
 mod m20261127_000014_signature_counts;
 mod m20261127_000015_api_tokens;
+mod m20261127_000016_signature_changed_at;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_signature_network::Migration),
             Box::new(m20261127_000014_signature_counts::Migration),
             Box::new(m20261127_000015_api_tokens::Migration),
+            Box::new(m20261127_000016_signature_changed_at::Migration),
         ]
     }
 }

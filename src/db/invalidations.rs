@@ -190,6 +190,7 @@ pub async fn invalidate(
         let update = Query::update()
             .table(signature::Entity)
             .value(signature::Column::Status, Expr::value(Status::Invalidated))
+            .value(signature::Column::ChangedAt, Expr::value(now))
             .cond_where(inv.criteria.condition(petition_id).add(signature::Column::Status.eq(from)))
             .returning_col(signature::Column::Id)
             .to_owned();
@@ -286,6 +287,7 @@ pub async fn restore_action(
         let update = Query::update()
             .table(signature::Entity)
             .value(signature::Column::Status, Expr::value(to))
+            .value(signature::Column::ChangedAt, Expr::value(now))
             .and_where(signature::Column::Status.eq(Status::Invalidated))
             .and_where(signature::Column::Id.in_subquery(changes_of(action_id, to)))
             .and_where(signature::Column::Id.not_in_subquery(later.clone()))
@@ -325,6 +327,7 @@ pub async fn restore_one(
     };
     let res = signature::Entity::update_many()
         .col_expr(signature::Column::Status, Expr::value(latest.from_status))
+        .col_expr(signature::Column::ChangedAt, Expr::value(now))
         .filter(signature::Column::Id.eq(signature_id))
         .filter(signature::Column::PetitionId.eq(petition_id))
         .filter(signature::Column::Status.eq(Status::Invalidated))

@@ -114,6 +114,16 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, DbE
     api_token::Entity::find().order_by_desc(api_token::Column::Id).all(db).await
 }
 
+/// A petition's spreadsheet links (`csv` tokens), newest first.
+pub async fn links_of(db: &impl ConnectionTrait, petition_id: i64) -> Result<Vec<api_token::Model>, DbErr> {
+    api_token::Entity::find()
+        .filter(api_token::Column::PetitionId.eq(petition_id))
+        .filter(api_token::Column::Scope.eq(Scope::Csv.name()))
+        .order_by_desc(api_token::Column::Id)
+        .all(db)
+        .await
+}
+
 /// Revokes token `id`; `None` if there is no such live token.
 pub async fn revoke(
     db: &impl ConnectionTrait,

@@ -52,8 +52,8 @@ pub struct NewSignature {
 /// What became of a signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Signed {
-    /// Stored; the signer's share code.
-    New { share_code: ShareCode },
+    /// Stored: the signature's id and the signer's share code.
+    New { id: i64, share_code: ShareCode },
     /// This person had already signed; nothing changed.
     AlreadySigned,
 }
@@ -245,7 +245,7 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
                     1,
                 );
             }
-            Signed::New { share_code: row.share_code.clone() }
+            Signed::New { id: stored.id, share_code: row.share_code.clone() }
         } else {
             Signed::AlreadySigned
         });

@@ -172,8 +172,11 @@ impl Layout {
 /// What a download is written as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// CSV with a byte order mark, CRLF line ends and formula-like cells neutralised.
+    /// CSV with a byte order mark, CRLF line ends and formula-like cells neutralised: for a
+    /// person's double-click.
     Csv,
+    /// The same without the byte order mark: for programs (a spreadsheet's import function).
+    PlainCsv,
     /// One JSON object per line.
     JsonLines,
     /// An Excel workbook.
@@ -191,10 +194,12 @@ pub fn write(
     let mut rows = 0_u64;
     let country = layout.country.as_str();
     match kind {
-        Kind::Csv => {
+        Kind::Csv | Kind::PlainCsv => {
             let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-            // The byte order mark that makes Excel and LibreOffice read the file as UTF-8.
-            out.write_all("\u{feff}".as_bytes())?;
+            if kind == Kind::Csv {
+                // The byte order mark that makes Excel and LibreOffice read the file as UTF-8.
+                out.write_all("\u{feff}".as_bytes())?;
+            }
             let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
             w.write_record(layout.headings())?;
             while let Some(chunk) = chunks.blocking_recv() {

@@ -108,6 +108,8 @@ admin_routes! {
     get "/admin/campaigns/{id}/export" => exports::form, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export/signatures" => exports::signatures, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export/counts.csv" => exports::counts, Access::Staff(Role::Viewer);
+    post "/admin/campaigns/{id}/export/links" => exports::make_link, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/export/links/{tid}/revoke" => exports::revoke_link, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/offline" => campaigns::offline, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures" => signatures::list, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures" => signatures::search, Access::Staff(Role::Organizer);

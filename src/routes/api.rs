@@ -4,8 +4,10 @@
 //! `/api/v1/openapi.json` is made from the handlers' own types, and `/api/v1/docs` shows it as a
 //! page that loads nothing from elsewhere.
 
+mod csv;
 mod docs;
 mod petitions;
+mod signatures;
 
 use axum::{
     Json, Router,
@@ -32,6 +34,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/petitions"),
     ("get", "/api/v1/petitions/{slug}"),
     ("get", "/api/v1/petitions/{slug}/counts"),
+    ("get", "/api/v1/petitions/{slug}/signatures"),
+    ("post", "/api/v1/petitions/{slug}/signatures"),
+    ("get", "/api/v1/petitions/{slug}/signatures.csv"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -39,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/petitions", get(petitions::list))
         .route("/api/v1/petitions/{slug}", get(petitions::one))
         .route("/api/v1/petitions/{slug}/counts", get(petitions::counts))
+        .route("/api/v1/petitions/{slug}/signatures", get(signatures::list).post(signatures::create))
+        .route("/api/v1/petitions/{slug}/signatures.csv", get(csv::signatures_csv))
         .route("/api/v1/openapi.json", get(docs::openapi_json))
         .route("/api/v1/docs", get(docs::page))
         .route("/api/v1", get(docs::to_docs))
@@ -56,7 +63,7 @@ pub fn router() -> Router<AppState> {
                        staff pages (API tokens) or with `undersigned token create`. Errors are RFC 9457 \
                        problem documents (`application/problem+json`)."
     ),
-    paths(petitions::list, petitions::one, petitions::counts),
+    paths(petitions::list, petitions::one, petitions::counts, signatures::list, signatures::create, csv::signatures_csv),
     components(schemas(Problem)),
     modifiers(&BearerToken),
     security(("token" = []))

@@ -261,12 +261,12 @@ async fn sign(
     }
     input.network_hash = Some(network_hash(state.cookie_key.signing(), ip));
     match state.writer.sign(NewSignature { petition_id: p.id, input }).await? {
-        Signed::New { share_code } if embedded => {
+        Signed::New { share_code, .. } if embedded => {
             // No cookie in a frame: the share code travels in the link.
             let to = format!("/embed/{slug}/thanks?ref={}", share_code.as_str());
             Ok(embed::framed(&state, Redirect::to(&to)))
         }
-        Signed::New { share_code } => {
+        Signed::New { share_code, .. } => {
             visitor.remember_share_code(&format!("/p/{slug}"), &share_code);
             let thanks = match &via {
                 Some(landing) => format!("/p/{slug}/thanks?a={}", landing.landing.slug),

@@ -171,3 +171,238 @@ async fn the_openapi_document_is_valid_and_names_every_route() {
     }
     assert!(!page.contains("<script") && !page.contains("src=\"http"), "nothing loaded from elsewhere");
 }
+
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new().request(method, app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("sent");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn partner_tools_add_signatures_with_the_forms_checks() {
+    let app = spawn_app().await;
+    let id = app.open_petition("api-w").await;
+    let write = cli_token(&app, "partner site", "write");
+    let read = cli_token(&app, "reader", "read");
+    let path = "/api/v1/petitions/api-w/signatures";
+    let ana = serde_json::json!({
+        "given_name": "Ana", "family_name": "Núñez", "email": "Ana.Nunez@Example.org",
+        "postal_code": "94110", "email_opt_in": true, "source": "paper"
+    });
+    let (status, added) = send(&app, &write, reqwest::Method::POST, path, Some(ana.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert!(added["id"].as_i64().is_some() && added["created"] == true);
+    let (status, again) = send(&app, &write, reqwest::Method::POST, path, Some(ana)).await;
+    assert_eq!((status, again["created"].as_bool()), (StatusCode::OK, Some(false)), "one per person");
+    assert_eq!((app.count("api-w").await, app.recount(id).await), (1, 1));
+
+    let bad = serde_json::json!({"given_name": "", "family_name": "X", "email": "not-an-email"});
+    let (status, refused) = send(&app, &write, reqwest::Method::POST, path, Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused["errors"]["given_name"].is_string() && refused["errors"]["email"].is_string(),
+        "{refused}"
+    );
+    let odd =
+        serde_json::json!({"given_name": "A", "family_name": "B", "email": "a@example.org", "shoe_size": 9});
+    let (status, problem) = send(&app, &write, reqwest::Method::POST, path, Some(odd)).await;
+    assert_eq!((status, problem["parameter"].as_str()), (StatusCode::BAD_REQUEST, Some("body")));
+    let ok = serde_json::json!({"given_name": "Bo", "family_name": "B", "email": "bo@example.org", "postal_code": "94110"});
+    let (status, _) = send(&app, &read, reqwest::Method::POST, path, Some(ok.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a read token does not write");
+    app.petition("api-closed", entity::petition::Kind::Petition, entity::petition::Status::Closed, "en")
+        .await;
+    let (status, _) =
+        send(&app, &write, reqwest::Method::POST, "/api/v1/petitions/api-closed/signatures", Some(ok)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // What was added reads back, attribution and consent included.
+    let (status, page) = send(&app, &read, reqwest::Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let s = &page["signatures"][0];
+    assert_eq!(
+        (s["family_name"].as_str(), s["source"].as_str(), s["email_opt_in"].as_bool()),
+        (Some("Núñez"), Some("paper"), Some(true))
+    );
+    assert_eq!(s["status"], "validated");
+    assert!(page["next_cursor"].is_null());
+}
+
+#[tokio::test]
+async fn pages_and_incremental_sync_miss_nothing_while_signatures_arrive_and_change() {
+    let app = spawn_app().await;
+    let id = app.open_petition("sync").await;
+    let read = cli_token(&app, "sync", "read");
+    for i in 0..25 {
+        assert_eq!(
+            app.sign_fresh("sync", &Signer::new(&format!("s{i}@example.org"))).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    // Page through ten at a time while five more arrive.
+    let mut seen: Vec<i64> = Vec::new();
+    let mut path = "/api/v1/petitions/sync/signatures?limit=10".to_owned();
+    let mut pages = 0;
+    loop {
+        let (status, page) = send(&app, &read, reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        pages += 1;
+        seen.extend(
+            page["signatures"].as_array().expect("a list").iter().map(|s| s["id"].as_i64().expect("an id")),
+        );
+        if pages == 1 {
+            for i in 25..30 {
+                app.sign_fresh("sync", &Signer::new(&format!("s{i}@example.org"))).await;
+            }
+        }
+        match page["next"].as_str() {
+            Some(next) => path = next.trim_start_matches("http://localhost:3000").to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 30, "every signature once, those that came meanwhile too: {seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+
+    // A sync from a moment: what changed since (an old signature invalidated), then what came.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    for i in 30..33 {
+        app.sign_fresh("sync", &Signer::new(&format!("s{i}@example.org"))).await;
+    }
+    let criteria =
+        undersigned::db::invalidations::Criteria { signature_id: Some(seen[3]), ..Default::default() };
+    let by = undersigned::db::invalidations::Invalidation {
+        criteria: &criteria,
+        reason: "test",
+        staff_id: None,
+        actor: "test",
+    };
+    undersigned::db::invalidations::invalidate(&app.db.write, id, &by, chrono::Utc::now())
+        .await
+        .expect("invalidated");
+    let since = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let mut path =
+        format!("/api/v1/petitions/sync/signatures?limit=2&updated_since={}", since.replace('+', "%2B"));
+    let mut synced: Vec<(i64, String)> = Vec::new();
+    loop {
+        let (status, page) = send(&app, &read, reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for s in page["signatures"].as_array().expect("a list") {
+            synced
+                .push((s["id"].as_i64().expect("an id"), s["status"].as_str().expect("a status").to_owned()));
+        }
+        match page["next"].as_str() {
+            Some(next) => path = next.trim_start_matches("http://localhost:3000").to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(synced[0], (seen[3], "invalidated".to_owned()), "the change first: {synced:?}");
+    assert_eq!(synced.len(), 4, "then the three new ones: {synced:?}");
+    assert!(synced[1..].iter().all(|(i, s)| *i > seen[29] && s == "validated"));
+
+    // Malformed parameters are named.
+    for (query, parameter) in [
+        ("limit=0", "limit"),
+        ("limit=lots", "limit"),
+        ("cursor=abc", "cursor"),
+        ("updated_since=yesterday", "updated_since"),
+        ("status=maybe", "status"),
+        ("cursor=n.-.0.5&updated_since=2026-01-01T00:00:00Z", "cursor"),
+    ] {
+        let (status, problem) = send(
+            &app,
+            &read,
+            reqwest::Method::GET,
+            &format!("/api/v1/petitions/sync/signatures?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, problem["parameter"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(parameter)),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_spreadsheet_link_reads_one_petitions_csv_until_revoked() {
+    let app = spawn_app().await;
+    let id = app.open_petition("sheet").await;
+    app.open_petition("other").await;
+    assert_eq!(
+        app.sign_fresh("sheet", &Signer::new("ana@example.org").with("given_name", "José")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let export = format!("/admin/campaigns/{id}/export");
+    let links = format!("{export}/links");
+    let res = submit(&organizer, &app, &export, &links, &[("name", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = submit(&organizer, &app, &export, &links, &[("name", "Field team sheet")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("page");
+    let url = page
+        .split(r#"id="new-link" type="text" readonly value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the link, shown once")
+        .replace("&amp;", "&");
+    let path = url.trim_start_matches("http://localhost:3000").to_owned();
+    assert!(path.starts_with("/api/v1/petitions/sheet/signatures.csv?token=us_"), "{path}");
+    let token = path.split("token=").nth(1).expect("a token").to_owned();
+
+    let res = reqwest::get(app.url(&path)).await.expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let body = res.text().await.expect("CSV");
+    assert!(
+        body.starts_with("signature_id,") && body.contains("ana@example.org") && body.contains("José"),
+        "{body}"
+    );
+
+    // Only that petition's CSV, and only in its link.
+    let other = path.replace("/sheet/", "/other/");
+    assert_eq!(reqwest::get(app.url(&other)).await.expect("sent").status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(call(&app, Some(&token), "/api/v1/petitions").await.0, StatusCode::FORBIDDEN);
+    let read = cli_token(&app, "reader", "read");
+    let with_read = format!("/api/v1/petitions/sheet/signatures.csv?token={read}");
+    assert_eq!(reqwest::get(app.url(&with_read)).await.expect("sent").status(), StatusCode::UNAUTHORIZED);
+
+    // Viewers neither see nor make links.
+    let viewer = account(&app, "viewer@example.org", "viewer").await;
+    let (_, page) = get(&viewer, &app, &export).await;
+    assert!(!page.contains("A link for a spreadsheet"));
+    assert_eq!(
+        submit(&viewer, &app, &export, &links, &[("name", "x")]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Revoked on the export page, the link stops working.
+    let (_, page) = get(&organizer, &app, &export).await;
+    assert!(page.contains("Field team sheet") && !page.contains(&token), "{page}");
+    let revoke = page
+        .split(&format!("{links}/"))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|s| format!("{links}/{s}"))
+        .expect("a revoke button");
+    assert_eq!(submit(&organizer, &app, &export, &revoke, &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(reqwest::get(app.url(&path)).await.expect("sent").status(), StatusCode::UNAUTHORIZED);
+    let actions: Vec<String> = audit_actions(&app).await.into_iter().map(|(_, a, _)| a).collect();
+    for a in ["export.link_created", "export.link_used", "export.link_revoked"] {
+        assert!(actions.contains(&a.to_owned()), "{a}: {actions:?}");
+    }
+}

@@ -2,22 +2,18 @@
 //! whatever their size; a download stopped by the browser stops its query. Every download is
 //! in the audit log.
 
-use std::{
-    io::{self, Write},
-    net::IpAddr,
-};
+use std::net::IpAddr;
 
 use axum::{
-    body::{Body, Bytes},
+    body::Body,
     extract::{Path, Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use chrono::{Days, NaiveDate, NaiveTime, Utc};
 use entity::{signature, staff::Role};
-use sea_orm::{ActiveEnum, Iterable};
+use sea_orm::{ActiveEnum, Iterable, TransactionTrait};
 use serde::Deserialize;
-use tokio::sync::mpsc;
 
 use super::{PageKit, StaffUser, campaign, id_of, ip_hash, no_store};
 use crate::{
@@ -27,13 +23,17 @@ use crate::{
         landing,
         petitions::PetitionRecord,
         staff::{self, Audit},
+        tokens::{self, NAME_MAX, Scope},
     },
     domain::{FormFields, attribution, campaign::CampaignErrors},
     error::AppResult,
-    export::download::{self, Kind, Layout},
+    export::{
+        download::{Kind, Layout},
+        stream,
+    },
     routes::client_ip::ClientIp,
     state::AppState,
-    views::admin::exports::{ExportForm, ExportView, export_page},
+    views::admin::exports::{ExportForm, ExportView, LinkRow, export_page},
 };
 
 /// The download form's fields as they arrive.
@@ -175,6 +175,34 @@ async fn landing_slugs(state: &AppState, petition_id: i64) -> AppResult<Vec<Stri
     Ok(landing::of_petition(&state.db.read, petition_id).await?.into_iter().map(|l| l.slug).collect())
 }
 
+/// What the export page shows besides the form.
+#[derive(Default)]
+struct Extras {
+    links: Vec<LinkRow>,
+    /// A link just made: its name and address, shown this once.
+    made: Option<(String, String)>,
+    link_error: Option<&'static str>,
+}
+
+async fn extras(state: &AppState, user: &StaffUser, petition_id: i64) -> AppResult<Extras> {
+    if !user.may(Role::Organizer) {
+        return Ok(Extras::default());
+    }
+    let links = tokens::links_of(&state.db.read, petition_id)
+        .await?
+        .into_iter()
+        .map(|t| LinkRow {
+            id: t.id,
+            name: t.name,
+            made: format!("{} by {}", t.created_at.format("%Y-%m-%d"), t.created_by),
+            last_used: t.last_used_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    Ok(Extras { links, ..Extras::default() })
+}
+
+#[allow(clippy::too_many_arguments)]
 fn page(
     state: &AppState,
     headers: &HeaderMap,
@@ -183,9 +211,13 @@ fn page(
     form: &ExportForm,
     errors: &CampaignErrors,
     landing_pages: &[String],
+    extras: Extras,
 ) -> Response {
     let kit = PageKit::new(state, headers);
     let view = ExportView {
+        links: &extras.links,
+        made_link: extras.made,
+        link_error: extras.link_error,
         chrome: kit.chrome(user),
         id: rec.petition.id,
         title: &rec.petition.title,
@@ -194,7 +226,11 @@ fn page(
         landing_pages,
         personal: user.may(Role::Organizer),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() && view.link_error.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let markup = export_page(&view);
     kit.page(status, markup)
 }
@@ -208,7 +244,17 @@ pub(super) async fn form(
 ) -> AppResult<Response> {
     let rec = campaign(&state, id_of(&id)?).await?;
     let landing_pages = landing_slugs(&state, rec.petition.id).await?;
-    Ok(page(&state, &headers, &user, &rec, &ExportForm::default(), &CampaignErrors::new(), &landing_pages))
+    let extras = extras(&state, &user, rec.petition.id).await?;
+    Ok(page(
+        &state,
+        &headers,
+        &user,
+        &rec,
+        &ExportForm::default(),
+        &CampaignErrors::new(),
+        &landing_pages,
+        extras,
+    ))
 }
 
 /// `GET /admin/campaigns/{id}/export/signatures?format=&columns=&status=&from=&to=&source=&landing=`.
@@ -227,7 +273,10 @@ pub(super) async fn signatures(
     let personal = user.may(Role::Organizer);
     let asked = match understand(&q, &landing_pages, personal) {
         Ok(asked) => asked,
-        Err(errors) => return Ok(page(&state, &headers, &user, &rec, &q.form(), &errors, &landing_pages)),
+        Err(errors) => {
+            let extras = extras(&state, &user, rec.petition.id).await?;
+            return Ok(page(&state, &headers, &user, &rec, &q.form(), &errors, &landing_pages, extras));
+        }
     };
     let p = &rec.petition;
     let fields = FormFields::parse(&p.form_fields);
@@ -237,26 +286,15 @@ pub(super) async fn signatures(
         Layout::standard(&fields, personal)
     };
     let (extension, content_type) = match asked.kind {
-        Kind::Csv => ("csv", "text/csv; charset=utf-8"),
+        Kind::Csv | Kind::PlainCsv => ("csv", "text/csv; charset=utf-8"),
         Kind::JsonLines => ("jsonl", "application/jsonl; charset=utf-8"),
         Kind::Xlsx => ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     };
     let what = if asked.action_network { "action-network" } else { "signatures" };
     let filename = format!("{}-{what}-{}.{extension}", p.slug, Utc::now().format("%Y-%m-%d"));
     audit_download(&state, &user, ip, p.id, &format!("{filename}: {}", describe(&q, personal))).await?;
-    let chunks = prefetch(state.db.read.clone(), p.id, asked.filter);
-    let kind = asked.kind;
-    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(4);
-    tokio::task::spawn_blocking(move || {
-        let out = Sink { tx: tx.clone(), buf: Vec::with_capacity(SINK_BYTES) };
-        if let Err(e) = download::write(chunks, &layout, kind, out) {
-            // The browser went away (nothing to tell), or the download broke off: it ends
-            // with an error rather than looking complete.
-            tracing::warn!(error = %e, "a download stopped before its end");
-            let _ = tx.blocking_send(Err(io::Error::other("the download stopped before its end")));
-        }
-    });
-    Ok(attachment(content_type, &filename, Body::from_stream(Stream(rx))))
+    let body = stream::body(prefetch(state.db.read.clone(), p.id, asked.filter), layout, asked.kind);
+    Ok(attachment(content_type, &filename, body))
 }
 
 /// `GET /admin/campaigns/{id}/export/counts.csv`: counted signatures and new supporters per
@@ -338,59 +376,96 @@ fn attachment(content_type: &'static str, filename: &str, body: Body) -> Respons
     no_store(res)
 }
 
-/// Bytes a download collects before sending them on.
-const SINK_BYTES: usize = 64 * 1024;
-
-/// Where a download is written: its bytes go to the response in pieces of [`SINK_BYTES`]. When
-/// the browser has gone, writing fails, and the download stops.
-struct Sink {
-    tx: mpsc::Sender<Result<Bytes, io::Error>>,
-    buf: Vec<u8>,
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct LinkForm {
+    #[serde(default)]
+    name: String,
 }
 
-impl Sink {
-    fn send(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let piece = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(SINK_BYTES)));
-        self.tx
-            .blocking_send(Ok(piece))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the browser went away"))
+/// `POST /admin/campaigns/{id}/export/links`: a spreadsheet's link to the counted signatures,
+/// shown once.
+pub(super) async fn make_link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LinkForm>,
+) -> AppResult<Response> {
+    let rec = campaign(&state, id_of(&id)?).await?;
+    let p = &rec.petition;
+    let landing_pages = landing_slugs(&state, p.id).await?;
+    let name = form.name.trim();
+    let mut extras_now = extras(&state, &user, p.id).await?;
+    if name.is_empty() || name.chars().count() > NAME_MAX {
+        extras_now.link_error =
+            Some("Say where the link goes, like “Field team sheet” (at most 100 characters).");
+        let form = ExportForm::default();
+        return Ok(page(
+            &state,
+            &headers,
+            &user,
+            &rec,
+            &form,
+            &CampaignErrors::new(),
+            &landing_pages,
+            extras_now,
+        ));
     }
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    let made = tokens::create(&txn, name, Scope::Csv, Some(p.id), &user.account.email, now).await?;
+    let entry = Audit {
+        subject: Some(format!("petition:{}", p.id)),
+        detail: Some(format!("spreadsheet link token:{} “{name}”", made.row.id)),
+        ..user.audit("export.link_created", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&txn, entry, now).await?;
+    txn.commit().await?;
+    let url =
+        state.config.absolute(&format!("/api/v1/petitions/{}/signatures.csv?token={}", p.slug, made.token));
+    let mut extras_now = extras(&state, &user, p.id).await?;
+    extras_now.made = Some((name.to_owned(), url));
+    Ok(page(
+        &state,
+        &headers,
+        &user,
+        &rec,
+        &ExportForm::default(),
+        &CampaignErrors::new(),
+        &landing_pages,
+        extras_now,
+    ))
 }
 
-impl Write for Sink {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(bytes);
-        if self.buf.len() >= SINK_BYTES {
-            self.send()?;
-        }
-        Ok(bytes.len())
+/// `POST /admin/campaigns/{id}/export/links/{tid}/revoke`.
+pub(super) async fn revoke_link(
+    State(state): State<AppState>,
+    Path((id, tid)): Path<(String, String)>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+) -> AppResult<Response> {
+    let rec = campaign(&state, id_of(&id)?).await?;
+    let tid = id_of(&tid)?;
+    let links = tokens::links_of(&state.db.read, rec.petition.id).await?;
+    if !links.iter().any(|l| l.id == tid) {
+        return Err(crate::error::AppError::NotFound);
     }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.send()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        // What is left after the last write (a writer that does not flush at its end).
-        let _ = self.send();
-    }
-}
-
-/// The response body: the pieces as they come.
-struct Stream(mpsc::Receiver<Result<Bytes, io::Error>>);
-
-impl futures::Stream for Stream {
-    type Item = Result<Bytes, io::Error>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
-    }
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    let Some(t) = tokens::revoke(&txn, tid, &user.account.email, now).await? else {
+        return Err(crate::error::AppError::NotFound);
+    };
+    let entry = Audit {
+        subject: Some(format!("petition:{}", rec.petition.id)),
+        detail: Some(format!("spreadsheet link token:{tid} “{}”", t.name)),
+        ..user.audit("export.link_revoked", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&txn, entry, now).await?;
+    txn.commit().await?;
+    Ok(super::flash_redirect(
+        &state,
+        &format!("/admin/campaigns/{}/export", rec.petition.id),
+        crate::views::admin::Flash::TokenRevoked,
+    ))
 }

@@ -22,7 +22,21 @@ pub struct ExportForm {
     pub landing: String,
 }
 
+/// A spreadsheet link as listed.
+pub struct LinkRow {
+    pub id: i64,
+    pub name: String,
+    pub made: String,
+    pub last_used: Option<String>,
+    pub revoked: bool,
+}
+
 pub struct ExportView<'a> {
+    /// The campaign's spreadsheet links (organizers and admins only).
+    pub links: &'a [LinkRow],
+    /// A link just made: its name and address, shown this once.
+    pub made_link: Option<(String, String)>,
+    pub link_error: Option<&'static str>,
     pub chrome: Chrome<'a>,
     pub id: i64,
     pub title: &'a str,
@@ -113,6 +127,49 @@ pub fn export_page(v: &ExportView<'_>) -> Markup {
                     }
                 }
                 button type="submit" { "Download signatures" }
+            }
+            @if v.personal {
+                h2 { "A link for a spreadsheet" }
+                p { "A spreadsheet can fetch this campaign's counted signatures itself, as CSV, from a link: in Google Sheets " code { "=IMPORTDATA(\"link\")" } ", in Excel " em { "Data, From Web" } ". The link holds a key, so treat it like a password: anyone with it reads names and emails. Revoke it here when it is no longer needed; every use is in the audit log." }
+                @if let Some((name, url)) = &v.made_link {
+                    div.notice role="status" {
+                        p { "The link " strong { (name) } " is made. Copy it now: it is shown only this once." }
+                        label for="new-link" { "Link" }
+                        input.link #new-link type="text" readonly value=(url);
+                    }
+                }
+                @if !v.links.is_empty() {
+                    div.scroll tabindex="0" role="region" aria-label="Spreadsheet links" { table {
+                        thead { tr { th scope="col" { "Name" } th scope="col" { "Made" } th scope="col" { "Last used" } th scope="col" { "State" } } }
+                        tbody {
+                            @for l in v.links {
+                                tr {
+                                    td { (l.name) }
+                                    td { (l.made) }
+                                    td { (l.last_used.as_deref().unwrap_or("never")) }
+                                    td {
+                                        @if l.revoked { "revoked" } @else {
+                                            form.inline method="post" action={ "/admin/campaigns/" (v.id) "/export/links/" (l.id) "/revoke" } {
+                                                (super::csrf_field(v.chrome.csrf))
+                                                button.secondary.small type="submit" aria-label={ "Revoke: " (l.name) } { "Revoke" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                }
+                form.edit method="post" action={ "/admin/campaigns/" (v.id) "/export/links" } novalidate {
+                    (super::csrf_field(v.chrome.csrf))
+                    div.field.has-error[v.link_error.is_some()] {
+                        label for="f-link-name" { "Where the link goes" }
+                        @if let Some(e) = v.link_error { p.error id="e-link-name" { span.visually-hidden { "Error: " } (e) } }
+                        input #f-link-name type="text" name="name" maxlength="100" autocomplete="off"
+                            aria-invalid=[v.link_error.map(|_| "true")] aria-describedby=[v.link_error.map(|_| "e-link-name")];
+                    }
+                    button.secondary type="submit" { "Make a link" }
+                }
             }
             h2 { "Counts" }
             p {
