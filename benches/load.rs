@@ -398,7 +398,10 @@ fn combined(a: WrkResult, b: WrkResult) -> WrkResult {
 }
 
 fn wrk_for(o: &Options, seconds: u64, url: &str, script: &str) -> Result<WrkResult, String> {
-    let path = std::env::temp_dir().join(format!("undersigned-bench-{}.lua", std::process::id()));
+    // Two loads may run at once (the dashboard while signing): each has its own script file.
+    static SCRIPTS: AtomicU64 = AtomicU64::new(0);
+    let n = SCRIPTS.fetch_add(1, Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("undersigned-bench-{}-{n}.lua", std::process::id()));
     std::fs::write(&path, format!("{script}\n{WRK_DONE}")).map_err(|e| e.to_string())?;
     let out = Command::new("wrk")
         .args(["-t2", &format!("-c{}", o.connections), &format!("-d{seconds}s"), "--timeout", "5s"])
@@ -620,8 +623,270 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
     drop(server);
 
     rows.push(export(db, o, url, &conn).await?);
+    rows.append(&mut scale(db, o, url, &conn).await?);
     let _ = conn.close().await;
     Ok(rows)
+}
+
+/// Petitions in the dataset at scale, and signatures on each (a tenth of the export's rows
+/// each, so 1,000,000 in all by default).
+const SCALE_PETITIONS: u64 = 10;
+
+/// At scale: 1,000,000 signatures over 10 petitions (the export's row count, spread over 30
+/// days, five sources and a thousand postal codes), their aggregates made by the migration that
+/// asks for it, then the dashboard of one of them loaded while signing goes on, and the API's
+/// signature pages read from the first to the last.
+async fn scale(db: Db, o: &Options, url: &str, conn: &DatabaseConnection) -> Result<Vec<Row>, String> {
+    let per = (o.export_rows / SCALE_PETITIONS).max(1);
+    print!("{:<38} ", format!("seed {} x {per} signatures", SCALE_PETITIONS));
+    let started = Instant::now();
+    seed_scale(db, per, conn).await?;
+    conn.execute_unprepared("INSERT INTO settings (key, value) VALUES ('rebuild_signature_counts', '1')")
+        .await
+        .map_err(|e| e.to_string())?;
+    let seeded = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let migrate =
+        Command::new(SERVER).arg("migrate").env("DATABASE_URL", url).output().map_err(|e| e.to_string())?;
+    if !migrate.status.success() {
+        return Err(format!("migrate failed: {}", String::from_utf8_lossy(&migrate.stderr)));
+    }
+    let rebuilt = started.elapsed().as_secs_f64();
+    println!("seeded in {seeded:.1} s; aggregates made in {rebuilt:.1} s");
+    let sum = query_i64(conn, "SELECT CAST(SUM(signatures) AS BIGINT) AS n FROM signature_counts WHERE petition_id IN (SELECT id FROM petitions WHERE slug LIKE 'scale-%')").await?;
+    let expected = i64::try_from(per * SCALE_PETITIONS).unwrap_or(i64::MAX);
+
+    let server = start_server(url)?;
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let cookie = sign_in(&client, &jar, url, &server.base).await?;
+    let pid = query_i64(conn, "SELECT id AS n FROM petitions WHERE slug = 'scale-1'").await?;
+    let dashboard = format!("{}/admin/campaigns/{pid}/dashboard", server.base);
+    let page = client.get(&dashboard).send().await.map_err(|e| e.to_string())?;
+    let page_ok = page.status().is_success()
+        && page
+            .text()
+            .await
+            .map_err(|e| e.to_string())?
+            .contains(&format!("<span class=\"figure\">{per}</span>"));
+
+    // The dashboard, four at a time, while 64 connections sign another petition.
+    print!("{:<38} ", "GET dashboard at scale, while signing");
+    let start_rss = server.rss.begin();
+    let signing = {
+        let o = Options {
+            dbs: vec![db],
+            duration: o.duration,
+            connections: o.connections,
+            export_rows: 0,
+            smoke: o.smoke,
+        };
+        let url = format!("{}/p/{SLUG}/sign", server.base);
+        let script = sign_script(&format!("{}s", std::process::id()), "");
+        std::thread::spawn(move || wrk_for(&o, o.duration, &url, &script))
+    };
+    let few = Options { dbs: vec![db], duration: o.duration, connections: 4, export_rows: 0, smoke: o.smoke };
+    let script = format!(r#"wrk.headers["Cookie"] = "{cookie}""#);
+    let dash = wrk_for(&few, o.duration, &dashboard, &script)?;
+    let signed = signing.join().map_err(|_| "the signing load panicked".to_owned())??;
+    let peak = server.rss.peak_mb();
+    println!(
+        "{:>10.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  (signing meanwhile {:.0}/s)",
+        rate(&dash),
+        dash.p50_us / 1000.0,
+        dash.p99_us / 1000.0,
+        dash.errors,
+        rate(&signed)
+    );
+    let dash_ok = dash.errors == 0 && page_ok && sum == expected;
+    let mut rows = vec![Row {
+        db: db.name(),
+        name: format!("GET dashboard at {} signatures, while signing", per * SCALE_PETITIONS),
+        requests_per_s: rate(&dash),
+        p50_ms: Some(dash.p50_us / 1000.0),
+        p99_ms: Some(dash.p99_us / 1000.0),
+        errors: dash.errors,
+        requests: dash.requests,
+        ratio_to_healthz: None,
+        peak_rss_mb: peak,
+        rss_growth_mb: peak - start_rss,
+        target: "p99 < 200 ms while signing; RSS <= 64 MB".into(),
+        met: Some(dash_ok && dash.p99_us < 200_000.0 && peak <= 64.0),
+        correct: dash_ok,
+        note: format!(
+            "{SCALE_PETITIONS} petitions x {per}; aggregates sum {sum} (expected {expected}), made from the signatures in {rebuilt:.1} s; signing meanwhile {:.0}/s, p99 {:.1} ms",
+            rate(&signed),
+            signed.p99_us / 1000.0
+        ),
+    }];
+
+    // The API: every page of one petition's signatures, 1,000 a page.
+    print!("{:<38} ", "API signature pages, first to last");
+    let token = api_token(url)?;
+    let mut next = Some(format!("{}/api/v1/petitions/scale-1/signatures?limit=1000", server.base));
+    let mut times: Vec<f64> = Vec::new();
+    let mut got = 0u64;
+    let mut failed = 0u64;
+    while let Some(page_url) = next.take() {
+        let started = Instant::now();
+        let res = client.get(&page_url).bearer_auth(&token).send().await.map_err(|e| e.to_string())?;
+        if !res.status().is_success() {
+            failed += 1;
+            break;
+        }
+        let body: serde_json::Value = res.json().await.map_err(|e| e.to_string())?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        got += body["signatures"].as_array().map_or(0, |a| a.len() as u64);
+        next = body["next"].as_str().map(|n| n.replacen("http://localhost:3000", &server.base, 1));
+    }
+    let first = times.iter().take(5).sum::<f64>() / times.len().clamp(1, 5) as f64;
+    let last = times.iter().rev().take(5).sum::<f64>() / times.len().clamp(1, 5) as f64;
+    let total: f64 = times.iter().sum();
+    println!(
+        "{} pages, first five {first:.1} ms, last five {last:.1} ms each, {got} signatures",
+        times.len()
+    );
+    let pages_ok = failed == 0 && got == per;
+    rows.push(Row {
+        db: db.name(),
+        name: "API signature pages (1,000 each), first to last".into(),
+        requests_per_s: got as f64 / (total / 1000.0).max(1e-9),
+        p50_ms: Some(first),
+        p99_ms: Some(last),
+        errors: failed,
+        requests: times.len() as u64,
+        ratio_to_healthz: None,
+        peak_rss_mb: server.rss.peak_mb(),
+        rss_growth_mb: 0.0,
+        target: "the last pages no slower than 1.5x the first (no offset scans)".into(),
+        met: Some(pages_ok && last <= first * 1.5 + 1.0),
+        correct: pages_ok,
+        note: format!(
+            "{} pages of {got} signatures; p50 column: the first five pages' mean ms, p99 column: the last five's",
+            times.len()
+        ),
+    });
+    drop(server);
+    Ok(rows)
+}
+
+/// Creates an admin on the command line, sets its password through its one-time link and
+/// returns the session cookie (`name=value`).
+async fn sign_in(
+    client: &reqwest::Client,
+    jar: &reqwest::cookie::Jar,
+    url: &str,
+    base: &str,
+) -> Result<String, String> {
+    use reqwest::cookie::CookieStore;
+    let out = Command::new(SERVER)
+        .args(["staff", "create", "--email", "bench@example.org", "--role", "admin"])
+        .env("DATABASE_URL", url)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/admin/password/"))
+        .ok_or_else(|| format!("no link in: {text}"))?;
+    let path = &link[link.find("/admin/password/").unwrap_or(0)..];
+    let form = client.get(format!("{base}{path}")).send().await.map_err(|e| e.to_string())?;
+    let html = form.text().await.map_err(|e| e.to_string())?;
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .ok_or("no CSRF field")?
+        .to_owned();
+    let password = "a long bench password 2026";
+    let res = client
+        .post(format!("{base}{path}"))
+        .form(&[("password", password), ("password_again", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if res.status() != reqwest::StatusCode::SEE_OTHER {
+        return Err(format!("setting the password answered {}", res.status()));
+    }
+    let origin = reqwest::Url::parse(&format!("{base}/admin")).map_err(|e| e.to_string())?;
+    let cookies = jar.cookies(&origin).ok_or("no session cookie")?;
+    Ok(cookies.to_str().map_err(|e| e.to_string())?.to_owned())
+}
+
+/// A read token made with `undersigned token create`.
+fn api_token(url: &str) -> Result<String, String> {
+    let out = Command::new(SERVER)
+        .args(["token", "create", "--name", "bench", "--scope", "read"])
+        .env("DATABASE_URL", url)
+        .output()
+        .map_err(|e| e.to_string())?;
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|w| w.starts_with("us_"))
+        .map(str::to_owned)
+        .ok_or_else(|| "no token printed".into())
+}
+
+/// [`SCALE_PETITIONS`] petitions (`scale-1` …) with `per` signatures each from the same `per`
+/// supporters, signed two seconds apart from 2026-01-01 (so over a month at 1,000,000), from five
+/// sources and a thousand postal codes.
+async fn seed_scale(db: Db, per: u64, conn: &DatabaseConnection) -> Result<(), String> {
+    let exec =
+        |sql: String| async move { conn.execute_unprepared(&sql).await.map(drop).map_err(|e| e.to_string()) };
+    let now = "2026-01-01 00:00:00+00:00";
+    let series = match db {
+        Db::Sqlite => format!(
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {per}) SELECT i FROM s"
+        ),
+        Db::Postgres => format!("SELECT i FROM generate_series(1, {per}) AS s(i)"),
+    };
+    let text = |e: &str| match db {
+        Db::Sqlite => e.to_owned(),
+        Db::Postgres => format!("({e})::text"),
+    };
+    exec(format!(
+        "INSERT INTO supporters (email_canonical, email, given_name, family_name, postal_code, created_at) \
+         SELECT 'scale' || {i} || '@example.org', 'scale' || {i} || '@example.org', 'Given', 'Family', \
+         '9' || {zip}, '{now}' FROM ({series}) q",
+        i = text("i"),
+        zip = text("(1000 + i % 1000)"),
+    ))
+    .await?;
+    for k in 1..=SCALE_PETITIONS {
+        exec(format!(
+            "INSERT INTO petitions (slug, kind, status, locale, title, summary, body, goal, offline_count, postal_country, created_at, updated_at) \
+             VALUES ('scale-{k}', 'petition', 'open', 'en', 'Scale {k}', 's', 'b', {goal}, 0, 'US', '{now}', '{now}')",
+            goal = per * 2
+        ))
+        .await?;
+        let pid = query_i64(conn, &format!("SELECT id AS n FROM petitions WHERE slug = 'scale-{k}'")).await?;
+        let signed_at = match db {
+            Db::Sqlite => format!(
+                "strftime('%Y-%m-%d %H:%M:%S+00:00', 1767225600 + (id % {per}) * 2 + {k}, 'unixepoch')"
+            ),
+            Db::Postgres => format!("to_timestamp(1767225600 + (id % {per}) * 2 + {k})"),
+        };
+        let source = "CASE id % 5 WHEN 0 THEN 'meta' WHEN 1 THEN 'google' WHEN 2 THEN 'qr-station' WHEN 3 THEN 'share-whatsapp' ELSE NULL END";
+        exec(format!(
+            "INSERT INTO signatures (petition_id, supporter_id, status, given_name, family_name, email, postal_code, \
+             email_opt_in, public_name, source, share_code, signed_at) \
+             SELECT {pid}, id, 'validated', given_name, family_name, email, postal_code, {f}, {f}, {source}, \
+             'k{k}x' || {id}, {signed_at} FROM supporters WHERE email_canonical LIKE 'scale%' ORDER BY id",
+            f = if db == Db::Sqlite { "0" } else { "false" },
+            id = text("id"),
+        ))
+        .await?;
+        exec(format!(
+            "INSERT INTO petition_tallies (petition_id, validated, version, updated_at) VALUES ({pid}, {per}, 1, '{now}')"
+        ))
+        .await?;
+    }
+    exec("ANALYZE".into()).await?;
+    Ok(())
 }
 
 /// A local webhook endpoint on its own thread: counts what it gets and answers 204.
