@@ -75,10 +75,10 @@ impl Filter {
     }
 
     /// PostgreSQL: the same conditions as literals (`COPY` takes no parameters): times we
-    /// format, texts quoted with every `'` doubled (standard-conforming strings, the default
-    /// since PostgreSQL 9.1, keep a backslash as itself).
+    /// format, texts as escape strings (`E'…'`, read the same whatever the server's
+    /// `standard_conforming_strings`) with every backslash and quote doubled.
     fn literal(&self) -> String {
-        let text = |v: &str| format!("'{}'", v.replace('\'', "''"));
+        let text = |v: &str| format!("E'{}'", v.replace('\\', r"\\").replace('\'', "''"));
         let time =
             |t: DateTime<Utc>| format!("'{}'::timestamptz", t.to_rfc3339_opts(SecondsFormat::Micros, true));
         let mut sql = String::new();

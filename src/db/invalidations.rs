@@ -186,11 +186,12 @@ pub async fn invalidate(
     let backend = db.get_database_backend();
     let mut changed = 0;
     let mut uncounted = 0;
+    let mut uncounted_ids: Vec<i64> = Vec::new();
     for from in TAKEN {
         let update = Query::update()
             .table(signature::Entity)
             .value(signature::Column::Status, Expr::value(Status::Invalidated))
-            .value(signature::Column::ChangedAt, Expr::value(now))
+            .value(signature::Column::ChangedAt, Expr::value(changed_at(now)))
             .cond_where(inv.criteria.condition(petition_id).add(signature::Column::Status.eq(from)))
             .returning_col(signature::Column::Id)
             .to_owned();
@@ -220,7 +221,7 @@ pub async fn invalidate(
         changed += n;
         if from == Status::Validated {
             uncounted = n;
-            rollup::apply(db, &ids, -1).await?;
+            uncounted_ids = ids;
         }
     }
     signature_action::Entity::update_many()
@@ -228,8 +229,17 @@ pub async fn invalidate(
         .filter(signature_action::Column::Id.eq(action))
         .exec(db)
         .await?;
+    // The tally first, then the aggregates: the writer takes them in that order too.
     let tally = move_tally(db, petition_id, -i64::try_from(uncounted).unwrap_or(i64::MAX), now).await?;
+    rollup::apply(db, &uncounted_ids, -1).await?;
     Ok(Done { action_id: action, changed, tally })
+}
+
+/// A signature's change time as both databases keep it (to the microsecond), so that what the
+/// API's cursor carries compares equal to what is stored.
+fn changed_at(now: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    now.trunc_subsecs(6)
 }
 
 /// The signatures an action changed from status `from`.
@@ -282,12 +292,13 @@ pub async fn restore_action(
         .to_owned();
     let mut changed = 0;
     let mut recounted = 0;
+    let mut recounted_ids: Vec<i64> = Vec::new();
     let backend = db.get_database_backend();
     for to in TAKEN {
         let update = Query::update()
             .table(signature::Entity)
             .value(signature::Column::Status, Expr::value(to))
-            .value(signature::Column::ChangedAt, Expr::value(now))
+            .value(signature::Column::ChangedAt, Expr::value(changed_at(now)))
             .and_where(signature::Column::Status.eq(Status::Invalidated))
             .and_where(signature::Column::Id.in_subquery(changes_of(action_id, to)))
             .and_where(signature::Column::Id.not_in_subquery(later.clone()))
@@ -302,10 +313,11 @@ pub async fn restore_action(
         changed += ids.len() as u64;
         if to == Status::Validated {
             recounted = ids.len() as u64;
-            rollup::apply(db, &ids, 1).await?;
+            recounted_ids = ids;
         }
     }
     let tally = move_tally(db, petition_id, i64::try_from(recounted).unwrap_or(i64::MAX), now).await?;
+    rollup::apply(db, &recounted_ids, 1).await?;
     Ok(Some(Done { action_id, changed, tally }))
 }
 
@@ -327,7 +339,7 @@ pub async fn restore_one(
     };
     let res = signature::Entity::update_many()
         .col_expr(signature::Column::Status, Expr::value(latest.from_status))
-        .col_expr(signature::Column::ChangedAt, Expr::value(now))
+        .col_expr(signature::Column::ChangedAt, Expr::value(changed_at(now)))
         .filter(signature::Column::Id.eq(signature_id))
         .filter(signature::Column::PetitionId.eq(petition_id))
         .filter(signature::Column::Status.eq(Status::Invalidated))
@@ -337,10 +349,10 @@ pub async fn restore_one(
         return Ok(None);
     }
     let delta = i64::from(latest.from_status == Status::Validated);
+    let tally = move_tally(db, petition_id, delta, now).await?;
     if delta != 0 {
         rollup::apply(db, &[signature_id], delta).await?;
     }
-    let tally = move_tally(db, petition_id, delta, now).await?;
     Ok(Some(Done { action_id: latest.action_id, changed: 1, tally }))
 }
 

@@ -331,6 +331,7 @@ pub async fn save_campaign(
     if taken {
         return Ok(Saved::SlugTaken);
     }
+    let country_before = petition::Entity::find_by_id(id).one(db).await?.map(|p| p.postal_country);
     let updated = petition::Entity::update_many()
         .col_expr(petition::Column::Kind, Expr::value(c.kind))
         .col_expr(petition::Column::Slug, Expr::value(&c.slug))
@@ -350,6 +351,10 @@ pub async fn save_campaign(
         .await?;
     if updated.rows_affected == 0 {
         return Ok(Saved::Stale);
+    }
+    // Regions are read by the petition's country: with another country, they are counted again.
+    if country_before.is_some_and(|before| before != c.postal_country) {
+        super::rollup::recount_regions(db, id).await?;
     }
     recipient::Entity::delete_many().filter(recipient::Column::PetitionId.eq(id)).exec(db).await?;
     for (i, r) in c.recipients.iter().enumerate() {

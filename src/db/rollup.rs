@@ -196,6 +196,32 @@ async fn read_into(
     Ok((rows.len(), last))
 }
 
+/// Counts petition `petition_id`'s regions again from its counted signatures (after its postal
+/// country changed, since a region is read by the country). Run it in a transaction.
+pub async fn recount_regions(db: &impl ConnectionTrait, petition_id: i64) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    signature_region::Entity::delete_many()
+        .filter(signature_region::Column::PetitionId.eq(petition_id))
+        .exec(db)
+        .await?;
+    let mut changes = Changes::default();
+    let mut after = 0;
+    loop {
+        let page = format!(
+            "s.petition_id = {petition_id} AND s.status = 'validated' AND s.id > {after} \
+             ORDER BY s.id LIMIT {REBUILD_PAGE}"
+        );
+        let (n, last) = read_into(db, &mut changes, &page, 1).await?;
+        if n < REBUILD_PAGE {
+            break;
+        }
+        after = last;
+    }
+    // Only the regions: the other aggregates did not change.
+    changes.counts.clear();
+    changes.write(db).await
+}
+
 /// The setting the migration that made the aggregates left, asking for them to be filled.
 const REBUILD: &str = "rebuild_signature_counts";
 
@@ -205,8 +231,17 @@ pub async fn rebuild_if_asked(db: &DatabaseConnection) -> Result<bool, DbErr> {
     if setting::Entity::find_by_id(REBUILD).one(db).await?.is_none() {
         return Ok(false);
     }
-    rebuild(db).await?;
-    setting::Entity::delete_by_id(REBUILD).exec(db).await?;
+    let txn = db.begin().await?;
+    // Taking the request is the transaction's first write: of two processes migrating at once,
+    // the second waits for the first and then finds nothing to take, instead of adding its own
+    // counts to the first's.
+    let taken = setting::Entity::delete_by_id(REBUILD).exec(&txn).await?.rows_affected;
+    if taken == 0 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    rebuild_in(&txn).await?;
+    txn.commit().await?;
     Ok(true)
 }
 
@@ -216,8 +251,14 @@ const REBUILD_PAGE: usize = 5_000;
 /// Makes the aggregates again from every validated signature, in one transaction: a recount.
 pub async fn rebuild(db: &DatabaseConnection) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    signature_count::Entity::delete_many().exec(&txn).await?;
-    signature_region::Entity::delete_many().exec(&txn).await?;
+    rebuild_in(&txn).await?;
+    txn.commit().await
+}
+
+/// [`rebuild`] inside the caller's transaction.
+async fn rebuild_in(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    signature_count::Entity::delete_many().exec(txn).await?;
+    signature_region::Entity::delete_many().exec(txn).await?;
     // A petition at a time keeps the memory to one petition's distinct keys.
     let backend = txn.get_database_backend();
     let petitions = txn
@@ -236,13 +277,13 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<(), DbErr> {
                 "s.petition_id = {id} AND s.status = 'validated' AND s.id > {after} \
                  ORDER BY s.id LIMIT {REBUILD_PAGE}"
             );
-            let (n, last) = read_into(&txn, &mut changes, &page, 1).await?;
+            let (n, last) = read_into(txn, &mut changes, &page, 1).await?;
             if n < REBUILD_PAGE {
                 break;
             }
             after = last;
         }
-        changes.write(&txn).await?;
+        changes.write(txn).await?;
     }
-    txn.commit().await
+    Ok(())
 }

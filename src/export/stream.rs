@@ -36,15 +36,32 @@ struct Sink {
     buf: Vec<u8>,
 }
 
+/// How long a download waits for the browser to take the next piece before it gives up (and
+/// lets go of its database connection and snapshot).
+const STALL: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Sink {
     fn send(&mut self) -> io::Result<()> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let piece = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(SINK_BYTES)));
-        self.tx
-            .blocking_send(Ok(piece))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the browser went away"))
+        let mut piece = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(SINK_BYTES)));
+        let waiting = std::time::Instant::now();
+        loop {
+            match self.tx.try_send(Ok(piece)) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    return Err(io::Error::new(io::ErrorKind::BrokenPipe, "the browser went away"));
+                }
+                Err(mpsc::error::TrySendError::Full(back)) => {
+                    if waiting.elapsed() > STALL {
+                        return Err(io::Error::new(io::ErrorKind::TimedOut, "the browser stopped reading"));
+                    }
+                    piece = back.unwrap_or_default();
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            }
+        }
     }
 }
 

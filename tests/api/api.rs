@@ -274,43 +274,53 @@ async fn pages_and_incremental_sync_miss_nothing_while_signatures_arrive_and_cha
     assert_eq!(seen.len(), 30, "every signature once, those that came meanwhile too: {seen:?}");
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
 
-    // A sync from a moment: what changed since (an old signature invalidated), then what came.
+    // A sync from a moment: what changed since (an old signature invalidated, then two more in
+    // one action, at one instant), then what came.
+    for i in 0..2 {
+        let s = Signer::new(&format!("bulk{i}@example.org")).with("source", "bulk");
+        app.sign_fresh("sync", &s).await;
+    }
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let since = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     for i in 30..33 {
         app.sign_fresh("sync", &Signer::new(&format!("s{i}@example.org"))).await;
     }
-    let criteria =
-        undersigned::db::invalidations::Criteria { signature_id: Some(seen[3]), ..Default::default() };
-    let by = undersigned::db::invalidations::Invalidation {
-        criteria: &criteria,
-        reason: "test",
-        staff_id: None,
-        actor: "test",
-    };
-    undersigned::db::invalidations::invalidate(&app.db.write, id, &by, chrono::Utc::now())
-        .await
-        .expect("invalidated");
-    let since = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let mut path =
-        format!("/api/v1/petitions/sync/signatures?limit=2&updated_since={}", since.replace('+', "%2B"));
-    let mut synced: Vec<(i64, String)> = Vec::new();
-    loop {
-        let (status, page) = send(&app, &read, reqwest::Method::GET, &path, None).await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        for s in page["signatures"].as_array().expect("a list") {
-            synced
-                .push((s["id"].as_i64().expect("an id"), s["status"].as_str().expect("a status").to_owned()));
+    use undersigned::db::invalidations::{Criteria, Invalidation, invalidate};
+    let one = Criteria { signature_id: Some(seen[3]), ..Default::default() };
+    let by = Invalidation { criteria: &one, reason: "test", staff_id: None, actor: "test" };
+    invalidate(&app.db.write, id, &by, chrono::Utc::now()).await.expect("invalidated");
+    let bulk = Criteria { source: Some("bulk".into()), ..Default::default() };
+    let by = Invalidation { criteria: &bulk, reason: "test", staff_id: None, actor: "test" };
+    invalidate(&app.db.write, id, &by, chrono::Utc::now()).await.expect("invalidated");
+    let since = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true).replace('+', "%2B");
+    // One a page (two changes at one instant must not repeat), and three a page (the changes
+    // fill the first page exactly: the new ones follow, and nothing older comes again).
+    for limit in [1, 3, 100] {
+        let mut path = format!("/api/v1/petitions/sync/signatures?limit={limit}&updated_since={since}");
+        let mut synced: Vec<(i64, String)> = Vec::new();
+        for _ in 0..20 {
+            let (status, page) = send(&app, &read, reqwest::Method::GET, &path, None).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            for s in page["signatures"].as_array().expect("a list") {
+                synced.push((
+                    s["id"].as_i64().expect("an id"),
+                    s["status"].as_str().expect("a status").to_owned(),
+                ));
+            }
+            match page["next"].as_str() {
+                Some(next) => path = next.trim_start_matches("http://localhost:3000").to_owned(),
+                None => break,
+            }
         }
-        match page["next"].as_str() {
-            Some(next) => path = next.trim_start_matches("http://localhost:3000").to_owned(),
-            None => break,
-        }
+        assert_eq!(synced.len(), 6, "limit {limit}: the three changes, then the three new: {synced:?}");
+        assert_eq!(synced[0], (seen[3], "invalidated".to_owned()), "limit {limit}: {synced:?}");
+        assert!(synced[1..3].iter().all(|(_, s)| s == "invalidated"), "limit {limit}: {synced:?}");
+        assert!(
+            synced[3..].iter().all(|(i, s)| *i > seen[29] + 2 && s == "validated"),
+            "limit {limit}: {synced:?}"
+        );
     }
-    assert_eq!(synced[0], (seen[3], "invalidated".to_owned()), "the change first: {synced:?}");
-    assert_eq!(synced.len(), 4, "then the three new ones: {synced:?}");
-    assert!(synced[1..].iter().all(|(i, s)| *i > seen[29] && s == "validated"));
 
     // Malformed parameters are named.
     for (query, parameter) in [

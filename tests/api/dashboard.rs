@@ -163,3 +163,33 @@ async fn an_unknown_campaign_has_no_dashboard() {
         assert_eq!(get(&viewer, &app, path).await.0, StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test]
+async fn regions_are_counted_again_when_the_postal_country_changes() {
+    let app = spawn_app().await;
+    let id = app.open_petition("moved").await;
+    for email in ["a@example.org", "b@example.org"] {
+        assert_eq!(app.sign_fresh("moved", &Signer::new(email)).await.status(), StatusCode::SEE_OTHER);
+    }
+    // As a save of the campaign with another country does, in its transaction.
+    app.db
+        .write
+        .execute_unprepared(&format!("UPDATE petitions SET postal_country = 'MX' WHERE id = {id}"))
+        .await
+        .expect("moved");
+    undersigned::db::rollup::recount_regions(&app.db.write, id).await.expect("recounted");
+    assert_eq!(app.aggregates(id).await, 2, "the regions as a rebuild makes them, by the new country");
+    let regions = app
+        .db
+        .read
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.backend(),
+            format!("SELECT region FROM signature_regions WHERE petition_id = {id} AND signatures <> 0"),
+        ))
+        .await
+        .expect("read")
+        .iter()
+        .map(|r| r.try_get::<String>("", "region").expect("a region"))
+        .collect::<Vec<_>>();
+    assert_eq!(regions, ["94"], "a Mexican code's first two digits");
+}
