@@ -205,6 +205,14 @@ impl FromRequestParts<AppState> for Token {
     }
 }
 
+/// The petition with this slug, or a 404 problem.
+async fn petition(state: &AppState, slug: &str) -> Result<crate::db::petitions::PetitionRecord, Problem> {
+    if slug.len() > 100 {
+        return Err(Problem::not_found());
+    }
+    crate::db::petitions::find_by_slug(&state.db.read, slug).await?.ok_or_else(Problem::not_found)
+}
+
 async fn unknown() -> Problem {
     Problem::not_found()
 }

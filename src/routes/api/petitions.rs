@@ -90,10 +90,7 @@ pub async fn list(State(state): State<AppState>, token: Token) -> Result<Respons
 }
 
 async fn find(state: &AppState, slug: &str) -> Result<petition::Model, Problem> {
-    if slug.len() > 100 {
-        return Err(Problem::not_found());
-    }
-    petitions::find_by_slug(&state.db.read, slug).await?.map(|r| r.petition).ok_or_else(Problem::not_found)
+    super::petition(state, slug).await.map(|r| r.petition)
 }
 
 /// One petition or letter with its count.

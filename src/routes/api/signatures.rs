@@ -21,10 +21,9 @@ use sea_orm::{ActiveEnum, Iterable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Problem, Token, json};
+use super::{Problem, Token, json, petition as find};
 use crate::{
     db::{
-        petitions,
         sync::{self, Cursor},
         tokens::Scope,
         writer::{NewSignature, Signed},
@@ -124,13 +123,6 @@ pub struct ListQuery {
     pub cursor: Option<String>,
     /// Signatures per page: 1 to 1000, 100 by default.
     pub limit: Option<String>,
-}
-
-async fn find(state: &AppState, slug: &str) -> Result<petitions::PetitionRecord, Problem> {
-    if slug.len() > 100 {
-        return Err(Problem::not_found());
-    }
-    petitions::find_by_slug(&state.db.read, slug).await?.ok_or_else(Problem::not_found)
 }
 
 /// A petition's signatures, page by page: by id, or, with `updated_since`, those changed
