@@ -341,7 +341,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
             let out = std::io::stdout();
-            export::run(&db.read, &petition, format, status.map(Into::into), out).await?;
+            export::run(&db.read, &db.write, &petition, format, status.map(Into::into), out).await?;
             db.close().await;
         }
     }

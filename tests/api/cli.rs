@@ -69,6 +69,13 @@ async fn export_writes_rfc4180_csv_with_the_documented_columns() {
     let out = app.cli(&["export", "--petition", "exp", "--status", "validated"]);
     let n = csv::Reader::from_reader(out.stdout.as_slice()).records().count();
     assert_eq!(n, 2);
+    // Every export is in the audit log, as every download is.
+    let exports = crate::admin::audit_actions(&app)
+        .await
+        .into_iter()
+        .filter(|(actor, action, _)| actor == "command line" && action == "export.downloaded")
+        .count();
+    assert_eq!(exports, 2);
 
     // JSON: the same rows as objects.
     let out = app.cli(&["export", "--petition", "exp", "--format", "json"]);
