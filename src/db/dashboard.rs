@@ -36,8 +36,6 @@ pub struct Figures {
     pub hours: Vec<Count>,
     pub sources: Vec<Count>,
     pub referrers: Vec<Count>,
-    /// By share text id (`0`: the site's own wording or no share link).
-    pub share_texts: Vec<Count>,
     /// By postal-code region; most signatures first.
     pub regions: Vec<Count>,
 }
@@ -53,25 +51,9 @@ pub async fn figures(
     petition_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Figures, DbErr> {
-    let backend = db.get_database_backend();
-    let p = |n: usize| if backend == DatabaseBackend::Postgres { format!("${n}") } else { "?".to_owned() };
-    let fresh = "CAST(SUM(CASE WHEN new_supporter THEN signatures ELSE 0 END) AS BIGINT)";
-    let grouped = |key: &str, filter: &str| {
-        format!(
-            "SELECT {key} AS k, CAST(SUM(signatures) AS BIGINT) AS n, {fresh} AS fresh FROM signature_counts \
-             WHERE petition_id = {} {filter} GROUP BY 1 ORDER BY 1",
-            p(1)
-        )
-    };
-    let by_day = counts(db, backend, grouped("substr(hour, 1, 10)", ""), vec![petition_id.into()]).await?;
+    let by_day = counts_by(db, petition_id, By::Day).await?;
     let first_hour = hour_of(now - Duration::hours(HOURS - 1));
-    let by_hour = counts(
-        db,
-        backend,
-        grouped("hour", &format!("AND hour >= {}", p(2))),
-        vec![petition_id.into(), first_hour.into()],
-    )
-    .await?;
+    let by_hour = grouped(db, petition_id, By::Hour, Some(&first_hour)).await?;
 
     let today = now.date_naive();
     let total = Count {
@@ -102,42 +84,10 @@ pub async fn figures(
         v.retain(|c| c.signatures != 0);
         v
     };
-    let sources = by_count(counts(db, backend, grouped("source", ""), vec![petition_id.into()]).await?);
-    let referrers = by_count(counts(db, backend, grouped("referrer", ""), vec![petition_id.into()]).await?);
-    let share_texts = counts(
-        db,
-        backend,
-        grouped("CAST(share_text_id AS TEXT)", "AND source LIKE 'share-%'"),
-        vec![petition_id.into()],
-    )
-    .await?
-    .into_iter()
-    .filter(|c| c.signatures != 0)
-    .collect();
-    let regions = by_count(
-        counts(
-            db,
-            backend,
-            format!(
-                "SELECT region AS k, CAST(signatures AS BIGINT) AS n, CAST(0 AS BIGINT) AS fresh \
-                 FROM signature_regions WHERE petition_id = {}",
-                p(1)
-            ),
-            vec![petition_id.into()],
-        )
-        .await?,
-    );
-    Ok(Figures {
-        total,
-        today: on(today),
-        last_7_days,
-        days,
-        hours,
-        sources,
-        referrers,
-        share_texts,
-        regions,
-    })
+    let sources = by_count(counts_by(db, petition_id, By::Source).await?);
+    let referrers = by_count(counts_by(db, petition_id, By::Referrer).await?);
+    let regions = by_count(counts_by(db, petition_id, By::Region).await?);
+    Ok(Figures { total, today: on(today), last_7_days, days, hours, sources, referrers, regions })
 }
 
 /// `keys` in order, each with its count in `found` or zeros.
@@ -208,20 +158,30 @@ pub enum By {
     /// `YYYY-MM-DDTHH`, UTC.
     Hour,
     Source,
+    /// The referring site's host.
+    Referrer,
     LandingPage,
     UtmCampaign,
     Region,
 }
 
 impl By {
-    pub const ALL: [Self; 6] =
-        [Self::Day, Self::Hour, Self::Source, Self::LandingPage, Self::UtmCampaign, Self::Region];
+    pub const ALL: [Self; 7] = [
+        Self::Day,
+        Self::Hour,
+        Self::Source,
+        Self::Referrer,
+        Self::LandingPage,
+        Self::UtmCampaign,
+        Self::Region,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Day => "day",
             Self::Hour => "hour",
             Self::Source => "source",
+            Self::Referrer => "referrer",
             Self::LandingPage => "landing_page",
             Self::UtmCampaign => "utm_campaign",
             Self::Region => "region",
@@ -235,8 +195,20 @@ impl By {
 
 /// A petition's counted signatures grouped `by`, in key order (empty key: none).
 pub async fn counts_by(db: &impl ConnectionTrait, petition_id: i64, by: By) -> Result<Vec<Count>, DbErr> {
+    grouped(db, petition_id, by, None).await
+}
+
+/// [`counts_by`], only from hour `from_hour` (`YYYY-MM-DDTHH`) on when given (not for regions,
+/// which are not kept by time).
+async fn grouped(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    by: By,
+    from_hour: Option<&str>,
+) -> Result<Vec<Count>, DbErr> {
     let backend = db.get_database_backend();
-    let p = if backend == DatabaseBackend::Postgres { "$1" } else { "?" };
+    let (p, p2) = if backend == DatabaseBackend::Postgres { ("$1", "$2") } else { ("?", "?") };
+    let mut values: Vec<Value> = vec![petition_id.into()];
     let sql = match by {
         By::Region => format!(
             "SELECT region AS k, CAST(signatures AS BIGINT) AS n, CAST(0 AS BIGINT) AS fresh \
@@ -247,17 +219,25 @@ pub async fn counts_by(db: &impl ConnectionTrait, petition_id: i64, by: By) -> R
                 By::Day => "substr(hour, 1, 10)",
                 By::Hour => "hour",
                 By::Source => "source",
+                By::Referrer => "referrer",
                 By::LandingPage => "landing_page",
                 _ => "utm_campaign",
+            };
+            let from = match from_hour {
+                Some(h) => {
+                    values.push(h.into());
+                    format!(" AND hour >= {p2}")
+                }
+                None => String::new(),
             };
             format!(
                 "SELECT {key} AS k, CAST(SUM(signatures) AS BIGINT) AS n, \
                  CAST(SUM(CASE WHEN new_supporter THEN signatures ELSE 0 END) AS BIGINT) AS fresh \
-                 FROM signature_counts WHERE petition_id = {p} GROUP BY 1 HAVING SUM(signatures) <> 0 ORDER BY 1"
+                 FROM signature_counts WHERE petition_id = {p}{from} GROUP BY 1 HAVING SUM(signatures) <> 0 ORDER BY 1"
             )
         }
     };
-    counts(db, backend, sql, vec![petition_id.into()]).await
+    counts(db, backend, sql, values).await
 }
 
 /// Counted signatures of one day (UTC) from one source.

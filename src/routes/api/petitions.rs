@@ -120,7 +120,7 @@ pub async fn one(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CountsQuery {
-    /// `day` (UTC, the default), `hour` (UTC), `source`, `landing_page`, `utm_campaign` or
+    /// `day` (UTC, the default), `hour` (UTC), `source`, `referrer`, `landing_page`, `utm_campaign` or
     /// `region` (a postal code's first characters).
     pub by: Option<String>,
 }
@@ -147,7 +147,8 @@ pub struct Counts {
     pub rows: Vec<CountRow>,
 }
 
-/// A petition's counted signatures by day, hour, source, landing page, campaign or region.
+/// A petition's counted signatures by day, hour, source, referrer, landing page, campaign or
+/// region.
 #[utoipa::path(
     get,
     path = "/api/v1/petitions/{slug}/counts",
@@ -172,7 +173,10 @@ pub async fn counts(
     let by = match q.by.as_deref() {
         None | Some("") => By::Day,
         Some(name) => By::parse(name).ok_or_else(|| {
-            Problem::parameter("by", "`by` must be day, hour, source, landing_page, utm_campaign or region.")
+            Problem::parameter(
+                "by",
+                "`by` must be day, hour, source, referrer, landing_page, utm_campaign or region.",
+            )
         })?,
     };
     let p = find(&state, &slug).await?;
