@@ -32,9 +32,10 @@ pub struct Config {
     /// Unset: generated and stored in the database on first start. At least
     /// [`Config::MIN_SECRET_KEY_BYTES`] long.
     pub secret_key: Option<SecretString>,
-    /// Unset: emails are stored in the outbox and shown to staff, not sent. (Read now, used by
-    /// the email features when they land.)
+    /// Unset: emails are stored in the outbox and shown to staff, not sent.
     pub smtp_url: Option<SecretString>,
+    /// How email is sent.
+    pub mail: MailSettings,
     /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. Empty: the peer
     /// address is the client.
     pub trusted_proxies: Vec<IpNet>,
@@ -69,6 +70,22 @@ pub struct WebhookSettings {
     /// How long a worker holds the deliveries it took before another may take them (it died
     /// or hangs); two minutes.
     pub lease: Duration,
+}
+
+/// How email is sent (`MAIL_*`, `GOAL_CHECK_MS`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailSettings {
+    /// The sender (`MAIL_FROM`), a mailbox such as `Campaign <noreply@example.org>`; by default
+    /// `Undersigned <noreply@…>` at `PUBLIC_URL`'s host.
+    pub from: String,
+    /// Attempts before an email the server keeps refusing for now is given up
+    /// (`MAIL_MAX_ATTEMPTS`, default 8).
+    pub max_attempts: i32,
+    /// The delay before the first retry; each later one doubles, up to an hour
+    /// (`MAIL_RETRY_BASE_MS`, default 60000).
+    pub retry_base: Duration,
+    /// How often petitions are looked at for goal milestones (`GOAL_CHECK_MS`, default 5000).
+    pub goal_check: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -188,12 +205,37 @@ impl Config {
             lease: webhooks.lease.max(webhooks.timeout * 8 + Duration::from_secs(30)),
             ..webhooks
         };
+        if let Some(url) = get("SMTP_URL") {
+            let scheme = Url::parse(&url).map(|u| u.scheme().to_owned()).unwrap_or_default();
+            if !matches!(scheme.as_str(), "smtp" | "smtps") {
+                return Err(invalid(
+                    "SMTP_URL",
+                    "use smtps://user:password@host:465, or smtp://host:587?tls=required".into(),
+                ));
+            }
+        }
+        let from = get("MAIL_FROM").unwrap_or_else(|| {
+            format!("Undersigned <noreply@{}>", public_url.host_str().unwrap_or("localhost"))
+        });
+        if from.trim().parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(
+                "MAIL_FROM",
+                format!("{from:?} is not an address such as \"Campaign <noreply@example.org>\""),
+            ));
+        }
+        let mail = MailSettings {
+            from: from.trim().to_owned(),
+            max_attempts: i32::try_from(number("MAIL_MAX_ATTEMPTS", 8, 1..=50)?).unwrap_or(8),
+            retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", 60_000, 10..=3_600_000)?),
+            goal_check: Duration::from_millis(number("GOAL_CHECK_MS", 5_000, 100..=3_600_000)?),
+        };
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.into()),
             bind,
             public_url,
             secret_key: secret_key.map(SecretString::from),
             smtp_url: get("SMTP_URL").map(SecretString::from),
+            mail,
             trusted_proxies,
             embed_origins,
             log_format,
@@ -269,6 +311,7 @@ impl fmt::Debug for Config {
             .field("default_country", &self.default_country)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("mail", &self.mail)
             .field("webhooks", &self.webhooks)
             .finish()
     }
@@ -308,10 +351,33 @@ mod tests {
             ("WEBHOOK_MAX_ATTEMPTS", "0"),
             ("WEBHOOK_RETRY_BASE_MS", "-5"),
             ("WEBHOOK_TIMEOUT_SECONDS", "soon"),
+            ("SMTP_URL", "mail.example.org"),
+            ("SMTP_URL", "https://mail.example.org"),
+            ("MAIL_FROM", "not an address"),
+            ("MAIL_FROM", "Campaign <@example.org>"),
+            ("MAIL_MAX_ATTEMPTS", "0"),
+            ("MAIL_RETRY_BASE_MS", "fast"),
+            ("GOAL_CHECK_MS", "1"),
         ] {
             let err = cfg(&[(k, v)]).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.starts_with(k), "{k}: {err}");
         }
+    }
+
+    #[test]
+    fn mail_is_from_the_public_host_unless_set() {
+        let from = |env: &[(&str, &str)]| cfg(env).map(|c| c.mail.from).map_err(|e| e.to_string());
+        assert_eq!(from(&[]), Ok("Undersigned <noreply@localhost>".into()));
+        assert_eq!(
+            from(&[("PUBLIC_URL", "https://sign.example.org")]),
+            Ok("Undersigned <noreply@sign.example.org>".into())
+        );
+        assert_eq!(
+            from(&[("MAIL_FROM", " Nurses United <alerts@example.org> ")]),
+            Ok("Nurses United <alerts@example.org>".into())
+        );
+        let ok = cfg(&[("SMTP_URL", "smtp://127.0.0.1:2525")]).map(|c| c.smtp_url.is_some());
+        assert!(matches!(ok, Ok(true)));
     }
 
     #[test]

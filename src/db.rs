@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod export;
 pub mod invalidations;
 pub mod landing;
+pub mod mail;
 pub mod petitions;
 pub mod report;
 pub mod rollup;

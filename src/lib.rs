@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod mail;
 pub mod routes;
 pub mod sharing;
 pub mod startup;

@@ -33,6 +33,7 @@ use crate::{
         Database, petitions, staff,
         writer::{SignatureWriter, WriterStats, WriterTask},
     },
+    mail::Mail,
     routes::{self, admin, visitor::cookie_key},
     state::{AppState, Shared},
     tally::{Counts, Tally},
@@ -51,6 +52,7 @@ pub struct Application {
     flush: Arc<Flush>,
     visit_writer: JoinHandle<()>,
     webhooks: Worker,
+    mail: Mail,
     setup_link: Option<String>,
 }
 
@@ -87,6 +89,8 @@ impl Application {
         let visit_writer = tokio::spawn(store_visits_every(VISIT_FLUSH, flush.clone()));
         let webhooks =
             Worker::start(db.clone(), config.webhooks.clone(), &config.absolute(""), outbox.clone())?;
+        let mail_wake = Arc::new(Notify::new());
+        let mail = Mail::start(db.clone(), &config, mail_wake.clone())?;
         // With no staff account yet, a one-time link creates the first admin.
         let needs_setup = !staff::any(&db.read).await?;
         let setup_link = if needs_setup {
@@ -111,6 +115,7 @@ impl Application {
             share_texts: Default::default(),
             login_limits: Default::default(),
             needs_setup: AtomicBool::new(needs_setup),
+            mail_wake,
         });
         let router = app(state);
         Ok(Self {
@@ -123,6 +128,7 @@ impl Application {
             flush,
             visit_writer,
             webhooks,
+            mail,
             setup_link,
         })
     }
@@ -147,7 +153,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Self { listener, router, db, writer, refresher, flush, visit_writer, webhooks, .. } = self;
+        let Self { listener, router, db, writer, refresher, flush, visit_writer, webhooks, mail, .. } = self;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "listening");
         }
@@ -161,6 +167,7 @@ impl Application {
         // The visits counted since the last write.
         store_visits(&flush).await;
         webhooks.stop().await;
+        mail.stop();
         db.close().await;
         tracing::info!("stopped");
         served

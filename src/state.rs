@@ -49,6 +49,8 @@ pub struct Shared {
     pub cookie_key: Key,
     /// Cookies already signed.
     pub signed_cookies: SignedCookies,
+    /// Tells the email sender that emails were just written to the outbox.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -3,6 +3,9 @@
 pub mod ad_spend;
 pub mod api_token;
 pub mod audit_entry;
+pub mod email;
+pub mod goal_alert;
+pub mod goal_milestone;
 pub mod image;
 pub mod landing_page;
 pub mod landing_visit;
@@ -31,6 +34,9 @@ pub mod prelude {
     pub use super::ad_spend::Entity as AdSpend;
     pub use super::api_token::Entity as ApiToken;
     pub use super::audit_entry::Entity as AuditEntry;
+    pub use super::email::Entity as Email;
+    pub use super::goal_alert::Entity as GoalAlert;
+    pub use super::goal_milestone::Entity as GoalMilestone;
     pub use super::image::Entity as Image;
     pub use super::landing_page::Entity as LandingPage;
     pub use super::landing_visit::Entity as LandingVisit;

@@ -23,6 +23,7 @@ mod m20261127_000014_signature_counts;
 mod m20261127_000015_api_tokens;
 mod m20261127_000016_signature_changed_at;
 mod m20261127_000017_signature_counts_by_hour;
+mod m20261127_000018_emails;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000015_api_tokens::Migration),
             Box::new(m20261127_000016_signature_changed_at::Migration),
             Box::new(m20261127_000017_signature_counts_by_hour::Migration),
+            Box::new(m20261127_000018_emails::Migration),
         ]
     }
 }

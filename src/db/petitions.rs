@@ -331,7 +331,7 @@ pub async fn save_campaign(
     if taken {
         return Ok(Saved::SlugTaken);
     }
-    let country_before = petition::Entity::find_by_id(id).one(db).await?.map(|p| p.postal_country);
+    let before = petition::Entity::find_by_id(id).one(db).await?;
     let updated = petition::Entity::update_many()
         .col_expr(petition::Column::Kind, Expr::value(c.kind))
         .col_expr(petition::Column::Slug, Expr::value(&c.slug))
@@ -353,8 +353,12 @@ pub async fn save_campaign(
         return Ok(Saved::Stale);
     }
     // Regions are read by the petition's country: with another country, they are counted again.
-    if country_before.is_some_and(|before| before != c.postal_country) {
+    if before.as_ref().is_some_and(|before| before.postal_country != c.postal_country) {
         super::rollup::recount_regions(db, id).await?;
+    }
+    // Goal milestones are shares of the goal: a new goal starts them again.
+    if before.as_ref().is_some_and(|before| before.goal != c.goal) {
+        super::mail::goal_changed(db, id, now).await?;
     }
     recipient::Entity::delete_many().filter(recipient::Column::PetitionId.eq(id)).exec(db).await?;
     for (i, r) in c.recipients.iter().enumerate() {

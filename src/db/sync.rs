@@ -69,6 +69,27 @@ impl Cursor {
     }
 }
 
+/// Which side of a `(petition_id, id)` row a range takes.
+enum Side {
+    After,
+    AtOrBefore,
+}
+
+/// `(petition_id, id) > ($petition, $id)` (or `<=`): the same rows as the plain conditions
+/// beside it, said so that only the `(petition_id, id)` index can serve the range. Asked for one
+/// petition's signatures by id, PostgreSQL otherwise takes the primary key and filters by
+/// petition, reading every later signature of every other petition: 150 ms, not 2 ms, for the
+/// last page of one petition among ten of 100,000 (`EXPLAIN ANALYZE`).
+fn in_petition_index(petition_id: i64, side: Side, id: i64) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let columns = Expr::tuple([Expr::col(signature::Column::PetitionId), Expr::col(signature::Column::Id)]);
+    let values = Expr::tuple([Expr::val(petition_id), Expr::val(id)]);
+    match side {
+        Side::After => columns.gt(values),
+        Side::AtOrBefore => columns.lte(values),
+    }
+}
+
 /// The first cursor of a sync from `since` (or of a full read).
 pub async fn start(
     db: &impl ConnectionTrait,
@@ -85,6 +106,8 @@ pub async fn start(
         .column(signature::Column::Id)
         .filter(signature::Column::PetitionId.eq(petition_id))
         .filter(signature::Column::SignedAt.lt(since))
+        .filter(in_petition_index(petition_id, Side::AtOrBefore, i64::MAX))
+        .order_by_desc(signature::Column::PetitionId)
         .order_by_desc(signature::Column::Id)
         .limit(1)
         .into_tuple::<i64>()
@@ -136,6 +159,8 @@ pub async fn page(
     let made = with_status(signature::Entity::find())
         .filter(signature::Column::PetitionId.eq(petition_id))
         .filter(signature::Column::Id.gt(after))
+        .filter(in_petition_index(petition_id, Side::After, after))
+        .order_by_asc(signature::Column::PetitionId)
         .order_by_asc(signature::Column::Id)
         .limit(room + 1)
         .all(db)

@@ -36,6 +36,7 @@ mod campaigns;
 mod dashboard;
 mod exports;
 mod landing;
+mod outbox;
 mod signatures;
 mod tokens;
 
@@ -105,6 +106,7 @@ admin_routes! {
     post "/admin/campaigns/{id}/status" => campaigns::status, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/preview" => campaigns::preview, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/dashboard" => dashboard::show, Access::Staff(Role::Viewer);
+    post "/admin/campaigns/{id}/alerts" => dashboard::alerts, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export" => exports::form, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export/signatures" => exports::signatures, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export/counts.csv" => exports::counts, Access::Staff(Role::Viewer);
@@ -133,6 +135,9 @@ admin_routes! {
     get "/admin/tokens" => tokens::list, Access::Staff(Role::Admin);
     post "/admin/tokens" => tokens::make, Access::Staff(Role::Admin);
     post "/admin/tokens/{id}/revoke" => tokens::revoke, Access::Staff(Role::Admin);
+    get "/admin/outbox" => outbox::list, Access::Staff(Role::Admin);
+    get "/admin/outbox/{eid}" => outbox::show, Access::Staff(Role::Admin);
+    post "/admin/outbox/{eid}/send-again" => outbox::send_again, Access::Staff(Role::Admin);
     get "/admin/audit" => audit::audit, Access::Staff(Role::Admin);
     get "/admin/audit.csv" => audit::audit_csv, Access::Staff(Role::Admin);
 }

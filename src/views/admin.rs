@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod dashboard;
 pub mod exports;
 pub mod landing;
+pub mod outbox;
 pub mod signatures;
 pub mod staff;
 pub mod tokens;
@@ -46,10 +47,13 @@ pub enum Flash {
     CodeAdded,
     StaffChanged,
     TokenRevoked,
+    AlertsOn,
+    AlertsOff,
+    EmailQueued,
 }
 
 impl Flash {
-    const ALL: [Self; 13] = [
+    const ALL: [Self; 16] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -63,6 +67,9 @@ impl Flash {
         Self::CodeAdded,
         Self::StaffChanged,
         Self::TokenRevoked,
+        Self::AlertsOn,
+        Self::AlertsOff,
+        Self::EmailQueued,
     ];
 
     /// Its name in the cookie that carries it to the next page.
@@ -81,6 +88,9 @@ impl Flash {
             Self::CodeAdded => "code",
             Self::StaffChanged => "staff",
             Self::TokenRevoked => "revoked",
+            Self::AlertsOn => "alerts-on",
+            Self::AlertsOff => "alerts-off",
+            Self::EmailQueued => "queued",
         }
     }
 
@@ -109,6 +119,11 @@ impl Flash {
             Self::CodeAdded => "Short code added: its QR code is ready to print.",
             Self::StaffChanged => "Done: the account's access changed at once.",
             Self::TokenRevoked => "Revoked: the token no longer works, from now on.",
+            Self::AlertsOn => {
+                "Goal emails on: you will get one as the petition passes 25, 50, 75 and 100% of its goal."
+            }
+            Self::AlertsOff => "Goal emails off for this petition.",
+            Self::EmailQueued => "The email is back in the queue and will be sent again.",
         }
     }
 }
@@ -124,6 +139,7 @@ fn admin_page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
                     @if chrome.admin {
                         li { a href="/admin/staff" { "Staff" } }
                         li { a href="/admin/tokens" { "API tokens" } }
+                        li { a href="/admin/outbox" { "Email outbox" } }
                         li { a href="/admin/audit" { "Audit log" } }
                     }
                 }

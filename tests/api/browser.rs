@@ -528,6 +528,26 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         let total = b.text("ul.stats li").await;
         assert!(total.starts_with('1') && total.ends_with("signature"), "{total}");
         check_page(&b, axe.as_deref(), "staff-dashboard", "en").await;
+        b.press("#alerts button[type=submit]", ".flash").await;
+        assert!(b.text(".flash").await.contains("Goal emails on"));
+        check_page(&b, axe.as_deref(), "staff-dashboard-alerts", "en").await;
+        // The outbox, with an email in it (no mail server here).
+        let email = undersigned::db::mail::NewEmail {
+            kind: "goal.reached",
+            petition_id: None,
+            to: "boss@example.org".into(),
+            subject: "“Clean water” passed 25% of its goal".into(),
+            text: "Clean water has 75 signatures.\n\nDashboard: http://localhost:3000/admin".into(),
+            html: None,
+        };
+        undersigned::db::mail::enqueue(&app.db.write, vec![email], chrono::Utc::now())
+            .await
+            .expect("written");
+        b.client.goto(&app.url("/admin/outbox")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-outbox", "en").await;
+        b.press("tbody a", "pre.email").await;
+        assert!(b.text("pre.email").await.contains("75 signatures"));
+        check_page(&b, axe.as_deref(), "staff-email", "en").await;
         b.client.goto(&app.url(&format!("{edit}/export"))).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-export", "en").await;
         // The form's download, fetched by the page with the browser's own session.

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// A complete letter, as the editor posts it.
-fn letter(slug: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn letter(slug: &str) -> Vec<(&'static str, String)> {
     [
         ("kind", "letter"),
         ("slug", slug),
@@ -41,7 +41,7 @@ fn letter(slug: &str) -> Vec<(&'static str, String)> {
 }
 
 /// `fields` with `name` set to `value`.
-fn with(
+pub(crate) fn with(
     mut fields: Vec<(&'static str, String)>,
     name: &'static str,
     value: &str,
@@ -52,7 +52,7 @@ fn with(
 }
 
 /// Posts the editor's form to `action` after reading `page` (for its token and version).
-async fn post_editor(
+pub(crate) async fn post_editor(
     client: &reqwest::Client,
     app: &TestApp,
     page: &str,
@@ -87,7 +87,7 @@ async fn public_page(app: &TestApp, path: &str, status: StatusCode) -> String {
     panic!("{path} never answered {status}");
 }
 
-fn campaign_id(location: &str) -> i64 {
+pub(crate) fn campaign_id(location: &str) -> i64 {
     location
         .trim_start_matches("/admin/campaigns/")
         .split(['#', '?'])

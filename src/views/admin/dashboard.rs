@@ -5,7 +5,7 @@
 
 use maud::{Markup, html};
 
-use super::{Chrome, admin_page, title_or_untitled};
+use super::{Chrome, admin_page, csrf_field, title_or_untitled};
 use crate::{
     db::{
         dashboard::{Count, Figures, HOURS},
@@ -33,6 +33,12 @@ pub struct DashboardView<'a> {
     pub texts: &'a [TextLine],
     /// Links to the editor and the signature list.
     pub organizer: bool,
+    /// The goal milestones passed, lowest first.
+    pub milestones: &'a [entity::goal_milestone::Model],
+    /// This staff member asked for goal emails.
+    pub alerts: bool,
+    /// Emails are sent (`SMTP_URL` is set), not only kept in the outbox.
+    pub sending: bool,
 }
 
 /// `/admin/campaigns/{id}/dashboard`.
@@ -75,6 +81,35 @@ pub fn dashboard_page(v: &DashboardView<'_>) -> Markup {
                         label for="goal" { "Goal: " (v.count) " of " (v.goal) " (" (percent(share)) ")" }
                         br;
                         progress #goal max=(v.goal) value=(v.count.min(v.goal)) { (percent(share)) }
+                    }
+                }
+            }
+            @if v.goal > 0 {
+                section #alerts aria-labelledby="h-alerts" {
+                    h2 #h-alerts { "Goal emails" }
+                    @if v.milestones.is_empty() {
+                        p { "No milestone passed yet." }
+                    } @else {
+                        ul {
+                            @for m in v.milestones {
+                                li { (m.percent) "% of " (m.goal) " passed " (m.reached_at.format("%Y-%m-%d %H:%M UTC")) ", at " (m.count) " signatures" }
+                            }
+                        }
+                    }
+                    form method="post" action={ "/admin/campaigns/" (v.id) "/alerts" } {
+                        (csrf_field(v.chrome.csrf))
+                        @if v.alerts {
+                            p { "You get an email at " strong { (v.chrome.email) } " as this petition passes 25, 50, 75 and 100% of its goal." }
+                            input type="hidden" name="on" value="0";
+                            button.secondary type="submit" { "Stop goal emails" }
+                        } @else {
+                            p { "Get an email at " strong { (v.chrome.email) } " as this petition passes 25, 50, 75 and 100% of its goal." }
+                            input type="hidden" name="on" value="1";
+                            button type="submit" { "Email me at each milestone" }
+                        }
+                    }
+                    @if !v.sending {
+                        p.hint { "This server has no mail server set up: emails are kept in the outbox for an admin to read." }
                     }
                 }
             }

@@ -1,0 +1,328 @@
+//! Email: the sender that takes due emails from the outbox and hands them to the SMTP server,
+//! and the goal watcher that notices when a petition passes 25, 50, 75 or 100% of its goal and
+//! writes the alerts staff asked for.
+//!
+//! Every server process runs both. Each email is held by one sender at a time (a lease), and
+//! each milestone is recorded once (a unique row), so nothing goes out twice however many
+//! processes run. Without `SMTP_URL` nothing is sent: emails stay in the outbox, where admins
+//! read them (`/admin/outbox`). Logs name an email's id and kind, never its address or text.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{
+        Mailbox, MultiPart, SinglePart,
+        header::{ContentType, HeaderName, HeaderValue},
+    },
+};
+use maud::html;
+use rand::Rng;
+use sea_orm::TransactionTrait;
+use secrecy::ExposeSecret;
+use tokio::{sync::Notify, task::JoinHandle};
+
+use crate::{
+    config::{Config, MailSettings},
+    db::{
+        Database,
+        mail::{self, NewEmail, Outcome, Progress},
+    },
+};
+
+/// Emails one round takes.
+const ROUND: u64 = 8;
+/// Longest wait for the mail server at each step.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How often the outbox is looked at without a wake-up (retries come due; other processes'
+/// emails).
+const POLL: Duration = Duration::from_secs(5);
+/// The longest delay between attempts.
+const MAX_RETRY: Duration = Duration::from_secs(3600);
+
+/// The kind of a goal alert.
+pub const GOAL_REACHED: &str = "goal.reached";
+
+/// The SMTP client.
+pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
+/// The sender and the goal watcher, running.
+#[derive(Debug)]
+pub struct Mail {
+    sender: Option<JoinHandle<()>>,
+    goals: JoinHandle<()>,
+}
+
+impl Mail {
+    /// Starts the goal watcher, and the sender when `SMTP_URL` is set. `wake` tells the sender
+    /// that emails were just written.
+    pub fn start(db: Database, config: &Config, wake: Arc<Notify>) -> anyhow::Result<Self> {
+        let settings = config.mail.clone();
+        let from: Mailbox = settings.from.parse()?;
+        let sender = match &config.smtp_url {
+            Some(url) => {
+                let transport = transport(url.expose_secret())?;
+                let host = config.public_host().to_owned();
+                Some(tokio::spawn(send_forever(
+                    db.clone(),
+                    transport,
+                    from,
+                    host,
+                    settings.clone(),
+                    wake.clone(),
+                )))
+            }
+            None => {
+                tracing::info!("SMTP_URL is unset: emails are kept in the outbox (/admin/outbox), not sent");
+                None
+            }
+        };
+        let public_url = config.absolute("");
+        let goals = tokio::spawn(watch_goals(db, settings.goal_check, public_url, wake));
+        Ok(Self { sender, goals })
+    }
+
+    /// Stops both. An email being sent is sent again by the next process once its lease ends.
+    pub fn stop(self) {
+        if let Some(sender) = self.sender {
+            sender.abort();
+        }
+        self.goals.abort();
+    }
+}
+
+/// The SMTP client for `url` (`smtps://user:password@host:465`, `smtp://host:587?tls=required`,
+/// or plain `smtp://host:25` for a relay on the same machine).
+pub fn transport(url: &str) -> anyhow::Result<Transport> {
+    let builder = Transport::from_url(url)
+        .map_err(|e| anyhow::anyhow!("SMTP_URL is not valid: {e}"))?
+        .timeout(Some(SMTP_TIMEOUT));
+    Ok(builder.build())
+}
+
+async fn send_forever(
+    db: Database,
+    transport: Transport,
+    from: Mailbox,
+    host: String,
+    settings: MailSettings,
+    wake: Arc<Notify>,
+) {
+    loop {
+        match send_due(&db, &transport, &from, &host, &settings).await {
+            Ok(0) => {
+                tokio::select! {
+                    () = wake.notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %crate::error::chain(&e), "reading the email outbox failed");
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }
+}
+
+/// Sends one round of due emails; returns how many it took.
+async fn send_due(
+    db: &Database,
+    transport: &Transport,
+    from: &Mailbox,
+    host: &str,
+    settings: &MailSettings,
+) -> Result<usize, sea_orm::DbErr> {
+    let now = Utc::now();
+    // A round ends well within its lease: each email waits at most a few SMTP time limits.
+    let lease_ms = i64::try_from((SMTP_TIMEOUT * 4 * ROUND as u32).as_millis()).unwrap_or(i64::MAX / 2);
+    let lease = now.timestamp_millis() + lease_ms + rand::rng().random_range(0..1000);
+    let claimed = mail::claim(&db.write, now, lease, ROUND).await?;
+    for email in &claimed {
+        let outcome = match message(email, from, host) {
+            Ok(message) => match transport.send(message).await {
+                Ok(_) => {
+                    tracing::info!(email = email.id, kind = %email.kind, "email sent");
+                    Outcome::Sent
+                }
+                Err(e) => failure(email, &e, settings, Utc::now()),
+            },
+            Err(reason) => {
+                tracing::warn!(email = email.id, kind = %email.kind, "an email could not be made: {reason}");
+                Outcome::Failed { error: reason }
+            }
+        };
+        mail::finish(&db.write, email, outcome, Utc::now()).await?;
+    }
+    Ok(claimed.len())
+}
+
+/// What a failed attempt means: refused for good, tried again later, or given up.
+fn failure(
+    email: &entity::email::Model,
+    e: &lettre::transport::smtp::Error,
+    settings: &MailSettings,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let code = e.status().map(|c| c.to_string());
+    let error = e.to_string();
+    let attempts = email.attempts + 1;
+    if e.is_permanent() || attempts >= settings.max_attempts {
+        tracing::warn!(email = email.id, kind = %email.kind, code, attempts, "an email was not sent and will not be tried again");
+        return Outcome::Failed { error };
+    }
+    let delay = retry_delay(settings.retry_base, attempts);
+    tracing::warn!(email = email.id, kind = %email.kind, code, attempts, retry_in_s = delay.as_secs(), "an email was not sent; it will be tried again");
+    Outcome::Retry { at: now + delay, error }
+}
+
+/// The delay after `attempts` failed attempts: the base, doubled each time, at most an hour.
+pub fn retry_delay(base: Duration, attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);
+    base.saturating_mul(1 << doublings).min(MAX_RETRY)
+}
+
+/// The message for an outbox row: plain text, with its HTML form when it has one. The id is
+/// the same on every attempt, so a mail server that got it twice can tell.
+fn message(email: &entity::email::Model, from: &Mailbox, host: &str) -> Result<Message, String> {
+    let to: Mailbox = email.to_address.parse().map_err(|_| "the address cannot be used".to_owned())?;
+    let builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.subject.clone())
+        .message_id(Some(format!("<email-{}.{}@{host}>", email.id, email.created_at.timestamp())));
+    let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text_body.clone());
+    let built = match &email.html_body {
+        Some(html) => builder.multipart(
+            MultiPart::alternative()
+                .singlepart(text)
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
+        ),
+        None => builder.singlepart(text),
+    };
+    let mut message = built.map_err(|e| e.to_string())?;
+    // Not a person writing: out-of-office replies stay away (RFC 3834).
+    message.headers_mut().insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("Auto-Submitted"),
+        "auto-generated".into(),
+    ));
+    Ok(message)
+}
+
+/// Logs that emails were written to the outbox (ids and kind only) and wakes the sender.
+pub fn written(ids: &[i64], kind: &str, wake: &Notify) {
+    if !ids.is_empty() {
+        tracing::info!(emails = ?ids, kind, "emails written to the outbox");
+        wake.notify_one();
+    }
+}
+
+async fn watch_goals(db: Database, every: Duration, public_url: String, wake: Arc<Notify>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = check_goals(&db, &public_url, &wake, Utc::now()).await {
+            tracing::warn!(error = %crate::error::chain(&e), "looking for goal milestones failed");
+        }
+    }
+}
+
+/// Records the milestones petitions have newly passed and writes the alerts for them: one email
+/// to each staff member who asked, naming the highest milestone passed (several may be passed
+/// at once).
+pub async fn check_goals(
+    db: &Database,
+    public_url: &str,
+    wake: &Notify,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let highest = mail::highest_milestones(&db.read).await?;
+    for p in mail::progress(&db.read).await? {
+        let known = highest.get(&p.petition_id).copied().unwrap_or(0);
+        let new: Vec<i32> = mail::reached(p.count, p.goal).filter(|m| *m > known).collect();
+        if new.is_empty() {
+            continue;
+        }
+        let txn = db.write.begin().await?;
+        let mut recorded = Vec::new();
+        for m in new {
+            if mail::record_milestone(&txn, &p, m, now).await? {
+                recorded.push(m);
+            }
+        }
+        let ids = match recorded.last() {
+            Some(&top) => {
+                let emails = mail::alert_addresses(&txn, p.petition_id)
+                    .await?
+                    .into_iter()
+                    .map(|to| goal_email(&p, top, to, public_url))
+                    .collect();
+                mail::enqueue(&txn, emails, now).await?
+            }
+            None => Vec::new(),
+        };
+        txn.commit().await?;
+        if let Some(top) = recorded.last() {
+            tracing::info!(petition = p.petition_id, percent = top, "a petition passed a goal milestone");
+        }
+        written(&ids, GOAL_REACHED, wake);
+    }
+    Ok(())
+}
+
+/// The alert that `p` passed `percent` of its goal.
+fn goal_email(p: &Progress, percent: i32, to: String, public_url: &str) -> NewEmail {
+    let title = crate::views::admin::title_or_untitled(&p.title);
+    let dashboard = format!("{public_url}/admin/campaigns/{}/dashboard", p.petition_id);
+    let page = format!("{public_url}/p/{}", p.slug);
+    let subject = if percent >= 100 {
+        format!("“{title}” reached its goal")
+    } else {
+        format!("“{title}” passed {percent}% of its goal")
+    };
+    let figures = format!("{} signatures: {percent}% of its goal of {}.", p.count, p.goal);
+    let why = "You get this email because you asked to hear when this petition passes 25, 50, 75 \
+               and 100% of its goal. To stop, choose “Stop goal emails” on its dashboard.";
+    let text =
+        format!("{title} has {figures}\n\nDashboard: {dashboard}\nPublic page: {page}\n\n-- \n{why}\n");
+    let html = html! {
+        p { strong { (title) } " has " (figures) }
+        p { a href=(dashboard) { "Open the dashboard" } " · " a href=(page) { "Public page" } }
+        hr;
+        p style="color:#555;font-size:90%" { (why) }
+    }
+    .into_string();
+    NewEmail { kind: GOAL_REACHED, petition_id: Some(p.petition_id), to, subject, text, html: Some(html) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_double_up_to_an_hour() {
+        let base = Duration::from_secs(60);
+        assert_eq!(retry_delay(base, 1), Duration::from_secs(60));
+        assert_eq!(retry_delay(base, 2), Duration::from_secs(120));
+        assert_eq!(retry_delay(base, 4), Duration::from_secs(480));
+        assert_eq!(retry_delay(base, 7), MAX_RETRY);
+        assert_eq!(retry_delay(base, 40), MAX_RETRY);
+    }
+
+    #[test]
+    fn milestones_are_whole_shares_of_the_goal() {
+        let r = |count, goal| mail::reached(count, goal).collect::<Vec<_>>();
+        assert_eq!(r(0, 100), Vec::<i32>::new());
+        assert_eq!(r(24, 100), Vec::<i32>::new());
+        assert_eq!(r(25, 100), vec![25]);
+        assert_eq!(r(74, 100), vec![25, 50]);
+        assert_eq!(r(100, 100), vec![25, 50, 75, 100]);
+        assert_eq!(r(1_000, 100), vec![25, 50, 75, 100]);
+        // 3 of 10 is 30%: past a quarter, short of a half.
+        assert_eq!(r(3, 10), vec![25]);
+        assert_eq!(r(5, 0), Vec::<i32>::new());
+        assert_eq!(r(i64::MAX, i64::MAX), vec![25, 50, 75, 100]);
+    }
+}

@@ -1,0 +1,367 @@
+//! Email: goal alerts to the staff who asked for them, sent once each through a real SMTP
+//! listener; the outbox admins read when no mail server is set; retries after a server puts a
+//! message off, and failure when it refuses one; milestones that start again with a new goal.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::{
+    admin::{account, audit_actions, get, location, submit},
+    campaigns::{campaign_id, letter, post_editor, with},
+    helpers::{Signer, TestApp, spawn_app_with},
+    smtp::SmtpSink,
+};
+
+/// A published petition with `goal`, made in the editor; returns its id.
+async fn petition(app: &TestApp, organizer: &reqwest::Client, slug: &str, goal: i64) -> i64 {
+    let mut fields = letter(slug);
+    for (k, v) in [
+        ("kind", "petition"),
+        ("recipients", ""),
+        ("ask_worksite", "no"),
+        ("ask_job_title", "no"),
+        ("publish", "1"),
+        ("goal", &goal.to_string()),
+    ] {
+        fields = with(fields, k, v);
+    }
+    let res = post_editor(organizer, app, "/admin/campaigns/new", "/admin/campaigns", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text().await.unwrap_or_default());
+    campaign_id(&location(&res))
+}
+
+/// Turns `client`'s goal emails for petition `id` on or off from its dashboard.
+async fn alerts(app: &TestApp, client: &reqwest::Client, id: i64, on: bool) {
+    let dashboard = format!("/admin/campaigns/{id}/dashboard");
+    let res = submit(
+        client,
+        app,
+        &dashboard,
+        &format!("/admin/campaigns/{id}/alerts"),
+        &[("on", if on { "1" } else { "0" })],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("{dashboard}#alerts"));
+}
+
+async fn sign(app: &TestApp, slug: &str, n: usize, from: usize) {
+    for i in from..from + n {
+        let res = app.sign_fresh(slug, &Signer::new(&format!("s{i}@example.org"))).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+/// `(status, to, subject)` of every email in the outbox, oldest first.
+async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
+    let rows = app
+        .db
+        .read
+        .query_all_raw(Statement::from_string(
+            app.db.backend(),
+            "SELECT status, to_address, subject FROM emails ORDER BY id",
+        ))
+        .await
+        .expect("read");
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "status").expect("status"),
+                r.try_get("", "to_address").expect("to"),
+                r.try_get("", "subject").expect("subject"),
+            )
+        })
+        .collect()
+}
+
+/// The milestones recorded for `id`, as percentages.
+async fn milestones(app: &TestApp, id: i64) -> Vec<i32> {
+    let rows = app
+        .db
+        .read
+        .query_all_raw(Statement::from_string(
+            app.db.backend(),
+            format!("SELECT percent FROM goal_milestones WHERE petition_id = {id} ORDER BY percent"),
+        ))
+        .await
+        .expect("read");
+    rows.iter().map(|r| r.try_get("", "percent").expect("percent")).collect()
+}
+
+/// Waits until `check` holds, looking every 50 ms for at most 15 s.
+async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not happen within 15 s");
+}
+
+#[tokio::test]
+async fn goal_emails_reach_the_staff_who_asked_once_per_milestone() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(&[
+        ("SMTP_URL", &sink.url()),
+        ("GOAL_CHECK_MS", "100"),
+        ("MAIL_FROM", "Nurses United <alerts@example.org>"),
+    ])
+    .await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let viewer = account(&app, "viewer@example.org", "viewer").await;
+    let quitter = account(&app, "quit@example.org", "organizer").await;
+    let _silent = account(&app, "silent@example.org", "organizer").await;
+    let id = petition(&app, &organizer, "staffing", 4).await;
+
+    let (_, page) = get(&viewer, &app, &format!("/admin/campaigns/{id}/dashboard")).await;
+    assert!(
+        page.contains("Email me at each milestone") && page.contains("No milestone passed yet"),
+        "{page}"
+    );
+    alerts(&app, &organizer, id, true).await;
+    alerts(&app, &viewer, id, true).await;
+    alerts(&app, &quitter, id, true).await;
+    alerts(&app, &quitter, id, false).await;
+    // Asking twice is asking once.
+    alerts(&app, &viewer, id, true).await;
+    let (_, page) = get(&viewer, &app, &format!("/admin/campaigns/{id}/dashboard")).await;
+    assert!(page.contains("Stop goal emails") && page.contains("viewer@example.org"), "{page}");
+
+    // One of four: 25%.
+    sign(&app, "staffing", 1, 0).await;
+    let got = sink.wait_for(2, Duration::from_secs(15)).await;
+    let mut to: Vec<&str> = got.iter().flat_map(|m| m.to.iter().map(String::as_str)).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["org@example.org", "viewer@example.org"]);
+    for m in &got {
+        assert_eq!(m.from, "alerts@example.org");
+        let parsed = m.parsed();
+        assert_eq!(parsed.subject(), Some("“Safe staffing on 3 West” passed 25% of its goal"));
+        let text = parsed.body_text(0).expect("a text part");
+        assert!(text.contains("1 signatures: 25% of its goal of 4."), "{text}");
+        assert!(text.contains(&format!("http://localhost:3000/admin/campaigns/{id}/dashboard")), "{text}");
+        let html = parsed.body_html(0).expect("an HTML part");
+        assert!(html.contains("<strong>Safe staffing on 3 West</strong>"), "{html}");
+        let raw = String::from_utf8_lossy(&m.data);
+        assert!(raw.contains("Auto-Submitted: auto-generated"), "{raw}");
+        assert!(raw.contains("Message-ID: <email-"), "{raw}");
+        assert!(
+            raw.contains("From: \"Nurses United\" <alerts@example.org>")
+                || raw.contains("From: Nurses United <alerts@example.org>"),
+            "{raw}"
+        );
+    }
+
+    // Two more at once: 50% and 75% are passed together, and one email names the higher.
+    sign(&app, "staffing", 2, 1).await;
+    let got = sink.wait_for(4, Duration::from_secs(15)).await;
+    let subjects: Vec<String> =
+        got[2..].iter().map(|m| m.parsed().subject().unwrap_or_default().to_owned()).collect();
+    assert!(subjects.iter().all(|s| s.ends_with("passed 75% of its goal")), "{subjects:?}");
+    assert_eq!(milestones(&app, id).await, [25, 50, 75]);
+
+    // The goal: 100%.
+    sign(&app, "staffing", 1, 3).await;
+    let got = sink.wait_for(6, Duration::from_secs(15)).await;
+    assert!(
+        got[4..].iter().all(|m| m.parsed().subject() == Some("“Safe staffing on 3 West” reached its goal"))
+    );
+
+    // Going past it, down and up again sends nothing more.
+    sign(&app, "staffing", 2, 4).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(sink.messages().len(), 6, "each milestone is told once");
+    assert_eq!(milestones(&app, id).await, [25, 50, 75, 100]);
+    let all = outbox(&app).await;
+    assert_eq!(all.len(), 6);
+    assert!(all.iter().all(|(status, _, _)| status == "sent"), "{all:?}");
+    assert!(!all.iter().any(|(_, to, _)| to == "quit@example.org" || to == "silent@example.org"));
+
+    let (_, page) = get(&viewer, &app, &format!("/admin/campaigns/{id}/dashboard")).await;
+    assert!(page.contains("100% of 4 passed"), "{page}");
+    assert!(page.contains("75% of 4 passed") && page.contains("at 3 signatures"), "{page}");
+}
+
+#[tokio::test]
+async fn without_smtp_emails_wait_in_the_outbox_that_only_admins_read() {
+    let app = spawn_app_with(&[("GOAL_CHECK_MS", "100")]).await;
+    let admin = account(&app, "admin@example.org", "admin").await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = petition(&app, &organizer, "kept", 2).await;
+    alerts(&app, &organizer, id, true).await;
+    let (_, page) = get(&organizer, &app, &format!("/admin/campaigns/{id}/dashboard")).await;
+    assert!(page.contains("emails are kept in the outbox"), "{page}");
+
+    sign(&app, "kept", 1, 0).await;
+    eventually("an email in the outbox", || async { !outbox(&app).await.is_empty() }).await;
+    let all = outbox(&app).await;
+    assert_eq!(
+        all,
+        [(
+            "queued".to_owned(),
+            "org@example.org".to_owned(),
+            "“Safe staffing on 3 West” passed 50% of its goal".to_owned()
+        )]
+    );
+
+    let (status, page) = get(&admin, &app, "/admin/outbox").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("No mail server is set up"), "{page}");
+    assert!(page.contains("org@example.org") && page.contains("Kept here (no mail server)"), "{page}");
+    let link =
+        page.split(r#"href="/admin/outbox/"#).nth(1).and_then(|s| s.split('"').next()).expect("a link");
+    let (status, one) = get(&admin, &app, &format!("/admin/outbox/{link}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(one.contains(&format!("http://localhost:3000/admin/campaigns/{id}/dashboard")), "{one}");
+    assert!(!one.contains("Send again"), "only a failed email is sent again: {one}");
+    let (status, page) = get(&admin, &app, "/admin/outbox?status=sent").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("No emails."), "{page}");
+
+    // Not for organizers; nonsense is not found.
+    assert_eq!(get(&organizer, &app, "/admin/outbox").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(get(&organizer, &app, &format!("/admin/outbox/{link}")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(get(&admin, &app, "/admin/outbox?status=lost").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&admin, &app, "/admin/outbox/999999").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&admin, &app, "/admin/outbox/x").await.0, StatusCode::NOT_FOUND);
+    let res = submit(&admin, &app, "/admin/outbox", &format!("/admin/outbox/{link}/send-again"), &[]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "a queued email is not sent again");
+    // A bad switch is refused.
+    let res = submit(
+        &organizer,
+        &app,
+        &format!("/admin/campaigns/{id}/dashboard"),
+        &format!("/admin/campaigns/{id}/alerts"),
+        &[("on", "maybe")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_message_put_off_is_sent_later_and_a_refused_one_fails_until_sent_again() {
+    let sink = SmtpSink::start().await;
+    sink.put_off(1);
+    sink.refuse("gone@example.org");
+    let app =
+        spawn_app_with(&[("SMTP_URL", &sink.url()), ("GOAL_CHECK_MS", "100"), ("MAIL_RETRY_BASE_MS", "200")])
+            .await;
+    let admin = account(&app, "admin@example.org", "admin").await;
+    let gone = account(&app, "gone@example.org", "organizer").await;
+    let id = petition(&app, &admin, "retry", 1).await;
+    alerts(&app, &admin, id, true).await;
+    alerts(&app, &gone, id, true).await;
+
+    sign(&app, "retry", 1, 0).await;
+    // The first message is put off with a 451 and sent on a later attempt; the refused address
+    // fails at once, for good.
+    let got = sink.wait_for(1, Duration::from_secs(15)).await;
+    assert_eq!(got[0].to, ["admin@example.org"]);
+    eventually("both emails settled", || async {
+        let all = outbox(&app).await;
+        all.len() == 2 && all.iter().all(|(s, _, _)| s != "queued")
+    })
+    .await;
+    let all = outbox(&app).await;
+    let status_of =
+        |to: &str| all.iter().find(|(_, t, _)| t == to).map(|(s, _, _)| s.clone()).unwrap_or_default();
+    assert_eq!(status_of("admin@example.org"), "sent");
+    assert_eq!(status_of("gone@example.org"), "failed");
+
+    let (_, page) = get(&admin, &app, "/admin/outbox?status=failed").await;
+    assert!(page.contains("gone@example.org") && page.contains("Not sent: failed"), "{page}");
+    let link =
+        page.split(r#"href="/admin/outbox/"#).nth(1).and_then(|s| s.split('"').next()).expect("a link");
+    let (_, one) = get(&admin, &app, &format!("/admin/outbox/{link}")).await;
+    assert!(one.contains("550") && one.contains("Send again"), "{one}");
+    let attempts = app
+        .db
+        .read
+        .query_one_raw(Statement::from_string(
+            app.db.backend(),
+            "SELECT attempts FROM emails WHERE to_address = 'admin@example.org'",
+        ))
+        .await
+        .expect("read")
+        .and_then(|r| r.try_get::<i32>("", "attempts").ok());
+    assert_eq!(attempts, Some(2), "put off once, then sent");
+
+    // Sent again: back in the queue, refused again, and in the audit log.
+    let res = submit(
+        &admin,
+        &app,
+        &format!("/admin/outbox/{link}"),
+        &format!("/admin/outbox/{link}/send-again"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    eventually("the email failed again", || async {
+        outbox(&app).await.iter().any(|(s, t, _)| t == "gone@example.org" && s == "failed")
+    })
+    .await;
+    assert!(
+        audit_actions(&app)
+            .await
+            .iter()
+            .any(|(actor, action, _)| actor == "admin@example.org" && action == "email.requeued")
+    );
+    assert_eq!(sink.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_new_goal_starts_the_milestones_again_without_telling_what_is_old() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(&[("SMTP_URL", &sink.url()), ("GOAL_CHECK_MS", "100")]).await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = petition(&app, &organizer, "raise", 4).await;
+    alerts(&app, &organizer, id, true).await;
+    sign(&app, "raise", 2, 0).await;
+    sink.wait_for(1, Duration::from_secs(15)).await;
+    assert_eq!(milestones(&app, id).await, [25, 50]);
+
+    // Raised to 8: 2 is a quarter of it, which is recorded as passed, and told to nobody.
+    let edit = format!("/admin/campaigns/{id}");
+    let mut fields = letter("raise");
+    for (k, v) in [
+        ("kind", "petition"),
+        ("recipients", ""),
+        ("ask_worksite", "no"),
+        ("ask_job_title", "no"),
+        ("goal", "8"),
+    ] {
+        fields = with(fields, k, v);
+    }
+    let res = post_editor(&organizer, &app, &edit, &edit, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(milestones(&app, id).await, [25]);
+    sign(&app, "raise", 2, 2).await;
+    let got = sink.wait_for(2, Duration::from_secs(15)).await;
+    assert_eq!(got[1].parsed().subject(), Some("“Safe staffing on 3 West” passed 50% of its goal"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 2);
+}
+
+#[tokio::test]
+async fn two_processes_watching_goals_record_and_tell_each_milestone_once() {
+    let app = spawn_app_with(&[("GOAL_CHECK_MS", "3600000")]).await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = petition(&app, &organizer, "twice", 2).await;
+    alerts(&app, &organizer, id, true).await;
+    sign(&app, "twice", 1, 0).await;
+    eventually("the signature counted", || async { app.count("twice").await == 1 }).await;
+    let other = undersigned::db::Database::connect(&app.db_url).await.expect("connects");
+    let wake = tokio::sync::Notify::new();
+    let now = chrono::Utc::now();
+    let (a, b) = tokio::join!(
+        undersigned::mail::check_goals(&app.db, "http://localhost:3000", &wake, now),
+        undersigned::mail::check_goals(&other, "http://localhost:3000", &wake, now),
+    );
+    a.expect("one checks");
+    b.expect("the other checks");
+    assert_eq!(milestones(&app, id).await, [25, 50]);
+    assert_eq!(outbox(&app).await.len(), 1, "one email, naming 50%");
+}
