@@ -1,5 +1,6 @@
 //! The command line: `undersigned [serve|migrate|demo|export]`.
 
+pub mod delivery;
 pub mod demo;
 pub mod export;
 pub mod report;
@@ -84,6 +85,38 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         action: TokenCommand,
+    },
+    /// Deliveries: freeze a petition or letter as of a cut-off; print its public record's
+    /// address and the SHA-256 of its signer list.
+    Delivery {
+        #[command(subcommand)]
+        action: DeliveryCommand,
+    },
+    /// Print the SHA-256 of a delivery's signer list (and what it holds), to compare with its
+    /// public record.
+    VerifyDelivery {
+        /// The signer list (CSV).
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeliveryCommand {
+    /// Make a delivery.
+    Create {
+        /// The petition's or letter's slug.
+        #[arg(long)]
+        petition: String,
+        /// The cut-off, RFC 3339 (`2026-11-27T17:00:00Z`); default: now.
+        #[arg(long)]
+        cutoff: Option<String>,
+        /// The signer list's columns besides reference, time and region, for signers who
+        /// agreed to be named: any of name, job_title, worksite, comment.
+        #[arg(long, default_value = "name")]
+        fields: String,
+        /// Write the signer list here too.
+        #[arg(long)]
+        signers: Option<std::path::PathBuf>,
     },
 }
 
@@ -337,6 +370,23 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             db.close().await;
             result?;
         }
+        Command::Delivery { action: DeliveryCommand::Create { petition, cutoff, fields, signers } } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let result = delivery::create(
+                &db,
+                &config,
+                &petition,
+                cutoff.as_deref(),
+                &fields,
+                signers.as_deref(),
+                std::io::stdout(),
+            )
+            .await;
+            db.close().await;
+            result?;
+        }
+        Command::VerifyDelivery { file } => delivery::verify(&file, std::io::stdout())?,
         Command::Export { petition, format, status } => {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;

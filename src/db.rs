@@ -3,6 +3,7 @@
 
 pub mod counted;
 pub mod dashboard;
+pub mod deliveries;
 pub mod export;
 pub mod invalidations;
 pub mod landing;
@@ -43,7 +44,9 @@ impl Database {
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
         if url.starts_with("sqlite:") {
             create_sqlite_dir(url)?;
-            let read = connect_sqlite(url, 8).await?;
+            // Four readers keep two cores busy; each one holds its own page cache and worker
+            // thread, which the memory targets pay for.
+            let read = connect_sqlite(url, 4).await?;
             let write = connect_sqlite(url, 1).await?;
             Ok(Self { read, write })
         } else {

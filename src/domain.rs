@@ -3,6 +3,7 @@
 
 pub mod attribution;
 pub mod campaign;
+pub mod delivery;
 pub mod email;
 pub mod fields;
 pub mod form_fields;

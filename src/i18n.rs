@@ -92,6 +92,44 @@ impl Locale {
         out
     }
 
+    /// A day the local way: `27 November 2026` / `27 de noviembre de 2026`.
+    pub fn date(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        use chrono::Datelike;
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const ES: [&str; 12] = [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ];
+        let month = usize::try_from(at.month0()).unwrap_or_default().min(11);
+        match self {
+            Self::En => format!("{} {} {}", at.day(), EN[month], at.year()),
+            Self::Es => format!("{} de {} de {}", at.day(), ES[month], at.year()),
+        }
+    }
+
     fn format(self, id: &str, args: Option<&FluentArgs<'_>>) -> Cow<'static, str> {
         let bundle = &CATALOGUE.bundles[self as usize];
         let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod client_ip;
+pub mod delivery;
 pub mod embed;
 pub mod errors;
 pub mod health;
@@ -24,6 +25,7 @@ use crate::{error::AppError, state::AppState};
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(public::router())
+        .merge(delivery::router())
         .merge(landing::router())
         .merge(share::router())
         .merge(embed::router())

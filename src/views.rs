@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod charts;
 pub mod components;
+pub mod delivery;
 pub mod embed;
 pub mod errors;
 pub mod index;

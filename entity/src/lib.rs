@@ -3,6 +3,7 @@
 pub mod ad_spend;
 pub mod api_token;
 pub mod audit_entry;
+pub mod delivery;
 pub mod email;
 pub mod goal_alert;
 pub mod goal_milestone;
@@ -34,6 +35,7 @@ pub mod prelude {
     pub use super::ad_spend::Entity as AdSpend;
     pub use super::api_token::Entity as ApiToken;
     pub use super::audit_entry::Entity as AuditEntry;
+    pub use super::delivery::Entity as Delivery;
     pub use super::email::Entity as Email;
     pub use super::goal_alert::Entity as GoalAlert;
     pub use super::goal_milestone::Entity as GoalMilestone;

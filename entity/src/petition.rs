@@ -58,6 +58,8 @@ pub struct Model {
     pub form_fields: String,
     /// The email of the staff member who saved it last.
     pub updated_by: Option<String>,
+    /// When it was first published (signatures start then).
+    pub opened_at: Option<DateTimeUtc>,
     #[sea_orm(has_many)]
     pub recipients: HasMany<super::recipient::Entity>,
     #[sea_orm(has_many)]
@@ -72,6 +74,8 @@ pub struct Model {
     pub translations: HasMany<super::petition_translation::Entity>,
     #[sea_orm(has_many)]
     pub offline_counts: HasMany<super::offline_count::Entity>,
+    #[sea_orm(has_many)]
+    pub deliveries: HasMany<super::delivery::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -24,6 +24,7 @@ mod m20261127_000015_api_tokens;
 mod m20261127_000016_signature_changed_at;
 mod m20261127_000017_signature_counts_by_hour;
 mod m20261127_000018_emails;
+mod m20261127_000019_deliveries;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000016_signature_changed_at::Migration),
             Box::new(m20261127_000017_signature_counts_by_hour::Migration),
             Box::new(m20261127_000018_emails::Migration),
+            Box::new(m20261127_000019_deliveries::Migration),
         ]
     }
 }

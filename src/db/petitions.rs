@@ -26,6 +26,8 @@ pub struct PetitionRecord {
     pub share_texts: Vec<ShareText>,
     /// What its signing form asks for (parsed from `petition.form_fields`).
     pub fields: FormFields,
+    /// Its deliveries, newest first.
+    pub deliveries: Vec<super::deliveries::Summary>,
 }
 
 /// A petition's words in one language.
@@ -133,7 +135,8 @@ async fn record(db: &impl ConnectionTrait, petition: petition::Model) -> Result<
         .await?;
     let share_texts = share_texts::of_petition(db, petition.id).await?;
     let fields = FormFields::parse(&petition.form_fields);
-    Ok(PetitionRecord { petition, recipients, translations, share_texts, fields })
+    let deliveries = super::deliveries::summaries(db, petition.id).await?;
+    Ok(PetitionRecord { petition, recipients, translations, share_texts, fields, deliveries })
 }
 
 /// Every petition and letter, whatever its status, newest first.
@@ -200,6 +203,7 @@ pub async fn create(
         image_url: Set(new.image_url),
         form_fields: Set(new.form_fields.to_string()),
         updated_by: Set(new.updated_by),
+        opened_at: Set((new.status != petition::Status::Draft).then_some(now)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -401,6 +405,14 @@ pub async fn set_status(
         .filter(petition::Column::Status.eq(from))
         .exec(db)
         .await?;
+    if updated.rows_affected == 1 && to == petition::Status::Open {
+        petition::Entity::update_many()
+            .col_expr(petition::Column::OpenedAt, Expr::value(now))
+            .filter(petition::Column::Id.eq(id))
+            .filter(petition::Column::OpenedAt.is_null())
+            .exec(db)
+            .await?;
+    }
     Ok(updated.rows_affected == 1)
 }
 

@@ -402,6 +402,41 @@ pub fn share_clicked(
     )
 }
 
+/// What a `delivery.created` body says: the counts, the cut-off, the digest and the public
+/// record's address. Never a signer.
+#[derive(Clone, Copy, Debug)]
+pub struct DeliveryFacts<'a> {
+    pub public_url: &'a str,
+    pub cutoff: DateTime<Utc>,
+    pub signatures: i64,
+    pub offline: i64,
+    pub digest: &'a str,
+}
+
+pub fn delivery_created(
+    key: &str,
+    at: DateTime<Utc>,
+    petition: PetitionRef<'_>,
+    d: DeliveryFacts<'_>,
+) -> String {
+    envelope(
+        key,
+        Event::DeliveryCreated,
+        at,
+        json!({
+            "petition": petition.json(None),
+            "delivery": {
+                "browser_url": d.public_url,
+                "cutoff": d.cutoff.to_rfc3339_opts(SecondsFormat::Secs, true),
+                "signatures": d.signatures,
+                "offline_signatures": d.offline,
+                "total_signatures": d.signatures + d.offline,
+                "sha256": d.digest,
+            },
+        }),
+    )
+}
+
 fn envelope(key: &str, event: Event, at: DateTime<Utc>, data: serde_json::Value) -> String {
     let mut body = json!({
         "id": key,

@@ -27,6 +27,36 @@ sign-button = Sign now
 letter-sign-button = Add my name
 closed-title = This petition is closed
 closed-body = It no longer accepts signatures. Thank you for your support.
+delivered = Delivered to { $recipients } with { $count } on { $date }.
+delivered-nobody = Delivered with { $count } on { $date }.
+delivered-record = Public record of the delivery
+
+## Delivery record (/d/…)
+delivery-eyebrow = Delivery record
+delivery-count = { $count } as of { $cutoff } (UTC)
+delivery-offline = { $offline } of them were collected on paper and counted by staff; they are not in the signer list.
+delivery-facts = The record
+delivery-cutoff = Cut-off (UTC)
+delivery-delivered = Delivered
+delivery-listed = Signatures in the list
+delivery-named = Signers who agreed to be named
+delivery-digest = SHA-256 of the signer list
+delivery-recipients = Delivered to
+delivery-verify-heading = Check it yourself
+delivery-verify-body = The signer list has one line for each signature counted by the cut-off. Names appear only for signers who agreed to be named; every other line has a reference, the time of signing and a postal region. Download the list and compute its SHA-256: it must be the one above.
+delivery-download = Download the signer list (CSV)
+delivery-verify-how = For example, in a terminal:
+delivery-breakdown = Who signed
+delivery-by-region = By postal region
+delivery-by-worksite = By worksite
+delivery-by-day = By day (UTC)
+delivery-region = Region
+delivery-worksite = Worksite
+delivery-day = Day
+delivery-signatures = Signatures
+delivery-the-text = The text delivered
+delivery-not-given = not given
+delivery-campaign = The campaign's page
 
 ## Ad landing pages
 landing-about = About the petition:

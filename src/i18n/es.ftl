@@ -26,6 +26,36 @@ sign-button = Firmar ahora
 letter-sign-button = Añadir mi nombre
 closed-title = Esta petición está cerrada
 closed-body = Ya no admite firmas. Gracias por tu apoyo.
+delivered = Entregada a { $recipients } con { $count } el { $date }.
+delivered-nobody = Entregada con { $count } el { $date }.
+delivered-record = Registro público de la entrega
+
+## Registro de entrega (/d/…)
+delivery-eyebrow = Registro de entrega
+delivery-count = { $count } al { $cutoff } (UTC)
+delivery-offline = { $offline } de ellas se recogieron en papel y las contó el equipo; no están en la lista de firmantes.
+delivery-facts = El registro
+delivery-cutoff = Fecha de corte (UTC)
+delivery-delivered = Entregada
+delivery-listed = Firmas en la lista
+delivery-named = Firmantes que aceptaron aparecer con su nombre
+delivery-digest = SHA-256 de la lista de firmantes
+delivery-recipients = Entregada a
+delivery-verify-heading = Compruébalo tú
+delivery-verify-body = La lista de firmantes tiene una línea por cada firma contada hasta la fecha de corte. Solo aparecen los nombres de quienes aceptaron mostrarlos; las demás líneas tienen una referencia, la hora de la firma y una región postal. Descarga la lista y calcula su SHA-256: debe ser el de arriba.
+delivery-download = Descargar la lista de firmantes (CSV)
+delivery-verify-how = Por ejemplo, en una terminal:
+delivery-breakdown = Quién firmó
+delivery-by-region = Por región postal
+delivery-by-worksite = Por lugar de trabajo
+delivery-by-day = Por día (UTC)
+delivery-region = Región
+delivery-worksite = Lugar de trabajo
+delivery-day = Día
+delivery-signatures = Firmas
+delivery-the-text = El texto entregado
+delivery-not-given = sin indicar
+delivery-campaign = La página de la campaña
 
 ## Ad landing pages
 landing-about = Sobre la petición:

@@ -34,6 +34,7 @@ mod audit;
 mod auth;
 mod campaigns;
 mod dashboard;
+mod deliveries;
 mod exports;
 mod landing;
 mod outbox;
@@ -107,6 +108,8 @@ admin_routes! {
     get "/admin/campaigns/{id}/preview" => campaigns::preview, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/dashboard" => dashboard::show, Access::Staff(Role::Viewer);
     post "/admin/campaigns/{id}/alerts" => dashboard::alerts, Access::Staff(Role::Viewer);
+    get "/admin/campaigns/{id}/deliveries" => deliveries::list, Access::Staff(Role::Viewer);
+    post "/admin/campaigns/{id}/deliveries" => deliveries::create, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/export" => exports::form, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export/signatures" => exports::signatures, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export/counts.csv" => exports::counts, Access::Staff(Role::Viewer);

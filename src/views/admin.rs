@@ -8,6 +8,7 @@ use crate::i18n::Locale;
 
 pub mod campaigns;
 pub mod dashboard;
+pub mod deliveries;
 pub mod exports;
 pub mod landing;
 pub mod outbox;

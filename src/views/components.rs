@@ -115,3 +115,16 @@ pub fn input(locale: Locale, f: &Input<'_>) -> Markup {
         }
     }
 }
+
+/// Names joined the local way: `A`, `A and B`, `A, B and C` (`y` in Spanish).
+pub fn list_of(locale: Locale, items: &[String]) -> String {
+    let and = match locale {
+        Locale::En => " and ",
+        Locale::Es => " y ",
+    };
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{}{and}{last}", rest.join(", ")),
+    }
+}

@@ -86,6 +86,12 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
                         }
                     }
                 }
+                @for d in &v.rec.deliveries {
+                    p.delivered {
+                        (delivered(locale, d)) " "
+                        a href={ "/d/" (d.public_id) } { (locale.t("delivered-record")) }
+                    }
+                }
                 @if letter {
                     h2 { (locale.t("read-letter")) }
                     div.letter lang=[own] { (markdown(c.body)) }
@@ -97,6 +103,19 @@ pub fn petition_page(v: &PetitionView<'_>, form: &FormState<'_>) -> Markup {
             (share_section(locale, &p.slug, ""))
         },
     )
+}
+
+/// "Delivered to Dana Whitfield and Sam Ortiz with 1,234 signatures on 27 November 2026."
+fn delivered(locale: Locale, d: &crate::db::deliveries::Summary) -> String {
+    let count = locale.count(d.total).into_owned();
+    let date = locale.date(d.created_at);
+    if d.recipients.is_empty() {
+        locale.t_with("delivered-nobody", &[("count", count.into()), ("date", date.into())]).into_owned()
+    } else {
+        let recipients = crate::views::components::list_of(locale, &d.recipients);
+        let args = [("recipients", recipients.into()), ("count", count.into()), ("date", date.into())];
+        locale.t_with("delivered", &args).into_owned()
+    }
 }
 
 /// `lang` for text written in `tag` on a page in `page`, when the two differ.

@@ -548,6 +548,12 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         b.press("tbody a", "pre.email").await;
         assert!(b.text("pre.email").await.contains("75 signatures"));
         check_page(&b, axe.as_deref(), "staff-email", "en").await;
+        b.client.goto(&app.url(&format!("{edit}/deliveries"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-deliveries", "en").await;
+        b.press("form.edit button[type=submit]", "code.digest").await;
+        assert!(b.path().await.starts_with("/d/"));
+        assert!(b.text(".tally").await.starts_with("1 signature as of"));
+        check_page(&b, axe.as_deref(), "delivery-record", "en").await;
         b.client.goto(&app.url(&format!("{edit}/export"))).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-export", "en").await;
         // The form's download, fetched by the page with the browser's own session.

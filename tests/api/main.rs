@@ -9,6 +9,7 @@ mod campaigns;
 mod cli;
 mod concurrency;
 mod dashboard;
+mod deliveries;
 mod embed;
 mod exports;
 mod health;

@@ -64,6 +64,7 @@ pub fn dashboard_page(v: &DashboardView<'_>) -> Markup {
                     " · " a href={ "/admin/campaigns/" (v.id) "/signatures" } { "Signatures" }
                 }
                 " · " a href={ "/admin/campaigns/" (v.id) "/export" } { "Download signatures and counts" }
+                " · " a href={ "/admin/campaigns/" (v.id) "/deliveries" } { "Deliveries" }
             }
             p.hint { "Days and hours are in UTC. Figures count validated signatures; the count also includes offline signatures entered by staff." }
             section aria-labelledby="h-totals" {

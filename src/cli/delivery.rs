@@ -1,0 +1,88 @@
+//! `undersigned delivery create` and `undersigned verify-delivery`: a delivery made from the
+//! command line (as from its staff page), and a signer list checked against its record.
+
+use std::{io::Write, path::Path};
+
+use anyhow::{Context, anyhow, bail};
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+
+use crate::{
+    config::Config,
+    db::{
+        Database, deliveries, petitions,
+        staff::{self, Audit},
+    },
+    domain::delivery::{Columns, check, parse_cutoff, timestamp},
+};
+
+/// Makes a delivery of `slug` as of `cutoff` (now if none) with the signer list's `fields`;
+/// prints its public record's address and digest, and writes the list to `signers` if asked.
+pub async fn create<W: Write>(
+    db: &Database,
+    config: &Config,
+    slug: &str,
+    cutoff: Option<&str>,
+    fields: &str,
+    signers: Option<&Path>,
+    mut out: W,
+) -> anyhow::Result<()> {
+    let rec =
+        petitions::find_by_slug(&db.read, slug).await?.with_context(|| format!("no petition {slug:?}"))?;
+    let now = Utc::now();
+    let cutoff = parse_cutoff(cutoff.unwrap_or_default(), now)
+        .with_context(|| "--cutoff: write it like 2026-11-27T17:00:00Z (RFC 3339)".to_owned())?;
+    let columns = Columns::parse(fields.split(','))
+        .map_err(|c| anyhow!("--fields: {c:?} is not one of name, job_title, worksite, comment"))?;
+    let public_url = config.absolute("");
+    let txn = db.write.begin().await?;
+    let new = deliveries::NewDelivery { cutoff, columns, actor: "command line", public_url: &public_url };
+    let made = match deliveries::create(&txn, &rec, new, now).await? {
+        Ok(made) => made,
+        Err(refused) => bail!("{refused}"),
+    };
+    let entry = Audit {
+        actor: "command line",
+        action: "delivery.created",
+        subject: Some(format!("delivery:{}", made.id)),
+        detail: Some(format!(
+            "{slug}: {} signatures as of {}, sha256 {}",
+            made.signers + made.offline,
+            timestamp(made.cutoff),
+            made.digest
+        )),
+        ..Audit::default()
+    };
+    staff::audit(&txn, entry, now).await?;
+    txn.commit().await?;
+    if let Some(path) = signers {
+        std::fs::write(path, made.signers_csv.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    writeln!(out, "{}", config.absolute(&format!("/d/{}", made.public_id)))?;
+    writeln!(out, "sha256 {}", made.digest)?;
+    writeln!(
+        out,
+        "{} signatures as of {} ({} listed, {} named, {} offline)",
+        made.signers + made.offline,
+        timestamp(made.cutoff),
+        made.signers,
+        made.named,
+        made.offline
+    )?;
+    Ok(())
+}
+
+/// Prints the digest of the signer list in `file`, with what it holds.
+pub fn verify<W: Write>(file: &Path, mut out: W) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let checked = check(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    writeln!(out, "sha256 {}", checked.digest)?;
+    let span = match (&checked.first, &checked.last) {
+        (Some(first), Some(last)) => format!(", signed from {first} to {last}"),
+        _ => String::new(),
+    };
+    writeln!(out, "{} signatures, {} named{span}", checked.signatures, checked.named)?;
+    writeln!(out, "Compare the sha256 with the one on the delivery's public record.")?;
+    Ok(())
+}

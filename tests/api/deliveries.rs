@@ -1,0 +1,252 @@
+//! Deliveries: a letter frozen as of a cut-off, its public record, its signer list (whose
+//! SHA-256 anyone can recompute), the same from the command line, consent to be named kept
+//! everywhere, and bad cut-offs refused.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    admin::{account, audit_actions, get, location, submit},
+    campaigns::{campaign_id, letter, post_editor, with},
+    helpers::{Signer, TestApp, spawn_app},
+};
+
+/// A published letter asking for worksite and comment; returns its id.
+async fn letter_asking(app: &TestApp, organizer: &reqwest::Client, slug: &str) -> i64 {
+    let mut fields = letter(slug);
+    for (k, v) in [
+        ("publish", "1"),
+        ("ask_comment", "optional"),
+        ("ask_job_title", "optional"),
+        ("ask_postal_code", "required"),
+    ] {
+        fields = with(fields, k, v);
+    }
+    let res = post_editor(organizer, app, "/admin/campaigns/new", "/admin/campaigns", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    campaign_id(&location(&res))
+}
+
+fn signer(email: &str, given: &str, family: &str, worksite: &str, public: bool) -> Signer {
+    let s = Signer::new(email)
+        .with("given_name", given)
+        .with("family_name", family)
+        .with("worksite", worksite)
+        .with("comment", &format!("{given} says staff every shift"));
+    if public { s.with("public_name", "1") } else { s }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text between `before` and the next `<` in `page`.
+fn after<'a>(page: &'a str, before: &str) -> &'a str {
+    page.split(before)
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_else(|| panic!("{before} in {page}"))
+}
+
+#[tokio::test]
+async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
+    let app = spawn_app().await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = letter_asking(&app, &organizer, "safe-staffing").await;
+    for s in [
+        signer("jose@example.org", "José", "Núñez", "3 West", true),
+        signer("hidden@example.org", "Secretia", "Hiddenbaum", "ICU", false),
+        signer("ana@example.org", "Ana", "Ruiz", "3 West", true).with("postal_code", "10001"),
+    ] {
+        assert_eq!(app.sign_fresh("safe-staffing", &s).await.status(), StatusCode::SEE_OTHER);
+    }
+    // An endpoint that hears of deliveries.
+    let out = app.cli_with(
+        &[("WEBHOOK_ALLOW_PRIVATE", "true")],
+        &["webhook", "add", "--url", "http://127.0.0.1:9/hook", "--events", "delivery.created"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    let page = format!("/admin/campaigns/{id}/deliveries");
+    let (status, html) = get(&organizer, &app, &page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No deliveries yet.") && html.contains("Make the delivery"), "{html}");
+    let res =
+        submit(&organizer, &app, &page, &page, &[("name", "1"), ("worksite", "1"), ("comment", "1")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let record = location(&res);
+    assert!(record.starts_with("/d/") && record.len() == 35, "{record}");
+
+    // The public record.
+    let res = app.get(&record).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get("x-robots-tag").and_then(|v| v.to_str().ok()), Some("noindex"));
+    let html = res.text().await.expect("page");
+    assert!(html.contains("3 signatures as of"), "{html}");
+    assert!(html.contains("<strong>Dana Whitfield</strong>, CEO, Riverside Health"), "{html}");
+    let digest = after(&html, r#"<code class="digest">"#).to_owned();
+    assert_eq!(digest.len(), 64);
+    assert!(html.contains(r#"<th scope="row">3 West</th><td>2</td>"#), "{html}");
+    assert!(html.contains(r#"<th scope="row">941</th><td>2</td>"#), "{html}");
+    assert!(
+        !html.contains("Secretia") && !html.contains("Hiddenbaum") && !html.contains("@example.org"),
+        "{html}"
+    );
+
+    // The list: its SHA-256 is the record's; only consenting signers are named.
+    let res = app.get(&format!("{record}/signers.csv")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers().get("etag").and_then(|v| v.to_str().ok()),
+        Some(format!("\"{digest}\"").as_str())
+    );
+    let list = res.bytes().await.expect("the list");
+    assert_eq!(sha256(&list), digest);
+    let text = String::from_utf8(list.to_vec()).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "reference,signed_at,region,name,worksite,comment");
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[1].ends_with(",941,José Núñez,3 West,José says staff every shift"), "{text}");
+    assert!(lines[2].ends_with(",941,,,"), "the one who did not agree is a line, unnamed: {text}");
+    assert!(!text.contains("Secretia") && !text.contains("ICU") && !text.contains("@"), "{text}");
+
+    // Anyone holding the list recomputes the same digest.
+    let file = std::env::temp_dir().join(format!("signers-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&file, &list).expect("written");
+    let out = app.cli(&["verify-delivery", file.to_str().expect("a path")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(said.contains(&format!("sha256 {digest}")) && said.contains("3 signatures, 2 named"), "{said}");
+    // One signer changed: another digest.
+    std::fs::write(&file, text.replace("José", "Jose")).expect("written");
+    let out = app.cli(&["verify-delivery", file.to_str().expect("a path")]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&digest));
+    std::fs::write(&file, b"not,a,list\n").expect("written");
+    let out = app.cli(&["verify-delivery", file.to_str().expect("a path")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a signer list"), "{out:?}");
+
+    // The same cut-off and fields from the command line: the same digest, though more signed since.
+    let cutoff = after(&html, r#"<time datetime=""#).split('"').next().unwrap_or_default().to_owned();
+    assert_eq!(
+        app.sign_fresh("safe-staffing", &signer("late@example.org", "Late", "Comer", "ER", true))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let again = std::env::temp_dir().join(format!("again-{}.csv", uuid::Uuid::new_v4()));
+    let out = app.cli(&[
+        "delivery",
+        "create",
+        "--petition",
+        "safe-staffing",
+        "--cutoff",
+        &cutoff,
+        "--fields",
+        "comment,worksite,name",
+        "--signers",
+        again.to_str().expect("a path"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(said.starts_with("http://localhost:3000/d/"), "{said}");
+    assert!(said.contains(&format!("sha256 {digest}")), "{said}");
+    assert_eq!(std::fs::read(&again).expect("the list"), list.to_vec());
+    // Fewer fields: another list, another digest; now: four signatures (cut-offs are whole
+    // seconds, so the late one's second has to be over).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let out = app.cli(&["delivery", "create", "--petition", "safe-staffing", "--fields", "name"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success() && !said.contains(&digest) && said.contains("4 signatures as of"), "{said}");
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&again);
+
+    // The letter says so (its page is read again within a second or two).
+    let mut shown = String::new();
+    for _ in 0..40 {
+        shown = app.get("/p/safe-staffing").await.text().await.expect("page");
+        if shown.contains("Delivered to") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown.contains("Delivered to Dana Whitfield with 3 signatures on"), "{shown}");
+    assert!(shown.contains(&format!(r#"href="{record}""#)), "{shown}");
+    let es = app.get(&format!("{record}?lang=es")).await.text().await.expect("page");
+    assert!(es.contains("3 firmas al") && es.contains("Compruébalo tú"), "{es}");
+
+    // Staff see all three, the audit log has them, and the webhook names nobody.
+    let (_, html) = get(&organizer, &app, &page).await;
+    assert_eq!(html.matches("Public record").count(), 3, "{html}");
+    let made: Vec<_> =
+        audit_actions(&app).await.into_iter().filter(|(_, a, _)| a == "delivery.created").collect();
+    assert_eq!(made.len(), 3);
+    let rows = app
+        .db
+        .read
+        .query_all_raw(Statement::from_string(
+            app.db.backend(),
+            "SELECT payload FROM webhook_deliveries WHERE event = 'delivery.created' ORDER BY id",
+        ))
+        .await
+        .expect("read");
+    assert_eq!(rows.len(), 3);
+    let first: String = rows[0].try_get("", "payload").expect("a payload");
+    let body: serde_json::Value = serde_json::from_str(&first).expect("JSON");
+    assert_eq!(body["event"], "delivery.created");
+    assert_eq!(body["delivery"]["sha256"], digest.as_str());
+    assert_eq!(body["delivery"]["total_signatures"], 3);
+    assert_eq!(body["delivery"]["browser_url"], format!("http://localhost:3000{record}"));
+    assert!(!first.contains("José") && !first.contains("Secretia"), "{first}");
+}
+
+#[tokio::test]
+async fn bad_cut_offs_and_strangers_are_refused() {
+    let app = spawn_app().await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let viewer = account(&app, "viewer@example.org", "viewer").await;
+    let id = letter_asking(&app, &organizer, "cutoffs").await;
+    let page = format!("/admin/campaigns/{id}/deliveries");
+    for (cutoff, says) in [
+        ("2999-01-01 00:00", "in the future"),
+        ("2001-01-01 00:00", "before the campaign opened"),
+        ("next tuesday", "Write the cut-off like"),
+    ] {
+        let res = submit(&organizer, &app, &page, &page, &[("cutoff", cutoff), ("name", "1")]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{cutoff}");
+        let html = res.text().await.expect("page");
+        assert!(html.contains(says), "{cutoff}: {html}");
+        assert!(html.contains(&format!(r#"value="{cutoff}""#)), "the typed cut-off is kept: {html}");
+        assert!(html.contains(r#"aria-invalid="true""#), "{html}");
+    }
+    let (_, html) = get(&organizer, &app, &page).await;
+    assert!(html.contains("No deliveries yet."), "nothing was made: {html}");
+
+    // A viewer sees the list, not the form, and cannot post it.
+    let (status, html) = get(&viewer, &app, &page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("Make the delivery"), "{html}");
+    let res = submit(&viewer, &app, &page, &page, &[("name", "1")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The command line says the same.
+    let out = app.cli(&["delivery", "create", "--petition", "cutoffs", "--cutoff", "2999-01-01T00:00:00Z"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in the future"), "{out:?}");
+    let out = app.cli(&["delivery", "create", "--petition", "cutoffs", "--fields", "email"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--fields"), "{out:?}");
+    let out = app.cli(&["delivery", "create", "--petition", "nope"]);
+    assert!(!out.status.success());
+
+    // Unknown and malformed records are not found.
+    for path in
+        ["/d/0123456789abcdef0123456789abcdef", "/d/nope", "/d/0123456789ABCDEF0123456789ABCDEF/signers.csv"]
+    {
+        assert_eq!(app.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}
