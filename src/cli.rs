@@ -117,6 +117,12 @@ pub enum DeliveryCommand {
         /// Write the signer list here too.
         #[arg(long)]
         signers: Option<std::path::PathBuf>,
+        /// Write the delivery packet (PDF) here.
+        #[arg(long)]
+        pdf: Option<std::path::PathBuf>,
+        /// Lay the packet out in landscape.
+        #[arg(long)]
+        landscape: bool,
     },
 }
 
@@ -370,7 +376,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             db.close().await;
             result?;
         }
-        Command::Delivery { action: DeliveryCommand::Create { petition, cutoff, fields, signers } } => {
+        Command::Delivery {
+            action: DeliveryCommand::Create { petition, cutoff, fields, signers, pdf, landscape },
+        } => {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
             let result = delivery::create(
@@ -379,7 +387,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 &petition,
                 cutoff.as_deref(),
                 &fields,
-                signers.as_deref(),
+                delivery::Outputs { signers: signers.as_deref(), pdf: pdf.as_deref(), landscape },
                 std::io::stdout(),
             )
             .await;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod mail;
+pub mod packet;
 pub mod routes;
 pub mod sharing;
 pub mod startup;

@@ -16,6 +16,14 @@ use crate::{
     domain::delivery::{Columns, check, parse_cutoff, timestamp},
 };
 
+/// Where `delivery create` writes the list and the packet.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Outputs<'a> {
+    pub signers: Option<&'a Path>,
+    pub pdf: Option<&'a Path>,
+    pub landscape: bool,
+}
+
 /// Makes a delivery of `slug` as of `cutoff` (now if none) with the signer list's `fields`;
 /// prints its public record's address and digest, and writes the list to `signers` if asked.
 pub async fn create<W: Write>(
@@ -24,7 +32,7 @@ pub async fn create<W: Write>(
     slug: &str,
     cutoff: Option<&str>,
     fields: &str,
-    signers: Option<&Path>,
+    outputs: Outputs<'_>,
     mut out: W,
 ) -> anyhow::Result<()> {
     let rec =
@@ -55,11 +63,18 @@ pub async fn create<W: Write>(
     };
     staff::audit(&txn, entry, now).await?;
     txn.commit().await?;
-    if let Some(path) = signers {
+    if let Some(path) = outputs.signers {
         std::fs::write(path, made.signers_csv.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    writeln!(out, "{}", config.absolute(&format!("/d/{}", made.public_id)))?;
+    let url = config.absolute(&format!("/d/{}", made.public_id));
+    if let Some(path) = outputs.pdf {
+        let locale = crate::i18n::Locale::parse(&made.locale);
+        let pdf = crate::packet::pdf(&crate::packet::of_delivery(&made, locale, &url, outputs.landscape))
+            .map_err(|e| anyhow!("the packet was not made: {e}"))?;
+        std::fs::write(path, pdf).with_context(|| format!("writing {}", path.display()))?;
+    }
+    writeln!(out, "{url}")?;
     writeln!(out, "sha256 {}", made.digest)?;
     writeln!(
         out,

@@ -57,6 +57,18 @@ delivery-signatures = Signatures
 delivery-the-text = The text delivered
 delivery-not-given = not given
 delivery-campaign = The campaign's page
+packet-statement = { $count ->
+    [one] { $n } person signed as of { $cutoff } (UTC).
+   *[other] { $n } people signed as of { $cutoff } (UTC).
+}
+packet-named = Signers who agreed to be named
+packet-running = { $from } to { $to } of { $of }
+packet-comments = In their words
+packet-digest = SHA-256 of the signer list: { $digest }
+packet-verify = Check this delivery, and download its signer list, at { $url }
+packet-page = Page { $page } of { $pages }
+packet-download = The packet (PDF)
+packet-print = The packet, to print
 
 ## Ad landing pages
 landing-about = About the petition:

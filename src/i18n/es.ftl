@@ -56,6 +56,18 @@ delivery-signatures = Firmas
 delivery-the-text = El texto entregado
 delivery-not-given = sin indicar
 delivery-campaign = La página de la campaña
+packet-statement = { $count ->
+    [one] { $n } persona firmó hasta el { $cutoff } (UTC).
+   *[other] { $n } personas firmaron hasta el { $cutoff } (UTC).
+}
+packet-named = Firmantes que aceptaron aparecer con su nombre
+packet-running = { $from } a { $to } de { $of }
+packet-comments = En sus palabras
+packet-digest = SHA-256 de la lista de firmantes: { $digest }
+packet-verify = Comprueba esta entrega y descarga su lista de firmantes en { $url }
+packet-page = Página { $page } de { $pages }
+packet-download = El paquete (PDF)
+packet-print = El paquete, para imprimir
 
 ## Ad landing pages
 landing-about = Sobre la petición:

@@ -3,7 +3,7 @@
 
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -19,7 +19,10 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/d/{id}", get(show)).route("/d/{id}/signers.csv", get(signers))
+    Router::new()
+        .route("/d/{id}", get(show))
+        .route("/d/{id}/signers.csv", get(signers))
+        .route("/d/{id}/packet.pdf", get(packet_pdf))
 }
 
 /// A public id as made (32 lower-case hex digits); anything else is not looked up.
@@ -68,6 +71,45 @@ async fn signers(State(state): State<AppState>, Path(id): Path<String>) -> AppRe
         headers.insert(header::ETAG, v);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    Ok(res)
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct PacketParams {
+    /// `landscape`, else portrait.
+    #[serde(default)]
+    layout: String,
+}
+
+/// `GET /d/{id}/packet.pdf[?layout=landscape]`: the packet, made from what the delivery froze.
+async fn packet_pdf(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<PacketParams>,
+) -> AppResult<Response> {
+    let d = deliveries::by_public_id(&state.db.read, public_id(&id)?).await?.ok_or(AppError::NotFound)?;
+    let landscape = match params.layout.as_str() {
+        "" | "portrait" => false,
+        "landscape" => true,
+        _ => return Err(AppError::BadRequest("layout is portrait or landscape".into())),
+    };
+    let url = state.config.absolute(&format!("/d/{}", d.public_id));
+    let name = format!("delivery-{}-packet.pdf", &d.public_id[..8]);
+    let pdf = tokio::task::spawn_blocking(move || {
+        let packet = crate::packet::of_delivery(&d, Locale::parse(&d.locale), &url, landscape);
+        crate::packet::pdf(&packet)
+    })
+    .await
+    .map_err(|e| AppError::Internal(Box::new(e)))?
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let mut res = pdf.into_response();
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     Ok(res)
 }

@@ -65,7 +65,11 @@ pub fn delivery_page(v: &DeliveryView<'_>) -> Markup {
                 }
                 h2 { (locale.t("delivery-verify-heading")) }
                 p { (locale.t("delivery-verify-body")) }
-                p { a.button href={ "/d/" (d.public_id) "/signers.csv" } download { (locale.t("delivery-download")) } }
+                p {
+                    a.button href={ "/d/" (d.public_id) "/signers.csv" } download { (locale.t("delivery-download")) }
+                    " "
+                    a href={ "/d/" (d.public_id) "/packet.pdf" } { (locale.t("packet-download")) }
+                }
                 p { (locale.t("delivery-verify-how")) }
                 pre { code { "sha256sum signers.csv\nshasum -a 256 signers.csv\nundersigned verify-delivery signers.csv" } }
                 h2 { (locale.t("delivery-breakdown")) }

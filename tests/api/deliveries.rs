@@ -250,3 +250,213 @@ async fn bad_cut_offs_and_strangers_are_refused() {
         assert_eq!(app.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+/// Poppler's `pdftotext`, if installed; `UNDERSIGNED_REQUIRE_POPPLER=1` (as in CI) makes its
+/// absence a failure.
+fn poppler() -> bool {
+    if std::process::Command::new("pdftotext").arg("-v").output().is_ok() {
+        return true;
+    }
+    assert!(
+        !std::env::var("UNDERSIGNED_REQUIRE_POPPLER").is_ok_and(|v| v == "1"),
+        "Poppler is required here but not installed (apt-get install poppler-utils)"
+    );
+    eprintln!("SKIPPED packet test: pdftotext not found. Install it with `apt-get install poppler-utils`.");
+    false
+}
+
+/// The text of a PDF (`pdftotext`), and its page count (`pdfinfo`).
+fn read_pdf(bytes: &[u8]) -> (String, usize) {
+    let file = std::env::temp_dir().join(format!("packet-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&file, bytes).expect("written");
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext runs");
+    assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
+    let info = std::process::Command::new("pdfinfo").arg(&file).output().expect("pdfinfo runs");
+    let _ = std::fs::remove_file(&file);
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    let pages = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("a page count in {info}"));
+    (String::from_utf8_lossy(&text.stdout).to_string(), pages)
+}
+
+/// Stores `n` validated signatures on `petition_id` straight into the database, a few hundred a
+/// statement: `Named {i}` who agreed to be named (two in three), `Hidden {i}` who did not.
+async fn seed(app: &TestApp, petition_id: i64, n: usize, named: &[&str]) {
+    use entity::{signature, supporter};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    let now = chrono::Utc::now() - chrono::Duration::minutes(5);
+    for start in (0..n).step_by(500) {
+        let end = (start + 500).min(n);
+        let emails: Vec<String> = (start..end).map(|i| format!("seed{i}@example.org")).collect();
+        supporter::Entity::insert_many(emails.iter().map(|e| supporter::ActiveModel {
+            email_canonical: Set(e.clone()),
+            email: Set(e.clone()),
+            given_name: Set("x".into()),
+            family_name: Set("y".into()),
+            postal_code: Set("94110".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(&app.db.write)
+        .await
+        .expect("supporters");
+        let ids: Vec<(i64, String)> = supporter::Entity::find()
+            .filter(supporter::Column::EmailCanonical.is_in(emails.clone()))
+            .all(&app.db.write)
+            .await
+            .expect("read")
+            .into_iter()
+            .map(|s| (s.id, s.email))
+            .collect();
+        signature::Entity::insert_many(ids.into_iter().map(|(sid, email)| {
+            let i: usize =
+                email.trim_start_matches("seed").split('@').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let public = i % 3 != 2;
+            let (given, family) = match named.get(i) {
+                Some(full) => full.split_once(' ').unwrap_or((full, "")),
+                None if public => ("Named", ""),
+                None => ("Hidden", ""),
+            };
+            signature::ActiveModel {
+                petition_id: Set(petition_id),
+                supporter_id: Set(sid),
+                status: Set(signature::Status::Validated),
+                given_name: Set(given.into()),
+                family_name: Set(if family.is_empty() { i.to_string() } else { family.into() }),
+                email: Set(email),
+                postal_code: Set(format!("9{:04}", i % 50)),
+                worksite: Set(Some(format!("Ward {}", i % 7))),
+                comment: Set((i % 97 == 0).then(|| format!("Comment number {i}"))),
+                email_opt_in: Set(false),
+                public_name: Set(public),
+                share_code: Set(format!("seed{i}")),
+                signed_at: Set(now + chrono::Duration::milliseconds(i as i64)),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(&app.db.write)
+        .await
+        .expect("signatures");
+    }
+}
+
+#[tokio::test]
+async fn the_packet_prints_the_count_and_only_the_names_that_may_be_printed() {
+    if !poppler() {
+        return;
+    }
+    let app = spawn_app().await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = letter_asking(&app, &organizer, "packet").await;
+    let names = [
+        "José Núñez",
+        "Zoë Łukasz",
+        "Hidden Person",
+        "Αλέξανδρος Παπαδόπουλος",
+        "Дмитрий Иванов",
+        "Hidden Again",
+        "Anaïs Ñandú",
+        "Named Seven",
+        "Hidden Three",
+        "Named Nine",
+    ];
+    seed(&app, id, 10, &names).await;
+    let file = std::env::temp_dir().join(format!("packet-{}.pdf", uuid::Uuid::new_v4()));
+    let out = app.cli(&[
+        "delivery",
+        "create",
+        "--petition",
+        "packet",
+        "--fields",
+        "name,worksite,comment",
+        "--pdf",
+        file.to_str().expect("a path"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let record =
+        said.lines().next().unwrap_or_default().trim_start_matches("http://localhost:3000").to_owned();
+    let digest = said.lines().nth(1).unwrap_or_default().trim_start_matches("sha256 ").to_owned();
+    let pdf = std::fs::read(&file).expect("the packet");
+    let _ = std::fs::remove_file(&file);
+    let (text, pages) = read_pdf(&pdf);
+    assert_eq!(pages, 3, "the letter, the names, then their words: {text}");
+    assert!(text.contains("10 people signed as of"), "{text}");
+    assert!(text.contains("Dana Whitfield, CEO, Riverside Health"), "{text}");
+    for shown in [
+        "José Núñez",
+        "Zoë Łukasz",
+        "Αλέξανδρος Παπαδόπουλος",
+        "Дмитрий Иванов",
+        "Anaïs Ñandú",
+        "Named Nine",
+        &digest,
+        "Page 3 of 3",
+        "1 to 7 of 7",
+        "“Comment number 0”",
+        "— José Núñez",
+    ] {
+        assert!(text.contains(shown), "{shown} in {text}");
+    }
+    assert!(!text.contains("Hidden"), "{text}");
+
+    // The same from the public record, in landscape too; a bad layout is refused.
+    let res = app.get(&format!("{record}/packet.pdf")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+    let (served, _) = read_pdf(&res.bytes().await.expect("a body"));
+    assert!(served.contains("José Núñez") && !served.contains("Hidden"), "{served}");
+    let res = app.get(&format!("{record}/packet.pdf?layout=landscape")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("{record}/packet.pdf?layout=sideways")).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let html = app.get(&record).await.text().await.expect("page");
+    assert!(html.contains(&format!(r#"href="{record}/packet.pdf""#)), "{html}");
+}
+
+#[tokio::test]
+async fn a_packet_of_ten_thousand_signers_names_every_consenting_one() {
+    if !poppler() {
+        return;
+    }
+    let app = spawn_app().await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = letter_asking(&app, &organizer, "big").await;
+    seed(&app, id, 10_000, &[]).await;
+    let mut pages = Vec::new();
+    for layout in ["portrait", "landscape"] {
+        let file = std::env::temp_dir().join(format!("big-{}.pdf", uuid::Uuid::new_v4()));
+        let mut args = vec![
+            "delivery",
+            "create",
+            "--petition",
+            "big",
+            "--fields",
+            "name,worksite",
+            "--pdf",
+            file.to_str().expect("a path"),
+        ];
+        if layout == "landscape" {
+            args.push("--landscape");
+        }
+        let out = app.cli(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let pdf = std::fs::read(&file).expect("the packet");
+        let _ = std::fs::remove_file(&file);
+        let (text, n) = read_pdf(&pdf);
+        assert!(text.contains("10,000 people signed as of"), "{layout}");
+        // 6,667 consenting signers (two in three), each named once; nobody else.
+        assert_eq!(text.matches("Named ").count(), 6_667, "{layout}");
+        assert!(text.contains("Named 0") && text.contains("Named 9999"), "{layout}");
+        assert!(!text.contains("Hidden"), "{layout}");
+        assert!(text.contains("6,667 of 6,667") || text.contains("of 6667"), "{layout}: the running count");
+        assert!(text.contains(&format!("Page {n} of {n}")), "{layout}");
+        pages.push(n);
+    }
+    assert!(pages[1] < pages[0], "landscape holds more a page: {pages:?}");
+}
