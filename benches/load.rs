@@ -29,6 +29,9 @@ use serde::Serialize;
 const SERVER: &str = env!("CARGO_BIN_EXE_undersigned");
 const SLUG: &str = "safe-staffing";
 const EXPORT_SLUG: &str = "bench-export";
+const PACKET_SLUG: &str = "bench-packet";
+/// Signers of the delivery packet row.
+const PACKET_SIGNERS: u64 = 10_000;
 /// A wrk script that sends a phone browser's `User-Agent`.
 const BROWSER: &str = r#"wrk.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36""#;
 /// A landing page of [`SLUG`] that `undersigned demo` creates, and its poster's short code.
@@ -623,6 +626,7 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
     drop(server);
 
     rows.push(export(db, o, url, &conn).await?);
+    rows.push(packet(db, url, &conn).await?);
     rows.append(&mut scale(db, o, url, &conn).await?);
     let _ = conn.close().await;
     Ok(rows)
@@ -1210,6 +1214,89 @@ async fn seed_export(db: Db, n: u64, conn: &DatabaseConnection) -> Result<(), St
     // Fresh statistics, as the database's own maintenance would have after such a load.
     exec("ANALYZE".into()).await?;
     Ok(())
+}
+
+/// A delivery of a letter with 10,000 signers (two in three named) and its PDF packet, made by
+/// `undersigned delivery create --pdf`: its time and the process's peak memory.
+async fn packet(db: Db, url: &str, conn: &DatabaseConnection) -> Result<Row, String> {
+    print!("{:<38} ", format!("delivery packet, {PACKET_SIGNERS} signers"));
+    let exec =
+        |sql: String| async move { conn.execute_unprepared(&sql).await.map(drop).map_err(|e| e.to_string()) };
+    let now = "2026-01-01 00:00:00+00:00";
+    let n = PACKET_SIGNERS;
+    exec(format!(
+        "INSERT INTO petitions (slug, kind, status, locale, title, summary, body, goal, offline_count, postal_country, created_at, updated_at, opened_at) \
+         VALUES ('{PACKET_SLUG}', 'letter', 'open', 'en', 'Safe staffing now', 's', 'Dear board,\n\nWe ask for safe staffing on every ward.', {n}, 0, 'US', '{now}', '{now}', '{now}')"
+    ))
+    .await?;
+    let pid = query_i64(conn, &format!("SELECT id AS n FROM petitions WHERE slug = '{PACKET_SLUG}'")).await?;
+    exec(format!(
+        "INSERT INTO recipients (petition_id, position, name, title, organisation) \
+         VALUES ({pid}, 0, 'Dana Whitfield', 'CEO', 'Riverside Health')"
+    ))
+    .await?;
+    let series = match db {
+        Db::Sqlite => format!(
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s"
+        ),
+        Db::Postgres => format!("SELECT i FROM generate_series(1, {n}) AS s(i)"),
+    };
+    let cat = |a: &str, b: &str| match db {
+        Db::Sqlite => format!("{a} || {b}"),
+        Db::Postgres => format!("{a} || {b}::text"),
+    };
+    exec(format!(
+        "INSERT INTO supporters (email_canonical, email, given_name, family_name, postal_code, created_at) \
+         SELECT {}, {}, 'María José', {}, '94110', '{now}' FROM ({series}) q",
+        cat("'packet'", &cat("i", "'@example.org'")),
+        cat("'packet'", &cat("i", "'@example.org'")),
+        cat("'Núñez-'", "i"),
+    ))
+    .await?;
+    exec(format!(
+        "INSERT INTO signatures (petition_id, supporter_id, status, given_name, family_name, email, postal_code, \
+         worksite, email_opt_in, public_name, share_code, signed_at) \
+         SELECT {pid}, id, 'validated', given_name, family_name, email, postal_code, 'Riverside West', {f}, \
+         (id % 3 <> 0), {code}, '{now}' FROM supporters WHERE email_canonical LIKE 'packet%'",
+        f = if db == Db::Sqlite { "0" } else { "false" },
+        code = cat("'p'", "id"),
+    ))
+    .await?;
+    let pdf = std::env::temp_dir().join(format!("bench-packet-{}.pdf", std::process::id()));
+    let started = Instant::now();
+    let mut child = Command::new(SERVER)
+        .args(["delivery", "create", "--petition", PACKET_SLUG, "--fields", "name,worksite", "--pdf"])
+        .arg(&pdf)
+        .env("DATABASE_URL", url)
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let rss = RssSampler::start(child.id());
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let secs = started.elapsed().as_secs_f64();
+    let peak = rss.peak_mb();
+    let bytes = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&pdf);
+    let ok = status.success() && bytes > 0;
+    println!("{secs:.2} s  peak RSS {peak:.1} MB  PDF {:.1} MB", bytes as f64 / 1e6);
+    Ok(Row {
+        db: db.name(),
+        name: format!("delivery with its PDF packet, {PACKET_SIGNERS} signers"),
+        requests_per_s: PACKET_SIGNERS as f64 / secs,
+        p50_ms: None,
+        p99_ms: None,
+        errors: u64::from(!ok),
+        requests: PACKET_SIGNERS,
+        ratio_to_healthz: None,
+        peak_rss_mb: peak,
+        rss_growth_mb: 0.0,
+        target: "< 10 s; RSS <= 64 MB".into(),
+        met: Some(ok && secs < 10.0 && peak <= 64.0),
+        correct: ok,
+        note: format!(
+            "{secs:.2} s for the delivery and its packet (the rate column: signers/s); PDF {bytes} bytes"
+        ),
+    })
 }
 
 fn markdown(rows: &[Row], o: &Options) -> String {

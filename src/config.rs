@@ -206,11 +206,22 @@ impl Config {
             ..webhooks
         };
         if let Some(url) = get("SMTP_URL") {
-            let scheme = Url::parse(&url).map(|u| u.scheme().to_owned()).unwrap_or_default();
-            if !matches!(scheme.as_str(), "smtp" | "smtps") {
+            let parsed = Url::parse(&url).ok().filter(|u| matches!(u.scheme(), "smtp" | "smtps"));
+            let Some(parsed) = parsed else {
                 return Err(invalid(
                     "SMTP_URL",
                     "use smtps://user:password@host:465, or smtp://host:587?tls=required".into(),
+                ));
+            };
+            // A password is never sent in the clear, except to this machine.
+            let tls = parsed
+                .query_pairs()
+                .any(|(k, v)| k == "tls" && matches!(v.as_ref(), "required" | "opportunistic"));
+            let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            if parsed.scheme() == "smtp" && parsed.password().is_some() && !tls && !local {
+                return Err(invalid(
+                    "SMTP_URL",
+                    "it would send the password unencrypted: use smtps://…:465, or add ?tls=required".into(),
                 ));
             }
         }
@@ -353,6 +364,7 @@ mod tests {
             ("WEBHOOK_TIMEOUT_SECONDS", "soon"),
             ("SMTP_URL", "mail.example.org"),
             ("SMTP_URL", "https://mail.example.org"),
+            ("SMTP_URL", "smtp://user:pass@mail.example.org:587"),
             ("MAIL_FROM", "not an address"),
             ("MAIL_FROM", "Campaign <@example.org>"),
             ("MAIL_MAX_ATTEMPTS", "0"),
@@ -376,8 +388,15 @@ mod tests {
             from(&[("MAIL_FROM", " Nurses United <alerts@example.org> ")]),
             Ok("Nurses United <alerts@example.org>".into())
         );
-        let ok = cfg(&[("SMTP_URL", "smtp://127.0.0.1:2525")]).map(|c| c.smtp_url.is_some());
-        assert!(matches!(ok, Ok(true)));
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:pass@mail.example.org:587?tls=required",
+            "smtps://user:pass@mail.example.org",
+            "smtp://user:pass@localhost:25",
+        ] {
+            let ok = cfg(&[("SMTP_URL", url)]).map(|c| c.smtp_url.is_some());
+            assert!(matches!(ok, Ok(true)), "{url}");
+        }
     }
 
     #[test]

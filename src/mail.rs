@@ -2,9 +2,11 @@
 //! and the goal watcher that notices when a petition passes 25, 50, 75 or 100% of its goal and
 //! writes the alerts staff asked for.
 //!
-//! Every server process runs both. Each email is held by one sender at a time (a lease), and
-//! each milestone is recorded once (a unique row), so nothing goes out twice however many
-//! processes run. Without `SMTP_URL` nothing is sent: emails stay in the outbox, where admins
+//! Every server process runs both. Each email is held by one sender at a time (a lease; a round
+//! gives back what it has not sent before the lease ends, and on shutdown), and each milestone
+//! is recorded once (a unique row), however many processes run. An email is sent at least once:
+//! one whose sending was cut off before it was recorded (a crash) is sent again, with the same
+//! `Message-ID`. Without `SMTP_URL` nothing is sent: emails stay in the outbox, where admins
 //! read them (`/admin/outbox`). Logs name an email's id and kind, never its address or text.
 
 use std::{sync::Arc, time::Duration};
@@ -52,6 +54,7 @@ pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
 pub struct Mail {
     sender: Option<JoinHandle<()>>,
     goals: JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Mail {
@@ -60,6 +63,7 @@ impl Mail {
     pub fn start(db: Database, config: &Config, wake: Arc<Notify>) -> anyhow::Result<Self> {
         let settings = config.mail.clone();
         let from: Mailbox = settings.from.parse()?;
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         let sender = match &config.smtp_url {
             Some(url) => {
                 let transport = transport(url.expose_secret())?;
@@ -71,6 +75,7 @@ impl Mail {
                     host,
                     settings.clone(),
                     wake.clone(),
+                    stopping,
                 )))
             }
             None => {
@@ -80,15 +85,19 @@ impl Mail {
         };
         let public_url = config.absolute("");
         let goals = tokio::spawn(watch_goals(db, settings.goal_check, public_url, wake));
-        Ok(Self { sender, goals })
+        Ok(Self { sender, goals, stop })
     }
 
-    /// Stops both. An email being sent is sent again by the next process once its lease ends.
-    pub fn stop(self) {
-        if let Some(sender) = self.sender {
+    /// Stops both: the sender finishes the email it is sending (within its time limits) and
+    /// lets the rest of its round go, at once, to whichever process sends next.
+    pub async fn stop(self) {
+        self.goals.abort();
+        let _ = self.stop.send(true);
+        if let Some(mut sender) = self.sender
+            && tokio::time::timeout(SMTP_TIMEOUT * 3, &mut sender).await.is_err()
+        {
             sender.abort();
         }
-        self.goals.abort();
     }
 }
 
@@ -108,19 +117,24 @@ async fn send_forever(
     host: String,
     settings: MailSettings,
     wake: Arc<Notify>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
-        match send_due(&db, &transport, &from, &host, &settings).await {
+    while !*stopping.borrow() {
+        match send_due(&db, &transport, &from, &host, &settings, &stopping).await {
             Ok(0) => {
                 tokio::select! {
                     () = wake.notified() => {}
                     () = tokio::time::sleep(POLL) => {}
+                    _ = stopping.changed() => {}
                 }
             }
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %crate::error::chain(&e), "reading the email outbox failed");
-                tokio::time::sleep(POLL).await;
+                tokio::select! {
+                    () = tokio::time::sleep(POLL) => {}
+                    _ = stopping.changed() => {}
+                }
             }
         }
     }
@@ -133,13 +147,22 @@ async fn send_due(
     from: &Mailbox,
     host: &str,
     settings: &MailSettings,
+    stopping: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<usize, sea_orm::DbErr> {
     let now = Utc::now();
     // A round ends well within its lease: each email waits at most a few SMTP time limits.
-    let lease_ms = i64::try_from((SMTP_TIMEOUT * 4 * ROUND as u32).as_millis()).unwrap_or(i64::MAX / 2);
+    let lease_ms = ms(SMTP_TIMEOUT * 4 * ROUND as u32);
     let lease = now.timestamp_millis() + lease_ms + rand::rng().random_range(0..1000);
     let claimed = mail::claim(&db.write, now, lease, ROUND).await?;
-    for email in &claimed {
+    for (i, email) in claimed.iter().enumerate() {
+        // Stopping, or too near the lease's end to send one more (another process may take it
+        // then): the rest go back, due at once.
+        let late = Utc::now().timestamp_millis() + ms(SMTP_TIMEOUT * 3) > lease;
+        if *stopping.borrow() || late {
+            let rest: Vec<i64> = claimed[i..].iter().map(|e| e.id).collect();
+            mail::release(&db.write, &rest, lease).await?;
+            break;
+        }
         let outcome = match message(email, from, host) {
             Ok(message) => match transport.send(message).await {
                 Ok(_) => {
@@ -158,6 +181,10 @@ async fn send_due(
     Ok(claimed.len())
 }
 
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
 /// What a failed attempt means: refused for good, tried again later, or given up.
 fn failure(
     email: &entity::email::Model,
@@ -168,13 +195,24 @@ fn failure(
     let code = e.status().map(|c| c.to_string());
     let error = e.to_string();
     let attempts = email.attempts + 1;
-    if e.is_permanent() || attempts >= settings.max_attempts {
+    if refused_for_good(e) || attempts >= settings.max_attempts {
         tracing::warn!(email = email.id, kind = %email.kind, code, attempts, "an email was not sent and will not be tried again");
         return Outcome::Failed { error };
     }
     let delay = retry_delay(settings.retry_base, attempts);
     tracing::warn!(email = email.id, kind = %email.kind, code, attempts, retry_in_s = delay.as_secs(), "an email was not sent; it will be tried again");
     Outcome::Retry { at: now + delay, error }
+}
+
+/// Whether the server refused this message for good: a `550`–`553` (no such mailbox, not
+/// allowed, mailbox full, bad address). Other refusals, a failed sign-in (`535`) or a refused
+/// connection say more about the server or its settings than about the message: they are tried
+/// again, so a wrong password does not fail the whole outbox at once.
+fn refused_for_good(e: &lettre::transport::smtp::Error) -> bool {
+    e.is_permanent()
+        && e.status()
+            .and_then(|c| c.to_string().parse::<u16>().ok())
+            .is_some_and(|c| (550..=553).contains(&c))
 }
 
 /// The delay after `attempts` failed attempts: the base, doubled each time, at most an hour.
@@ -246,6 +284,10 @@ pub async fn check_goals(
             continue;
         }
         let txn = db.write.begin().await?;
+        // A goal changed since it was read: its milestones were started again; look next time.
+        if mail::locked_goal(&txn, p.petition_id).await? != Some(p.goal) {
+            continue;
+        }
         let mut recorded = Vec::new();
         for m in new {
             if mail::record_milestone(&txn, &p, m, now).await? {

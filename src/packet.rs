@@ -343,12 +343,8 @@ pub fn of_delivery(
     use crate::{db::deliveries::recipients_of, domain::delivery::Breakdown};
     let cutoff = crate::domain::delivery::timestamp(d.cutoff).replace('T', " ").replace('Z', "");
     let total = d.signers + d.offline;
-    let statement = locale
-        .t_with(
-            "packet-statement",
-            &[("count", total.into()), ("n", locale.number(total).into()), ("cutoff", cutoff.into())],
-        )
-        .into_owned();
+    let args = [("count", total.into()), ("n", locale.number(total).into()), ("cutoff", cutoff.into())];
+    let statement = locale.t_with("packet-statement", &args).into_owned();
     let recipients = recipients_of(&d.recipients)
         .into_iter()
         .map(|r| {
@@ -361,20 +357,21 @@ pub fn of_delivery(
         .collect();
     let breakdown: Breakdown = serde_json::from_str(&d.breakdown).unwrap_or_default();
     let unknown = locale.t("delivery-not-given").into_owned();
-    let section = |heading: &str, rows: &[(String, i64)]| {
+    let others = locale
+        .t_with("delivery-other-worksites", &[("min", crate::domain::delivery::MIN_CELL.into())])
+        .into_owned();
+    let section = |heading: &str, empty: &str, rows: &[(String, i64)]| {
         let lines = rows
             .iter()
-            .map(|(k, n)| {
-                format!("{}: {}", if k.is_empty() { unknown.as_str() } else { k.as_str() }, locale.number(*n))
-            })
+            .map(|(k, n)| format!("{}: {}", if k.is_empty() { empty } else { k.as_str() }, locale.number(*n)))
             .collect();
         (heading.to_owned(), lines)
     };
-    let mut sections = vec![section(&locale.t("delivery-by-region"), &breakdown.regions)];
+    let mut sections = vec![section(&locale.t("delivery-by-region"), &unknown, &breakdown.regions)];
     if !breakdown.worksites.is_empty() {
-        sections.push(section(&locale.t("delivery-by-worksite"), &breakdown.worksites));
+        sections.push(section(&locale.t("delivery-by-worksite"), &others, &breakdown.worksites));
     }
-    sections.push(section(&locale.t("delivery-by-day"), &breakdown.days));
+    sections.push(section(&locale.t("delivery-by-day"), "", &breakdown.days));
     let (named, comments) = named_signers(&d.signers_csv);
     let running = locale
         .t_with("packet-running", &[("from", "{from}".into()), ("to", "{to}".into()), ("of", "{of}".into())])

@@ -167,7 +167,7 @@ impl Application {
         // The visits counted since the last write.
         store_visits(&flush).await;
         webhooks.stop().await;
-        mail.stop();
+        mail.stop().await;
         db.close().await;
         tracing::info!("stopped");
         served

@@ -73,17 +73,21 @@ pub async fn create(
     if cutoff < opened.with_nanosecond(0).unwrap_or(opened) {
         return Ok(Err(Refused::BeforeOpening(opened)));
     }
-    let signers = signers(db, p, cutoff).await?;
-    let offline: Option<i64> = offline_count::Entity::find()
-        .select_only()
-        .column_as(offline_count::Column::Count.sum(), "n")
-        .filter(offline_count::Column::PetitionId.eq(p.id))
-        .filter(offline_count::Column::EnteredAt.lte(cutoff))
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten();
+    // A write first, so a SQLite transaction takes the write lock before it reads (and cannot
+    // be refused for a snapshot that another writer moved past).
     let key = super::settings::delivery_key(db).await?;
+    let signers = signers(db, p, cutoff).await?;
+    // Added here: PostgreSQL's SUM of a bigint is a numeric.
+    let offline: i64 = offline_count::Entity::find()
+        .select_only()
+        .column(offline_count::Column::Count)
+        .filter(offline_count::Column::PetitionId.eq(p.id))
+        .filter(offline_count::Column::EnteredAt.lt(cutoff + chrono::Duration::seconds(1)))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .sum();
     let list = signer_list(key.as_bytes(), &new.columns, &signers);
     let sha = digest(list.as_bytes());
     let recipients: Vec<serde_json::Value> = rec
@@ -108,7 +112,7 @@ pub async fn create(
         recipients: Set(serde_json::Value::Array(recipients).to_string()),
         signers: Set(i64::try_from(signers.len()).unwrap_or(i64::MAX)),
         named: Set(i64::try_from(named).unwrap_or(i64::MAX)),
-        offline: Set(offline.unwrap_or_default().max(0)),
+        offline: Set(offline.max(0)),
         breakdown: Set(breakdown),
         signers_csv: Set(list),
         digest: Set(sha),
@@ -141,7 +145,7 @@ pub async fn create(
     Ok(Ok(made))
 }
 
-/// The validated signatures of `p` signed by `cutoff`, in the order signed.
+/// The validated signatures of `p` signed by `cutoff` (within its second), in the order signed.
 async fn signers(
     db: &impl ConnectionTrait,
     p: &petition::Model,
@@ -165,7 +169,8 @@ async fn signers(
         ])
         .filter(C::PetitionId.eq(p.id))
         .filter(C::Status.eq(signature::Status::Validated))
-        .filter(C::SignedAt.lte(cutoff))
+        // The whole second of the cut-off (times are shown to the second).
+        .filter(C::SignedAt.lt(cutoff + chrono::Duration::seconds(1)))
         .order_by_asc(C::SignedAt)
         .order_by_asc(C::Id)
         .into_tuple()

@@ -157,6 +157,20 @@ fn truncate(s: &str) -> String {
     }
 }
 
+/// Lets go of claimed emails not sent (`ids`, held until `lease`): due at once, for any worker.
+pub async fn release(db: &impl ConnectionTrait, ids: &[i64], lease: i64) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    email::Entity::update_many()
+        .col_expr(email::Column::LockedUntilMs, Expr::value(0i64))
+        .filter(email::Column::Id.is_in(ids.iter().copied()))
+        .filter(email::Column::LockedUntilMs.eq(lease))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Puts a failed email back in the queue, due at once, with its attempts forgotten. `false`:
 /// there is no such failed email.
 pub async fn send_again(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
@@ -390,4 +404,26 @@ pub async fn goal_changed(
         record_milestone(db, &progress, m, now).await?;
     }
     Ok(())
+}
+
+/// `petition_id`'s goal, read so that no campaign save can change it before this transaction
+/// ends: PostgreSQL locks the row; SQLite takes its one write lock first (with a write that
+/// changes nothing), so the read is of the newest goal and no other writer runs meanwhile.
+pub async fn locked_goal(db: &impl ConnectionTrait, petition_id: i64) -> Result<Option<i64>, DbErr> {
+    use sea_orm::{DatabaseBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "SELECT goal FROM petitions WHERE id = $1 FOR UPDATE",
+        _ => {
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "UPDATE petitions SET goal = goal WHERE id = ?",
+                [petition_id.into()],
+            ))
+            .await?;
+            "SELECT goal FROM petitions WHERE id = ?"
+        }
+    };
+    let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [petition_id.into()])).await?;
+    row.map(|r| r.try_get::<i64>("", "goal")).transpose()
 }

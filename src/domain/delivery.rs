@@ -9,10 +9,13 @@
 //! - the columns `reference,signed_at,region` and then, in this order, those the delivery
 //!   includes of `name,job_title,worksite,comment`;
 //! - `reference`: 16 hex digits, a keyed hash of the signature (stable, and reveals nothing);
-//!   `signed_at`: RFC 3339 in UTC to the second (`2026-11-27T09:30:00Z`); `region`: the start of
-//!   the postal code (`941` of a US ZIP code);
-//! - the other columns are empty unless the signer agreed to be named (`public_name`);
-//! - a cell is quoted (`"…"`, a quote doubled) only when it holds a comma, a quote or a line break.
+//!   `signed_at`: the hour it was signed, RFC 3339 in UTC (`2026-11-27T09:00:00Z`: no finer, so
+//!   no one's signature can be matched to the minute against a workplace's own logs); `region`:
+//!   the start of the postal code (`941` of a US ZIP code);
+//! - the other columns are empty unless the signer agreed to be named (`public_name`); a line
+//!   break in them becomes a space, and one starting with `=`, `+`, `-` or `@` (which a
+//!   spreadsheet would run as a formula) gets a `'` before it;
+//! - a cell is quoted (`"…"`, a quote doubled) only when it holds a comma or a quote.
 
 use std::collections::BTreeMap;
 
@@ -111,10 +114,18 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// The hour of `at`, as the list writes it.
+pub fn hour(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:00:00Z").to_string()
+}
+
 /// A cell as the list writes it: quoted only when it must be. Line breaks become spaces, so a
-/// line is one signature.
+/// line is one signature; a spreadsheet formula is made text.
 fn cell(out: &mut String, value: &str) {
-    let value: String = value.chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
+    let mut value: String = value.chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
+    if value.starts_with(['=', '+', '-', '@', '\t']) {
+        value.insert(0, '\'');
+    }
     if value.contains([',', '"']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
@@ -136,7 +147,7 @@ pub fn signer_list(key: &[u8], columns: &Columns, signers: &[Signer]) -> String 
     for s in signers {
         out.push_str(&reference(key, s.id));
         out.push(',');
-        out.push_str(&timestamp(s.signed_at));
+        out.push_str(&hour(s.signed_at));
         out.push(',');
         cell(&mut out, &s.region);
         for c in columns.iter() {
@@ -213,6 +224,10 @@ pub fn parse_cutoff(raw: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         .map(|at| at.and_utc())
 }
 
+/// The fewest signers a worksite of the breakdown shows; smaller ones are counted together
+/// (under an empty key).
+pub const MIN_CELL: i64 = 5;
+
 /// Counts per region, worksite and day (UTC), each sorted by key.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Breakdown {
@@ -233,11 +248,17 @@ impl Breakdown {
             }
             *days.entry(s.signed_at.format("%Y-%m-%d").to_string()).or_default() += 1;
         }
-        Self {
-            regions: regions.into_iter().collect(),
-            worksites: worksites.into_iter().collect(),
-            days: days.into_iter().collect(),
+        // A worksite fewer than MIN_CELL people named is counted with the others: a free-text
+        // worksite of one or two signers could name them.
+        let mut shown: Vec<(String, i64)> = Vec::new();
+        let mut others = 0;
+        for (worksite, n) in worksites {
+            if n >= MIN_CELL { shown.push((worksite, n)) } else { others += n }
         }
+        if others > 0 {
+            shown.push((String::new(), others));
+        }
+        Self { regions: regions.into_iter().collect(), worksites: shown, days: days.into_iter().collect() }
     }
 }
 
@@ -284,8 +305,8 @@ mod tests {
             list,
             format!(
                 "reference,signed_at,region,name,job_title,worksite,comment\n\
-                 {r1},2026-11-27T09:30:00Z,941,José Núñez,\"RN, nights\",3 West,\"Staff \"\"3 West\"\" now\"\n\
-                 {r2},2026-11-27T10:30:00Z,100,,,,\n"
+                 {r1},2026-11-27T09:00:00Z,941,José Núñez,\"RN, nights\",3 West,\"Staff \"\"3 West\"\" now\"\n\
+                 {r2},2026-11-27T10:00:00Z,100,,,,\n"
             )
         );
         assert_eq!(r1.len(), 16);
@@ -313,6 +334,18 @@ mod tests {
     }
 
     #[test]
+    fn formulas_are_made_text() {
+        let mut one = signers();
+        one.truncate(1);
+        if let Some(n) = one[0].named.as_mut() {
+            n.name = "=HYPERLINK(\"x\")".into();
+            n.comment = Some("@SUM(A1)".into());
+        }
+        let list = signer_list(b"k", &Columns::parse(["name", "comment"]).unwrap_or_default(), &one);
+        assert!(list.ends_with(",941,\"'=HYPERLINK(\"\"x\"\")\",'@SUM(A1)\n"), "{list}");
+    }
+
+    #[test]
     fn a_list_checks_itself() {
         let cols = Columns::parse(["name", "comment"]).unwrap_or_default();
         let list = signer_list(b"k", &cols, &signers());
@@ -323,8 +356,8 @@ mod tests {
                 digest: digest(list.as_bytes()),
                 signatures: 2,
                 named: 1,
-                first: Some("2026-11-27T09:30:00Z".into()),
-                last: Some("2026-11-27T10:30:00Z".into()),
+                first: Some("2026-11-27T09:00:00Z".into()),
+                last: Some("2026-11-27T10:00:00Z".into()),
             })
         );
         assert!(check(b"name,email\nx,y\n").is_err());
@@ -359,7 +392,18 @@ mod tests {
     fn the_breakdown_counts_everyone() {
         let b = Breakdown::of(&signers());
         assert_eq!(b.regions, [("100".to_owned(), 1), ("941".to_owned(), 1)]);
-        assert_eq!(b.worksites, [("3 West".to_owned(), 1), ("ICU".to_owned(), 1)]);
+        assert_eq!(b.worksites, [(String::new(), 2)], "small worksites are not told apart");
+        let mut many = signers();
+        for id in 3..8 {
+            many.push(Signer {
+                id,
+                signed_at: at(11),
+                region: "941".into(),
+                named: None,
+                worksite: Some("ICU".into()),
+            });
+        }
+        assert_eq!(Breakdown::of(&many).worksites, [("ICU".to_owned(), 6), (String::new(), 1)]);
         assert_eq!(b.days, [("2026-11-27".to_owned(), 2)]);
     }
 }

@@ -56,6 +56,7 @@ delivery-day = Day
 delivery-signatures = Signatures
 delivery-the-text = The text delivered
 delivery-not-given = not given
+delivery-other-worksites = Other worksites (fewer than { $min } signers each)
 delivery-campaign = The campaign's page
 packet-statement = { $count ->
     [one] { $n } person signed as of { $cutoff } (UTC).
@@ -68,7 +69,6 @@ packet-digest = SHA-256 of the signer list: { $digest }
 packet-verify = Check this delivery, and download its signer list, at { $url }
 packet-page = Page { $page } of { $pages }
 packet-download = The packet (PDF)
-packet-print = The packet, to print
 
 ## Ad landing pages
 landing-about = About the petition:

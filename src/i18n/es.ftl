@@ -55,6 +55,7 @@ delivery-day = Día
 delivery-signatures = Firmas
 delivery-the-text = El texto entregado
 delivery-not-given = sin indicar
+delivery-other-worksites = Otros lugares de trabajo (menos de { $min } firmantes cada uno)
 delivery-campaign = La página de la campaña
 packet-statement = { $count ->
     [one] { $n } persona firmó hasta el { $cutoff } (UTC).
@@ -67,7 +68,6 @@ packet-digest = SHA-256 de la lista de firmantes: { $digest }
 packet-verify = Comprueba esta entrega y descarga su lista de firmantes en { $url }
 packet-page = Página { $page } de { $pages }
 packet-download = El paquete (PDF)
-packet-print = El paquete, para imprimir
 
 ## Ad landing pages
 landing-about = Sobre la petición:

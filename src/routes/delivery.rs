@@ -56,7 +56,7 @@ async fn show(
     Ok(res)
 }
 
-/// `GET /d/{id}/signers.csv`: the exact bytes the digest is over; they never change.
+/// `GET /d/{id}/signers.csv`: the exact bytes the digest is over.
 async fn signers(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let d = deliveries::by_public_id(&state.db.read, public_id(&id)?).await?.ok_or(AppError::NotFound)?;
     let disposition = format!("attachment; filename=\"delivery-{}-signers.csv\"", &d.public_id[..8]);
@@ -70,7 +70,8 @@ async fn signers(State(state): State<AppState>, Path(id): Path<String>) -> AppRe
     if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    // It names people: no shared cache keeps it.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     Ok(res)
 }
@@ -109,7 +110,7 @@ async fn packet_pdf(
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     Ok(res)
 }

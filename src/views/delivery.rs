@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     db::deliveries::recipients_of,
-    domain::delivery::{Breakdown, timestamp},
+    domain::delivery::{Breakdown, MIN_CELL, timestamp},
     i18n::Locale,
 };
 
@@ -34,6 +34,7 @@ pub fn delivery_page(v: &DeliveryView<'_>) -> Markup {
     meta.path = Some(format!("/d/{}", d.public_id));
     meta.canonical = Some(v.url.clone());
     let cutoff = timestamp(d.cutoff).replace('T', " ").replace('Z', "");
+    let others = locale.t_with("delivery-other-worksites", &[("min", MIN_CELL.into())]).into_owned();
     page(
         &meta,
         html! {
@@ -73,11 +74,11 @@ pub fn delivery_page(v: &DeliveryView<'_>) -> Markup {
                 p { (locale.t("delivery-verify-how")) }
                 pre { code { "sha256sum signers.csv\nshasum -a 256 signers.csv\nundersigned verify-delivery signers.csv" } }
                 h2 { (locale.t("delivery-breakdown")) }
-                (counts(locale, &locale.t("delivery-by-region"), &locale.t("delivery-region"), &breakdown.regions))
+                (counts(&locale.t("delivery-by-region"), &locale.t("delivery-region"), &locale.t("delivery-not-given"), locale, &breakdown.regions))
                 @if !breakdown.worksites.is_empty() {
-                    (counts(locale, &locale.t("delivery-by-worksite"), &locale.t("delivery-worksite"), &breakdown.worksites))
+                    (counts(&locale.t("delivery-by-worksite"), &locale.t("delivery-worksite"), &others, locale, &breakdown.worksites))
                 }
-                (counts(locale, &locale.t("delivery-by-day"), &locale.t("delivery-day"), &breakdown.days))
+                (counts(&locale.t("delivery-by-day"), &locale.t("delivery-day"), "", locale, &breakdown.days))
                 h2 { (locale.t("delivery-the-text")) }
                 div.letter lang=[own] { (markdown(&d.body)) }
                 p { a href={ "/p/" (v.slug) } { (locale.t("delivery-campaign")) } }
@@ -86,7 +87,8 @@ pub fn delivery_page(v: &DeliveryView<'_>) -> Markup {
     )
 }
 
-fn counts(locale: Locale, caption: &str, head: &str, rows: &[(String, i64)]) -> Markup {
+/// A breakdown table; an empty key is shown as `empty`.
+fn counts(caption: &str, head: &str, empty: &str, locale: Locale, rows: &[(String, i64)]) -> Markup {
     html! {
         div.scroll tabindex="0" role="region" aria-label=(caption) {
             table {
@@ -94,7 +96,7 @@ fn counts(locale: Locale, caption: &str, head: &str, rows: &[(String, i64)]) -> 
                 thead { tr { th scope="col" { (head) } th scope="col" { (locale.t("delivery-signatures")) } } }
                 tbody {
                     @for (key, n) in rows {
-                        tr { th scope="row" { @if key.is_empty() { (locale.t("delivery-not-given")) } @else { (key) } } td { (locale.number(*n)) } }
+                        tr { th scope="row" { @if key.is_empty() { (empty) } @else { (key) } } td { (locale.number(*n)) } }
                     }
                 }
             }

@@ -71,6 +71,17 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
+    // Five on paper, counted by staff.
+    let edit = format!("/admin/campaigns/{id}");
+    let res = submit(
+        &organizer,
+        &app,
+        &edit,
+        &format!("{edit}/offline"),
+        &[("count", "5"), ("note", "Ward 3 sheets")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let page = format!("/admin/campaigns/{id}/deliveries");
     let (status, html) = get(&organizer, &app, &page).await;
     assert_eq!(status, StatusCode::OK);
@@ -86,11 +97,17 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers().get("x-robots-tag").and_then(|v| v.to_str().ok()), Some("noindex"));
     let html = res.text().await.expect("page");
-    assert!(html.contains("3 signatures as of"), "{html}");
+    assert!(html.contains("8 signatures as of"), "{html}");
+    assert!(html.contains("5 of them were collected on paper"), "{html}");
     assert!(html.contains("<strong>Dana Whitfield</strong>, CEO, Riverside Health"), "{html}");
     let digest = after(&html, r#"<code class="digest">"#).to_owned();
     assert_eq!(digest.len(), 64);
-    assert!(html.contains(r#"<th scope="row">3 West</th><td>2</td>"#), "{html}");
+    // Worksites of fewer than five are counted together, not named (the hidden signer's too).
+    assert!(
+        html.contains(r#"<th scope="row">Other worksites (fewer than 5 signers each)</th><td>3</td>"#),
+        "{html}"
+    );
+    assert!(!html.contains("ICU") && !html.contains(r#"<th scope="row">3 West"#), "{html}");
     assert!(html.contains(r#"<th scope="row">941</th><td>2</td>"#), "{html}");
     assert!(
         !html.contains("Secretia") && !html.contains("Hiddenbaum") && !html.contains("@example.org"),
@@ -110,7 +127,7 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "reference,signed_at,region,name,worksite,comment");
     assert_eq!(lines.len(), 4, "{text}");
-    assert!(lines[1].ends_with(",941,José Núñez,3 West,José says staff every shift"), "{text}");
+    assert!(lines[1].ends_with(":00:00Z,941,José Núñez,3 West,José says staff every shift"), "{text}");
     assert!(lines[2].ends_with(",941,,,"), "the one who did not agree is a line, unnamed: {text}");
     assert!(!text.contains("Secretia") && !text.contains("ICU") && !text.contains("@"), "{text}");
 
@@ -132,6 +149,8 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
 
     // The same cut-off and fields from the command line: the same digest, though more signed since.
     let cutoff = after(&html, r#"<time datetime=""#).split('"').next().unwrap_or_default().to_owned();
+    // A cut-off is a whole second: the late signer signs in a later one.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         app.sign_fresh("safe-staffing", &signer("late@example.org", "Late", "Comer", "ER", true))
             .await
@@ -156,12 +175,10 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     assert!(said.starts_with("http://localhost:3000/d/"), "{said}");
     assert!(said.contains(&format!("sha256 {digest}")), "{said}");
     assert_eq!(std::fs::read(&again).expect("the list"), list.to_vec());
-    // Fewer fields: another list, another digest; now: four signatures (cut-offs are whole
-    // seconds, so the late one's second has to be over).
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Fewer fields: another list, another digest; now: four signatures and five on paper.
     let out = app.cli(&["delivery", "create", "--petition", "safe-staffing", "--fields", "name"]);
     let said = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success() && !said.contains(&digest) && said.contains("4 signatures as of"), "{said}");
+    assert!(out.status.success() && !said.contains(&digest) && said.contains("9 signatures as of"), "{said}");
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_file(&again);
 
@@ -174,10 +191,10 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(shown.contains("Delivered to Dana Whitfield with 3 signatures on"), "{shown}");
+    assert!(shown.contains("Delivered to Dana Whitfield with 8 signatures on"), "{shown}");
     assert!(shown.contains(&format!(r#"href="{record}""#)), "{shown}");
     let es = app.get(&format!("{record}?lang=es")).await.text().await.expect("page");
-    assert!(es.contains("3 firmas al") && es.contains("Compruébalo tú"), "{es}");
+    assert!(es.contains("8 firmas al") && es.contains("Compruébalo tú"), "{es}");
 
     // Staff see all three, the audit log has them, and the webhook names nobody.
     let (_, html) = get(&organizer, &app, &page).await;
@@ -199,7 +216,8 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     let body: serde_json::Value = serde_json::from_str(&first).expect("JSON");
     assert_eq!(body["event"], "delivery.created");
     assert_eq!(body["delivery"]["sha256"], digest.as_str());
-    assert_eq!(body["delivery"]["total_signatures"], 3);
+    assert_eq!(body["delivery"]["total_signatures"], 8);
+    assert_eq!(body["delivery"]["offline_signatures"], 5);
     assert_eq!(body["delivery"]["browser_url"], format!("http://localhost:3000{record}"));
     assert!(!first.contains("José") && !first.contains("Secretia"), "{first}");
 }
@@ -329,7 +347,7 @@ async fn seed(app: &TestApp, petition_id: i64, n: usize, named: &[&str]) {
                 email: Set(email),
                 postal_code: Set(format!("9{:04}", i % 50)),
                 worksite: Set(Some(format!("Ward {}", i % 7))),
-                comment: Set((i % 97 == 0).then(|| format!("Comment number {i}"))),
+                comment: Set(i.is_multiple_of(97).then(|| format!("Comment number {i}"))),
                 email_opt_in: Set(false),
                 public_name: Set(public),
                 share_code: Set(format!("seed{i}")),
