@@ -68,6 +68,7 @@ packet-comments = In their words
 packet-digest = SHA-256 of the signer list: { $digest }
 packet-verify = Check this delivery, and download its signer list, at { $url }
 packet-page = Page { $page } of { $pages }
+packet-print = The packet, to print
 packet-download = The packet (PDF)
 
 ## Ad landing pages

@@ -67,6 +67,7 @@ packet-comments = En sus palabras
 packet-digest = SHA-256 de la lista de firmantes: { $digest }
 packet-verify = Comprueba esta entrega y descarga su lista de firmantes en { $url }
 packet-page = Página { $page } de { $pages }
+packet-print = El paquete, para imprimir
 packet-download = El paquete (PDF)
 
 ## Ad landing pages

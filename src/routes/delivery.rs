@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/d/{id}", get(show))
         .route("/d/{id}/signers.csv", get(signers))
         .route("/d/{id}/packet.pdf", get(packet_pdf))
+        .route("/d/{id}/packet", get(packet_html))
 }
 
 /// A public id as made (32 lower-case hex digits); anything else is not looked up.
@@ -112,5 +113,18 @@ async fn packet_pdf(
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    Ok(res)
+}
+
+/// `GET /d/{id}/packet`: the packet as a page to print, in the letter's language.
+async fn packet_html(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+    let d = deliveries::by_public_id(&state.db.read, public_id(&id)?).await?.ok_or(AppError::NotFound)?;
+    let url = state.config.absolute(&format!("/d/{}", d.public_id));
+    let locale = Locale::parse(&d.locale);
+    let packet = crate::packet::of_delivery(&d, locale, &url, false);
+    let mut res =
+        crate::views::delivery::packet_page(&packet, locale, &format!("/d/{}", d.public_id)).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    res.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex"));
     Ok(res)
 }

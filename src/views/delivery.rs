@@ -70,6 +70,8 @@ pub fn delivery_page(v: &DeliveryView<'_>) -> Markup {
                     a.button href={ "/d/" (d.public_id) "/signers.csv" } download { (locale.t("delivery-download")) }
                     " "
                     a href={ "/d/" (d.public_id) "/packet.pdf" } { (locale.t("packet-download")) }
+                    " · "
+                    a href={ "/d/" (d.public_id) "/packet" } { (locale.t("packet-print")) }
                 }
                 p { (locale.t("delivery-verify-how")) }
                 pre { code { "sha256sum signers.csv\nshasum -a 256 signers.csv\nundersigned verify-delivery signers.csv" } }
@@ -101,5 +103,53 @@ fn counts(caption: &str, head: &str, empty: &str, locale: Locale, rows: &[(Strin
                 }
             }
         }
+    }
+}
+
+/// The packet as a page to print: the same content as the PDF (both come from one
+/// [`Packet`](crate::packet::Packet)). The names are a table whose header, the statement, a
+/// browser repeats on every printed page, and each name carries its number: the running count.
+pub fn packet_page(p: &crate::packet::Packet, locale: Locale, back: &str) -> Markup {
+    let mut meta = PageMeta::simple(p.title.clone(), locale);
+    meta.bare = true;
+    html! {
+        (page(&meta, html! {
+            article.packet lang=(p.language) {
+                p.no-print { a href=(back) { (locale.t("delivery-eyebrow")) } }
+                h1 { (p.title) }
+                @if !p.recipients.is_empty() {
+                    p { strong { (p.to_label) } }
+                    ul.recipients { @for r in &p.recipients { li { (r) } } }
+                }
+                div.letter {
+                    @for (heading, text) in &p.paragraphs {
+                        @if *heading { h2 { (text) } } @else { p { (text) } }
+                    }
+                }
+                p.tally { (p.statement) }
+                @for (heading, lines) in &p.breakdown {
+                    h2 { (heading) }
+                    ul.breakdown { @for l in lines { li { (l) } } }
+                }
+                @for v in &p.verify { p.verify { (v) } }
+                @if !p.named.is_empty() {
+                    table.names {
+                        caption { (p.named_heading) }
+                        thead { tr { th colspan="3" scope="col" { (p.statement) } } }
+                        tbody {
+                            @for (i, (name, detail)) in p.named.iter().enumerate() {
+                                tr { td.n { (locale.number(i as i64 + 1)) } td { (name) } td { (detail) } }
+                            }
+                        }
+                    }
+                }
+                @if !p.comments.is_empty() {
+                    h2 { (p.comments_heading) }
+                    @for (name, said) in p.comments.iter().take(crate::packet::COMMENTS) {
+                        blockquote { p { "“" (said) "”" } footer { "— " (name) } }
+                    }
+                }
+            }
+        }))
     }
 }

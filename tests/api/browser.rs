@@ -554,6 +554,9 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         assert!(b.path().await.starts_with("/d/"));
         assert!(b.text(".tally").await.starts_with("1 signature as of"));
         check_page(&b, axe.as_deref(), "delivery-record", "en").await;
+        let record = b.path().await;
+        b.client.goto(&app.url(&format!("{record}/packet"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "delivery-packet", "en").await;
         b.client.goto(&app.url(&format!("{edit}/export"))).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-export", "en").await;
         // The form's download, fetched by the page with the browser's own session.

@@ -435,6 +435,16 @@ async fn the_packet_prints_the_count_and_only_the_names_that_may_be_printed() {
     );
     let html = app.get(&record).await.text().await.expect("page");
     assert!(html.contains(&format!(r#"href="{record}/packet.pdf""#)), "{html}");
+    // The same content as a page to print.
+    let res = app.get(&format!("{record}/packet")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("page");
+    for shown in ["José Núñez", "Дмитрий Иванов", "10 people signed as of", &digest, "“Comment number 0”"]
+    {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    assert!(!page.contains("Hidden"), "{page}");
+    assert!(page.contains(r#"<td class="n">7</td>"#), "every name has its number: {page}");
 }
 
 #[tokio::test]
