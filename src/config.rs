@@ -214,9 +214,9 @@ impl Config {
                 ));
             };
             // A password is never sent in the clear, except to this machine.
-            let tls = parsed
-                .query_pairs()
-                .any(|(k, v)| k == "tls" && matches!(v.as_ref(), "required" | "opportunistic"));
+            // The first `tls` is the one the mail client reads; `opportunistic` would let an
+            // attacker who hides STARTTLS read the password.
+            let tls = parsed.query_pairs().find(|(k, _)| k == "tls").is_some_and(|(_, v)| v == "required");
             let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
             if parsed.scheme() == "smtp" && parsed.password().is_some() && !tls && !local {
                 return Err(invalid(
@@ -365,6 +365,7 @@ mod tests {
             ("SMTP_URL", "mail.example.org"),
             ("SMTP_URL", "https://mail.example.org"),
             ("SMTP_URL", "smtp://user:pass@mail.example.org:587"),
+            ("SMTP_URL", "smtp://user:pass@mail.example.org:587?tls=opportunistic"),
             ("MAIL_FROM", "not an address"),
             ("MAIL_FROM", "Campaign <@example.org>"),
             ("MAIL_MAX_ATTEMPTS", "0"),

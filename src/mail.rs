@@ -37,6 +37,8 @@ use crate::{
 const ROUND: u64 = 8;
 /// Longest wait for the mail server at each step.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest time one email may take to send, all steps together.
+const SEND_LIMIT: Duration = Duration::from_secs(60);
 /// How often the outbox is looked at without a wake-up (retries come due; other processes'
 /// emails).
 const POLL: Duration = Duration::from_secs(5);
@@ -88,13 +90,13 @@ impl Mail {
         Ok(Self { sender, goals, stop })
     }
 
-    /// Stops both: the sender finishes the email it is sending (within its time limits) and
-    /// lets the rest of its round go, at once, to whichever process sends next.
+    /// Stops both: the sender lets the rest of its round go at once, to whichever process
+    /// sends next, and finishes the email it is sending (at most [`SEND_LIMIT`]).
     pub async fn stop(self) {
         self.goals.abort();
         let _ = self.stop.send(true);
         if let Some(mut sender) = self.sender
-            && tokio::time::timeout(SMTP_TIMEOUT * 3, &mut sender).await.is_err()
+            && tokio::time::timeout(SEND_LIMIT + Duration::from_secs(5), &mut sender).await.is_err()
         {
             sender.abort();
         }
@@ -125,7 +127,7 @@ async fn send_forever(
                 tokio::select! {
                     () = wake.notified() => {}
                     () = tokio::time::sleep(POLL) => {}
-                    _ = stopping.changed() => {}
+                    changed = stopping.changed() => if changed.is_err() { break },
                 }
             }
             Ok(_) => {}
@@ -133,7 +135,7 @@ async fn send_forever(
                 tracing::warn!(error = %crate::error::chain(&e), "reading the email outbox failed");
                 tokio::select! {
                     () = tokio::time::sleep(POLL) => {}
-                    _ = stopping.changed() => {}
+                    changed = stopping.changed() => if changed.is_err() { break },
                 }
             }
         }
@@ -150,33 +152,47 @@ async fn send_due(
     stopping: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<usize, sea_orm::DbErr> {
     let now = Utc::now();
-    // A round ends well within its lease: each email waits at most a few SMTP time limits.
-    let lease_ms = ms(SMTP_TIMEOUT * 4 * ROUND as u32);
+    // Long enough for every email of a round, each within its limit.
+    let lease_ms = ms(SEND_LIMIT * (ROUND as u32 + 1));
     let lease = now.timestamp_millis() + lease_ms + rand::rng().random_range(0..1000);
     let claimed = mail::claim(&db.write, now, lease, ROUND).await?;
+    let rest = |i: usize| claimed[i..].iter().map(|e| e.id).collect::<Vec<i64>>();
     for (i, email) in claimed.iter().enumerate() {
         // Stopping, or too near the lease's end to send one more (another process may take it
         // then): the rest go back, due at once.
-        let late = Utc::now().timestamp_millis() + ms(SMTP_TIMEOUT * 3) > lease;
+        let late = Utc::now().timestamp_millis() + ms(SEND_LIMIT + Duration::from_secs(5)) > lease;
         if *stopping.borrow() || late {
-            let rest: Vec<i64> = claimed[i..].iter().map(|e| e.id).collect();
-            mail::release(&db.write, &rest, lease).await?;
+            mail::release(&db.write, &rest(i), lease).await?;
             break;
         }
         let outcome = match message(email, from, host) {
-            Ok(message) => match transport.send(message).await {
-                Ok(_) => {
+            Ok(message) => match tokio::time::timeout(SEND_LIMIT, transport.send(message)).await {
+                Ok(Ok(_)) => {
                     tracing::info!(email = email.id, kind = %email.kind, "email sent");
                     Outcome::Sent
                 }
-                Err(e) => failure(email, &e, settings, Utc::now()),
+                Ok(Err(e)) => failure(email, &e, settings, Utc::now()),
+                Err(_) => {
+                    let attempts = email.attempts + 1;
+                    tracing::warn!(email = email.id, kind = %email.kind, attempts, "sending an email took too long; it will be tried again");
+                    let error = format!("no answer within {} s", SEND_LIMIT.as_secs());
+                    if attempts >= settings.max_attempts {
+                        Outcome::Failed { error }
+                    } else {
+                        Outcome::Retry { at: Utc::now() + retry_delay(settings.retry_base, attempts), error }
+                    }
+                }
             },
             Err(reason) => {
                 tracing::warn!(email = email.id, kind = %email.kind, "an email could not be made: {reason}");
                 Outcome::Failed { error: reason }
             }
         };
-        mail::finish(&db.write, email, outcome, Utc::now()).await?;
+        if let Err(e) = mail::finish(&db.write, email, outcome, Utc::now()).await {
+            // What was not sent yet goes back; this one is sent again when its lease ends.
+            let _ = mail::release(&db.write, &rest(i + 1), lease).await;
+            return Err(e);
+        }
     }
     Ok(claimed.len())
 }

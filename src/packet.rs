@@ -4,8 +4,10 @@
 //! comments, and the digest with the address that verifies it.
 //!
 //! DejaVu Sans is embedded (only the glyphs used), so Spanish and other Latin accents, Greek,
-//! Cyrillic, Hebrew and the other scripts it covers print as typed. Text is shaped with
-//! rustybuzz, the shaper the PDF writer (krilla) uses itself.
+//! Cyrillic, Hebrew, Arabic and the other scripts it covers print as typed; a name in a script
+//! it lacks (Chinese, Devanagari…) prints as empty boxes. Text is shaped with rustybuzz, the
+//! shaper the PDF writer (krilla) uses itself; one line is one direction (no bidi reordering
+//! inside a line).
 
 use krilla::{
     Document,
@@ -54,6 +56,8 @@ pub struct Packet {
     pub verify: Vec<String>,
     /// "Page {page} of {pages}".
     pub page_label: String,
+    /// Groups thousands in the running count (`,` or `.`).
+    pub thousands: char,
     pub landscape: bool,
     pub language: String,
 }
@@ -76,21 +80,24 @@ impl Face {
         let mut buffer = rustybuzz::UnicodeBuffer::new();
         buffer.push_str(text);
         buffer.guess_segment_properties();
+        let rtl = buffer.direction() == rustybuzz::Direction::RightToLeft;
         let out = rustybuzz::shape(&self.shaper, &[], buffer);
         let upem = self.shaper.units_per_em() as f32;
         let infos = out.glyph_infos();
         let positions = out.glyph_positions();
         let mut glyphs = Vec::with_capacity(infos.len());
         let mut width = 0.0;
+        // Glyphs come in visual order: a right-to-left run's clusters fall, so each glyph's
+        // text ends where the glyph before it (in the text's order) begins.
         for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {
             let start = info.cluster as usize;
-            let end = infos
-                .iter()
-                .skip(i + 1)
-                .map(|next| next.cluster as usize)
-                .find(|c| *c != start)
-                .unwrap_or(text.len())
-                .max(start);
+            let end = if rtl {
+                infos[..i].iter().rev().map(|g| g.cluster as usize).find(|c| *c != start)
+            } else {
+                infos.iter().skip(i + 1).map(|g| g.cluster as usize).find(|c| *c != start)
+            }
+            .unwrap_or(text.len())
+            .max(start);
             let x_advance = pos.x_advance as f32 / upem;
             width += x_advance;
             glyphs.push(KrillaGlyph {
@@ -164,6 +171,19 @@ fn wrap(face: &Face, text: &str, size: f32, width: f32) -> Vec<String> {
     lines
 }
 
+/// `n` with its thousands grouped by `sep`.
+fn grouped(n: usize, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A page being filled from the top.
 struct Cursor {
     y: f32,
@@ -212,7 +232,7 @@ pub fn pdf(p: &Packet) -> Result<Vec<u8>, String> {
     }
     for (heading, text) in &p.paragraphs {
         let face = if *heading { &bold } else { &regular };
-        for l in wrap(face, text, BODY, text_width) {
+        for l in text.lines().flat_map(|t| wrap(face, t, BODY, text_width)) {
             line(&mut pages, &mut c, *heading, BODY, l, 0.0);
         }
         c.y += 6.0;
@@ -260,9 +280,9 @@ pub fn pdf(p: &Packet) -> Result<Vec<u8>, String> {
             let running = p.named_heading.clone()
                 + " · "
                 + &p.running
-                    .replace("{from}", &from.to_string())
-                    .replace("{to}", &to.to_string())
-                    .replace("{of}", &total.to_string());
+                    .replace("{from}", &grouped(from, p.thousands))
+                    .replace("{to}", &grouped(to, p.thousands))
+                    .replace("{of}", &grouped(total, p.thousands));
             y += 11.0 * 1.35;
             ops.push(Op::Text {
                 bold: false,
@@ -395,6 +415,7 @@ pub fn of_delivery(
         page_label: locale
             .t_with("packet-page", &[("page", "{page}".into()), ("pages", "{pages}".into())])
             .into_owned(),
+        thousands: locale.number(1000).chars().nth(1).unwrap_or(','),
         landscape,
         language: d.locale.clone(),
     }
@@ -412,7 +433,14 @@ pub fn named_signers(list: &str) -> (Vec<Line>, Vec<Line>) {
     let mut named = Vec::new();
     let mut comments = Vec::new();
     for record in reader.records().flatten() {
-        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or_default().to_owned();
+        // The list makes a would-be formula text with a `'`; the packet prints what was typed.
+        let get = |i: Option<usize>| {
+            let cell = i.and_then(|i| record.get(i)).unwrap_or_default();
+            match cell.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t']) => rest.to_owned(),
+                _ => cell.to_owned(),
+            }
+        };
         let who = get(name);
         if who.is_empty() {
             continue;
@@ -439,10 +467,17 @@ pub fn paragraphs(markdown: &str) -> Vec<(bool, String)> {
             Event::Start(Tag::Heading { .. }) => heading = true,
             Event::Text(t) | Event::Code(t) => current.push_str(&t),
             Event::Html(t) | Event::InlineHtml(t) => current.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => current.push(' '),
+            // Single line breaks are kept, as on the page (an address, a signature).
+            Event::SoftBreak | Event::HardBreak => current.push('\n'),
             Event::Start(Tag::Item) => current.push_str("• "),
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::BlockQuote(_)) => {
-                let text = current.split_whitespace().collect::<Vec<_>>().join(" ");
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock,
+            ) => {
+                let text = tidy(&current);
                 if !text.is_empty() {
                     out.push((heading, text));
                 }
@@ -452,16 +487,63 @@ pub fn paragraphs(markdown: &str) -> Vec<(bool, String)> {
             _ => {}
         }
     }
-    let rest = current.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rest = tidy(&current);
     if !rest.is_empty() {
         out.push((heading, rest));
     }
     out
 }
 
+/// Each line's spaces made single, empty lines dropped.
+fn tidy(text: &str) -> String {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn letters_keep_their_line_breaks() {
+        let p = paragraphs("# To the board\n\nDear board,\n\nThe nurses\nof 3 West\n\n- one\n- two");
+        assert_eq!(
+            p,
+            [
+                (true, "To the board".to_owned()),
+                (false, "Dear board,".to_owned()),
+                (false, "The nurses\nof 3 West".to_owned()),
+                (false, "• one".to_owned()),
+                (false, "• two".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn named_signers_print_what_they_typed() {
+        let list = "reference,signed_at,region,name,comment\na,2026-11-27T09:00:00Z,941,'@ana,'- we need staff\nb,2026-11-27T09:00:00Z,941,,\n";
+        let (named, comments) = named_signers(list);
+        assert_eq!(named, [("@ana".to_owned(), String::new())]);
+        assert_eq!(comments, [("@ana".to_owned(), "- we need staff".to_owned())]);
+        assert_eq!(grouped(6667, ','), "6,667");
+        assert_eq!(grouped(999, '.'), "999");
+    }
+
+    #[test]
+    fn right_to_left_text_keeps_its_text() {
+        let face = Face::new(REGULAR).unwrap_or_else(|e| panic!("{e}"));
+        let text = "שלום";
+        let (glyphs, width) = face.shape(text, NAME);
+        assert!(width > 0.0);
+        let mut covered: Vec<_> = glyphs.iter().map(|g| g.text_range.clone()).collect();
+        covered.sort_by_key(|r| r.start);
+        assert_eq!(covered.first().map(|r| r.start), Some(0));
+        assert_eq!(covered.last().map(|r| r.end), Some(text.len()));
+        assert!(covered.iter().all(|r| r.end > r.start), "{covered:?}");
+    }
 
     #[test]
     fn text_wraps_within_its_width_and_long_names_are_cut() {

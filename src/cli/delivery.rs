@@ -63,17 +63,8 @@ pub async fn create<W: Write>(
     };
     staff::audit(&txn, entry, now).await?;
     txn.commit().await?;
-    if let Some(path) = outputs.signers {
-        std::fs::write(path, made.signers_csv.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
+    // Said first: the delivery is made, whatever becomes of the files.
     let url = config.absolute(&format!("/d/{}", made.public_id));
-    if let Some(path) = outputs.pdf {
-        let locale = crate::i18n::Locale::parse(&made.locale);
-        let pdf = crate::packet::pdf(&crate::packet::of_delivery(&made, locale, &url, outputs.landscape))
-            .map_err(|e| anyhow!("the packet was not made: {e}"))?;
-        std::fs::write(path, pdf).with_context(|| format!("writing {}", path.display()))?;
-    }
     writeln!(out, "{url}")?;
     writeln!(out, "sha256 {}", made.digest)?;
     writeln!(
@@ -85,6 +76,20 @@ pub async fn create<W: Write>(
         made.named,
         made.offline
     )?;
+    out.flush()?;
+    if let Some(path) = outputs.signers {
+        std::fs::write(path, made.signers_csv.as_bytes()).with_context(|| {
+            format!("the delivery is made; writing its list to {} failed", path.display())
+        })?;
+    }
+    if let Some(path) = outputs.pdf {
+        let locale = crate::i18n::Locale::parse(&made.locale);
+        let pdf = crate::packet::pdf(&crate::packet::of_delivery(&made, locale, &url, outputs.landscape))
+            .map_err(|e| anyhow!("the delivery is made; its packet was not: {e}"))?;
+        std::fs::write(path, pdf).with_context(|| {
+            format!("the delivery is made; writing its packet to {} failed", path.display())
+        })?;
+    }
     Ok(())
 }
 

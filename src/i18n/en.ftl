@@ -69,6 +69,9 @@ packet-digest = SHA-256 of the signer list: { $digest }
 packet-verify = Check this delivery, and download its signer list, at { $url }
 packet-page = Page { $page } of { $pages }
 packet-print = The packet, to print
+packet-col-number = No.
+packet-col-name = Name
+packet-col-detail = Job title · worksite
 packet-download = The packet (PDF)
 
 ## Ad landing pages

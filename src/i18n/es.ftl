@@ -68,6 +68,9 @@ packet-digest = SHA-256 de la lista de firmantes: { $digest }
 packet-verify = Comprueba esta entrega y descarga su lista de firmantes en { $url }
 packet-page = Página { $page } de { $pages }
 packet-print = El paquete, para imprimir
+packet-col-number = N.º
+packet-col-name = Nombre
+packet-col-detail = Puesto · lugar de trabajo
 packet-download = El paquete (PDF)
 
 ## Ad landing pages

@@ -123,7 +123,9 @@ pub fn packet_page(p: &crate::packet::Packet, locale: Locale, back: &str) -> Mar
                 }
                 div.letter {
                     @for (heading, text) in &p.paragraphs {
-                        @if *heading { h2 { (text) } } @else { p { (text) } }
+                        @if *heading { h2 { (text) } } @else {
+                            p { @for (i, l) in text.lines().enumerate() { @if i > 0 { br; } (l) } }
+                        }
                     }
                 }
                 p.tally { (p.statement) }
@@ -135,10 +137,17 @@ pub fn packet_page(p: &crate::packet::Packet, locale: Locale, back: &str) -> Mar
                 @if !p.named.is_empty() {
                     table.names {
                         caption { (p.named_heading) }
-                        thead { tr { th colspan="3" scope="col" { (p.statement) } } }
+                        thead {
+                            tr { td colspan="3" { (p.statement) } }
+                            tr {
+                                th scope="col" { (locale.t("packet-col-number")) }
+                                th scope="col" { (locale.t("packet-col-name")) }
+                                th scope="col" { (locale.t("packet-col-detail")) }
+                            }
+                        }
                         tbody {
                             @for (i, (name, detail)) in p.named.iter().enumerate() {
-                                tr { td.n { (locale.number(i as i64 + 1)) } td { (name) } td { (detail) } }
+                                tr { td.n { (locale.number(i as i64 + 1)) } th scope="row" { (name) } td { (detail) } }
                             }
                         }
                     }
