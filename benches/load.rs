@@ -864,12 +864,7 @@ async fn seed_scale(db: Db, per: u64, conn: &DatabaseConnection) -> Result<(), S
     let exec =
         |sql: String| async move { conn.execute_unprepared(&sql).await.map(drop).map_err(|e| e.to_string()) };
     let now = "2026-01-01 00:00:00+00:00";
-    let series = match db {
-        Db::Sqlite => format!(
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {per}) SELECT i FROM s"
-        ),
-        Db::Postgres => format!("SELECT i FROM generate_series(1, {per}) AS s(i)"),
-    };
+    let series = series(db, per);
     let text = |e: &str| match db {
         Db::Sqlite => e.to_owned(),
         Db::Postgres => format!("({e})::text"),
@@ -1184,16 +1179,8 @@ async fn seed_export(db: Db, n: u64, conn: &DatabaseConnection) -> Result<(), St
     ))
     .await?;
     let pid = query_i64(conn, &format!("SELECT id AS n FROM petitions WHERE slug = '{EXPORT_SLUG}'")).await?;
-    let series = match db {
-        Db::Sqlite => format!(
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s"
-        ),
-        Db::Postgres => format!("SELECT i FROM generate_series(1, {n}) AS s(i)"),
-    };
-    let cat = |a: &str, b: &str| match db {
-        Db::Sqlite => format!("{a} || {b}"),
-        Db::Postgres => format!("{a} || {b}::text"),
-    };
+    let series = series(db, n);
+    let cat = |a: &str, b: &str| cat(db, a, b);
     exec(format!(
         "INSERT INTO supporters (email_canonical, email, given_name, family_name, postal_code, created_at) \
          SELECT {}, {}, 'Given', 'Family', '94110', '{now}' FROM ({series}) q",
@@ -1235,16 +1222,8 @@ async fn packet(db: Db, url: &str, conn: &DatabaseConnection) -> Result<Row, Str
          VALUES ({pid}, 0, 'Dana Whitfield', 'CEO', 'Riverside Health')"
     ))
     .await?;
-    let series = match db {
-        Db::Sqlite => format!(
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s"
-        ),
-        Db::Postgres => format!("SELECT i FROM generate_series(1, {n}) AS s(i)"),
-    };
-    let cat = |a: &str, b: &str| match db {
-        Db::Sqlite => format!("{a} || {b}"),
-        Db::Postgres => format!("{a} || {b}::text"),
-    };
+    let series = series(db, n);
+    let cat = |a: &str, b: &str| cat(db, a, b);
     exec(format!(
         "INSERT INTO supporters (email_canonical, email, given_name, family_name, postal_code, created_at) \
          SELECT {}, {}, 'María José', {}, '94110', '{now}' FROM ({series}) q",
@@ -1297,6 +1276,26 @@ async fn packet(db: Db, url: &str, conn: &DatabaseConnection) -> Result<Row, Str
             "{secs:.2} s for the delivery and its packet (the rate column: signers/s); PDF {bytes} bytes"
         ),
     })
+}
+
+/// SQL giving the numbers 1 to `n` as column `i`.
+fn series(db: Db, n: u64) -> String {
+    match db {
+        Db::Sqlite => {
+            format!(
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s"
+            )
+        }
+        Db::Postgres => format!("SELECT i FROM generate_series(1, {n}) AS s(i)"),
+    }
+}
+
+/// SQL joining text `a` and `b` (a number in PostgreSQL needs a cast).
+fn cat(db: Db, a: &str, b: &str) -> String {
+    match db {
+        Db::Sqlite => format!("{a} || {b}"),
+        Db::Postgres => format!("{a} || {b}::text"),
+    }
 }
 
 fn markdown(rows: &[Row], o: &Options) -> String {

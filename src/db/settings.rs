@@ -13,30 +13,27 @@ pub async fn secret_key(db: &impl ConnectionTrait, configured: Option<&str>) -> 
     if let Some(k) = configured {
         return Ok(k.to_owned());
     }
-    let fresh: String = rand::rng().sample_iter(Alphanumeric).take(64).map(char::from).collect();
-    setting::Entity::insert(setting::ActiveModel { key: Set(SECRET_KEY.into()), value: Set(fresh) })
-        .on_conflict_do_nothing_on([setting::Column::Key])
-        .exec_without_returning(db)
-        .await?;
-    setting::Entity::find_by_id(SECRET_KEY)
-        .one(db)
-        .await?
-        .map(|s| s.value)
-        .ok_or_else(|| DbErr::RecordNotFound("secret key".into()))
+    stored_or_new(db, SECRET_KEY).await
 }
 
 /// The key of signers' references in delivery lists: made once and kept in the database (never
 /// configured), so every process and the command line make the same references, whatever
 /// `SECRET_KEY` is.
 pub async fn delivery_key(db: &impl ConnectionTrait) -> Result<String, DbErr> {
+    stored_or_new(db, DELIVERY_KEY).await
+}
+
+/// The random value stored under `key`, made now if there is none yet. Concurrent first calls
+/// agree on one.
+async fn stored_or_new(db: &impl ConnectionTrait, key: &str) -> Result<String, DbErr> {
     let fresh: String = rand::rng().sample_iter(Alphanumeric).take(64).map(char::from).collect();
-    setting::Entity::insert(setting::ActiveModel { key: Set(DELIVERY_KEY.into()), value: Set(fresh) })
+    setting::Entity::insert(setting::ActiveModel { key: Set(key.into()), value: Set(fresh) })
         .on_conflict_do_nothing_on([setting::Column::Key])
         .exec_without_returning(db)
         .await?;
-    setting::Entity::find_by_id(DELIVERY_KEY)
+    setting::Entity::find_by_id(key)
         .one(db)
         .await?
         .map(|s| s.value)
-        .ok_or_else(|| DbErr::RecordNotFound("delivery key".into()))
+        .ok_or_else(|| DbErr::RecordNotFound(key.into()))
 }
