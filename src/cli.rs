@@ -114,6 +114,10 @@ pub enum DeliveryCommand {
         /// agreed to be named: any of name, job_title, worksite, comment.
         #[arg(long, default_value = "name")]
         fields: String,
+        /// Deliver to this recipient only (by name; repeat for several); default: every
+        /// recipient of the letter.
+        #[arg(long = "recipient")]
+        recipients: Vec<String>,
         /// Write the signer list here too.
         #[arg(long)]
         signers: Option<std::path::PathBuf>,
@@ -377,16 +381,19 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             result?;
         }
         Command::Delivery {
-            action: DeliveryCommand::Create { petition, cutoff, fields, signers, pdf, landscape },
+            action: DeliveryCommand::Create { petition, cutoff, fields, recipients, signers, pdf, landscape },
         } => {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
             let result = delivery::create(
                 &db,
                 &config,
-                &petition,
-                cutoff.as_deref(),
-                &fields,
+                delivery::Request {
+                    slug: &petition,
+                    cutoff: cutoff.as_deref(),
+                    fields: &fields,
+                    recipients: &recipients,
+                },
                 delivery::Outputs { signers: signers.as_deref(), pdf: pdf.as_deref(), landscape },
                 std::io::stdout(),
             )

@@ -16,6 +16,18 @@ use crate::{
     domain::delivery::{Columns, check, parse_cutoff, timestamp},
 };
 
+/// What `delivery create` is asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub slug: &'a str,
+    /// RFC 3339; none: now.
+    pub cutoff: Option<&'a str>,
+    /// The list's optional columns, comma-separated.
+    pub fields: &'a str,
+    /// Recipients by name; none: all.
+    pub recipients: &'a [String],
+}
+
 /// Where `delivery create` writes the list and the packet.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Outputs<'a> {
@@ -24,17 +36,16 @@ pub struct Outputs<'a> {
     pub landscape: bool,
 }
 
-/// Makes a delivery of `slug` as of `cutoff` (now if none) with the signer list's `fields`;
-/// prints its public record's address and digest, and writes the list to `signers` if asked.
+/// Makes the delivery `request` asks for; prints its public record's address and digest, then
+/// writes the list and the packet where `outputs` asks.
 pub async fn create<W: Write>(
     db: &Database,
     config: &Config,
-    slug: &str,
-    cutoff: Option<&str>,
-    fields: &str,
+    request: Request<'_>,
     outputs: Outputs<'_>,
     mut out: W,
 ) -> anyhow::Result<()> {
+    let Request { slug, cutoff, fields, recipients } = request;
     let rec =
         petitions::find_by_slug(&db.read, slug).await?.with_context(|| format!("no petition {slug:?}"))?;
     let now = Utc::now();
@@ -42,9 +53,29 @@ pub async fn create<W: Write>(
         .with_context(|| "--cutoff: write it like 2026-11-27T17:00:00Z (RFC 3339)".to_owned())?;
     let columns = Columns::parse(fields.split(','))
         .map_err(|c| anyhow!("--fields: {c:?} is not one of name, job_title, worksite, comment"))?;
+    let chosen = if recipients.is_empty() {
+        None
+    } else {
+        let mut places = Vec::new();
+        for name in recipients {
+            let place = rec.recipients.iter().position(|r| r.name.trim().eq_ignore_ascii_case(name.trim()));
+            let Some(place) = place else {
+                let known: Vec<&str> = rec.recipients.iter().map(|r| r.name.as_str()).collect();
+                bail!("--recipient {name:?} is not a recipient of {slug}; it has: {}", known.join(", "));
+            };
+            places.push(place);
+        }
+        Some(places)
+    };
     let public_url = config.absolute("");
     let txn = db.write.begin().await?;
-    let new = deliveries::NewDelivery { cutoff, columns, actor: "command line", public_url: &public_url };
+    let new = deliveries::NewDelivery {
+        cutoff,
+        columns,
+        recipients: chosen,
+        actor: "command line",
+        public_url: &public_url,
+    };
     let made = match deliveries::create(&txn, &rec, new, now).await? {
         Ok(made) => made,
         Err(refused) => bail!("{refused}"),

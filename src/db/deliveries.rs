@@ -28,6 +28,8 @@ pub enum Refused {
     InTheFuture,
     /// The cut-off is before the campaign opened (then).
     BeforeOpening(DateTime<Utc>),
+    /// The campaign has recipients and none was chosen.
+    NoRecipient,
 }
 
 impl std::fmt::Display for Refused {
@@ -42,6 +44,7 @@ impl std::fmt::Display for Refused {
                 "The cut-off is before the campaign opened ({} UTC): choose a later time.",
                 at.format("%Y-%m-%d %H:%M:%S")
             ),
+            Self::NoRecipient => f.write_str("Choose at least one recipient to deliver it to."),
         }
     }
 }
@@ -51,6 +54,8 @@ impl std::fmt::Display for Refused {
 pub struct NewDelivery<'a> {
     pub cutoff: DateTime<Utc>,
     pub columns: Columns,
+    /// The campaign's recipients it is delivered to (their places in its list); `None`: all.
+    pub recipients: Option<Vec<usize>>,
     pub actor: &'a str,
     /// `PUBLIC_URL`, for the public record's address in the webhook.
     pub public_url: &'a str,
@@ -73,6 +78,10 @@ pub async fn create(
     if cutoff < opened.with_nanosecond(0).unwrap_or(opened) {
         return Ok(Err(Refused::BeforeOpening(opened)));
     }
+    let chosen = |i: usize| new.recipients.as_ref().is_none_or(|r| r.contains(&i));
+    if !rec.recipients.is_empty() && !(0..rec.recipients.len()).any(chosen) {
+        return Ok(Err(Refused::NoRecipient));
+    }
     // A write first, so a SQLite transaction takes the write lock before it reads (and cannot
     // be refused for a snapshot that another writer moved past).
     let key = super::settings::delivery_key(db).await?;
@@ -93,6 +102,9 @@ pub async fn create(
     let recipients: Vec<serde_json::Value> = rec
         .recipients
         .iter()
+        .enumerate()
+        .filter(|(i, _)| chosen(*i))
+        .map(|(_, r)| r)
         .map(|r| serde_json::json!({"name": r.name, "title": r.title, "organisation": r.organisation}))
         .collect();
     let breakdown =

@@ -22,6 +22,7 @@ async fn letter_asking(app: &TestApp, organizer: &reqwest::Client, slug: &str) -
         ("ask_comment", "optional"),
         ("ask_job_title", "optional"),
         ("ask_postal_code", "required"),
+        ("recipients", "Dana Whitfield; CEO; Riverside Health\nSam Ortiz; Chair; Riverside Board"),
     ] {
         fields = with(fields, k, v);
     }
@@ -86,8 +87,19 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     let (status, html) = get(&organizer, &app, &page).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("No deliveries yet.") && html.contains("Make the delivery"), "{html}");
-    let res =
-        submit(&organizer, &app, &page, &page, &[("name", "1"), ("worksite", "1"), ("comment", "1")]).await;
+    // Nobody to deliver to: refused.
+    let res = submit(&organizer, &app, &page, &page, &[("name", "1")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("page").contains("Choose at least one recipient"));
+    // To the CEO only.
+    let res = submit(
+        &organizer,
+        &app,
+        &page,
+        &page,
+        &[("r0", "1"), ("name", "1"), ("worksite", "1"), ("comment", "1")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let record = location(&res);
     assert!(record.starts_with("/d/") && record.len() == 35, "{record}");
@@ -100,6 +112,7 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     assert!(html.contains("8 signatures as of"), "{html}");
     assert!(html.contains("5 of them were collected on paper"), "{html}");
     assert!(html.contains("<strong>Dana Whitfield</strong>, CEO, Riverside Health"), "{html}");
+    assert!(!html.contains("Sam Ortiz"), "only the recipient chosen: {html}");
     let digest = after(&html, r#"<code class="digest">"#).to_owned();
     assert_eq!(digest.len(), 64);
     // Worksites of fewer than five are counted together, not named (the hidden signer's too).
@@ -175,6 +188,13 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     assert!(said.starts_with("http://localhost:3000/d/"), "{said}");
     assert!(said.contains(&format!("sha256 {digest}")), "{said}");
     assert_eq!(std::fs::read(&again).expect("the list"), list.to_vec());
+    // To one recipient by name; an unknown one is refused with the known ones.
+    let out = app.cli(&["delivery", "create", "--petition", "safe-staffing", "--recipient", "sam ortiz"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = app.cli(&["delivery", "create", "--petition", "safe-staffing", "--recipient", "Nobody"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("Dana Whitfield, Sam Ortiz"), "{err}");
     // Fewer fields: another list, another digest; now: four signatures and five on paper.
     let out = app.cli(&["delivery", "create", "--petition", "safe-staffing", "--fields", "name"]);
     let said = String::from_utf8_lossy(&out.stdout).to_string();
@@ -196,12 +216,12 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     let es = app.get(&format!("{record}?lang=es")).await.text().await.expect("page");
     assert!(es.contains("8 firmas al") && es.contains("Compruébalo tú"), "{es}");
 
-    // Staff see all three, the audit log has them, and the webhook names nobody.
+    // Staff see all four, the audit log has them, and the webhook names nobody.
     let (_, html) = get(&organizer, &app, &page).await;
-    assert_eq!(html.matches("Public record").count(), 3, "{html}");
+    assert_eq!(html.matches("Public record").count(), 4, "{html}");
     let made: Vec<_> =
         audit_actions(&app).await.into_iter().filter(|(_, a, _)| a == "delivery.created").collect();
-    assert_eq!(made.len(), 3);
+    assert_eq!(made.len(), 4);
     let rows = app
         .db
         .read
@@ -211,7 +231,7 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
         ))
         .await
         .expect("read");
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
     let first: String = rows[0].try_get("", "payload").expect("a payload");
     let body: serde_json::Value = serde_json::from_str(&first).expect("JSON");
     assert_eq!(body["event"], "delivery.created");
@@ -241,6 +261,9 @@ async fn bad_cut_offs_and_strangers_are_refused() {
         assert!(html.contains(&format!(r#"value="{cutoff}""#)), "the typed cut-off is kept: {html}");
         assert!(html.contains(r#"aria-invalid="true""#), "{html}");
     }
+    let res = submit(&organizer, &app, &page, &page, &[("name", "1")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("page").contains("Choose at least one recipient"));
     let (_, html) = get(&organizer, &app, &page).await;
     assert!(html.contains("No deliveries yet."), "nothing was made: {html}");
 
@@ -248,7 +271,7 @@ async fn bad_cut_offs_and_strangers_are_refused() {
     let (status, html) = get(&viewer, &app, &page).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("Make the delivery"), "{html}");
-    let res = submit(&viewer, &app, &page, &page, &[("name", "1")]).await;
+    let res = submit(&viewer, &app, &page, &page, &[("r0", "1"), ("name", "1")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     // The command line says the same.

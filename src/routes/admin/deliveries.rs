@@ -30,6 +30,9 @@ use crate::{
 pub(super) struct MakeForm {
     #[serde(default)]
     cutoff: String,
+    /// `r0`, `r1`…: the recipients chosen, by place.
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -41,6 +44,13 @@ pub(super) struct MakeForm {
 }
 
 impl MakeForm {
+    fn recipients(&self) -> Vec<usize> {
+        let mut chosen: Vec<usize> =
+            self.rest.keys().filter_map(|k| k.strip_prefix('r')).filter_map(|i| i.parse().ok()).collect();
+        chosen.sort_unstable();
+        chosen
+    }
+
     fn columns(&self) -> Vec<Column> {
         [
             (Column::Name, &self.name),
@@ -77,6 +87,17 @@ async fn page(
         title: &p.title,
         opened: p.status != petition::Status::Draft,
         deliveries: &list,
+        recipients: rec
+            .recipients
+            .iter()
+            .map(|r| {
+                [r.name.as_str(), r.title.as_str(), r.organisation.as_str()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect(),
         organizer: user.may(Role::Organizer),
         form,
         error,
@@ -93,7 +114,11 @@ pub(super) async fn list(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let rec = campaign(&state, id_of(&id)?).await?;
-    let form = DeliveryForm { cutoff: String::new(), columns: vec![Column::Name] };
+    let form = DeliveryForm {
+        cutoff: String::new(),
+        columns: vec![Column::Name],
+        recipients: (0..rec.recipients.len()).collect(),
+    };
     page(&state, &user, &headers, &rec, form, None, StatusCode::OK).await
 }
 
@@ -107,7 +132,11 @@ pub(super) async fn create(
     Form(form): Form<MakeForm>,
 ) -> AppResult<Response> {
     let rec = campaign(&state, id_of(&id)?).await?;
-    let typed = DeliveryForm { cutoff: form.cutoff.trim().to_owned(), columns: form.columns() };
+    let typed = DeliveryForm {
+        cutoff: form.cutoff.trim().to_owned(),
+        columns: form.columns(),
+        recipients: form.recipients(),
+    };
     let now = Utc::now();
     let Some(cutoff) = parse_cutoff(&form.cutoff, now) else {
         let error = Some("Write the cut-off like 2026-11-27 17:00 (UTC).".to_owned());
@@ -115,8 +144,13 @@ pub(super) async fn create(
     };
     let columns = Columns::parse(typed.columns.iter().map(|c| c.key())).unwrap_or_default();
     let txn = state.db.write.begin().await?;
-    let new =
-        NewDelivery { cutoff, columns, actor: &user.account.email, public_url: &state.config.absolute("") };
+    let new = NewDelivery {
+        cutoff,
+        columns,
+        recipients: Some(typed.recipients.clone()),
+        actor: &user.account.email,
+        public_url: &state.config.absolute(""),
+    };
     let made = match deliveries::create(&txn, &rec, new, now).await? {
         Ok(made) => made,
         Err(refused) => {

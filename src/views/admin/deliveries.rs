@@ -12,6 +12,8 @@ use crate::domain::delivery::{Column, timestamp};
 pub struct DeliveryForm {
     pub cutoff: String,
     pub columns: Vec<Column>,
+    /// The recipients chosen (places in the campaign's list).
+    pub recipients: Vec<usize>,
 }
 
 pub struct DeliveriesView<'a> {
@@ -21,6 +23,8 @@ pub struct DeliveriesView<'a> {
     /// Drafts cannot be delivered.
     pub opened: bool,
     pub deliveries: &'a [delivery::Model],
+    /// The campaign's recipients: name, title and organisation.
+    pub recipients: Vec<String>,
     /// Organizers and admins make deliveries.
     pub organizer: bool,
     pub form: DeliveryForm,
@@ -31,7 +35,7 @@ fn column_label(c: Column) -> &'static str {
     match c {
         Column::Name => "Names (only of signers who agreed to be named)",
         Column::JobTitle => "Job titles (of named signers)",
-        Column::Worksite => "Worksites (of named signers; every worksite is counted in the breakdown)",
+        Column::Worksite => "Worksites (of named signers; the breakdown counts everyone's)",
         Column::Comment => "Comments (of named signers)",
     }
 }
@@ -84,6 +88,17 @@ pub fn deliveries_page(v: &DeliveriesView<'_>) -> Markup {
                             input #f-cutoff type="text" name="cutoff" value=(v.form.cutoff) autocomplete="off"
                                 aria-invalid=[v.error.as_ref().map(|_| "true")]
                                 aria-describedby={ "h-cutoff" @if v.error.is_some() { " e-cutoff" } };
+                        }
+                        @if !v.recipients.is_empty() {
+                            fieldset.field {
+                                legend { "Delivered to" }
+                                @for (i, r) in v.recipients.iter().enumerate() {
+                                    div.check {
+                                        input id={ "f-r" (i) } type="checkbox" name={ "r" (i) } value="1" checked[v.form.recipients.contains(&i)];
+                                        label for={ "f-r" (i) } { (r) }
+                                    }
+                                }
+                            }
                         }
                         fieldset.field {
                             legend { "The signer list includes" }
