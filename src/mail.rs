@@ -42,8 +42,6 @@ const SEND_LIMIT: Duration = Duration::from_secs(60);
 /// How often the outbox is looked at without a wake-up (retries come due; other processes'
 /// emails).
 const POLL: Duration = Duration::from_secs(5);
-/// The longest delay between attempts.
-const MAX_RETRY: Duration = Duration::from_secs(3600);
 
 /// The kind of a goal alert.
 pub const GOAL_REACHED: &str = "goal.reached";
@@ -171,16 +169,13 @@ async fn send_due(
                     tracing::info!(email = email.id, kind = %email.kind, "email sent");
                     Outcome::Sent
                 }
-                Ok(Err(e)) => failure(email, &e, settings, Utc::now()),
+                Ok(Err(e)) => {
+                    let code = e.status().map(|c| c.to_string());
+                    failure(email, refused_for_good(&e), code, e.to_string(), settings, Utc::now())
+                }
                 Err(_) => {
-                    let attempts = email.attempts + 1;
-                    tracing::warn!(email = email.id, kind = %email.kind, attempts, "sending an email took too long; it will be tried again");
                     let error = format!("no answer within {} s", SEND_LIMIT.as_secs());
-                    if attempts >= settings.max_attempts {
-                        Outcome::Failed { error }
-                    } else {
-                        Outcome::Retry { at: Utc::now() + retry_delay(settings.retry_base, attempts), error }
-                    }
+                    failure(email, false, None, error, settings, Utc::now())
                 }
             },
             Err(reason) => {
@@ -201,21 +196,22 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
-/// What a failed attempt means: refused for good, tried again later, or given up.
+/// What a failed attempt means: refused for good, tried again later (with the webhooks'
+/// back-off), or given up after the last attempt.
 fn failure(
     email: &entity::email::Model,
-    e: &lettre::transport::smtp::Error,
+    for_good: bool,
+    code: Option<String>,
+    error: String,
     settings: &MailSettings,
     now: DateTime<Utc>,
 ) -> Outcome {
-    let code = e.status().map(|c| c.to_string());
-    let error = e.to_string();
     let attempts = email.attempts + 1;
-    if refused_for_good(e) || attempts >= settings.max_attempts {
+    if for_good || attempts >= settings.max_attempts {
         tracing::warn!(email = email.id, kind = %email.kind, code, attempts, "an email was not sent and will not be tried again");
         return Outcome::Failed { error };
     }
-    let delay = retry_delay(settings.retry_base, attempts);
+    let delay = crate::domain::webhook::retry_delay(attempts, settings.retry_base);
     tracing::warn!(email = email.id, kind = %email.kind, code, attempts, retry_in_s = delay.as_secs(), "an email was not sent; it will be tried again");
     Outcome::Retry { at: now + delay, error }
 }
@@ -229,12 +225,6 @@ fn refused_for_good(e: &lettre::transport::smtp::Error) -> bool {
         && e.status()
             .and_then(|c| c.to_string().parse::<u16>().ok())
             .is_some_and(|c| (550..=553).contains(&c))
-}
-
-/// The delay after `attempts` failed attempts: the base, doubled each time, at most an hour.
-pub fn retry_delay(base: Duration, attempts: i32) -> Duration {
-    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(16);
-    base.saturating_mul(1 << doublings).min(MAX_RETRY)
 }
 
 /// The message for an outbox row: plain text, with its HTML form when it has one. The id is
@@ -358,16 +348,6 @@ fn goal_email(p: &Progress, percent: i32, to: String, public_url: &str) -> NewEm
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retries_double_up_to_an_hour() {
-        let base = Duration::from_secs(60);
-        assert_eq!(retry_delay(base, 1), Duration::from_secs(60));
-        assert_eq!(retry_delay(base, 2), Duration::from_secs(120));
-        assert_eq!(retry_delay(base, 4), Duration::from_secs(480));
-        assert_eq!(retry_delay(base, 7), MAX_RETRY);
-        assert_eq!(retry_delay(base, 40), MAX_RETRY);
-    }
 
     #[test]
     fn milestones_are_whole_shares_of_the_goal() {

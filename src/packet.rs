@@ -56,8 +56,8 @@ pub struct Packet {
     pub verify: Vec<String>,
     /// "Page {page} of {pages}".
     pub page_label: String,
-    /// Groups thousands in the running count (`,` or `.`).
-    pub thousands: char,
+    /// The letter's language, whose way of grouping thousands the running count uses.
+    pub locale: crate::i18n::Locale,
     pub landscape: bool,
     pub language: String,
 }
@@ -171,19 +171,6 @@ fn wrap(face: &Face, text: &str, size: f32, width: f32) -> Vec<String> {
     lines
 }
 
-/// `n` with its thousands grouped by `sep`.
-fn grouped(n: usize, sep: char) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(sep);
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A page being filled from the top.
 struct Cursor {
     y: f32,
@@ -265,6 +252,7 @@ pub fn pdf(p: &Packet) -> Result<Vec<u8>, String> {
         let rows = (((bottom - top) - head_height) / row).floor().max(1.0) as usize;
         let per_page = rows * columns;
         let total = p.named.len();
+        let number = |n: usize| p.locale.number(i64::try_from(n).unwrap_or(i64::MAX));
         for (chunk_index, chunk) in p.named.chunks(per_page).enumerate() {
             let mut ops = Vec::with_capacity(chunk.len() * 2 + 4);
             let mut y = top + 14.0 * 1.35;
@@ -280,9 +268,9 @@ pub fn pdf(p: &Packet) -> Result<Vec<u8>, String> {
             let running = p.named_heading.clone()
                 + " · "
                 + &p.running
-                    .replace("{from}", &grouped(from, p.thousands))
-                    .replace("{to}", &grouped(to, p.thousands))
-                    .replace("{of}", &grouped(total, p.thousands));
+                    .replace("{from}", &number(from))
+                    .replace("{to}", &number(to))
+                    .replace("{of}", &number(total));
             y += 11.0 * 1.35;
             ops.push(Op::Text {
                 bold: false,
@@ -415,7 +403,7 @@ pub fn of_delivery(
         page_label: locale
             .t_with("packet-page", &[("page", "{page}".into()), ("pages", "{pages}".into())])
             .into_owned(),
-        thousands: locale.number(1000).chars().nth(1).unwrap_or(','),
+        locale,
         landscape,
         language: d.locale.clone(),
     }
@@ -528,8 +516,6 @@ mod tests {
         let (named, comments) = named_signers(list);
         assert_eq!(named, [("@ana".to_owned(), String::new())]);
         assert_eq!(comments, [("@ana".to_owned(), "- we need staff".to_owned())]);
-        assert_eq!(grouped(6667, ','), "6,667");
-        assert_eq!(grouped(999, '.'), "999");
     }
 
     #[test]

@@ -213,6 +213,9 @@ async fn a_delivery_freezes_the_count_and_anyone_can_check_its_list() {
     }
     assert!(shown.contains("Delivered to Dana Whitfield with 8 signatures on"), "{shown}");
     assert!(shown.contains(&format!(r#"href="{record}""#)), "{shown}");
+    let letter_es = app.get("/p/safe-staffing?lang=es").await.text().await.expect("page");
+    assert!(letter_es.contains("Entregada a Dana Whitfield con 8 firmas el"), "{letter_es}");
+    assert!(letter_es.contains("Registro público de la entrega"), "{letter_es}");
     let es = app.get(&format!("{record}?lang=es")).await.text().await.expect("page");
     assert!(es.contains("8 firmas al") && es.contains("Compruébalo tú"), "{es}");
 
