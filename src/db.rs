@@ -8,6 +8,7 @@ pub mod export;
 pub mod invalidations;
 pub mod landing;
 pub mod mail;
+pub mod paper;
 pub mod petitions;
 pub mod report;
 pub mod rollup;

@@ -8,6 +8,7 @@ pub mod email;
 pub mod fields;
 pub mod form_fields;
 pub mod landing;
+pub mod paper;
 pub mod raster;
 pub mod share;
 pub mod share_code;

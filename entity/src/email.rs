@@ -25,6 +25,8 @@ pub struct Model {
     pub locked_until_ms: i64,
     pub sent_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
+    /// The delivery a letter to a recipient carries (its packet is attached).
+    pub delivery_id: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -60,6 +60,8 @@ pub struct Model {
     pub updated_by: Option<String>,
     /// When it was first published (signatures start then).
     pub opened_at: Option<DateTimeUtc>,
+    /// Whether its recipients get a daily email of how many signed that day.
+    pub recipient_digest: bool,
     #[sea_orm(has_many)]
     pub recipients: HasMany<super::recipient::Entity>,
     #[sea_orm(has_many)]
@@ -76,6 +78,10 @@ pub struct Model {
     pub offline_counts: HasMany<super::offline_count::Entity>,
     #[sea_orm(has_many)]
     pub deliveries: HasMany<super::delivery::Entity>,
+    #[sea_orm(has_many)]
+    pub paper_batches: HasMany<super::paper_batch::Entity>,
+    #[sea_orm(has_many)]
+    pub delivery_schedules: HasMany<super::delivery_schedule::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -13,6 +13,8 @@ pub struct Model {
     pub name: String,
     pub title: String,
     pub organisation: String,
+    /// Where the letter is emailed; never shown in public.
+    pub email: Option<String>,
     #[sea_orm(belongs_to, from = "petition_id", to = "id")]
     pub petition: BelongsTo<super::petition::Entity>,
 }

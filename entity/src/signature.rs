@@ -63,6 +63,8 @@ pub struct Model {
     pub network_hash: Option<String>,
     /// When it last changed after it was made (its status); NULL if it never did.
     pub changed_at: Option<DateTimeUtc>,
+    /// The paper batch it was entered in (source `paper`).
+    pub paper_batch_id: Option<i64>,
     #[sea_orm(belongs_to, from = "petition_id", to = "id")]
     pub petition: BelongsTo<super::petition::Entity>,
     #[sea_orm(belongs_to, from = "supporter_id", to = "id")]

@@ -25,6 +25,7 @@ mod m20261127_000016_signature_changed_at;
 mod m20261127_000017_signature_counts_by_hour;
 mod m20261127_000018_emails;
 mod m20261127_000019_deliveries;
+mod m20261128_000020_paper_and_letters;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000017_signature_counts_by_hour::Migration),
             Box::new(m20261127_000018_emails::Migration),
             Box::new(m20261127_000019_deliveries::Migration),
+            Box::new(m20261128_000020_paper_and_letters::Migration),
         ]
     }
 }

@@ -20,6 +20,8 @@ pub struct NewRow<'a> {
     /// `input.email.canonical()`, computed once by the caller.
     pub canonical: &'a str,
     pub share_code: &'a ShareCode,
+    /// The paper batch it is entered in, if it is a paper signature.
+    pub paper_batch_id: Option<i64>,
 }
 
 /// A signature a batch stored.
@@ -53,7 +55,7 @@ pub async fn insert_batch(
         let input = r.input;
         supporter::ActiveModel {
             email_canonical: Set(r.canonical.to_owned()),
-            email: Set(input.email.as_str().to_owned()),
+            email: Set(input.email.as_ref().map_or_else(String::new, |e| e.as_str().to_owned())),
             given_name: Set(input.given_name.as_str().to_owned()),
             family_name: Set(input.family_name.as_str().to_owned()),
             postal_code: Set(input.postal_code.as_ref().map_or_else(String::new, |c| c.as_str().to_owned())),
@@ -107,7 +109,7 @@ pub async fn insert_batch(
             status: Set(r.status),
             given_name: Set(input.given_name.as_str().to_owned()),
             family_name: Set(input.family_name.as_str().to_owned()),
-            email: Set(input.email.as_str().to_owned()),
+            email: Set(input.email.as_ref().map_or_else(String::new, |e| e.as_str().to_owned())),
             postal_code: Set(input.postal_code.as_ref().map_or_else(String::new, |c| c.as_str().to_owned())),
             phone: Set(input.phone.as_ref().map(|p| p.as_str().to_owned())),
             employer: Set(input.employer.clone()),
@@ -130,6 +132,7 @@ pub async fn insert_batch(
             share_code: Set(r.share_code.as_str().to_owned()),
             signed_at: Set(now),
             confirmed_at: Set(None),
+            paper_batch_id: Set(r.paper_batch_id),
             ..Default::default()
         });
     }

@@ -130,7 +130,10 @@ impl SignatureWriter {
     /// Stores a signature and returns once it is committed (or known to be a repeat).
     pub async fn sign(&self, sig: NewSignature) -> Result<Signed, WriteError> {
         let (reply, answer) = oneshot::channel();
-        let canonical = sig.input.email.canonical();
+        // Online signatures always have an address (paper entries, without, are not written here).
+        let Some(canonical) = sig.input.email.as_ref().map(crate::domain::Email::canonical) else {
+            return Err(WriteError::Db(DbErr::Custom("a signature without an email address".into())));
+        };
         self.tx.send(Job { sig, canonical, reply }).await.map_err(|_| WriteError::Closed)?;
         answer.await.map_err(|_| WriteError::Closed)?
     }
@@ -227,6 +230,7 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
             input: &job.sig.input,
             canonical: &job.canonical,
             share_code,
+            paper_batch_id: None,
         })
         .collect();
     let txn = db.begin().await?;

@@ -48,7 +48,9 @@ pub struct SignForm {
 pub struct SignatureInput {
     pub given_name: PersonName,
     pub family_name: PersonName,
-    pub email: Email,
+    /// Always there online; a paper entry may have none (it is told apart by name and postal
+    /// code then).
+    pub email: Option<Email>,
     /// `None` when the form does not ask for it, or it is optional and was left empty.
     pub postal_code: Option<PostalCode>,
     pub phone: Option<Phone>,
@@ -132,7 +134,7 @@ impl SignForm {
                 region: postal_code.as_ref().map_or_else(String::new, |c| postal_region(c.as_str(), country)),
                 given_name,
                 family_name,
-                email,
+                email: Some(email),
                 postal_code,
                 phone,
                 employer,

@@ -38,6 +38,7 @@ mod deliveries;
 mod exports;
 mod landing;
 mod outbox;
+mod paper;
 mod signatures;
 mod tokens;
 
@@ -116,6 +117,8 @@ admin_routes! {
     post "/admin/campaigns/{id}/export/links" => exports::make_link, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/export/links/{tid}/revoke" => exports::revoke_link, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/offline" => campaigns::offline, Access::Staff(Role::Organizer);
+    get "/admin/campaigns/{id}/paper" => paper::list, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/paper" => paper::enter, Access::Staff(Role::Organizer), body limit paper::PAPER_FORM_BYTES;
     get "/admin/campaigns/{id}/signatures" => signatures::list, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures" => signatures::search, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures/invalidate" => signatures::preview, Access::Staff(Role::Organizer);

@@ -12,6 +12,7 @@ pub mod deliveries;
 pub mod exports;
 pub mod landing;
 pub mod outbox;
+pub mod paper;
 pub mod signatures;
 pub mod staff;
 pub mod tokens;
@@ -51,10 +52,11 @@ pub enum Flash {
     AlertsOn,
     AlertsOff,
     EmailQueued,
+    PaperEntered,
 }
 
 impl Flash {
-    const ALL: [Self; 16] = [
+    const ALL: [Self; 17] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -71,6 +73,7 @@ impl Flash {
         Self::AlertsOn,
         Self::AlertsOff,
         Self::EmailQueued,
+        Self::PaperEntered,
     ];
 
     /// Its name in the cookie that carries it to the next page.
@@ -92,6 +95,7 @@ impl Flash {
             Self::AlertsOn => "alerts-on",
             Self::AlertsOff => "alerts-off",
             Self::EmailQueued => "queued",
+            Self::PaperEntered => "paper",
         }
     }
 
@@ -125,6 +129,9 @@ impl Flash {
             }
             Self::AlertsOff => "Goal emails off for this petition.",
             Self::EmailQueued => "The email is back in the queue and will be sent again.",
+            Self::PaperEntered => {
+                "Batch entered: the table below says how many counted and how many had already signed."
+            }
         }
     }
 }

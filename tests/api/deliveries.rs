@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// A published letter asking for worksite and comment; returns its id.
-async fn letter_asking(app: &TestApp, organizer: &reqwest::Client, slug: &str) -> i64 {
+pub(crate) async fn letter_asking(app: &TestApp, organizer: &reqwest::Client, slug: &str) -> i64 {
     let mut fields = letter(slug);
     for (k, v) in [
         ("publish", "1"),
@@ -31,7 +31,7 @@ async fn letter_asking(app: &TestApp, organizer: &reqwest::Client, slug: &str) -
     campaign_id(&location(&res))
 }
 
-fn signer(email: &str, given: &str, family: &str, worksite: &str, public: bool) -> Signer {
+pub(crate) fn signer(email: &str, given: &str, family: &str, worksite: &str, public: bool) -> Signer {
     let s = Signer::new(email)
         .with("given_name", given)
         .with("family_name", family)

@@ -21,6 +21,7 @@ mod landing_admin;
 mod logging;
 mod mail;
 mod pages;
+mod paper;
 mod report;
 mod share;
 mod share_texts;

@@ -288,7 +288,8 @@ fn offline_section(v: &EditorView<'_>, e: &Existing<'_>) -> Markup {
     let err_id = v.offline_error.map(|_| "e-offline_count");
     html! {
         h2 #offline { "Paper and offline signatures" }
-        p { "Signatures gathered on paper or at events count toward the total. Enter each batch with a note saying where it came from; to correct a mistake, enter a negative batch." }
+        p { "Sign-up sheets with names are best entered signer by signer: " a href={ "/admin/campaigns/" (e.id) "/paper" } { "enter paper signatures" } ". They are checked against online signers, can be delivered by name, and count like the rest." }
+        p { "Where only a number is known (a count from an event, say), add it here with a note saying where it came from; to correct a mistake, enter a negative batch." }
         p { "Offline so far: " strong { (e.offline) } "." }
         form.edit method="post" action={ "/admin/campaigns/" (e.id) "/offline" } novalidate {
             (csrf_field(v.chrome.csrf))

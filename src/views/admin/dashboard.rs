@@ -62,6 +62,7 @@ pub fn dashboard_page(v: &DashboardView<'_>) -> Markup {
                 @if v.organizer {
                     " · " a href={ "/admin/campaigns/" (v.id) } { "Edit" }
                     " · " a href={ "/admin/campaigns/" (v.id) "/signatures" } { "Signatures" }
+                    " · " a href={ "/admin/campaigns/" (v.id) "/paper" } { "Paper signatures" }
                 }
                 " · " a href={ "/admin/campaigns/" (v.id) "/export" } { "Download signatures and counts" }
                 " · " a href={ "/admin/campaigns/" (v.id) "/deliveries" } { "Deliveries" }
