@@ -118,6 +118,10 @@ pub enum DeliveryCommand {
         /// recipient of the letter.
         #[arg(long = "recipient")]
         recipients: Vec<String>,
+        /// Email the letter, packet attached, to the recipients delivered to who have an
+        /// address (sent by a running server with `SMTP_URL`; until then in its outbox).
+        #[arg(long)]
+        email: bool,
         /// Write the signer list here too.
         #[arg(long)]
         signers: Option<std::path::PathBuf>,
@@ -381,7 +385,8 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             result?;
         }
         Command::Delivery {
-            action: DeliveryCommand::Create { petition, cutoff, fields, recipients, signers, pdf, landscape },
+            action:
+                DeliveryCommand::Create { petition, cutoff, fields, recipients, email, signers, pdf, landscape },
         } => {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
@@ -393,6 +398,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     cutoff: cutoff.as_deref(),
                     fields: &fields,
                     recipients: &recipients,
+                    email,
                 },
                 delivery::Outputs { signers: signers.as_deref(), pdf: pdf.as_deref(), landscape },
                 std::io::stdout(),

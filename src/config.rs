@@ -84,8 +84,12 @@ pub struct MailSettings {
     /// The delay before the first retry; each later one doubles, up to an hour
     /// (`MAIL_RETRY_BASE_MS`, default 60000).
     pub retry_base: Duration,
-    /// How often petitions are looked at for goal milestones (`GOAL_CHECK_MS`, default 5000).
+    /// How often petitions are looked at for goal milestones and delivery schedules
+    /// (`GOAL_CHECK_MS`, default 5000).
     pub goal_check: Duration,
+    /// The hour of the day (UTC) letters' recipients get their daily update
+    /// (`RECIPIENT_DIGEST_HOUR`, default 17).
+    pub digest_hour: u32,
 }
 
 impl Default for WebhookSettings {
@@ -239,6 +243,7 @@ impl Config {
             max_attempts: i32::try_from(number("MAIL_MAX_ATTEMPTS", 8, 1..=50)?).unwrap_or(8),
             retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", 60_000, 10..=3_600_000)?),
             goal_check: Duration::from_millis(number("GOAL_CHECK_MS", 5_000, 100..=3_600_000)?),
+            digest_hour: u32::try_from(number("RECIPIENT_DIGEST_HOUR", 17, 0..=23)?).unwrap_or(17),
         };
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.into()),
@@ -371,6 +376,7 @@ mod tests {
             ("MAIL_MAX_ATTEMPTS", "0"),
             ("MAIL_RETRY_BASE_MS", "fast"),
             ("GOAL_CHECK_MS", "1"),
+            ("RECIPIENT_DIGEST_HOUR", "24"),
         ] {
             let err = cfg(&[(k, v)]).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.starts_with(k), "{k}: {err}");

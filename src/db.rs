@@ -12,6 +12,7 @@ pub mod paper;
 pub mod petitions;
 pub mod report;
 pub mod rollup;
+pub mod schedules;
 pub mod settings;
 pub mod share_texts;
 pub mod sharing;

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod letters;
 pub mod mail;
 pub mod packet;
 pub mod routes;

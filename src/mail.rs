@@ -1,6 +1,7 @@
-//! Email: the sender that takes due emails from the outbox and hands them to the SMTP server,
-//! and the goal watcher that notices when a petition passes 25, 50, 75 or 100% of its goal and
-//! writes the alerts staff asked for.
+//! Email: the sender that takes due emails from the outbox and hands them to the SMTP server
+//! (a letter to a recipient with its delivery's packet attached), and the watcher that notices
+//! when a petition passes 25, 50, 75 or 100% of its goal and writes the alerts staff asked for,
+//! and runs delivery schedules and recipients' daily updates ([`crate::letters`]).
 //!
 //! Every server process runs both. Each email is held by one sender at a time (a lease; a round
 //! gives back what it has not sent before the lease ends, and on shutdown), and each milestone
@@ -15,7 +16,7 @@ use chrono::{DateTime, Utc};
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{
-        Mailbox, MultiPart, SinglePart,
+        Attachment, Mailbox, MultiPart, SinglePart,
         header::{ContentType, HeaderName, HeaderValue},
     },
 };
@@ -66,17 +67,14 @@ impl Mail {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let sender = match &config.smtp_url {
             Some(url) => {
-                let transport = transport(url.expose_secret())?;
-                let host = config.public_host().to_owned();
-                Some(tokio::spawn(send_forever(
-                    db.clone(),
-                    transport,
+                let sender = Sender {
+                    transport: transport(url.expose_secret())?,
                     from,
-                    host,
-                    settings.clone(),
-                    wake.clone(),
-                    stopping,
-                )))
+                    host: config.public_host().to_owned(),
+                    public_url: config.absolute(""),
+                    settings: settings.clone(),
+                };
+                Some(tokio::spawn(send_forever(db.clone(), sender, wake.clone(), stopping)))
             }
             None => {
                 tracing::info!("SMTP_URL is unset: emails are kept in the outbox (/admin/outbox), not sent");
@@ -84,7 +82,7 @@ impl Mail {
             }
         };
         let public_url = config.absolute("");
-        let goals = tokio::spawn(watch_goals(db, settings.goal_check, public_url, wake));
+        let goals = tokio::spawn(watch(db, settings.goal_check, settings.digest_hour, public_url, wake));
         Ok(Self { sender, goals, stop })
     }
 
@@ -110,17 +108,25 @@ pub fn transport(url: &str) -> anyhow::Result<Transport> {
     Ok(builder.build())
 }
 
-async fn send_forever(
-    db: Database,
+/// What the sender sends with.
+struct Sender {
     transport: Transport,
     from: Mailbox,
+    /// `PUBLIC_URL`'s host, for `Message-ID`s.
     host: String,
+    /// `PUBLIC_URL`, for the packet's verification address.
+    public_url: String,
     settings: MailSettings,
+}
+
+async fn send_forever(
+    db: Database,
+    sender: Sender,
     wake: Arc<Notify>,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) {
     while !*stopping.borrow() {
-        match send_due(&db, &transport, &from, &host, &settings, &stopping).await {
+        match send_due(&db, &sender, &stopping).await {
             Ok(0) => {
                 tokio::select! {
                     () = wake.notified() => {}
@@ -143,12 +149,10 @@ async fn send_forever(
 /// Sends one round of due emails; returns how many it took.
 async fn send_due(
     db: &Database,
-    transport: &Transport,
-    from: &Mailbox,
-    host: &str,
-    settings: &MailSettings,
+    sender: &Sender,
     stopping: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<usize, sea_orm::DbErr> {
+    let Sender { transport, from, host, public_url, settings } = sender;
     let now = Utc::now();
     // Long enough for every email of a round, each within its limit.
     let lease_ms = ms(SEND_LIMIT * (ROUND as u32 + 1));
@@ -163,7 +167,11 @@ async fn send_due(
             mail::release(&db.write, &rest(i), lease).await?;
             break;
         }
-        let outcome = match message(email, from, host) {
+        let attachment = match email.delivery_id {
+            Some(id) => packet_of(db, id, public_url).await,
+            None => Ok(None),
+        };
+        let outcome = match attachment.and_then(|a| message(email, from, host, a)) {
             Ok(message) => match tokio::time::timeout(SEND_LIMIT, transport.send(message)).await {
                 Ok(Ok(_)) => {
                     tracing::info!(email = email.id, kind = %email.kind, "email sent");
@@ -229,7 +237,12 @@ fn refused_for_good(e: &lettre::transport::smtp::Error) -> bool {
 
 /// The message for an outbox row: plain text, with its HTML form when it has one. The id is
 /// the same on every attempt, so a mail server that got it twice can tell.
-fn message(email: &entity::email::Model, from: &Mailbox, host: &str) -> Result<Message, String> {
+fn message(
+    email: &entity::email::Model,
+    from: &Mailbox,
+    host: &str,
+    attachment: Option<(String, Vec<u8>)>,
+) -> Result<Message, String> {
     let to: Mailbox = email.to_address.parse().map_err(|_| "the address cannot be used".to_owned())?;
     let builder = Message::builder()
         .from(from.clone())
@@ -237,13 +250,23 @@ fn message(email: &entity::email::Model, from: &Mailbox, host: &str) -> Result<M
         .subject(email.subject.clone())
         .message_id(Some(format!("<email-{}.{}@{host}>", email.id, email.created_at.timestamp())));
     let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text_body.clone());
-    let built = match &email.html_body {
-        Some(html) => builder.multipart(
-            MultiPart::alternative()
-                .singlepart(text)
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-        ),
-        None => builder.singlepart(text),
+    let alternative = email.html_body.as_ref().map(|html| {
+        MultiPart::alternative()
+            .singlepart(text.clone())
+            .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()))
+    });
+    let built = match (alternative, attachment) {
+        (None, None) => builder.singlepart(text),
+        (Some(alternative), None) => builder.multipart(alternative),
+        (words, Some((name, bytes))) => {
+            let pdf = ContentType::parse("application/pdf").map_err(|e| e.to_string())?;
+            let file = Attachment::new(name).body(bytes, pdf);
+            let mixed = match words {
+                Some(alternative) => MultiPart::mixed().multipart(alternative),
+                None => MultiPart::mixed().singlepart(text),
+            };
+            builder.multipart(mixed.singlepart(file))
+        }
     };
     let mut message = built.map_err(|e| e.to_string())?;
     // Not a person writing: out-of-office replies stay away (RFC 3834).
@@ -254,6 +277,20 @@ fn message(email: &entity::email::Model, from: &Mailbox, host: &str) -> Result<M
     Ok(message)
 }
 
+/// The packet of delivery `id` to attach (made when it is sent, from what the delivery froze),
+/// or why there is none.
+async fn packet_of(db: &Database, id: i64, public_url: &str) -> Result<Option<(String, Vec<u8>)>, String> {
+    use sea_orm::EntityTrait;
+    let d = entity::delivery::Entity::find_by_id(id)
+        .one(&db.read)
+        .await
+        .map_err(|e| format!("its delivery could not be read: {e}"))?
+        .ok_or_else(|| "its delivery no longer exists".to_owned())?;
+    let name = format!("delivery-{}-packet.pdf", d.public_id.get(..8).unwrap_or_default());
+    let url = format!("{public_url}/d/{}", d.public_id);
+    crate::packet::pdf_of(d, url, false).await.map(|pdf| Some((name, pdf)))
+}
+
 /// Logs that emails were written to the outbox (ids and kind only) and wakes the sender.
 pub fn written(ids: &[i64], kind: &str, wake: &Notify) {
     if !ids.is_empty() {
@@ -262,13 +299,21 @@ pub fn written(ids: &[i64], kind: &str, wake: &Notify) {
     }
 }
 
-async fn watch_goals(db: Database, every: Duration, public_url: String, wake: Arc<Notify>) {
+/// Every `every`: goal milestones, scheduled deliveries, and recipients' daily updates (after
+/// `digest_hour`, UTC).
+async fn watch(db: Database, every: Duration, digest_hour: u32, public_url: String, wake: Arc<Notify>) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         if let Err(e) = check_goals(&db, &public_url, &wake, Utc::now()).await {
             tracing::warn!(error = %crate::error::chain(&e), "looking for goal milestones failed");
+        }
+        if let Err(e) = crate::letters::run_schedules(&db, &public_url, &wake, Utc::now()).await {
+            tracing::warn!(error = %crate::error::chain(&e), "making scheduled deliveries failed");
+        }
+        if let Err(e) = crate::letters::send_digests(&db, digest_hour, &wake, Utc::now()).await {
+            tracing::warn!(error = %crate::error::chain(&e), "writing recipients' daily updates failed");
         }
     }
 }
@@ -342,7 +387,15 @@ fn goal_email(p: &Progress, percent: i32, to: String, public_url: &str) -> NewEm
         p style="color:#555;font-size:90%" { (why) }
     }
     .into_string();
-    NewEmail { kind: GOAL_REACHED, petition_id: Some(p.petition_id), to, subject, text, html: Some(html) }
+    NewEmail {
+        kind: GOAL_REACHED,
+        petition_id: Some(p.petition_id),
+        to,
+        subject,
+        text,
+        html: Some(html),
+        delivery_id: None,
+    }
 }
 
 #[cfg(test)]

@@ -183,6 +183,21 @@ enum Op {
 }
 
 /// Lays the packet out and writes the PDF.
+/// Packets made at once, by the public record and the email sender alike (each takes a core
+/// for up to seconds, on a blocking thread).
+static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Runs `make` (which makes a packet) on a blocking thread, in its turn.
+pub async fn in_turn<T: Send + 'static>(make: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    let _turn = TURNS.acquire().await.map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(make).await.map_err(|e| e.to_string())
+}
+
+/// The PDF packet of delivery `d` (its record at `url`), in its language, made in turn.
+pub async fn pdf_of(d: entity::delivery::Model, url: String, landscape: bool) -> Result<Vec<u8>, String> {
+    in_turn(move || pdf(&of_delivery(&d, crate::i18n::Locale::parse(&d.locale), &url, landscape))).await?
+}
+
 pub fn pdf(p: &Packet) -> Result<Vec<u8>, String> {
     let regular = Face::new(REGULAR)?;
     let bold = Face::new(BOLD)?;

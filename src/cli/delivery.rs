@@ -26,6 +26,8 @@ pub struct Request<'a> {
     pub fields: &'a str,
     /// Recipients by name; none: all.
     pub recipients: &'a [String],
+    /// Email the letter to those who have an address.
+    pub email: bool,
 }
 
 /// Where `delivery create` writes the list and the packet.
@@ -45,7 +47,7 @@ pub async fn create<W: Write>(
     outputs: Outputs<'_>,
     mut out: W,
 ) -> anyhow::Result<()> {
-    let Request { slug, cutoff, fields, recipients } = request;
+    let Request { slug, cutoff, fields, recipients, email } = request;
     let rec =
         petitions::find_by_slug(&db.read, slug).await?.with_context(|| format!("no petition {slug:?}"))?;
     let now = Utc::now();
@@ -76,8 +78,8 @@ pub async fn create<W: Write>(
         actor: "command line",
         public_url: &public_url,
     };
-    let made = match deliveries::create(&txn, &rec, new, now).await? {
-        Ok(made) => made,
+    let (made, emails) = match crate::letters::deliver(&txn, &rec, new, email, now).await? {
+        Ok(made) => (made.delivery, made.emails),
         Err(refused) => bail!("{refused}"),
     };
     let entry = Audit {
@@ -85,10 +87,11 @@ pub async fn create<W: Write>(
         action: "delivery.created",
         subject: Some(format!("delivery:{}", made.id)),
         detail: Some(format!(
-            "{slug}: {} signatures as of {}, sha256 {}",
+            "{slug}: {} signatures as of {}, sha256 {}, {} emailed",
             made.signers + made.offline,
             timestamp(made.cutoff),
-            made.digest
+            made.digest,
+            emails.len()
         )),
         ..Audit::default()
     };
@@ -107,6 +110,9 @@ pub async fn create<W: Write>(
         made.named,
         made.offline
     )?;
+    if email {
+        writeln!(out, "{} emails to recipients written to the outbox", emails.len())?;
+    }
     out.flush()?;
     if let Some(path) = outputs.signers {
         std::fs::write(path, made.signers_csv.as_bytes()).with_context(|| {

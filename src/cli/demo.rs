@@ -11,7 +11,7 @@ use crate::{
         petitions::{self, NewPetition},
         share_texts,
     },
-    domain::{FormFields, raster::Raster},
+    domain::{FormFields, campaign::Recipient, raster::Raster},
     i18n::Locale,
 };
 
@@ -66,8 +66,8 @@ pub async fn load(db: &DatabaseConnection, config: &Config) -> Result<(), DbErr>
             form_fields: FormFields::default(),
             updated_by: None,
             recipients: vec![
-                ("Dana Whitfield".into(), "Chief Executive Officer".into(), "Riverside Health".into()),
-                ("Marcus Ortega".into(), "Chair of the Board".into(), "Riverside Health".into()),
+                Recipient::new("Dana Whitfield", "Chief Executive Officer", "Riverside Health"),
+                Recipient::new("Marcus Ortega", "Chair of the Board", "Riverside Health"),
             ],
         },
         now,

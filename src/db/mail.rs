@@ -33,6 +33,8 @@ pub struct NewEmail {
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+    /// The delivery whose packet goes with it.
+    pub delivery_id: Option<i64>,
 }
 
 /// Writes `emails` to the outbox, due at once; returns their ids.
@@ -55,6 +57,7 @@ pub async fn enqueue(
             status: Set(QUEUED.to_owned()),
             attempts: Set(0),
             locked_until_ms: Set(0),
+            delivery_id: Set(e.delivery_id),
             ..Default::default()
         })
         .exec(db)
@@ -185,6 +188,21 @@ pub async fn send_again(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) 
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// The letters emailed for `delivery_ids`, in the order written.
+pub async fn of_deliveries(
+    db: &impl ConnectionTrait,
+    delivery_ids: &[i64],
+) -> Result<Vec<email::Model>, DbErr> {
+    if delivery_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    email::Entity::find()
+        .filter(email::Column::DeliveryId.is_in(delivery_ids.iter().copied()))
+        .order_by_asc(email::Column::Id)
+        .all(db)
+        .await
 }
 
 /// The newest emails (of one status, if given), newest first.

@@ -83,6 +83,7 @@ impl PetitionRecord {
                     name: r.name.clone(),
                     title: r.title.clone(),
                     organisation: r.organisation.clone(),
+                    email: r.email.clone(),
                 })
                 .collect(),
             // In the order of the language switch, leaving out any the campaign no longer has.
@@ -175,11 +176,33 @@ pub struct NewPetition {
     pub goal: i64,
     pub postal_country: String,
     pub image_url: Option<String>,
-    /// (name, title, organisation), in letter order.
-    pub recipients: Vec<(String, String, String)>,
+    /// In letter order.
+    pub recipients: Vec<Recipient>,
     pub form_fields: FormFields,
     /// The staff member creating it, if one is (not the demo).
     pub updated_by: Option<String>,
+}
+
+/// Writes a campaign's recipients, in letter order.
+async fn insert_recipients(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    recipients: &[Recipient],
+) -> Result<(), DbErr> {
+    for (i, r) in recipients.iter().enumerate() {
+        recipient::Entity::insert(recipient::ActiveModel {
+            petition_id: Set(petition_id),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            name: Set(r.name.clone()),
+            title: Set(r.title.clone()),
+            organisation: Set(r.organisation.clone()),
+            email: Set(r.email.clone()),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Creates a petition with its recipients and an empty tally. Returns `None` if the slug is
@@ -215,18 +238,7 @@ pub async fn create(
         return Ok(None);
     };
     let id = res.last_insert_id;
-    for (i, (name, title, organisation)) in new.recipients.into_iter().enumerate() {
-        recipient::Entity::insert(recipient::ActiveModel {
-            petition_id: Set(id),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            name: Set(name),
-            title: Set(title),
-            organisation: Set(organisation),
-            ..Default::default()
-        })
-        .exec_without_returning(db)
-        .await?;
-    }
+    insert_recipients(db, id, &new.recipients).await?;
     petition_tally::Entity::insert(petition_tally::ActiveModel {
         petition_id: Set(id),
         validated: Set(0),
@@ -289,11 +301,7 @@ pub async fn create_campaign(
         goal: c.goal,
         postal_country: c.postal_country.clone(),
         image_url: None,
-        recipients: c
-            .recipients
-            .iter()
-            .map(|r| (r.name.clone(), r.title.clone(), r.organisation.clone()))
-            .collect(),
+        recipients: c.recipients.clone(),
         form_fields: c.fields,
         updated_by: Some(actor.to_owned()),
     };
@@ -365,18 +373,7 @@ pub async fn save_campaign(
         super::mail::goal_changed(db, id, now).await?;
     }
     recipient::Entity::delete_many().filter(recipient::Column::PetitionId.eq(id)).exec(db).await?;
-    for (i, r) in c.recipients.iter().enumerate() {
-        recipient::Entity::insert(recipient::ActiveModel {
-            petition_id: Set(id),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            name: Set(r.name.clone()),
-            title: Set(r.title.clone()),
-            organisation: Set(r.organisation.clone()),
-            ..Default::default()
-        })
-        .exec_without_returning(db)
-        .await?;
-    }
+    insert_recipients(db, id, &c.recipients).await?;
     petition_translation::Entity::delete_many()
         .filter(petition_translation::Column::PetitionId.eq(id))
         .exec(db)

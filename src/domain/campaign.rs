@@ -92,7 +92,10 @@ impl CampaignForm {
             recipients: c
                 .recipients
                 .iter()
-                .map(|r| format!("{}; {}; {}", r.name, r.title, r.organisation))
+                .map(|r| match &r.email {
+                    Some(email) => format!("{}; {}; {}; {email}", r.name, r.title, r.organisation),
+                    None => format!("{}; {}; {}", r.name, r.title, r.organisation),
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             translations: c
@@ -242,11 +245,19 @@ pub struct Campaign {
     pub translations: Vec<Translation>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Recipient {
     pub name: String,
     pub title: String,
     pub organisation: String,
+    /// Where the letter is emailed (never shown in public).
+    pub email: Option<String>,
+}
+
+impl Recipient {
+    pub fn new(name: &str, title: &str, organisation: &str) -> Self {
+        Self { name: name.into(), title: title.into(), organisation: organisation.into(), email: None }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -371,8 +382,10 @@ fn check_len(value: &str, max: usize) -> Result<(), String> {
 
 fn parse_recipient(line: &str) -> Result<Recipient, String> {
     let parts: Vec<String> = line.split(';').map(one_line).collect();
-    let [name, title, organisation] = parts.as_slice() else {
-        return Err("write “Name; Title; Organisation”, separated by semicolons.".into());
+    let (name, title, organisation, email) = match parts.as_slice() {
+        [name, title, organisation] => (name, title, organisation, ""),
+        [name, title, organisation, email] => (name, title, organisation, email.as_str()),
+        _ => return Err("write “Name; Title; Organisation” or “Name; Title; Organisation; email”, separated by semicolons.".into()),
     };
     if name.is_empty() {
         return Err("the name is missing.".into());
@@ -380,7 +393,13 @@ fn parse_recipient(line: &str) -> Result<Recipient, String> {
     if [name, title, organisation].iter().any(|p| p.chars().count() > RECIPIENT_PART_MAX) {
         return Err(format!("each part at most {RECIPIENT_PART_MAX} characters."));
     }
-    Ok(Recipient { name: name.clone(), title: title.clone(), organisation: organisation.clone() })
+    let email = if email.is_empty() {
+        None
+    } else {
+        let parsed = super::Email::parse(email).map_err(|_| format!("“{email}” is not an email address."))?;
+        Some(parsed.as_str().to_owned())
+    };
+    Ok(Recipient { name: name.clone(), title: title.clone(), organisation: organisation.clone(), email })
 }
 
 #[cfg(test)]

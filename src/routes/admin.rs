@@ -111,6 +111,9 @@ admin_routes! {
     post "/admin/campaigns/{id}/alerts" => dashboard::alerts, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/deliveries" => deliveries::list, Access::Staff(Role::Viewer);
     post "/admin/campaigns/{id}/deliveries" => deliveries::create, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/schedules" => deliveries::add_schedule, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/schedules/{sid}/remove" => deliveries::remove_schedule, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/recipient-digest" => deliveries::recipient_digest, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/export" => exports::form, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export/signatures" => exports::signatures, Access::Staff(Role::Viewer);
     get "/admin/campaigns/{id}/export/counts.csv" => exports::counts, Access::Staff(Role::Viewer);

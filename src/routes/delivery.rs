@@ -18,9 +18,6 @@ use crate::{
     views::delivery::{DeliveryView, delivery_page},
 };
 
-/// Packets made at once (each is made on a blocking thread).
-static PACKETS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/d/{id}", get(show))
@@ -101,15 +98,7 @@ async fn packet_pdf(
     };
     let url = state.config.absolute(&format!("/d/{}", d.public_id));
     let name = format!("delivery-{}-packet.pdf", &d.public_id[..8]);
-    // One packet at a time: a big one takes a core for seconds.
-    let _turn = PACKETS.acquire().await.map_err(|e| AppError::Internal(Box::new(e)))?;
-    let pdf = tokio::task::spawn_blocking(move || {
-        let packet = crate::packet::of_delivery(&d, Locale::parse(&d.locale), &url, landscape);
-        crate::packet::pdf(&packet)
-    })
-    .await
-    .map_err(|e| AppError::Internal(Box::new(e)))?
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let pdf = crate::packet::pdf_of(d, url, landscape).await.map_err(|e| AppError::Internal(e.into()))?;
     let mut res = pdf.into_response();
     let headers = res.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
@@ -127,13 +116,12 @@ async fn packet_html(State(state): State<AppState>, Path(id): Path<String>) -> A
     let url = state.config.absolute(&format!("/d/{}", d.public_id));
     let locale = Locale::parse(&d.locale);
     let back = format!("/d/{}", d.public_id);
-    let _turn = PACKETS.acquire().await.map_err(|e| AppError::Internal(Box::new(e)))?;
-    let page = tokio::task::spawn_blocking(move || {
+    let page = crate::packet::in_turn(move || {
         let packet = crate::packet::of_delivery(&d, locale, &url, false);
         crate::views::delivery::packet_page(&packet, locale, &back)
     })
     .await
-    .map_err(|e| AppError::Internal(Box::new(e)))?;
+    .map_err(|e| AppError::Internal(e.into()))?;
     let mut res = page.into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     res.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex"));

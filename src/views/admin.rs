@@ -53,10 +53,14 @@ pub enum Flash {
     AlertsOff,
     EmailQueued,
     PaperEntered,
+    ScheduleAdded,
+    ScheduleRemoved,
+    DigestOn,
+    DigestOff,
 }
 
 impl Flash {
-    const ALL: [Self; 17] = [
+    const ALL: [Self; 21] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -74,6 +78,10 @@ impl Flash {
         Self::AlertsOff,
         Self::EmailQueued,
         Self::PaperEntered,
+        Self::ScheduleAdded,
+        Self::ScheduleRemoved,
+        Self::DigestOn,
+        Self::DigestOff,
     ];
 
     /// Its name in the cookie that carries it to the next page.
@@ -96,6 +104,10 @@ impl Flash {
             Self::AlertsOff => "alerts-off",
             Self::EmailQueued => "queued",
             Self::PaperEntered => "paper",
+            Self::ScheduleAdded => "schedule",
+            Self::ScheduleRemoved => "unscheduled",
+            Self::DigestOn => "digest-on",
+            Self::DigestOff => "digest-off",
         }
     }
 
@@ -129,6 +141,12 @@ impl Flash {
             }
             Self::AlertsOff => "Goal emails off for this petition.",
             Self::EmailQueued => "The email is back in the queue and will be sent again.",
+            Self::ScheduleAdded => {
+                "Schedule added: each delivery it makes is listed here, and you get an email."
+            }
+            Self::ScheduleRemoved => "Schedule removed. The deliveries it made stay.",
+            Self::DigestOn => "Daily updates on: recipients with an address hear how many signed each day.",
+            Self::DigestOff => "Daily updates off.",
             Self::PaperEntered => {
                 "Batch entered: the table below says how many counted and how many had already signed."
             }

@@ -539,6 +539,7 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
             subject: "“Clean water” passed 25% of its goal".into(),
             text: "Clean water has 75 signatures.\n\nDashboard: http://localhost:3000/admin".into(),
             html: None,
+            delivery_id: None,
         };
         undersigned::db::mail::enqueue(&app.db.write, vec![email], chrono::Utc::now())
             .await
@@ -557,6 +558,42 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         let record = b.path().await;
         b.client.goto(&app.url(&format!("{record}/packet"))).await.expect("page loads");
         check_page(&b, axe.as_deref(), "delivery-packet", "en").await;
+        // A schedule, and the daily update.
+        b.client.goto(&app.url(&format!("{edit}/deliveries"))).await.expect("page loads");
+        b.fill("every", "").await;
+        b.press("form[action$='/schedules'] button[type=submit]", "#e-schedule").await;
+        check_page(&b, axe.as_deref(), "staff-deliveries-schedule-error", "en").await;
+        b.fill("every", "100").await;
+        b.press("form[action$='/schedules'] button[type=submit]", ".flash").await;
+        assert!(b.text("#schedules + p + ul").await.contains("every 100 signatures"));
+        b.press(
+            "form[action$='/recipient-digest'] button",
+            "form[action$='/recipient-digest'] input[value='0']",
+        )
+        .await;
+        assert!(b.text(".flash").await.contains("Daily updates on"));
+        check_page(&b, axe.as_deref(), "staff-deliveries-schedules", "en").await;
+        // Paper signatures: a row with a mistake, then right.
+        b.client.goto(&app.url(&format!("{edit}/paper"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-paper", "en").await;
+        b.fill("source", "Library table").await;
+        b.fill("r0_given_name", "Rosa").await;
+        b.fill("r0_family_name", "Parks").await;
+        b.press("form.edit > button[type=submit]", "#e-r0_postal_code").await;
+        check_page(&b, axe.as_deref(), "staff-paper-errors", "en").await;
+        b.fill("r0_postal_code", "94110").await;
+        // By keyboard this time: Enter on the button.
+        let enter = b.client.find(Locator::Css("form.edit > button[type=submit]")).await.expect("the button");
+        enter.send_keys("\u{E007}").await.expect("Enter pressed");
+        b.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".flash"))
+            .await
+            .expect("entered");
+
+        assert!(b.text("#batches + div").await.contains("Library table"));
+        check_page(&b, axe.as_deref(), "staff-paper-entered", "en").await;
         b.client.goto(&app.url(&format!("{edit}/export"))).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-export", "en").await;
         // The form's download, fetched by the page with the browser's own session.

@@ -297,7 +297,7 @@ async fn bad_cut_offs_and_strangers_are_refused() {
 
 /// Poppler's `pdftotext`, if installed; `UNDERSIGNED_REQUIRE_POPPLER=1` (as in CI) makes its
 /// absence a failure.
-fn poppler() -> bool {
+pub(crate) fn poppler() -> bool {
     if std::process::Command::new("pdftotext").arg("-v").output().is_ok() {
         return true;
     }
@@ -310,7 +310,7 @@ fn poppler() -> bool {
 }
 
 /// The text of a PDF (`pdftotext`), and its page count (`pdfinfo`).
-fn read_pdf(bytes: &[u8]) -> (String, usize) {
+pub(crate) fn read_pdf(bytes: &[u8]) -> (String, usize) {
     let file = std::env::temp_dir().join(format!("packet-{}.pdf", uuid::Uuid::new_v4()));
     std::fs::write(&file, bytes).expect("written");
     let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext runs");

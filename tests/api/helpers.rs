@@ -126,7 +126,11 @@ impl TestApp {
         form_fields: undersigned::domain::FormFields,
     ) -> i64 {
         let recipients = match kind {
-            Kind::Letter => vec![("Dana Whitfield".into(), "CEO".into(), "Riverside Health".into())],
+            Kind::Letter => vec![undersigned::domain::campaign::Recipient::new(
+                "Dana Whitfield",
+                "CEO",
+                "Riverside Health",
+            )],
             Kind::Petition => vec![],
         };
         petitions::create(

@@ -105,7 +105,7 @@ async fn settled(sink: &SmtpSink) -> usize {
 }
 
 /// Waits until `check` holds, looking every 50 ms for at most 15 s.
-async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+pub(crate) async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
     for _ in 0..300 {
         if check().await {
             return;

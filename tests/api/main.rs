@@ -18,6 +18,7 @@ mod integrity;
 mod invalidations;
 mod landing;
 mod landing_admin;
+mod letters;
 mod logging;
 mod mail;
 mod pages;

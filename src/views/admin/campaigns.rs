@@ -192,7 +192,7 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
                     (input(&Input { name: "title", label: "Title", value: &f.title, hint: None, max: TITLE_MAX, rows: 0, readonly: false }, v.errors))
                     (input(&Input { name: "summary", label: "Summary", value: &f.summary, hint: Some("One or two sentences: the first lines of the page, and the text of its share card."), max: SUMMARY_MAX, rows: 2, readonly: false }, v.errors))
                     (input(&Input { name: "body", label: "Text (the petition, or the letter)", value: &f.body, hint: Some("Markdown: a blank line between paragraphs, **bold**, *italic*, [a link](https://example.org), # a heading, - a list. HTML is shown as text."), max: BODY_MAX, rows: 12, readonly: false }, v.errors))
-                    (input(&Input { name: "recipients", label: "Recipients (open letters)", value: &f.recipients, hint: Some("One per line: Name; Title; Organisation."), max: 20_000, rows: 4, readonly: false }, v.errors))
+                    (input(&Input { name: "recipients", label: "Recipients (open letters)", value: &f.recipients, hint: Some("One per line: Name; Title; Organisation, or Name; Title; Organisation; email to email them the letter. Addresses are never shown in public."), max: 20_000, rows: 4, readonly: false }, v.errors))
                 }
                 @for l in LOCALES.into_iter().filter(|l| *l != own) {
                     @let tag = l.tag();

@@ -1,0 +1,345 @@
+//! Letters handed over by email: each recipient with an address gets the letter with its packet
+//! attached, each one's fate is recorded (a bounce fails that one only), and no one who kept
+//! their name private is named in it; schedules that deliver by themselves, once per threshold
+//! however many processes watch; and the recipients' daily update.
+
+use std::time::Duration;
+
+use mail_parser::MimeHeaders;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::{
+    admin::{account, audit_actions, get, location, submit},
+    campaigns::{campaign_id, letter, post_editor, with},
+    deliveries::{poppler, read_pdf, signer},
+    helpers::{ServerProcess, TestApp, spawn_app_with},
+    mail::eventually,
+    smtp::SmtpSink,
+};
+
+const RECIPIENTS: &str = "Dana Whitfield; CEO; Riverside Health; dana@riverside.example\n\
+                          Sam Ortiz; Chair; Riverside Board; sam@board.example\n\
+                          Lee Park; Trustee; Riverside Board";
+
+/// A published letter to [`RECIPIENTS`]; returns its id.
+async fn letter_to(app: &TestApp, organizer: &reqwest::Client, slug: &str) -> i64 {
+    let mut fields = letter(slug);
+    for (k, v) in [("publish", "1"), ("ask_postal_code", "optional"), ("recipients", RECIPIENTS)] {
+        fields = with(fields, k, v);
+    }
+    let res = post_editor(organizer, app, "/admin/campaigns/new", "/admin/campaigns", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text().await.unwrap_or_default());
+    campaign_id(&location(&res))
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .db
+        .read
+        .query_one_raw(Statement::from_string(app.db.backend(), sql.to_owned()))
+        .await
+        .expect("query")
+        .expect("a row");
+    row.try_get::<i64>("", "n").expect("a number")
+}
+
+#[tokio::test]
+async fn the_letter_reaches_each_recipient_with_its_packet_and_a_bounce_fails_only_its_own() {
+    let sink = SmtpSink::start().await;
+    sink.refuse("sam@board.example");
+    let app =
+        spawn_app_with(&[("SMTP_URL", &sink.url()), ("MAIL_FROM", "Nurses United <letters@example.org>")])
+            .await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = letter_to(&app, &organizer, "safe-staffing").await;
+    // The editor keeps the addresses, and the public page never shows them.
+    let (_, editor) = get(&organizer, &app, &format!("/admin/campaigns/{id}")).await;
+    assert!(editor.contains("Dana Whitfield; CEO; Riverside Health; dana@riverside.example"), "{editor}");
+    let public = app.get("/p/safe-staffing").await.text().await.expect("page");
+    assert!(public.contains("Dana Whitfield") && !public.contains("riverside.example"), "{public}");
+    for s in [
+        signer("jose@example.org", "José", "Núñez", "3 West", true),
+        signer("hidden@example.org", "Secretia", "Hiddenbaum", "ICU", false),
+    ] {
+        assert_eq!(app.sign_fresh("safe-staffing", &s).await.status(), StatusCode::SEE_OTHER);
+    }
+    let page = format!("/admin/campaigns/{id}/deliveries");
+    let (_, html) = get(&organizer, &app, &page).await;
+    assert!(html.contains("Lee Park, Trustee, Riverside Board (no email address)"), "{html}");
+    let res = submit(
+        &organizer,
+        &app,
+        &page,
+        &page,
+        &[("r0", "1"), ("r1", "1"), ("r2", "1"), ("name", "1"), ("send", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let record = location(&res);
+
+    let got = sink.wait_for(1, Duration::from_secs(15)).await;
+    let dana = &got[0];
+    assert_eq!(dana.to, ["dana@riverside.example"]);
+    let parsed = dana.parsed();
+    assert_eq!(parsed.subject(), Some("Open letter: Safe staffing on 3 West"));
+    let text = parsed.body_text(0).expect("a text part").to_string();
+    assert!(text.starts_with("Dear Dana Whitfield,"), "{text}");
+    assert!(text.contains("2 people signed as of"), "{text}");
+    assert!(text.contains(&format!("http://localhost:3000{record}")), "{text}");
+    let pdf = parsed.attachment(0).expect("the packet attached");
+    assert_eq!(pdf.content_type().map(|c| c.ctype()), Some("application"));
+    assert!(pdf.attachment_name().is_some_and(|n| n.ends_with("-packet.pdf")));
+    let bytes = pdf.contents();
+    assert!(bytes.starts_with(b"%PDF"));
+    let raw = String::from_utf8_lossy(&dana.data);
+    assert!(
+        !raw.contains("Secretia") && !raw.contains("Hiddenbaum") && !raw.contains("hidden@"),
+        "nobody private in the email"
+    );
+    if poppler() {
+        let (packet, _) = read_pdf(bytes);
+        assert!(packet.contains("José Núñez") && !packet.contains("Hiddenbaum"), "{packet}");
+    }
+
+    // Sam's server refused the address for good; Lee has none. Each recorded on the page.
+    eventually("the bounce recorded", || async {
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM emails WHERE status = 'failed' AND to_address = 'sam@board.example'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE delivery_id IS NOT NULL").await, 2);
+    let (_, html) = get(&organizer, &app, &page).await;
+    assert!(html.contains("dana@riverside.example: sent"), "{html}");
+    assert!(html.contains("sam@board.example: <strong>failed</strong>: permanent error (550)"), "{html}");
+    assert!(!html.contains("Secretia"), "{html}");
+    assert!(audit_actions(&app).await.iter().any(|(_, a, _)| a == "delivery.created"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 1, "nothing else sent");
+}
+
+#[tokio::test]
+async fn a_threshold_schedule_delivers_once_however_many_processes_watch() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(&[("GOAL_CHECK_MS", "3600000")]).await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = letter_to(&app, &organizer, "every-two").await;
+    assert_eq!(
+        app.sign_fresh("every-two", &signer("a@example.org", "Ana", "Ruiz", "Ward 1", true)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = format!("/admin/campaigns/{id}/deliveries");
+    // Bad schedules: refused, saying why, keeping what was typed.
+    let res = submit(
+        &organizer,
+        &app,
+        &page,
+        &format!("/admin/campaigns/{id}/schedules"),
+        &[("kind", "threshold"), ("every", "lots"), ("s_name", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("page");
+    assert!(html.contains("Write how many signatures") && html.contains(r#"value="lots""#), "{html}");
+    let res =
+        submit(&organizer, &app, &page, &format!("/admin/campaigns/{id}/schedules"), &[("kind", "")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Every 2 signatures from now (1), emailed to the recipients.
+    let res = submit(
+        &organizer,
+        &app,
+        &page,
+        &format!("/admin/campaigns/{id}/schedules"),
+        &[("kind", "threshold"), ("every", "2"), ("s_name", "1"), ("s_send", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&organizer, &app, &page).await;
+    assert!(html.contains("every 2 signatures (counted from 1), emailed to the recipients"), "{html}");
+    assert!(html.contains("0 made so far"), "{html}");
+
+    // The count reaches 3: the first threshold.
+    for (email, given) in [("b@example.org", "Bo"), ("c@example.org", "Cy")] {
+        assert_eq!(
+            app.sign_fresh("every-two", &signer(email, given, "Lee", "Ward 1", false)).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    eventually("counted", || async { app.count("every-two").await == 3 }).await;
+    // Two watchers at the same moment (the test's and another connection's), then two real
+    // server processes watching every 100 ms: one delivery.
+    let other = undersigned::db::Database::connect(&app.db_url).await.expect("connects");
+    let wake = tokio::sync::Notify::new();
+    let now = chrono::Utc::now();
+    let (a, b) = tokio::join!(
+        undersigned::letters::run_schedules(&app.db, "http://localhost:3000", &wake, now),
+        undersigned::letters::run_schedules(&other, "http://localhost:3000", &wake, now),
+    );
+    a.expect("one watches");
+    b.expect("the other watches");
+    let env = [("GOAL_CHECK_MS", "100"), ("SMTP_URL", &sink.url() as &str)];
+    let one = ServerProcess::start_with(&app.db_url, &env).await;
+    let two = ServerProcess::start_with(&app.db_url, &env).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM deliveries WHERE petition_id = {id}")).await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM scheduled_deliveries WHERE mark = 'n3' AND delivery_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    // The two recipients with an address got the letter, and the organizer heard of it.
+    let got = sink.wait_for(3, Duration::from_secs(15)).await;
+    let mut to: Vec<&str> = got.iter().flat_map(|m| m.to.iter().map(String::as_str)).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["dana@riverside.example", "org@example.org", "sam@board.example"]);
+    let note = got.iter().find(|m| m.to == ["org@example.org"]).expect("staff told");
+    assert_eq!(note.parsed().subject(), Some("“Safe staffing on 3 West” was delivered: 3 signatures"));
+    // One more signature is no new threshold; the fifth is.
+    assert_eq!(
+        app.sign_fresh("every-two", &signer("d@example.org", "Di", "Lee", "Ward 1", false)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM deliveries WHERE petition_id = {id}")).await,
+        1
+    );
+    assert_eq!(
+        app.sign_fresh("every-two", &signer("e@example.org", "Ed", "Lee", "Ward 1", false)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    eventually("the second delivery", || async {
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM deliveries WHERE petition_id = {id}")).await == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM deliveries WHERE petition_id = {id}")).await,
+        2
+    );
+    drop((one, two));
+    let (_, html) = get(&organizer, &app, &page).await;
+    assert!(html.contains("2 made so far"), "{html}");
+
+    // Removing it stops it; the deliveries stay.
+    let sid = scalar(&app, "SELECT MIN(id) AS n FROM delivery_schedules").await;
+    let res =
+        submit(&organizer, &app, &page, &format!("/admin/campaigns/{id}/schedules/{sid}/remove"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&organizer, &app, &page).await;
+    assert!(html.contains("No schedules.") && html.contains("Schedule removed"), "{html}");
+    assert_eq!(
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM deliveries WHERE petition_id = {id}")).await,
+        2
+    );
+    let res =
+        submit(&organizer, &app, &page, &format!("/admin/campaigns/{id}/schedules/{sid}/remove"), &[]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let actions: Vec<String> = audit_actions(&app).await.into_iter().map(|(_, a, _)| a).collect();
+    assert!(
+        actions.contains(&"schedule.created".to_owned()) && actions.contains(&"schedule.removed".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn recipients_hear_once_a_day_how_many_signed() {
+    let app = spawn_app_with(&[("GOAL_CHECK_MS", "3600000")]).await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = letter_to(&app, &organizer, "daily").await;
+    for (email, given) in [("a@example.org", "Ana"), ("b@example.org", "Bo"), ("c@example.org", "Cy")] {
+        assert_eq!(
+            app.sign_fresh("daily", &signer(email, given, "Lee", "Ward 1", false)).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    let page = format!("/admin/campaigns/{id}/deliveries");
+    let digest = format!("/admin/campaigns/{id}/recipient-digest");
+    let viewer = account(&app, "viewer@example.org", "viewer").await;
+    let (_, html) = get(&viewer, &app, &page).await;
+    assert!(html.contains("Off.") && !html.contains("Send a daily update"), "{html}");
+    let res = submit(&organizer, &app, &page, &digest, &[("on", "maybe")]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = submit(&organizer, &app, &page, &digest, &[("on", "1")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&organizer, &app, &page).await;
+    assert!(html.contains("Daily updates on") && html.contains("Stop the daily update"), "{html}");
+
+    // Signed two hours ago: in the 24 hours before this hour's update.
+    let now = chrono::Utc::now();
+    let two_hours_ago = now - chrono::Duration::hours(2);
+    {
+        use entity::signature;
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        signature::Entity::update_many()
+            .col_expr(signature::Column::SignedAt, Expr::value(two_hours_ago))
+            .exec(&app.db.write)
+            .await
+            .expect("moved");
+    }
+    let wake = tokio::sync::Notify::new();
+    let hour = chrono::Timelike::hour(&now);
+    // Before the day's hour: nothing.
+    if hour < 23 {
+        undersigned::letters::send_digests(&app.db, hour + 1, &wake, now).await.expect("looked");
+        assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails").await, 0);
+    }
+    // At it, two processes at once: one email to each recipient with an address.
+    let other = undersigned::db::Database::connect(&app.db_url).await.expect("connects");
+    let (a, b) = tokio::join!(
+        undersigned::letters::send_digests(&app.db, hour, &wake, now),
+        undersigned::letters::send_digests(&other, hour, &wake, now),
+    );
+    a.expect("one");
+    b.expect("the other");
+    undersigned::letters::send_digests(&app.db, hour, &wake, now + chrono::Duration::minutes(5))
+        .await
+        .expect("again");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM recipient_digests").await, 1);
+    let rows = app
+        .db
+        .read
+        .query_all_raw(Statement::from_string(
+            app.db.backend(),
+            "SELECT to_address, subject, text_body FROM emails ORDER BY id".to_owned(),
+        ))
+        .await
+        .expect("read");
+    let sent: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "to_address").expect("to"),
+                r.try_get("", "subject").expect("subject"),
+                r.try_get("", "text_body").expect("text"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        ["dana@riverside.example", "sam@board.example"]
+    );
+    assert_eq!(sent[0].1, "Safe staffing on 3 West: 3 more today");
+    assert!(sent[0].2.starts_with("Dear Dana Whitfield,"), "{}", sent[0].2);
+    assert!(
+        sent[0].2.contains("3 more people signed “Safe staffing on 3 West” in the last 24 hours: 3 in all."),
+        "{}",
+        sent[0].2
+    );
+    assert!(!sent[0].2.contains("Ana") && !sent[0].2.contains("a@example.org"));
+    // Turned off: no more.
+    let res = submit(&organizer, &app, &page, &digest, &[("on", "0")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let tomorrow = now + chrono::Duration::days(1);
+    undersigned::letters::send_digests(&app.db, hour, &wake, tomorrow).await.expect("looked");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails").await, 2);
+}
