@@ -6,8 +6,9 @@
 //! DejaVu Sans is embedded (only the glyphs used), so Spanish and other Latin accents, Greek,
 //! Cyrillic, Hebrew, Arabic and the other scripts it covers print as typed; a name in a script
 //! it lacks (Chinese, Devanagari…) prints as empty boxes. Text is shaped with rustybuzz, the
-//! shaper the PDF writer (krilla) uses itself; one line is one direction (no bidi reordering
-//! inside a line).
+//! shaper the PDF writer (krilla) uses itself, run by run in the visual order the Unicode
+//! bidirectional algorithm gives a line (a Hebrew name in a Latin line reads right to left,
+//! within a line that reads left to right).
 
 use krilla::{
     Document,
@@ -75,12 +76,16 @@ impl Face {
         Ok(Self { font, shaper })
     }
 
-    /// The glyphs of `text` and its width at `size`.
-    fn shape(&self, text: &str, size: f32) -> (Vec<KrillaGlyph>, f32) {
+    /// The glyphs of `text` (one direction) and its width at `size`.
+    fn shape(&self, text: &str, rtl: bool, size: f32) -> (Vec<KrillaGlyph>, f32) {
         let mut buffer = rustybuzz::UnicodeBuffer::new();
         buffer.push_str(text);
         buffer.guess_segment_properties();
-        let rtl = buffer.direction() == rustybuzz::Direction::RightToLeft;
+        buffer.set_direction(if rtl {
+            rustybuzz::Direction::RightToLeft
+        } else {
+            rustybuzz::Direction::LeftToRight
+        });
         let out = rustybuzz::shape(&self.shaper, &[], buffer);
         let upem = self.shaper.units_per_em() as f32;
         let infos = out.glyph_infos();
@@ -114,17 +119,36 @@ impl Face {
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
-        self.shape(text, size).1
+        runs(text).into_iter().map(|(run, rtl)| self.shape(run, rtl, size).1).sum()
     }
+}
+
+/// `text` (one line) as runs of one direction, in the order they are drawn from left to right,
+/// each with whether it reads right to left.
+fn runs(text: &str) -> Vec<(&str, bool)> {
+    if text.chars().all(|c| c.is_ascii()) {
+        return vec![(text, false)];
+    }
+    let bidi = unicode_bidi::BidiInfo::new(text, None);
+    let Some(paragraph) = bidi.paragraphs.first() else { return vec![(text, false)] };
+    let (levels, ranges) = bidi.visual_runs(paragraph, paragraph.range.clone());
+    ranges
+        .into_iter()
+        .filter_map(|r| {
+            let rtl = levels.get(r.start).is_some_and(|l| l.is_rtl());
+            text.get(r).filter(|t| !t.is_empty()).map(|t| (t, rtl))
+        })
+        .collect()
 }
 
 /// Draws `text` with its baseline at `(x, y)`.
 fn draw(surface: &mut Surface<'_>, face: &Face, x: f32, y: f32, size: f32, text: &str) {
-    if text.is_empty() {
-        return;
+    let mut x = x;
+    for (run, rtl) in runs(text) {
+        let (glyphs, width) = face.shape(run, rtl, size);
+        surface.draw_glyphs(Point::from_xy(x, y), &glyphs, face.font.clone(), run, size, false);
+        x += width;
     }
-    let (glyphs, _) = face.shape(text, size);
-    surface.draw_glyphs(Point::from_xy(x, y), &glyphs, face.font.clone(), text, size, false);
 }
 
 /// `text` cut (with an ellipsis) to fit `width`.
@@ -537,13 +561,29 @@ mod tests {
     fn right_to_left_text_keeps_its_text() {
         let face = Face::new(REGULAR).unwrap_or_else(|e| panic!("{e}"));
         let text = "שלום";
-        let (glyphs, width) = face.shape(text, NAME);
+        let (glyphs, width) = face.shape(text, true, NAME);
         assert!(width > 0.0);
         let mut covered: Vec<_> = glyphs.iter().map(|g| g.text_range.clone()).collect();
         covered.sort_by_key(|r| r.start);
         assert_eq!(covered.first().map(|r| r.start), Some(0));
         assert_eq!(covered.last().map(|r| r.end), Some(text.len()));
         assert!(covered.iter().all(|r| r.end > r.start), "{covered:?}");
+    }
+
+    #[test]
+    fn a_line_mixing_directions_is_drawn_in_visual_runs() {
+        // A Latin name, a Hebrew one, and Latin again: three runs, the middle right to left.
+        let line = "Ana Ruiz, שלום כהן, ICU";
+        let mixed = runs(line);
+        assert_eq!(mixed.iter().map(|(_, rtl)| *rtl).collect::<Vec<_>>(), [false, true, false], "{mixed:?}");
+        assert_eq!(mixed[1].0.trim(), "שלום כהן");
+        assert_eq!(mixed.iter().map(|(t, _)| t.len()).sum::<usize>(), line.len(), "every byte drawn once");
+        // An Arabic name alone is one right-to-left run; ASCII is one run as it is.
+        assert_eq!(runs("مريم"), [("مريم", true)]);
+        assert_eq!(runs("Ana Ruiz"), [("Ana Ruiz", false)]);
+        let face = Face::new(REGULAR).unwrap_or_else(|e| panic!("{e}"));
+        let whole: f32 = face.width(line, NAME);
+        assert!(whole > face.width("Ana Ruiz, ICU", NAME));
     }
 
     #[test]

@@ -343,3 +343,98 @@ async fn recipients_hear_once_a_day_how_many_signed() {
     undersigned::letters::send_digests(&app.db, hour, &wake, tomorrow).await.expect("looked");
     assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails").await, 2);
 }
+
+/// A signer who did not agree to be named is named nowhere: not in the letters emailed (nor
+/// their packets), nor in the server's or the command line's most verbose logs, through
+/// signing, paper, scheduled and command-line deliveries and sending.
+#[tokio::test]
+async fn a_private_signer_is_named_in_no_email_and_no_log() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(&[("GOAL_CHECK_MS", "3600000")]).await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = letter_to(&app, &organizer, "private").await;
+    let page = format!("/admin/campaigns/{id}/deliveries");
+    let res = submit(
+        &organizer,
+        &app,
+        &page,
+        &format!("/admin/campaigns/{id}/schedules"),
+        &[("kind", "threshold"), ("every", "3"), ("s_name", "1"), ("s_comment", "1"), ("s_send", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A private signer on paper, entered through the admin.
+    let paper = format!("/admin/campaigns/{id}/paper");
+    let entry = [
+        ("source", "Ward 3 sheets"),
+        ("collected_on", "2026-11-20"),
+        ("rows", "10"),
+        ("r0_given_name", "Privata"),
+        ("r0_family_name", "Papelero"),
+        ("r0_postal_code", "94110"),
+        ("r0_comment", "Papelero would rather not be named"),
+    ];
+    assert_eq!(submit(&organizer, &app, &paper, &paper, &entry).await.status(), StatusCode::SEE_OTHER);
+
+    let log =
+        std::env::temp_dir().join(format!("undersigned-private-{}.json", uuid::Uuid::new_v4().simple()));
+    let env = [
+        ("LOG_FORMAT", "json"),
+        ("RUST_LOG", "debug"),
+        ("GOAL_CHECK_MS", "100"),
+        ("SMTP_URL", &sink.url() as &str),
+    ];
+    let server = ServerProcess::start_logged(&app.db_url, &env, &log).await;
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+    for s in [
+        signer("jose@example.org", "José", "Núñez", "3 West", true),
+        signer("secretia.h@example.org", "Secretia", "Hiddenbaum", "ICU", false),
+    ] {
+        let res = client
+            .post(format!("{}/p/private/sign", server.address))
+            .form(&s.fields)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    // The third signature passed the schedule's threshold: two letters and the organizer's note.
+    let got = sink.wait_for(3, Duration::from_secs(20)).await;
+    let out = app.cli_with(
+        &[("LOG_FORMAT", "json"), ("RUST_LOG", "debug")],
+        &["delivery", "create", "--petition", "private", "--fields", "name,comment", "--email"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 emails to recipients written to the outbox"));
+    let got = if got.len() >= 5 { got } else { sink.wait_for(5, Duration::from_secs(20)).await };
+    assert_eq!(server.terminate().code(), Some(0));
+    let text = std::fs::read_to_string(&log).expect("the log");
+    let _ = std::fs::remove_file(&log);
+    assert!(text.contains("a scheduled delivery was made") && text.contains("email sent"), "{text}");
+
+    let private = ["Secretia", "Hiddenbaum", "secretia.h", "Privata", "Papelero"];
+    let cli = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    for name in private {
+        assert!(!text.contains(name), "{name} in the server's log: {text}");
+        assert!(!cli.contains(name), "{name} in the command line's output: {cli}");
+    }
+    let letters: Vec<_> = got.iter().filter(|m| m.to != ["org@example.org"]).collect();
+    assert_eq!(letters.len(), 4, "two deliveries, two recipients with an address each");
+    for m in &got {
+        let raw = String::from_utf8_lossy(&m.data);
+        for name in private {
+            assert!(!raw.contains(name), "{name} in an email");
+        }
+    }
+    if poppler() {
+        for m in letters {
+            let parsed = m.parsed();
+            let (packet, _) = read_pdf(parsed.attachment(0).expect("a packet").contents());
+            assert!(packet.contains("José Núñez"), "{packet}");
+            for name in private {
+                assert!(!packet.contains(name), "{name} in a packet: {packet}");
+            }
+        }
+    }
+}
