@@ -126,7 +126,7 @@ impl Face {
 /// `text` (one line) as runs of one direction, in the order they are drawn from left to right,
 /// each with whether it reads right to left.
 fn runs(text: &str) -> Vec<(&str, bool)> {
-    if text.chars().all(|c| c.is_ascii()) {
+    if text.is_ascii() {
         return vec![(text, false)];
     }
     let bidi = unicode_bidi::BidiInfo::new(text, None);
