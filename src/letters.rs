@@ -133,6 +133,9 @@ pub async fn run_schedules(
         if !schedules::claim(&txn, s.id, &mark, now).await? {
             continue;
         }
+        // A threshold is delivered as of now, this schedule's turn (not the pass's start).
+        let now = Utc::now().max(now);
+        let cutoff = if s.every.is_some() { now } else { cutoff };
         let new = NewDelivery {
             cutoff,
             columns: Columns::parse(s.fields.split(',').filter(|f| !f.is_empty())).unwrap_or_default(),

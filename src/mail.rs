@@ -159,7 +159,23 @@ async fn send_due(
     let lease = now.timestamp_millis() + lease_ms + rand::rng().random_range(0..1000);
     let claimed = mail::claim(&db.write, now, lease, ROUND).await?;
     let rest = |i: usize| claimed[i..].iter().map(|e| e.id).collect::<Vec<i64>>();
+    // The last packet made: a delivery's letters usually follow one another.
+    let mut packet: Option<(i64, (String, Vec<u8>))> = None;
     for (i, email) in claimed.iter().enumerate() {
+        let attachment = match email.delivery_id {
+            Some(id) if packet.as_ref().is_some_and(|(made, _)| *made == id) => {
+                Ok(packet.as_ref().map(|(_, p)| p.clone()))
+            }
+            Some(id) => match tokio::time::timeout(SEND_LIMIT, packet_of(db, id, public_url)).await {
+                Ok(Ok(p)) => {
+                    packet = Some((id, p.clone()));
+                    Ok(Some(p))
+                }
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(format!("its packet was not made within {} s", SEND_LIMIT.as_secs())),
+            },
+            None => Ok(None),
+        };
         // Stopping, or too near the lease's end to send one more (another process may take it
         // then): the rest go back, due at once.
         let late = Utc::now().timestamp_millis() + ms(SEND_LIMIT + Duration::from_secs(5)) > lease;
@@ -167,29 +183,10 @@ async fn send_due(
             mail::release(&db.write, &rest(i), lease).await?;
             break;
         }
-        let attachment = match email.delivery_id {
-            Some(id) => packet_of(db, id, public_url).await,
-            None => Ok(None),
-        };
-        let outcome = match attachment.and_then(|a| message(email, from, host, a)) {
-            Ok(message) => match tokio::time::timeout(SEND_LIMIT, transport.send(message)).await {
-                Ok(Ok(_)) => {
-                    tracing::info!(email = email.id, kind = %email.kind, "email sent");
-                    Outcome::Sent
-                }
-                Ok(Err(e)) => {
-                    let code = e.status().map(|c| c.to_string());
-                    failure(email, refused_for_good(&e), code, e.to_string(), settings, Utc::now())
-                }
-                Err(_) => {
-                    let error = format!("no answer within {} s", SEND_LIMIT.as_secs());
-                    failure(email, false, None, error, settings, Utc::now())
-                }
-            },
-            Err(reason) => {
-                tracing::warn!(email = email.id, kind = %email.kind, "an email could not be made: {reason}");
-                Outcome::Failed { error: reason }
-            }
+        let outcome = match attachment {
+            // A packet not made now (the database, a busy server) may be made later.
+            Err(reason) => failure(email, false, None, reason, settings, Utc::now()),
+            Ok(attachment) => send_one(email, transport, from, host, attachment, settings).await,
         };
         if let Err(e) = mail::finish(&db.write, email, outcome, Utc::now()).await {
             // What was not sent yet goes back; this one is sent again when its lease ends.
@@ -198,6 +195,37 @@ async fn send_due(
         }
     }
     Ok(claimed.len())
+}
+
+/// Sends one email (within [`SEND_LIMIT`]) and says what became of it.
+async fn send_one(
+    email: &entity::email::Model,
+    transport: &Transport,
+    from: &Mailbox,
+    host: &str,
+    attachment: Option<(String, Vec<u8>)>,
+    settings: &MailSettings,
+) -> Outcome {
+    match message(email, from, host, attachment) {
+        Ok(message) => match tokio::time::timeout(SEND_LIMIT, transport.send(message)).await {
+            Ok(Ok(_)) => {
+                tracing::info!(email = email.id, kind = %email.kind, "email sent");
+                Outcome::Sent
+            }
+            Ok(Err(e)) => {
+                let code = e.status().map(|c| c.to_string());
+                failure(email, refused_for_good(&e), code, e.to_string(), settings, Utc::now())
+            }
+            Err(_) => {
+                let error = format!("no answer within {} s", SEND_LIMIT.as_secs());
+                failure(email, false, None, error, settings, Utc::now())
+            }
+        },
+        Err(reason) => {
+            tracing::warn!(email = email.id, kind = %email.kind, "an email could not be made: {reason}");
+            Outcome::Failed { error: reason }
+        }
+    }
 }
 
 fn ms(d: Duration) -> i64 {
@@ -279,7 +307,7 @@ fn message(
 
 /// The packet of delivery `id` to attach (made when it is sent, from what the delivery froze),
 /// or why there is none.
-async fn packet_of(db: &Database, id: i64, public_url: &str) -> Result<Option<(String, Vec<u8>)>, String> {
+async fn packet_of(db: &Database, id: i64, public_url: &str) -> Result<(String, Vec<u8>), String> {
     use sea_orm::EntityTrait;
     let d = entity::delivery::Entity::find_by_id(id)
         .one(&db.read)
@@ -288,7 +316,7 @@ async fn packet_of(db: &Database, id: i64, public_url: &str) -> Result<Option<(S
         .ok_or_else(|| "its delivery no longer exists".to_owned())?;
     let name = format!("delivery-{}-packet.pdf", d.public_id.get(..8).unwrap_or_default());
     let url = format!("{public_url}/d/{}", d.public_id);
-    crate::packet::pdf_of(d, url, false).await.map(|pdf| Some((name, pdf)))
+    crate::packet::pdf_of(d, url, false).await.map(|pdf| (name, pdf))
 }
 
 /// Logs that emails were written to the outbox (ids and kind only) and wakes the sender.
@@ -314,6 +342,9 @@ async fn watch(db: Database, every: Duration, digest_hour: u32, public_url: Stri
         }
         if let Err(e) = crate::letters::send_digests(&db, digest_hour, &wake, Utc::now()).await {
             tracing::warn!(error = %crate::error::chain(&e), "writing recipients' daily updates failed");
+        }
+        if let Err(e) = crate::db::paper::check_later_online(&db, Utc::now()).await {
+            tracing::warn!(error = %crate::error::chain(&e), "checking paper signers against later online ones failed");
         }
     }
 }

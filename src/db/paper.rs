@@ -2,13 +2,15 @@
 //! the batch, the tally, the aggregates and the `signature.created` webhooks, without the
 //! entries that were already signers.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{paper_batch, petition, petition_tally, signature};
+use entity::{paper_batch, petition, petition_tally, setting, signature};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    TryInsertResult,
+    sea_query::{Expr, ExprTrait},
 };
 
 use super::{
@@ -18,7 +20,7 @@ use super::{
 };
 use crate::domain::{
     ShareCode,
-    paper::{Batch, name_key},
+    paper::{Batch, name_key, postal_prefix},
 };
 
 /// Postal codes looked up in one statement.
@@ -131,31 +133,149 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// The names and postal codes ([`name_key`]) of the petition's signers (any status) who share
-/// a postal code with an entry of the batch.
+/// The names and postal codes ([`name_key`]) of the petition's signers who count or will
+/// (validated or pending) and whose postal code starts like an entry's of the batch (so that
+/// `1011 AB` finds `1011AB`, and `94110` finds `94110-1234`).
 async fn names_signed(
     db: &impl ConnectionTrait,
     petition_id: i64,
     b: &Batch,
 ) -> Result<HashSet<String>, DbErr> {
     use signature::Column as C;
-    let mut postal: Vec<&str> =
-        b.entries.iter().filter_map(|e| e.input.postal_code.as_ref()).map(|c| c.as_str()).collect();
-    postal.sort_unstable();
-    postal.dedup();
+    let mut prefixes: Vec<String> = b
+        .entries
+        .iter()
+        .filter_map(|e| e.input.postal_code.as_ref())
+        .map(|c| postal_prefix(c.as_str()))
+        .collect();
+    prefixes.sort_unstable();
+    prefixes.dedup();
     let mut known = HashSet::new();
-    for part in postal.chunks(LOOKUP_PART) {
+    for part in prefixes.chunks(LOOKUP_PART) {
         let rows: Vec<(String, String, String)> = signature::Entity::find()
             .select_only()
             .columns([C::GivenName, C::FamilyName, C::PostalCode])
             .filter(C::PetitionId.eq(petition_id))
-            .filter(C::PostalCode.is_in(part.iter().copied()))
+            .filter(C::Status.is_in([signature::Status::Validated, signature::Status::Pending]))
+            .filter(Expr::cust(POSTAL_PREFIX).is_in(part.iter().cloned()))
             .into_tuple()
             .all(db)
             .await?;
         known.extend(rows.iter().map(|(g, f, z)| name_key(g, f, z)));
     }
     Ok(known)
+}
+
+/// The first three characters of a stored postal code, in SQL both databases speak.
+const POSTAL_PREFIX: &str = "substr(postal_code, 1, 3)";
+
+/// The setting that holds the highest signature id [`check_later_online`] has looked at.
+const CHECKED: &str = "paper_checked_through";
+
+/// Why a paper signature stopped counting when its signer signed online too.
+pub const SIGNED_ONLINE_TOO: &str =
+    "The same person (name and postal code) signed online after the paper entry";
+
+/// Looks at the online signatures made since the last look for signers already entered on
+/// paper (same petition, name and postal code), and invalidates each such paper signature as
+/// an action staff can restore, so the person counts once (the online one keeps their address
+/// and choices). Each signature is looked at once, by one process: the range is claimed by
+/// moving the stored mark from what was read to the newest id, first in the transaction.
+/// Returns how many paper signatures stopped counting.
+pub async fn check_later_online(db: &super::Database, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    use super::invalidations::{Criteria, Invalidation, invalidate};
+    use signature::Column as C;
+    let read = &db.read;
+    let mark = setting::Entity::find_by_id(CHECKED).one(read).await?.map(|s| s.value);
+    let after: i64 = mark.as_deref().and_then(|m| m.parse().ok()).unwrap_or(0);
+    let newest: Option<i64> = signature::Entity::find()
+        .select_only()
+        .column_as(C::Id.max(), "id")
+        .into_tuple::<Option<i64>>()
+        .one(read)
+        .await?
+        .flatten();
+    let Some(newest) = newest.filter(|n| *n > after) else { return Ok(0) };
+    type Row = (i64, i64, String, String, String);
+    let paper: Vec<Row> = signature::Entity::find()
+        .select_only()
+        .columns([C::Id, C::PetitionId, C::GivenName, C::FamilyName, C::PostalCode])
+        .filter(C::PaperBatchId.is_not_null())
+        .filter(C::Status.eq(signature::Status::Validated))
+        .filter(C::PostalCode.ne(""))
+        .into_tuple()
+        .all(read)
+        .await?;
+    let mut caught: Vec<(i64, i64)> = Vec::new();
+    if !paper.is_empty() {
+        let entered: HashMap<(i64, String), i64> =
+            paper.iter().map(|(id, p, g, f, z)| ((*p, name_key(g, f, z)), *id)).collect();
+        let petitions: HashSet<i64> = paper.iter().map(|r| r.1).collect();
+        let prefixes: HashSet<String> = paper.iter().map(|r| postal_prefix(&r.4)).collect();
+        let online: Vec<Row> = signature::Entity::find()
+            .select_only()
+            .columns([C::Id, C::PetitionId, C::GivenName, C::FamilyName, C::PostalCode])
+            .filter(C::PetitionId.is_in(petitions))
+            .filter(C::Id.gt(after))
+            .filter(C::Id.lte(newest))
+            .filter(C::PaperBatchId.is_null())
+            .filter(C::Status.eq(signature::Status::Validated))
+            .filter(Expr::cust(POSTAL_PREFIX).is_in(prefixes))
+            .into_tuple()
+            .all(read)
+            .await?;
+        let mut seen = HashSet::new();
+        for (_, petition_id, g, f, z) in &online {
+            if let Some(&paper_id) = entered.get(&(*petition_id, name_key(g, f, z)))
+                && seen.insert(paper_id)
+            {
+                caught.push((*petition_id, paper_id));
+            }
+        }
+    }
+    let txn = db.write.begin().await?;
+    // The range is this process's only if the mark is still what was read.
+    let claimed = match mark {
+        Some(m) => {
+            setting::Entity::update_many()
+                .col_expr(setting::Column::Value, Expr::value(newest.to_string()))
+                .filter(setting::Column::Key.eq(CHECKED))
+                .filter(setting::Column::Value.eq(m))
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1
+        }
+        None => matches!(
+            setting::Entity::insert(setting::ActiveModel { key: Set(CHECKED.into()), value: Set(newest.to_string()) })
+                .on_conflict_do_nothing_on([setting::Column::Key])
+                .exec_without_returning(&txn)
+                .await?,
+            TryInsertResult::Inserted(n) if n > 0
+        ),
+    };
+    if !claimed {
+        return Ok(0);
+    }
+    let mut stopped = 0;
+    for (petition_id, paper_id) in caught {
+        let criteria = Criteria { signature_id: Some(paper_id), ..Criteria::default() };
+        let inv = Invalidation {
+            criteria: &criteria,
+            reason: SIGNED_ONLINE_TOO,
+            staff_id: None,
+            actor: "paper check",
+        };
+        stopped += invalidate(&txn, petition_id, &inv, now).await?.changed;
+    }
+    txn.commit().await?;
+    if stopped > 0 {
+        tracing::info!(
+            signatures = stopped,
+            "paper signatures stopped counting: their signers signed online too"
+        );
+    }
+    Ok(stopped)
 }
 
 /// A campaign's paper batches, newest first.

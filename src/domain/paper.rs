@@ -157,7 +157,8 @@ impl PaperForm {
             problems.insert("source".into(), format!("At most {LABEL_MAX} characters."));
         }
         let collected_on = match NaiveDate::parse_from_str(self.collected_on.trim(), "%Y-%m-%d") {
-            Ok(d) if d > today => {
+            // A day ahead of UTC: staff east of it enter today's sheets in their morning.
+            Ok(d) if d > today + chrono::Duration::days(1) => {
                 problems.insert("collected_on".into(), "The day collected cannot be in the future.".into());
                 None
             }
@@ -268,6 +269,15 @@ fn pasted_rows(text: &str) -> Result<Vec<(u64, Row)>, String> {
     for record in reader.records() {
         let record = record.map_err(|e| format!("That is not CSV ({e})."))?;
         let line = record.position().map_or(0, csv::Position::line);
+        // A cell more than the columns named (an unquoted comma, say) would shift the cells
+        // after it into the wrong columns, a tick among them.
+        if record.len() > header.len() {
+            return Err(format!(
+                "Line {line} has {} cells, and the first line names {} columns: put a cell with a comma in quotes.",
+                record.len(),
+                header.len()
+            ));
+        }
         let mut row = Row::default();
         for (name, value) in header.iter().zip(record.iter()) {
             row.set(name, value);
@@ -355,11 +365,34 @@ fn sentence(e: FieldError) -> String {
     chars.next().map_or_else(String::new, |c| format!("{}{}.", c.to_uppercase(), chars.as_str()))
 }
 
-/// Name and postal code as compared: letters in lower case, runs of space as one.
+/// Name and postal code as compared: letters in lower case and without accents (sheets are
+/// often typed without them), curly apostrophes as straight ones, runs of space as one; the
+/// postal code without spaces or hyphens, a US ZIP+4 as its ZIP.
 pub fn name_key(given: &str, family: &str, postal: &str) -> String {
-    let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    let fold = |s: &str| {
+        let plain: String = s
+            .nfkd()
+            .filter(|c| !is_combining_mark(*c))
+            .map(
+                |c| if matches!(c, '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{b4}') { '\'' } else { c },
+            )
+            .collect();
+        plain.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    };
+    let postal = postal.trim();
+    let zip_plus_4 = postal.len() == 10
+        && postal.as_bytes().get(5) == Some(&b'-')
+        && postal.bytes().enumerate().all(|(i, b)| i == 5 || b.is_ascii_digit());
+    let postal = if zip_plus_4 { &postal[..5] } else { postal };
     let postal: String = postal.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     format!("{}\u{1f}{}\u{1f}{}", fold(given), fold(family), postal.to_uppercase())
+}
+
+/// What candidates for [`name_key`] matches are looked up by: the first three letters or
+/// digits of the postal code (as stored, in upper case).
+pub fn postal_prefix(postal: &str) -> String {
+    postal.trim().to_uppercase().chars().take(3).collect()
 }
 
 /// The supporter key of a paper signer without an email address: `paper:` and a hash of
@@ -415,7 +448,7 @@ mod tests {
         let rows = vec![row("Ana", "", "not-an-address", ""), row("Bo", "Lee", "", "")];
         let mut f = form(rows, "");
         f.source = String::new();
-        f.collected_on = "2026-12-01".into();
+        f.collected_on = "2026-11-29".into();
         let problems = f.parse("US", today()).expect_err("invalid");
         let keys: Vec<&str> = problems.keys().map(String::as_str).collect();
         assert_eq!(keys, ["collected_on", "r0_email", "r0_family_name", "r1_postal_code", "source"]);
@@ -433,6 +466,10 @@ mod tests {
         assert!(b.entries[0].input.public_name);
         let unknown = form(vec![], "name,zip\nAna,94110\n").parse("US", today()).expect_err("unknown");
         assert!(unknown["pasted"].contains("Unknown columns: name, zip"));
+        // An unquoted comma would move a tick into "name on the letter": refused.
+        let shifted = "given_name,family_name,job_title,email_opt_in,public_name\nBo,Lee,Nurse, RN,1,\n";
+        let problems = form(vec![], shifted).parse("US", today()).expect_err("too many cells");
+        assert!(problems["pasted"].contains("Line 2 has 6 cells"), "{problems:?}");
     }
 
     #[test]
@@ -443,5 +480,10 @@ mod tests {
         assert_ne!(a, name_key("Ana María", "Ortiz", "94111"));
         assert_eq!(person_key(&a), person_key(&name_key("ANA MARÍA", "ortiz", "94110")));
         assert_eq!(person_key(&a).len(), "paper:".len() + 32);
+        // Accents typed or not, composed or not; curly or straight apostrophes; ZIP+4.
+        assert_eq!(name_key("Maria", "Diaz", "94110"), name_key("María", "Di\u{301}az", "94110-1234"));
+        assert_eq!(name_key("Seán", "O’Brien", "1011 AB"), name_key("Sean", "O'Brien", "1011AB"));
+        assert_ne!(name_key("Ana", "Ruiz", "94110"), name_key("Ana", "Ruiz", "94111"));
+        assert_eq!(postal_prefix("1011 ab"), "101");
     }
 }

@@ -138,9 +138,9 @@ letter-greeting = Dear { $name },
 letter-intro = We are delivering to you the open letter below.
 letter-attached = The packet attached (PDF) has the letter, the count by region, worksite and day, and the signers who agreed to be named. It is also at { $url }
 letter-verify = Anyone can check this count, and download its signer list, at { $url }
-digest-subject = { $title }: { $n } more today
+digest-subject = { $title }: { $n } more in the last 24 hours
 digest-body = { $count ->
     [one] { $n } more person signed “{ $title }” in the last 24 hours: { $total } in all.
    *[other] { $n } more people signed “{ $title }” in the last 24 hours: { $total } in all.
 }
-digest-why = You get this update once a day while the letter is open, because it was delivered to you.
+digest-why = You get this update once a day while the letter is open, as one of the people it is addressed to.

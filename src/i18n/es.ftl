@@ -137,9 +137,9 @@ letter-greeting = Estimado/a { $name }:
 letter-intro = Le entregamos la carta abierta que sigue.
 letter-attached = El paquete adjunto (PDF) contiene la carta, el recuento por región, lugar de trabajo y día, y los firmantes que aceptaron aparecer con su nombre. También está en { $url }
 letter-verify = Cualquiera puede comprobar este recuento, y descargar su lista de firmantes, en { $url }
-digest-subject = { $title }: { $n } más hoy
+digest-subject = { $title }: { $n } más en las últimas 24 horas
 digest-body = { $count ->
     [one] { $n } persona más firmó «{ $title }» en las últimas 24 horas: { $total } en total.
    *[other] { $n } personas más firmaron «{ $title }» en las últimas 24 horas: { $total } en total.
 }
-digest-why = Recibe esta actualización una vez al día mientras la carta esté abierta, porque se le entregó.
+digest-why = Recibe esta actualización una vez al día mientras la carta esté abierta, como una de las personas a quienes se dirige.

@@ -66,8 +66,8 @@ async fn paper_signers_count_once_and_are_delivered_like_the_rest() {
     assert!(html.contains(r#"name="r19_given_name""#) && html.contains(r#"value="Dee""#), "{html}");
     assert!(!html.contains("Nothing was entered."), "{html}");
 
-    // The batch: two already signed online (by name and postal code; by email), one repeats an
-    // earlier row, three are new (one pasted).
+    // The batch: three already signed online (by name and postal code, twice; by email), one
+    // repeats an earlier row, three are new (one pasted).
     let good = [
         ("source", "Cafeteria table, St Mary's"),
         ("collected_on", "2026-11-20"),
@@ -90,6 +90,10 @@ async fn paper_signers_count_once_and_are_delivered_like_the_rest() {
         ("r5_given_name", "carmen"),
         ("r5_family_name", "DÍAZ"),
         ("r5_postal_code", "94110"),
+        // Ana again, as a sheet has her: an accent, ZIP+4.
+        ("r6_given_name", "Ána"),
+        ("r6_family_name", "Ruíz"),
+        ("r6_postal_code", "10001-2345"),
         ("pasted", "Given name\tFamily name\tPostal code\nEli\tStonebridge\t60601\n"),
     ];
     let res = submit(&organizer, &app, &page, &page, &good).await;
@@ -98,7 +102,7 @@ async fn paper_signers_count_once_and_are_delivered_like_the_rest() {
     let (_, html) = get(&organizer, &app, &page).await;
     assert!(html.contains("Batch entered"), "{html}");
     assert!(
-        html.contains("<td>2026-11-20</td><td>Cafeteria table, St Mary's</td><td>6</td><td>3</td><td>3</td>"),
+        html.contains("<td>2026-11-20</td><td>Cafeteria table, St Mary's</td><td>7</td><td>3</td><td>4</td>"),
         "{html}"
     );
     assert_eq!(app.count("safe-staffing").await, 5);
@@ -115,13 +119,31 @@ async fn paper_signers_count_once_and_are_delivered_like_the_rest() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("safe-staffing").await, 5);
 
+    // A paper signer who signs online later counts once: the paper entry stops counting, as an
+    // invalidation staff could restore.
+    let eli = signer("eli@example.org", "Eli", "Stonebridge", "ICU", false).with("postal_code", "60601");
+    assert_eq!(app.sign_fresh("safe-staffing", &eli).await.status(), StatusCode::SEE_OTHER);
+    let other = signer("fay@example.org", "Fay", "Stonebridge", "ICU", false).with("postal_code", "60601");
+    assert_eq!(app.sign_fresh("safe-staffing", &other).await.status(), StatusCode::SEE_OTHER);
+    undersigned::db::paper::check_later_online(&app.db, chrono::Utc::now()).await.expect("checked");
+    assert_eq!(app.recount(id).await, 6, "Eli once, Fay (another name) too");
+    assert_eq!(app.aggregates(id).await, 6);
+    let stopped =
+        "SELECT COUNT(*) AS n FROM signatures WHERE paper_batch_id IS NOT NULL AND status = 'invalidated'";
+    assert_eq!(scalar(&app, stopped).await, 1);
+    let reason = "SELECT COUNT(*) AS n FROM signature_actions WHERE actor = 'paper check' AND changed = 1";
+    assert_eq!(scalar(&app, reason).await, 1);
+    // Looked at once.
+    undersigned::db::paper::check_later_online(&app.db, chrono::Utc::now()).await.expect("checked");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM signature_actions").await, 1);
+
     // Delivered like the rest: the paper signer who agreed is named, the one who did not is not.
     let deliveries = format!("/admin/campaigns/{id}/deliveries");
     let res = submit(&organizer, &app, &deliveries, &deliveries, &[("r0", "1"), ("name", "1")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let record = location(&res);
     let html = app.get(&record).await.text().await.expect("page");
-    assert!(html.contains("5 signatures as of"), "{html}");
+    assert!(html.contains("6 signatures as of"), "{html}");
     let list = app.get(&format!("{record}/signers.csv")).await.text().await.expect("list");
     assert!(list.contains("Carmen Díaz") && list.contains("Ana Ruiz"), "{list}");
     assert!(!list.contains("Stonebridge") && !list.contains("Park") && !list.contains("Lee"), "{list}");

@@ -30,8 +30,8 @@ use crate::{
     },
 };
 
-/// The largest form: a full grid and a pasted spreadsheet.
-pub(super) const PAPER_FORM_BYTES: usize = 512 * 1024;
+/// The largest form: a full grid and a pasted spreadsheet (form encoding can triple a text).
+pub(super) const PAPER_FORM_BYTES: usize = 4 * 1024 * 1024;
 
 async fn page(
     state: &AppState,

@@ -265,7 +265,9 @@ fn schedule_form(v: &DeliveriesView<'_>) -> Markup {
                 }
                 div.field {
                     label for="f-every" { "Signatures between deliveries" }
-                    input #f-every type="text" inputmode="numeric" name="every" value=(f.every) maxlength="9" autocomplete="off";
+                    input #f-every type="text" inputmode="numeric" name="every" value=(f.every) maxlength="12" autocomplete="off"
+                        aria-invalid=[v.schedule_error.as_ref().map(|_| "true")]
+                        aria-describedby=[v.schedule_error.as_ref().map(|_| "e-schedule")];
                 }
                 div.check {
                     input #f-kind-weekly type="radio" name="kind" value="weekly" checked[f.kind == "weekly"];
