@@ -280,15 +280,13 @@ fn digest_email(p: &petition::Model, name: &str, to: &str, signed: i64, total: i
     let n = locale.number(signed);
     let subject =
         locale.t_with("digest-subject", &[("title", p.title.clone().into()), ("n", n.clone().into())]);
-    let body = locale.t_with(
-        "digest-body",
-        &[
-            ("count", signed.into()),
-            ("n", n.into()),
-            ("title", p.title.clone().into()),
-            ("total", locale.number(total).into()),
-        ],
-    );
+    let args = [
+        ("count", signed.into()),
+        ("n", n.into()),
+        ("title", p.title.clone().into()),
+        ("total", locale.number(total).into()),
+    ];
+    let body = locale.t_with("digest-body", &args);
     let greeting = locale.t_with("letter-greeting", &[("name", name.to_owned().into())]);
     let why = locale.t("digest-why");
     let text = format!("{greeting}\n\n{body}\n\n-- \n{why}\n");

@@ -455,3 +455,79 @@ async fn a_private_signer_is_named_in_no_email_and_no_log() {
         }
     }
 }
+
+/// A weekly schedule delivers as of its hour, once a week; one whose hour came before the
+/// letter opened cannot deliver, and staff hear why.
+#[tokio::test]
+async fn a_weekly_schedule_delivers_as_of_its_hour_once_a_week() {
+    use chrono::{Datelike, Timelike};
+    let app = spawn_app_with(&[("GOAL_CHECK_MS", "3600000")]).await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = letter_to(&app, &organizer, "weekly").await;
+    assert_eq!(
+        app.sign_fresh("weekly", &signer("a@example.org", "Ana", "Ruiz", "Ward 1", true)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let now = chrono::Utc::now();
+    let page = format!("/admin/campaigns/{id}/deliveries");
+    let (weekday, hour) = (now.weekday().number_from_monday().to_string(), now.hour().to_string());
+    let res = submit(
+        &organizer,
+        &app,
+        &page,
+        &format!("/admin/campaigns/{id}/schedules"),
+        &[("kind", "weekly"), ("weekday", &weekday), ("hour", &hour), ("s_name", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let wake = tokio::sync::Notify::new();
+    let run = async |at: chrono::DateTime<chrono::Utc>| {
+        undersigned::letters::run_schedules(&app.db, "http://localhost:3000", &wake, at).await.expect("ran");
+    };
+    let deliveries = async || {
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM deliveries WHERE petition_id = {id}")).await
+    };
+    let emails =
+        async || scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE to_address = 'org@example.org'").await;
+    // Made this hour: this week's time came before the schedule was, so nothing yet.
+    run(now).await;
+    assert_eq!((deliveries().await, emails().await), (0, 0));
+
+    // Made a week ago: this week's hour has come, but the letter opened after it.
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    entity::delivery_schedule::Entity::update_many()
+        .col_expr(entity::delivery_schedule::Column::CreatedAt, Expr::value(now - chrono::Duration::days(8)))
+        .exec(&app.db.write)
+        .await
+        .expect("moved");
+    run(now).await;
+    assert_eq!(deliveries().await, 0, "a cut-off before the letter opened");
+    assert_eq!(emails().await, 1, "the organizer hears why");
+    let why = scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE subject LIKE '%could not be made%'").await;
+    assert_eq!(why, 1);
+    run(now).await;
+    assert_eq!(emails().await, 1, "tried once a week, not every few seconds");
+
+    // Next week, the letter having opened long before: delivered as of that hour, once.
+    entity::petition::Entity::update_many()
+        .col_expr(entity::petition::Column::OpenedAt, Expr::value(Some(now - chrono::Duration::days(30))))
+        .exec(&app.db.write)
+        .await
+        .expect("moved");
+    let next_week = now + chrono::Duration::days(7);
+    run(next_week).await;
+    run(next_week + chrono::Duration::minutes(5)).await;
+    assert_eq!(deliveries().await, 1);
+    let at = (next_week.date_naive().and_hms_opt(now.hour(), 0, 0).expect("an hour")).and_utc();
+    let cutoff = app
+        .db
+        .read
+        .query_one_raw(Statement::from_string(app.db.backend(), "SELECT cutoff FROM deliveries".to_owned()))
+        .await
+        .expect("read")
+        .expect("a row")
+        .try_get::<chrono::DateTime<chrono::Utc>>("", "cutoff")
+        .expect("a time");
+    assert_eq!(cutoff, at);
+    assert_eq!(emails().await, 2, "the organizer hears of it");
+}
