@@ -50,6 +50,8 @@ async fn each_invalid_field_is_refused_beside_it_with_values_kept() {
         (ok().with("email", "ana@"), "email", "email address like"),
         (ok().with("email", "ana example.org"), "email", "email address like"),
         (ok().with("email", "ana@localhost"), "email", "email address like"),
+        (ok().with("email", "ana@[127.0.0.1]"), "email", "email address like"),
+        (ok().with("email", "ana@10.0.0.1"), "email", "email address like"),
         (ok().with("postal_code", ""), "postal_code", "This field is required."),
         (ok().with("postal_code", "9411"), "postal_code", "5-digit ZIP code"),
         (ok().with("postal_code", "ABCDE"), "postal_code", "5-digit ZIP code"),
@@ -121,4 +123,24 @@ async fn spanish_petitions_speak_spanish_errors_included() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.expect("body");
     assert!(html.contains("Escribe un correo electrónico como"), "{html}");
+}
+
+/// Addresses in other scripts sign, and the same address spelled two ways is one signer.
+#[tokio::test]
+async fn international_addresses_sign_once_however_spelled() {
+    let app = spawn_app().await;
+    let id = app.open_petition("v").await;
+    for (email, rows) in [
+        ("josé@correo.es", 1),
+        ("JOSÉ@Correo.es", 1),
+        ("ana@exämple.org", 2),
+        ("Ana@xn--exmple-cua.org", 2),
+        ("ana@EXÄMPLE.ORG", 2),
+    ] {
+        let res = app.sign("v", &Signer::new(email)).await;
+        assert!(res.status().is_success() || res.status().is_redirection(), "{email}: {}", res.status());
+        assert_eq!(app.rows(id).await, rows, "{email}");
+    }
+    assert_eq!(app.rows(id).await, 2, "two people");
+    assert_eq!(app.count("v").await, 2);
 }
