@@ -191,6 +191,8 @@ pub fn app(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     let errors = axum::middleware::from_fn_with_state(state.clone(), routes::errors::error_pages);
+    // Served over https (as `PUBLIC_URL` says): browsers keep to https for a year.
+    let hsts = state.config.secure_cookies().then(|| HeaderValue::from_static("max-age=31536000"));
     routes::router(state.clone())
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -213,6 +215,10 @@ pub fn app(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(&routes::content_security_policy("'none'"))
                 .unwrap_or(HeaderValue::from_static("frame-ancestors 'none'")),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::response::Response| hsts.clone(),
         ))
         .layer(header(header::CACHE_CONTROL, "no-cache"))
         // Pages and the stylesheet for slow phones: brotli or gzip at the fastest level, since

@@ -90,7 +90,12 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let config = Config::from_lookup(move |k| match k {
         "DATABASE_URL" => Some(url.clone()),
         "BIND" => Some("127.0.0.1:0".into()),
-        "PUBLIC_URL" => Some(PUBLIC_URL.into()),
+        "PUBLIC_URL" => Some(
+            settings
+                .iter()
+                .find(|(k, _)| k == "PUBLIC_URL")
+                .map_or_else(|| PUBLIC_URL.into(), |(_, v)| v.clone()),
+        ),
         "SECRET_KEY" => Some(TEST_SECRET.into()),
         other => settings.iter().find(|(k, _)| k == other).map(|(_, v)| v.clone()),
     })

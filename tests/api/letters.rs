@@ -15,6 +15,7 @@ use crate::{
     deliveries::{poppler, read_pdf, signer},
     helpers::{ServerProcess, TestApp, spawn_app_with},
     mail::eventually,
+    paper::scalar,
     smtp::SmtpSink,
 };
 
@@ -31,17 +32,6 @@ async fn letter_to(app: &TestApp, organizer: &reqwest::Client, slug: &str) -> i6
     let res = post_editor(organizer, app, "/admin/campaigns/new", "/admin/campaigns", &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text().await.unwrap_or_default());
     campaign_id(&location(&res))
-}
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .read
-        .query_one_raw(Statement::from_string(app.db.backend(), sql.to_owned()))
-        .await
-        .expect("query")
-        .expect("a row");
-    row.try_get::<i64>("", "n").expect("a number")
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ async fn petition_page_is_accessible_shareable_and_script_free() {
     let res = app.get("/p/page").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers().get("strict-transport-security").is_none(), "not over plain http");
     assert!(
         res.headers()["content-security-policy"].to_str().expect("ascii").contains("frame-ancestors 'none'")
     );
@@ -156,4 +157,15 @@ async fn first_paint_fits_in_fourteen_kilobytes_compressed() {
     let src = &page[start..start + page[start..].find('"').unwrap_or_default()];
     let res = raw.get(app.url(src)).header("accept-encoding", "br, gzip").send().await.expect("sent");
     assert!(res.headers().get("content-encoding").is_none());
+}
+
+/// Served over https, every response tells browsers to keep to https.
+#[tokio::test]
+async fn https_instances_ask_browsers_to_keep_to_https() {
+    let app = crate::helpers::spawn_app_with(&[("PUBLIC_URL", "https://petitions.example.org")]).await;
+    app.open_petition("secure").await;
+    for path in ["/p/secure", "/healthz", "/admin/login", "/nowhere"] {
+        let res = app.get(path).await;
+        assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000", "{path}");
+    }
 }

@@ -11,7 +11,8 @@ use crate::{
     helpers::{TestApp, spawn_app},
 };
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
+/// The number a query selects as `n`.
+pub(crate) async fn scalar(app: &TestApp, sql: &str) -> i64 {
     let row = app
         .db
         .read
