@@ -129,7 +129,8 @@ fn runs(text: &str) -> Vec<(&str, bool)> {
     if text.is_ascii() {
         return vec![(text, false)];
     }
-    let bidi = unicode_bidi::BidiInfo::new(text, None);
+    // The page reads left to right, whatever a line starts with.
+    let bidi = unicode_bidi::BidiInfo::new(text, Some(unicode_bidi::Level::ltr()));
     let Some(paragraph) = bidi.paragraphs.first() else { return vec![(text, false)] };
     let (levels, ranges) = bidi.visual_runs(paragraph, paragraph.range.clone());
     ranges
@@ -581,6 +582,9 @@ mod tests {
         // An Arabic name alone is one right-to-left run; ASCII is one run as it is.
         assert_eq!(runs("مريم"), [("مريم", true)]);
         assert_eq!(runs("Ana Ruiz"), [("Ana Ruiz", false)]);
+        // A line that starts with a Hebrew name still reads left to right around it.
+        let first = runs("שלום כהן, ICU");
+        assert_eq!(first, [("שלום כהן", true), (", ICU", false)]);
         let face = Face::new(REGULAR).unwrap_or_else(|e| panic!("{e}"));
         let whole: f32 = face.width(line, NAME);
         assert!(whole > face.width("Ana Ruiz, ICU", NAME));

@@ -166,11 +166,14 @@ async fn names_signed(
     Ok(known)
 }
 
-/// The first three characters of a stored postal code, in SQL both databases speak.
-const POSTAL_PREFIX: &str = "substr(postal_code, 1, 3)";
+/// [`postal_prefix`] of a stored postal code (stored in upper case), in SQL both databases speak.
+const POSTAL_PREFIX: &str = "substr(replace(replace(postal_code, ' ', ''), '-', ''), 1, 3)";
 
 /// The setting that holds the highest signature id [`check_later_online`] has looked at.
 const CHECKED: &str = "paper_checked_through";
+
+/// How old (in seconds) a signature is before the check looks at it.
+pub const SETTLED_S: i64 = 60;
 
 /// Why a paper signature stopped counting when its signer signed online too.
 pub const SIGNED_ONLINE_TOO: &str =
@@ -188,9 +191,12 @@ pub async fn check_later_online(db: &super::Database, now: DateTime<Utc>) -> Res
     let read = &db.read;
     let mark = setting::Entity::find_by_id(CHECKED).one(read).await?.map(|s| s.value);
     let after: i64 = mark.as_deref().and_then(|m| m.parse().ok()).unwrap_or(0);
+    // Only signatures a minute old: PostgreSQL hands out ids before their transactions commit,
+    // so a newer id may be visible while an older one is not yet.
     let newest: Option<i64> = signature::Entity::find()
         .select_only()
         .column_as(C::Id.max(), "id")
+        .filter(C::SignedAt.lt(now - chrono::Duration::seconds(SETTLED_S)))
         .into_tuple::<Option<i64>>()
         .one(read)
         .await?

@@ -69,8 +69,9 @@ impl Email {
         let Some((local, domain)) = self.0.rsplit_once('@') else {
             return self.0.to_lowercase();
         };
-        // The domain in one spelling: `exämple.org` and `xn--exmple-cua.org` are one domain.
-        let domain = ascii_domain(domain).unwrap_or_else(|| domain.to_lowercase());
+        // The domain in one spelling, its letters: `xn--exmple-cua.org` is `exämple.org` (the
+        // form such addresses were always kept in).
+        let domain = unicode_domain(domain);
         let domain = domain.as_str();
         let mut local = local.to_lowercase();
         // A local part that would end up empty (`+x@gmail.com`) is kept whole.
@@ -101,6 +102,19 @@ fn local_part_ok(local: &str) -> bool {
                 || "!#$%&'*+/=?^_`{|}~-.".contains(c)
                 || (!c.is_ascii() && c.is_alphanumeric())
         })
+}
+
+/// `domain` in lower case, international labels in their letters (`xn--exmple-cua.org` is
+/// `exämple.org`); an ASCII domain without such labels is only lower-cased.
+fn unicode_domain(domain: &str) -> String {
+    let lower = domain.to_lowercase();
+    if lower.is_ascii() && !lower.split('.').any(|l| l.starts_with("xn--")) {
+        return lower;
+    }
+    match idna::domain_to_unicode(&lower) {
+        (unicode, Ok(())) => unicode,
+        (_, Err(_)) => lower,
+    }
 }
 
 /// `domain` in its ASCII form (lower case, international labels as `xn--…`), if people can
@@ -172,7 +186,7 @@ mod tests {
         assert!(Email::parse("josé@correo.es").is_ok());
         assert!(Email::parse("ana@exämple.org").is_ok());
         assert!(Email::parse("用户@例子.广告").is_ok());
-        assert_eq!(canon("Ana@EXÄMPLE.org"), "ana@xn--exmple-cua.org");
+        assert_eq!(canon("Ana@EXÄMPLE.org"), "ana@exämple.org");
         assert_eq!(canon("ana@xn--exmple-cua.org"), canon("ana@exämple.org"));
         assert_eq!(canon("JOSÉ@Correo.es"), "josé@correo.es");
         assert_eq!(ascii_domain("Example.ORG").as_deref(), Some("example.org"));

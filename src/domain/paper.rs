@@ -390,9 +390,9 @@ pub fn name_key(given: &str, family: &str, postal: &str) -> String {
 }
 
 /// What candidates for [`name_key`] matches are looked up by: the first three letters or
-/// digits of the postal code (as stored, in upper case).
+/// digits of the postal code (in upper case, without spaces or hyphens).
 pub fn postal_prefix(postal: &str) -> String {
-    postal.trim().to_uppercase().chars().take(3).collect()
+    postal.to_uppercase().chars().filter(|c| !c.is_whitespace() && *c != '-').take(3).collect()
 }
 
 /// The supporter key of a paper signer without an email address: `paper:` and a hash of
@@ -485,5 +485,6 @@ mod tests {
         assert_eq!(name_key("Seán", "O’Brien", "1011 AB"), name_key("Sean", "O'Brien", "1011AB"));
         assert_ne!(name_key("Ana", "Ruiz", "94110"), name_key("Ana", "Ruiz", "94111"));
         assert_eq!(postal_prefix("1011 ab"), "101");
+        assert_eq!(postal_prefix("00-950"), postal_prefix("00950"));
     }
 }
