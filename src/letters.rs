@@ -324,6 +324,66 @@ mod tests {
     }
 
     #[test]
+    fn letters_and_updates_speak_the_letters_language() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 27, 17, 0, 0).single().unwrap_or_default();
+        let d = delivery::Model {
+            id: 7,
+            public_id: "0123456789abcdef0123456789abcdef".into(),
+            petition_id: 1,
+            cutoff: at,
+            created_at: at,
+            created_by: "org@example.org".into(),
+            fields: "name".into(),
+            title: "Personal suficiente".into(),
+            body: "Estimada junta:\n\nPedimos personal.".into(),
+            locale: "es".into(),
+            recipients: "[]".into(),
+            signers: 1234,
+            named: 2,
+            offline: 0,
+            breakdown: "{}".into(),
+            signers_csv: String::new(),
+            digest: "ab".repeat(32),
+        };
+        let e = letter_email(&d, "Dana Whitfield", "dana@example.org".into(), "https://firmas.example.org");
+        assert_eq!(e.subject, "Carta abierta: Personal suficiente");
+        assert!(e.text.starts_with("Estimado/a Dana Whitfield:"), "{}", e.text);
+        assert!(e.text.contains("1.234 personas firmaron hasta el 2026-11-27 17:00:00 (UTC)."), "{}", e.text);
+        assert!(e.text.contains("https://firmas.example.org/d/0123456789abcdef0123456789abcdef/packet.pdf"));
+        assert_eq!(e.delivery_id, Some(7));
+        let p = petition::Model {
+            id: 1,
+            slug: "personal".into(),
+            kind: petition::Kind::Letter,
+            status: petition::Status::Open,
+            locale: "es".into(),
+            title: "Personal suficiente".into(),
+            summary: String::new(),
+            body: String::new(),
+            goal: 0,
+            offline_count: 0,
+            postal_country: "ES".into(),
+            image_url: None,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+            form_fields: String::new(),
+            updated_by: None,
+            opened_at: Some(at),
+            recipient_digest: true,
+        };
+        let u = digest_email(&p, "Dana", "dana@example.org", 43, 1_234);
+        assert_eq!(u.subject, "Personal suficiente: 43 más en las últimas 24 horas");
+        assert!(
+            u.text.contains(
+                "43 personas más firmaron «Personal suficiente» en las últimas 24 horas: 1.234 en total."
+            ),
+            "{}",
+            u.text
+        );
+    }
+
+    #[test]
     fn thresholds_are_marked_by_the_highest_passed() {
         let now = Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).single().unwrap_or_default();
         let s = schedule(Some(1000), 250, None, 0);

@@ -191,17 +191,6 @@ pub async fn check_later_online(db: &super::Database, now: DateTime<Utc>) -> Res
     let read = &db.read;
     let mark = setting::Entity::find_by_id(CHECKED).one(read).await?.map(|s| s.value);
     let after: i64 = mark.as_deref().and_then(|m| m.parse().ok()).unwrap_or(0);
-    // Only signatures a minute old: PostgreSQL hands out ids before their transactions commit,
-    // so a newer id may be visible while an older one is not yet.
-    let newest: Option<i64> = signature::Entity::find()
-        .select_only()
-        .column_as(C::Id.max(), "id")
-        .filter(C::SignedAt.lt(now - chrono::Duration::seconds(SETTLED_S)))
-        .into_tuple::<Option<i64>>()
-        .one(read)
-        .await?
-        .flatten();
-    let Some(newest) = newest.filter(|n| *n > after) else { return Ok(0) };
     type Row = (i64, i64, String, String, String);
     let paper: Vec<Row> = signature::Entity::find()
         .select_only()
@@ -212,11 +201,27 @@ pub async fn check_later_online(db: &super::Database, now: DateTime<Utc>) -> Res
         .into_tuple()
         .all(read)
         .await?;
+    // Nothing entered on paper (most campaigns): nothing to look at, not even the newest id.
+    if paper.is_empty() {
+        return Ok(0);
+    }
+    let petitions: HashSet<i64> = paper.iter().map(|r| r.1).collect();
+    // Only signatures a minute old: PostgreSQL hands out ids before their transactions commit,
+    // so a newer id may be visible while an older one is not yet.
+    let newest: Option<i64> = signature::Entity::find()
+        .select_only()
+        .column_as(C::Id.max(), "id")
+        .filter(C::PetitionId.is_in(petitions.iter().copied()))
+        .filter(C::SignedAt.lt(now - chrono::Duration::seconds(SETTLED_S)))
+        .into_tuple::<Option<i64>>()
+        .one(read)
+        .await?
+        .flatten();
+    let Some(newest) = newest.filter(|n| *n > after) else { return Ok(0) };
     let mut caught: Vec<(i64, i64)> = Vec::new();
-    if !paper.is_empty() {
+    {
         let entered: HashMap<(i64, String), i64> =
             paper.iter().map(|(id, p, g, f, z)| ((*p, name_key(g, f, z)), *id)).collect();
-        let petitions: HashSet<i64> = paper.iter().map(|r| r.1).collect();
         let prefixes: HashSet<String> = paper.iter().map(|r| postal_prefix(&r.4)).collect();
         let online: Vec<Row> = signature::Entity::find()
             .select_only()
