@@ -299,6 +299,8 @@ fn start_server(url: &str) -> Result<Server, String> {
         .env("RUST_LOG", "warn")
         // The webhook rows deliver to a receiver on loopback.
         .env("WEBHOOK_ALLOW_PRIVATE", "true")
+        // wrk is the proxy: each signer comes from the address it names.
+        .env("TRUSTED_PROXIES", "127.0.0.1")
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
@@ -422,9 +424,13 @@ fn wrk_for(o: &Options, seconds: u64, url: &str, script: &str) -> Result<WrkResu
     serde_json::from_str(line).map_err(|e| e.to_string())
 }
 
-/// A wrk script that signs with a new email on every request; `extra` is appended to the form
-/// (`&name=value…`).
+/// A wrk script that signs with a new email on every request, each from a network of its own
+/// (the server believes loopback's `X-Forwarded-For`): the signing limits are on, and no
+/// signature goes over them. `extra` is appended to the form (`&name=value…`).
 fn sign_script(run: &str, extra: &str) -> String {
+    // Each script's networks are its own too (a network may sign once a minute).
+    static SCRIPTS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(1);
+    let net = SCRIPTS.fetch_add(1, Ordering::Relaxed);
     format!(
         r#"
 local counter = 0
@@ -432,8 +438,9 @@ local threads = 0
 setup = function(thread) thread:set("tid", threads); threads = threads + 1 end
 request = function()
   counter = counter + 1
-  local body = "given_name=Load&family_name=Test&postal_code=94110&utm_source=bench{extra}&email=b{run}-" .. tid .. "-" .. counter .. "%40example.org"
-  return wrk.format("POST", "/p/{SLUG}/sign", {{["Content-Type"] = "application/x-www-form-urlencoded"}}, body)
+  local ip = string.format("fd%02x:%x:%x:%x::1", tid, {net}, math.floor(counter / 65536), counter % 65536)
+  local body = "given_name=Load&family_name=Test&postal_code=94110&utm_source=bench{extra}&email=b{run}-" .. tid .. "-" .. counter .. "%40gmail.com"
+  return wrk.format("POST", "/p/{SLUG}/sign", {{["Content-Type"] = "application/x-www-form-urlencoded", ["X-Forwarded-For"] = ip}}, body)
 end
 "#
     )
@@ -522,8 +529,13 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
                 let landing_url = format!("{}{landing_path}", server.base);
                 let a = wrk_for(o, half, &url, script)?;
                 let b = wrk_for(o, half, &landing_url, landing_script)?;
-                let b2 = wrk_for(o, half, &landing_url, landing_script)?;
-                let a2 = wrk_for(o, half, &url, script)?;
+                // New signers (and networks) for the second halves.
+                let landing_again = sign_script(
+                    &format!("{run}l2"),
+                    &format!("&landing_page={LANDING}&source=meta&via={LANDING}"),
+                );
+                let b2 = wrk_for(o, half, &landing_url, &landing_again)?;
+                let a2 = wrk_for(o, half, &url, &sign_script(&format!("{run}2"), ""))?;
                 signed_from_landing = Some(combined(b, b2));
                 sign_rss = Some(start_rss);
                 combined(a, a2)

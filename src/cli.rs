@@ -296,6 +296,7 @@ pub enum ExportFormat {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum StatusArg {
     Pending,
+    Held,
     Validated,
     Fraudulent,
     Invalidated,
@@ -305,6 +306,7 @@ impl From<StatusArg> for signature::Status {
     fn from(s: StatusArg) -> Self {
         match s {
             StatusArg::Pending => Self::Pending,
+            StatusArg::Held => Self::Held,
             StatusArg::Validated => Self::Validated,
             StatusArg::Fraudulent => Self::Fraudulent,
             StatusArg::Invalidated => Self::Invalidated,

@@ -50,6 +50,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
+    /// Limits on signing (`LIMIT_*`).
+    pub limits: crate::limits::LimitSettings,
 }
 
 /// How webhooks are delivered (`WEBHOOK_*`).
@@ -245,6 +247,19 @@ impl Config {
             goal_check: Duration::from_millis(number("GOAL_CHECK_MS", 5_000, 100..=3_600_000)?),
             digest_hour: u32::try_from(number("RECIPIENT_DIGEST_HOUR", 17, 0..=23)?).unwrap_or(17),
         };
+        let mut limits = crate::limits::LimitSettings::default();
+        for (name, rates) in [
+            ("LIMIT_NETWORK", &mut limits.network),
+            ("LIMIT_DOMAIN", &mut limits.domain),
+            ("LIMIT_EMAIL", &mut limits.email),
+            ("LIMIT_FLOOD", &mut limits.flood),
+        ] {
+            if let Some(v) = get(name) {
+                *rates = crate::limits::Rate::parse_list(&v).ok_or_else(|| {
+                    invalid(name, format!("{v:?}: use rates such as 1/1m,5/5m (s, m, h or d), or off"))
+                })?;
+            }
+        }
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.into()),
             bind,
@@ -259,6 +274,7 @@ impl Config {
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
             webhooks,
+            limits,
         })
     }
 

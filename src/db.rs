@@ -1,6 +1,7 @@
 //! Database access: connections, migrations and query functions. Query functions take
 //! `&impl ConnectionTrait` so they work on a pool and inside a transaction alike.
 
+pub mod confirmations;
 pub mod counted;
 pub mod dashboard;
 pub mod deliveries;

@@ -371,6 +371,7 @@ mod tests {
             updated_by: None,
             opened_at: Some(at),
             recipient_digest: true,
+            require_confirmation: false,
         };
         let u = digest_email(&p, "Dana", "dana@example.org", 43, 1_234);
         assert_eq!(u.subject, "Personal suficiente: 43 más en las últimas 24 horas");

@@ -8,12 +8,14 @@
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod confirm;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod letters;
+pub mod limits;
 pub mod mail;
 pub mod packet;
 pub mod routes;

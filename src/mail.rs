@@ -327,8 +327,8 @@ pub fn written(ids: &[i64], kind: &str, wake: &Notify) {
     }
 }
 
-/// Every `every`: goal milestones, scheduled deliveries, and recipients' daily updates (after
-/// `digest_hour`, UTC).
+/// Every `every`: goal milestones, scheduled deliveries, recipients' daily updates (after
+/// `digest_hour`, UTC), paper signers who signed online too, and confirmation reminders.
 async fn watch(db: Database, every: Duration, digest_hour: u32, public_url: String, wake: Arc<Notify>) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -345,6 +345,9 @@ async fn watch(db: Database, every: Duration, digest_hour: u32, public_url: Stri
         }
         if let Err(e) = crate::db::paper::check_later_online(&db, Utc::now()).await {
             tracing::warn!(error = %crate::error::chain(&e), "checking paper signers against later online ones failed");
+        }
+        if let Err(e) = crate::confirm::send_reminders(&db, &public_url, &wake, Utc::now()).await {
+            tracing::warn!(error = %crate::error::chain(&e), "writing confirmation reminders failed");
         }
     }
 }

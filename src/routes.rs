@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod client_ip;
+pub mod confirm;
 pub mod delivery;
 pub mod embed;
 pub mod errors;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(public::router())
         .merge(delivery::router())
+        .merge(confirm::router())
         .merge(landing::router())
         .merge(share::router())
         .merge(embed::router())

@@ -51,6 +51,8 @@ pub struct Application {
     refresher: JoinHandle<()>,
     flush: Arc<Flush>,
     visit_writer: JoinHandle<()>,
+    /// Lets the signing limits forget stale keys.
+    pruner: JoinHandle<()>,
     webhooks: Worker,
     mail: Mail,
     setup_link: Option<String>,
@@ -76,7 +78,9 @@ impl Application {
         let counts = Counts::default();
         refresh(&db, &counts).await?;
         let outbox = Arc::new(Notify::new());
-        let (writer, writer_task) = SignatureWriter::start(db.write.clone(), counts.clone(), outbox.clone());
+        let mail_wake = Arc::new(Notify::new());
+        let (writer, writer_task) =
+            SignatureWriter::start(db.write.clone(), counts.clone(), outbox.clone(), mail_wake.clone());
         let writer_stats = writer.stats();
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
         let visits = Visits::default();
@@ -89,7 +93,6 @@ impl Application {
         let visit_writer = tokio::spawn(store_visits_every(VISIT_FLUSH, flush.clone()));
         let webhooks =
             Worker::start(db.clone(), config.webhooks.clone(), &config.absolute(""), outbox.clone())?;
-        let mail_wake = Arc::new(Notify::new());
         let mail = Mail::start(db.clone(), &config, mail_wake.clone())?;
         // With no staff account yet, a one-time link creates the first admin.
         let needs_setup = !staff::any(&db.read).await?;
@@ -99,6 +102,8 @@ impl Application {
         } else {
             None
         };
+        let limits = Arc::new(crate::limits::Limits::new(&config.limits));
+        let pruner = tokio::spawn(forget_stale_limits(limits.clone()));
         let state = AppState::new(Shared {
             db: db.clone(),
             config: Arc::new(config),
@@ -114,8 +119,10 @@ impl Application {
             visits: visits.clone(),
             share_texts: Default::default(),
             login_limits: Default::default(),
+            limits,
             needs_setup: AtomicBool::new(needs_setup),
             mail_wake,
+            hooks_wake: outbox.clone(),
         });
         let router = app(state);
         Ok(Self {
@@ -127,6 +134,7 @@ impl Application {
             refresher,
             flush,
             visit_writer,
+            pruner,
             webhooks,
             mail,
             setup_link,
@@ -153,7 +161,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Self { listener, router, db, writer, refresher, flush, visit_writer, webhooks, mail, .. } = self;
+        let Self {
+            listener, router, db, writer, refresher, flush, visit_writer, pruner, webhooks, mail, ..
+        } = self;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "listening");
         }
@@ -163,6 +173,7 @@ impl Application {
         // The router (and with it every writer handle) is gone now: the writer drains and stops.
         writer.join().await;
         refresher.abort();
+        pruner.abort();
         visit_writer.abort();
         // The visits counted since the last write.
         store_visits(&flush).await;
@@ -226,6 +237,17 @@ pub fn app(state: AppState) -> Router {
         // compressed already and left alone).
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(trace)
+}
+
+/// Lets the signing limits forget what is long past, every ten seconds (each limiter holds every
+/// key seen within its period: at 10,000 signatures a second, hundreds of thousands).
+async fn forget_stale_limits(limits: Arc<crate::limits::Limits>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        limits.forget_stale();
+    }
 }
 
 /// Reads every tally from the database into `counts`.

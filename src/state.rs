@@ -16,6 +16,7 @@ use crate::{
     cache::{CodeCache, ImageCache, LandingCache, PageCache, PetitionCache},
     config::Config,
     db::{Database, writer::SignatureWriter},
+    limits::Limits,
     routes::{admin::LoginLimits, visitor::SignedCookies},
     sharing::ShareChooser,
     tally::Counts,
@@ -43,6 +44,8 @@ pub struct Shared {
     pub share_texts: ShareChooser,
     /// Staff sign-in attempts allowed per account and address.
     pub login_limits: LoginLimits,
+    /// Limits on signing: past them a signature is held, or (a flood) refused.
+    pub limits: Arc<Limits>,
     /// No staff account exists yet: the home page points to the setup link.
     pub needs_setup: AtomicBool,
     /// Signs every cookie (derived from the instance's secret key).
@@ -51,6 +54,8 @@ pub struct Shared {
     pub signed_cookies: SignedCookies,
     /// Tells the email sender that emails were just written to the outbox.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Tells the webhook sender that deliveries were just written.
+    pub hooks_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

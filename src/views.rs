@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod charts;
 pub mod components;
+pub mod confirm;
 pub mod delivery;
 pub mod embed;
 pub mod errors;

@@ -30,8 +30,8 @@ use crate::{
         webhooks::{self, Attempt, Claimed},
     },
     domain::webhook::{
-        PetitionRef, SIGNATURE_HEADER, Scope, SignatureFacts, UrlError, check_url, is_public, retry_delay,
-        signature_created, signature_header,
+        Event, PetitionRef, SIGNATURE_HEADER, Scope, SignatureFacts, UrlError, check_url, is_public,
+        retry_delay, signature_created, signature_header,
     },
 };
 
@@ -375,9 +375,13 @@ async fn bodies(
             };
             // The count the petition reached with this signature (plus what staff entered).
             let total = c.total.map(|t| t + petition_offline(signatures.get(&id)));
-            // Stamped with the signing time: when the fact happened, whenever it is sent.
-            let at = signatures.get(&id).map_or_else(Utc::now, |(s, _)| s.signed_at);
-            signature_created(&c.key, at, petition, total, id, facts, scope)
+            // Stamped with when the fact happened (signing, or confirming), whenever it is sent.
+            let event = Event::parse(&c.event).unwrap_or(Event::SignatureCreated);
+            let at = signatures.get(&id).map_or_else(Utc::now, |(s, _)| match event {
+                Event::SignatureConfirmed => s.confirmed_at.unwrap_or(s.signed_at),
+                _ => s.signed_at,
+            });
+            signature_created((&c.key, event), at, petition, total, id, facts, scope)
         })
         .collect())
 }

@@ -3,6 +3,7 @@
 pub mod ad_spend;
 pub mod api_token;
 pub mod audit_entry;
+pub mod confirmation;
 pub mod delivery;
 pub mod delivery_schedule;
 pub mod email;

@@ -62,6 +62,8 @@ pub struct Model {
     pub opened_at: Option<DateTimeUtc>,
     /// Whether its recipients get a daily email of how many signed that day.
     pub recipient_digest: bool,
+    /// New signatures wait (`pending`) until the signer confirms their email address.
+    pub require_confirmation: bool,
     #[sea_orm(has_many)]
     pub recipients: HasMany<super::recipient::Entity>,
     #[sea_orm(has_many)]

@@ -9,6 +9,9 @@ pub enum Status {
     /// Awaiting email confirmation.
     #[sea_orm(string_value = "pending")]
     Pending,
+    /// Over a per-address limit: counts once its email is confirmed or staff release it.
+    #[sea_orm(string_value = "held")]
+    Held,
     #[sea_orm(string_value = "validated")]
     Validated,
     /// Silently flagged by abuse controls.

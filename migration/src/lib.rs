@@ -26,6 +26,7 @@ mod m20261127_000017_signature_counts_by_hour;
 mod m20261127_000018_emails;
 mod m20261127_000019_deliveries;
 mod m20261128_000020_paper_and_letters;
+mod m20261128_000021_confirmations;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000018_emails::Migration),
             Box::new(m20261127_000019_deliveries::Migration),
             Box::new(m20261128_000020_paper_and_letters::Migration),
+            Box::new(m20261128_000021_confirmations::Migration),
         ]
     }
 }

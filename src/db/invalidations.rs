@@ -16,7 +16,11 @@ use sea_orm::{
     sea_query::{Expr, Func, LikeExpr, Query},
 };
 
-use super::{rollup, signatures::add_to_tally};
+use super::{
+    rollup,
+    signatures::add_to_tally,
+    webhooks::{self, NewFact},
+};
 
 /// Which signatures of a petition an invalidation takes: all that match every criterion given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,12 +107,12 @@ impl Criteria {
 }
 
 /// Statuses an invalidation takes: counted, or waiting to be.
-const TAKEN: [Status; 2] = [Status::Validated, Status::Pending];
+const TAKEN: [Status; 3] = [Status::Validated, Status::Pending, Status::Held];
 
 /// How many signatures criteria match.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Matches {
-    /// Signatures an invalidation would take (counted or pending).
+    /// Signatures an invalidation would take (counted, pending or held).
     pub taken: u64,
     /// Of them, those in the count now.
     pub counted: u64,
@@ -237,7 +241,7 @@ pub async fn invalidate(
 
 /// A signature's change time as both databases keep it (to the microsecond), so that what the
 /// API's cursor carries compares equal to what is stored.
-fn changed_at(now: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn changed_at(now: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::SubsecRound;
     now.trunc_subsecs(6)
 }
@@ -418,4 +422,70 @@ fn escape_like(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Held signatures of a petition that match `criteria` (every held one without criteria).
+pub async fn held(db: &impl ConnectionTrait, petition_id: i64, criteria: &Criteria) -> Result<u64, DbErr> {
+    signature::Entity::find()
+        .filter(criteria.condition(petition_id))
+        .filter(signature::Column::Status.eq(Status::Held))
+        .count(db)
+        .await
+}
+
+/// The newest held signatures that match, at most `limit`.
+pub async fn sample_held(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    criteria: &Criteria,
+    limit: u64,
+) -> Result<Vec<signature::Model>, DbErr> {
+    signature::Entity::find()
+        .filter(criteria.condition(petition_id))
+        .filter(signature::Column::Status.eq(Status::Held))
+        .order_by_desc(signature::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Counts the held signatures that match (staff vouch for them: a hospital's break room, say):
+/// they become `validated` with the tally, the aggregates and a `signature.created` webhook
+/// each, as if counted when made. Run it in a transaction.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    criteria: &Criteria,
+    now: DateTime<Utc>,
+) -> Result<Done, DbErr> {
+    let backend = db.get_database_backend();
+    let update = Query::update()
+        .table(signature::Entity)
+        .value(signature::Column::Status, Expr::value(Status::Validated))
+        .value(signature::Column::ChangedAt, Expr::value(changed_at(now)))
+        .cond_where(criteria.condition(petition_id).add(signature::Column::Status.eq(Status::Held)))
+        .returning_col(signature::Column::Id)
+        .to_owned();
+    let mut ids = db
+        .query_all_raw(backend.build(&update))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    let n = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+    let mut tally = move_tally(db, petition_id, n, now).await?;
+    rollup::apply(db, &ids, 1).await?;
+    if let Some(t) = &tally {
+        // Each one announced with the count it brought the petition to.
+        let first = t.validated - n;
+        let facts: Vec<NewFact> =
+            ids.iter().zip(1..).map(|(&id, i)| NewFact(id, petition_id, first + i)).collect();
+        webhooks::enqueue_signatures(db, &facts, now).await?;
+        // The same people entered on paper stop counting: each counts once, online.
+        if super::paper::settle_counted(db, petition_id, &ids, now).await? > 0 {
+            tally = Some(add_to_tally(db, petition_id, 0, now).await?);
+        }
+    }
+    Ok(Done { action_id: 0, changed: ids.len() as u64, tally })
 }

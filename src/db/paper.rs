@@ -133,9 +133,10 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// The names and postal codes ([`name_key`]) of the petition's signers who count or will
-/// (validated or pending) and whose postal code starts like an entry's of the batch (so that
-/// `1011 AB` finds `1011AB`, and `94110` finds `94110-1234`).
+/// The names and postal codes ([`name_key`]) of the petition's signers who count and whose
+/// postal code starts like an entry's of the batch (so that `1011 AB` finds `1011AB`, and
+/// `94110` finds `94110-1234`). A signer still waiting for confirmation is not one: the paper
+/// entry counts until they confirm, and then stops ([`settle_counted`]).
 async fn names_signed(
     db: &impl ConnectionTrait,
     petition_id: i64,
@@ -156,7 +157,8 @@ async fn names_signed(
             .select_only()
             .columns([C::GivenName, C::FamilyName, C::PostalCode])
             .filter(C::PetitionId.eq(petition_id))
-            .filter(C::Status.is_in([signature::Status::Validated, signature::Status::Pending]))
+            .filter(C::Status.eq(signature::Status::Validated))
+            .filter(C::PaperBatchId.is_null())
             .filter(Expr::cust(POSTAL_PREFIX).is_in(part.iter().cloned()))
             .into_tuple()
             .all(db)
@@ -285,6 +287,62 @@ pub async fn check_later_online(db: &super::Database, now: DateTime<Utc>) -> Res
             signatures = stopped,
             "paper signatures stopped counting: their signers signed online too"
         );
+    }
+    Ok(stopped)
+}
+
+/// Online signatures `ids` of petition `petition_id` just started counting (confirmed by
+/// their signers, or released by staff): a paper entry of the same person (name and postal
+/// code) stops counting, as [`check_later_online`] does for signatures counted when made.
+/// Returns how many stopped. Run it in the transaction that counted them.
+pub async fn settle_counted(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use super::invalidations::{Criteria, Invalidation, invalidate};
+    use signature::Column as C;
+    type Row = (i64, String, String, String);
+    let mut stopped = 0;
+    for part in ids.chunks(LOOKUP_PART) {
+        let online: Vec<Row> = signature::Entity::find()
+            .select_only()
+            .columns([C::Id, C::GivenName, C::FamilyName, C::PostalCode])
+            .filter(C::Id.is_in(part.iter().copied()))
+            .filter(C::PaperBatchId.is_null())
+            .filter(C::PostalCode.ne(""))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if online.is_empty() {
+            continue;
+        }
+        let prefixes: HashSet<String> = online.iter().map(|r| postal_prefix(&r.3)).collect();
+        let keys: HashSet<String> = online.iter().map(|(_, g, f, z)| name_key(g, f, z)).collect();
+        let paper: Vec<Row> = signature::Entity::find()
+            .select_only()
+            .columns([C::Id, C::GivenName, C::FamilyName, C::PostalCode])
+            .filter(C::PetitionId.eq(petition_id))
+            .filter(C::PaperBatchId.is_not_null())
+            .filter(C::Status.eq(signature::Status::Validated))
+            .filter(Expr::cust(POSTAL_PREFIX).is_in(prefixes))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (paper_id, g, f, z) in paper {
+            if !keys.contains(&name_key(&g, &f, &z)) {
+                continue;
+            }
+            let criteria = Criteria { signature_id: Some(paper_id), ..Criteria::default() };
+            let inv = Invalidation {
+                criteria: &criteria,
+                reason: SIGNED_ONLINE_TOO,
+                staff_id: None,
+                actor: "paper check",
+            };
+            stopped += invalidate(db, petition_id, &inv, now).await?.changed;
+        }
     }
     Ok(stopped)
 }

@@ -76,6 +76,7 @@ impl PetitionRecord {
             goal: p.goal,
             postal_country: p.postal_country.clone(),
             fields: self.fields,
+            require_confirmation: p.require_confirmation,
             recipients: self
                 .recipients
                 .iter()
@@ -306,6 +307,13 @@ pub async fn create_campaign(
         updated_by: Some(actor.to_owned()),
     };
     let Some(id) = create(db, new, now).await? else { return Ok(None) };
+    if c.require_confirmation {
+        petition::Entity::update_many()
+            .col_expr(petition::Column::RequireConfirmation, Expr::value(true))
+            .filter(petition::Column::Id.eq(id))
+            .exec(db)
+            .await?;
+    }
     for t in &c.translations {
         translate(db, id, t.locale.tag(), (&t.title, &t.summary, &t.body)).await?;
     }
@@ -354,6 +362,7 @@ pub async fn save_campaign(
         .col_expr(petition::Column::Goal, Expr::value(c.goal))
         .col_expr(petition::Column::PostalCountry, Expr::value(&c.postal_country))
         .col_expr(petition::Column::FormFields, Expr::value(c.fields.to_string()))
+        .col_expr(petition::Column::RequireConfirmation, Expr::value(c.require_confirmation))
         .col_expr(petition::Column::UpdatedAt, Expr::value(now))
         .col_expr(petition::Column::UpdatedBy, Expr::value(actor))
         .col_expr(petition::Column::Version, Expr::col(petition::Column::Version).add(1))

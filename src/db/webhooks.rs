@@ -133,28 +133,40 @@ pub async fn enqueue_signatures(
     facts: &[NewFact],
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    enqueue_about_signatures(db, Event::SignatureCreated, facts, now).await
+}
+
+/// [`enqueue_signatures`] for `event`, any event about one signature (`signature.created`,
+/// `signature.confirmed`).
+pub async fn enqueue_about_signatures(
+    db: &impl ConnectionTrait,
+    event: Event,
+    facts: &[NewFact],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     if facts.is_empty() {
         return Ok(0);
     }
+    let name = event.name();
     let backend = db.get_database_backend();
     let json = serde_json::to_string(facts).map_err(|e| DbErr::Custom(e.to_string()))?;
     let sql = match backend {
-        DatabaseBackend::Postgres => {
+        DatabaseBackend::Postgres => format!(
             "INSERT INTO webhook_deliveries (webhook_id, event, idempotency_key, signature_id, total, next_attempt_ms) \
-             SELECT w.id, 'signature.created', replace(gen_random_uuid()::text, '-', ''), \
+             SELECT w.id, '{name}', replace(gen_random_uuid()::text, '-', ''), \
              (r->>0)::bigint, (r->>2)::bigint, $1 FROM jsonb_array_elements($2::jsonb) AS r \
              JOIN webhooks w ON (w.petition_id IS NULL OR w.petition_id = (r->>1)::bigint) \
-             AND ',' || w.events || ',' LIKE '%,signature.created,%' \
+             AND ',' || w.events || ',' LIKE '%,{name},%' \
              ORDER BY (r->>0)::bigint, w.id"
-        }
-        _ => {
+        ),
+        _ => format!(
             "INSERT INTO webhook_deliveries (webhook_id, event, idempotency_key, signature_id, total, next_attempt_ms) \
-             SELECT w.id, 'signature.created', lower(hex(randomblob(16))), \
+             SELECT w.id, '{name}', lower(hex(randomblob(16))), \
              json_extract(r.value, '$[0]'), json_extract(r.value, '$[2]'), ? FROM json_each(?) AS r \
              JOIN webhooks w ON (w.petition_id IS NULL OR w.petition_id = json_extract(r.value, '$[1]')) \
-             AND ',' || w.events || ',' LIKE '%,signature.created,%' \
+             AND ',' || w.events || ',' LIKE '%,{name},%' \
              ORDER BY json_extract(r.value, '$[0]'), w.id"
-        }
+        ),
     };
     let done = db
         .execute_raw(Statement::from_sql_and_values(

@@ -29,10 +29,12 @@ use tokio::{
 };
 
 use super::{
-    rollup, signatures,
+    confirmations::{self, NewLink},
+    mail, rollup, signatures,
     webhooks::{self, NewFact},
 };
 use crate::{
+    confirm::Ask,
     domain::{ShareCode, SignatureInput},
     tally::{Counts, Tally},
 };
@@ -47,6 +49,12 @@ const QUEUE: usize = 4096;
 pub struct NewSignature {
     pub petition_id: i64,
     pub input: SignatureInput,
+    /// The petition asks signers to confirm their address, or the signature is held: it is
+    /// stored `pending` (or `held`), with this link and its email (written only if the
+    /// signature is new).
+    pub confirm: Option<Ask>,
+    /// Over a limit: stored `held`, counted once confirmed or released by staff.
+    pub held: bool,
 }
 
 /// What became of a signature.
@@ -114,12 +122,17 @@ impl WriterTask {
 }
 
 impl SignatureWriter {
-    /// Starts the writer on `db`; it updates `counts` after its commits, and wakes `outbox`
-    /// after a commit that wrote webhook deliveries.
-    pub fn start(db: DatabaseConnection, counts: Counts, outbox: Arc<Notify>) -> (Self, WriterTask) {
+    /// Starts the writer on `db`; it updates `counts` after its commits, wakes `outbox` after a
+    /// commit that wrote webhook deliveries and `mail` after one that wrote emails.
+    pub fn start(
+        db: DatabaseConnection,
+        counts: Counts,
+        outbox: Arc<Notify>,
+        mail: Arc<Notify>,
+    ) -> (Self, WriterTask) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::<WriterStats>::default();
-        let ctx = Context { counts, stats: stats.clone(), outbox };
+        let ctx = Context { counts, stats: stats.clone(), outbox, mail };
         (Self { tx, stats }, WriterTask(tokio::spawn(run(db, rx, ctx))))
     }
 
@@ -144,6 +157,7 @@ struct Context {
     counts: Counts,
     stats: Arc<WriterStats>,
     outbox: Arc<Notify>,
+    mail: Arc<Notify>,
 }
 
 async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, ctx: Context) {
@@ -197,19 +211,30 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
 }
 
 /// After a commit: the new counts, and a wake-up for the webhook worker if deliveries were
-/// written.
-fn record(ctx: &Context, (tallies, enqueued): &(Vec<(i64, Tally)>, bool)) {
-    for (petition_id, tally) in tallies {
+/// written, and for the mail sender if emails were.
+fn record(ctx: &Context, after: &After) {
+    for (petition_id, tally) in &after.tallies {
         ctx.counts.record(*petition_id, *tally);
     }
-    if *enqueued {
+    if after.enqueued {
         ctx.outbox.notify_one();
     }
+    crate::mail::written(&after.emails, crate::confirm::CONFIRM, &ctx.mail);
 }
 
-/// What a transaction did: per job, its outcome; the new tallies; whether webhook deliveries
-/// were written.
-type Written = (Vec<Signed>, (Vec<(i64, Tally)>, bool));
+/// What a committed transaction leaves to do.
+#[derive(Default)]
+struct After {
+    /// The new tallies.
+    tallies: Vec<(i64, Tally)>,
+    /// Webhook deliveries were written.
+    enqueued: bool,
+    /// Confirmation emails written.
+    emails: Vec<i64>,
+}
+
+/// What a transaction did: per job, its outcome, and what is left to do after it.
+type Written = (Vec<Signed>, After);
 
 /// One transaction: every signature, then one tally update per petition (in id order), then
 /// the webhook deliveries that report the new signatures.
@@ -224,6 +249,10 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
             petition_id: job.sig.petition_id,
             status: if job.sig.input.suspected_bot {
                 signature::Status::Fraudulent
+            } else if job.sig.held {
+                signature::Status::Held
+            } else if job.sig.confirm.is_some() {
+                signature::Status::Pending
             } else {
                 signature::Status::Validated
             },
@@ -239,8 +268,20 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
     let mut added: BTreeMap<i64, i64> = BTreeMap::new();
     let mut counted = rollup::Changes::default();
     let hour = rollup::hour_of(now);
-    for (row, stored) in rows.iter().zip(&stored) {
+    let (mut links, mut emails) = (Vec::new(), Vec::new());
+    for ((row, stored), job) in rows.iter().zip(&stored).zip(jobs) {
         outcomes.push(if let Some(stored) = stored {
+            if matches!(row.status, signature::Status::Pending | signature::Status::Held)
+                && let Some(ask) = &job.sig.confirm
+            {
+                links.push(NewLink {
+                    signature_id: stored.id,
+                    petition_id: row.petition_id,
+                    token_hash: ask.token_hash.clone(),
+                    locale: ask.locale.tag(),
+                });
+                emails.push(ask.email.clone());
+            }
             if row.status == signature::Status::Validated {
                 *added.entry(row.petition_id).or_default() += 1;
                 counted.add(
@@ -261,8 +302,10 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
     }
     counted.write(&txn).await?;
     let enqueued = announce(&txn, &rows, &stored, &tallies, now).await?;
+    confirmations::insert(&txn, links, now).await?;
+    let emails = mail::enqueue(&txn, emails, now).await?;
     txn.commit().await?;
-    Ok((outcomes, (tallies, enqueued)))
+    Ok((outcomes, After { tallies, enqueued, emails }))
 }
 
 /// Writes a `signature.created` delivery for every new signature (not those flagged as a

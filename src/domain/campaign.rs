@@ -38,6 +38,8 @@ pub struct CampaignForm {
     pub translations: BTreeMap<Locale, (String, String, String)>,
     /// Per choosable field: `no`, `optional` or `required`.
     pub asks: BTreeMap<Field, String>,
+    /// The "signers confirm their email address" box is ticked.
+    pub require_confirmation: bool,
     /// The version the editor started from.
     pub version: String,
 }
@@ -58,6 +60,7 @@ impl CampaignForm {
                 "postal_country" => form.postal_country = value,
                 "recipients" => form.recipients = value,
                 "version" => form.version = value,
+                "require_confirmation" => form.require_confirmation = !value.is_empty(),
                 _ => {
                     if let Some(field) = name.strip_prefix("ask_").and_then(Field::from_name) {
                         form.asks.insert(field, value);
@@ -104,6 +107,7 @@ impl CampaignForm {
                 .map(|t| (t.locale, (t.title.clone(), t.summary.clone(), t.body.clone())))
                 .collect(),
             asks: Field::ALL.into_iter().map(|f| (f, c.fields.ask(f).name().to_owned())).collect(),
+            require_confirmation: c.require_confirmation,
             version: version.to_string(),
         }
     }
@@ -221,6 +225,7 @@ impl CampaignForm {
             goal,
             postal_country,
             fields,
+            require_confirmation: self.require_confirmation,
             recipients,
             translations,
         })
@@ -240,6 +245,8 @@ pub struct Campaign {
     pub goal: i64,
     pub postal_country: String,
     pub fields: FormFields,
+    /// New signatures count once the signer confirms their email address.
+    pub require_confirmation: bool,
     pub recipients: Vec<Recipient>,
     /// Its words in other languages, each with a title.
     pub translations: Vec<Translation>,
@@ -321,6 +328,7 @@ impl Campaign {
         part("goal", self.goal != other.goal);
         part("postal country", self.postal_country != other.postal_country);
         part("form fields", self.fields != other.fields);
+        part("email confirmation", self.require_confirmation != other.require_confirmation);
         part("recipients", self.recipients != other.recipients);
         part("translations", self.translations != other.translations);
         changed

@@ -302,13 +302,13 @@ pub struct SignatureFacts<'a> {
     pub utm_term: Option<&'a str>,
 }
 
-/// The body of `signature.created` (OSDI names): the petition and its count once the signature
-/// was stored, and the signature with where the signer came from. With [`Scope::Contacts`], also
-/// the person and their comment if the signer agreed to hear from the campaign; otherwise
-/// nothing that identifies them. A signature no longer stored (removed since) is named by its
-/// identifier only.
+/// The body of `signature.created` or `signature.confirmed` (`event`; OSDI names): the petition
+/// and its count once the signature counted, and the signature with where the signer came
+/// from. With [`Scope::Contacts`], also the person and their comment if the signer agreed to
+/// hear from the campaign; otherwise nothing that identifies them. A signature no longer stored
+/// (removed since) is named by its identifier only.
 pub fn signature_created(
-    key: &str,
+    (key, event): (&str, Event),
     at: DateTime<Utc>,
     petition: PetitionRef<'_>,
     total: Option<i64>,
@@ -373,7 +373,7 @@ pub fn signature_created(
     }
     envelope(
         key,
-        Event::SignatureCreated,
+        event,
         at,
         json!({
             "petition": petition.json(total),
@@ -547,7 +547,8 @@ mod tests {
         let petition = PetitionRef { slug: "fair", title: "Fair \"staffing\"", url: "https://ex.org/p/fair" };
         let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         let body = |facts: Option<SignatureFacts<'_>>, scope| {
-            let json = signature_created("k1", at, petition, Some(7), 42, facts, scope);
+            let json =
+                signature_created(("k1", Event::SignatureCreated), at, petition, Some(7), 42, facts, scope);
             serde_json::from_str::<serde_json::Value>(&json).unwrap_or_default()
         };
         let contacts = body(Some(facts), Scope::Contacts);

@@ -144,3 +144,24 @@ digest-body = { $count ->
    *[other] { $n } more people signed “{ $title }” in the last 24 hours: { $total } in all.
 }
 digest-why = You get this update once a day while the letter is open, as one of the people it is addressed to.
+
+## Email confirmation
+confirm-title = Confirm your signature
+confirm-body = You signed “{ $title }”. Press the button to confirm your email address: your signature counts from then.
+confirm-button = Confirm my signature
+confirm-used-title = Your signature is confirmed
+confirm-used-body = Your signature on “{ $title }” is already confirmed and counted. Thank you!
+confirm-expired-title = This link has expired
+confirm-expired-body = Confirmation links work for 7 days. Sign “{ $title }” again with the same email address and we will send you a new link.
+confirm-sign-again = Sign again
+confirm-unknown-title = This link does not work
+confirm-unknown-body = Check that you opened the whole link from the email. If you have confirmed already, there is nothing more to do.
+confirm-email-subject = Confirm your signature: { $title }
+confirm-email-reminder-subject = Reminder: confirm your signature: { $title }
+confirm-email-greeting = Hello { $name },
+confirm-email-intro = Thank you for signing “{ $title }”. To make your signature count, open this link and press “Confirm my signature”:
+confirm-email-reminder-intro = Yesterday you signed “{ $title }”, but your signature does not count yet. To make it count, open this link and press “Confirm my signature”:
+confirm-email-expiry = The link works for 7 days.
+confirm-email-ignore = If you did not sign, ignore this email: nothing will be counted.
+thanks-pending-title = Almost done: check your email
+thanks-pending-body = We sent a link to the address you gave. Your signature counts once you open it and press “Confirm my signature”. If it has not arrived in a few minutes, look in your spam folder.

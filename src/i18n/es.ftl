@@ -143,3 +143,24 @@ digest-body = { $count ->
    *[other] { $n } personas más firmaron «{ $title }» en las últimas 24 horas: { $total } en total.
 }
 digest-why = Recibe esta actualización una vez al día mientras la carta esté abierta, como una de las personas a quienes se dirige.
+
+## Confirmación por correo
+confirm-title = Confirma tu firma
+confirm-body = Firmaste «{ $title }». Pulsa el botón para confirmar tu correo electrónico: tu firma cuenta desde ese momento.
+confirm-button = Confirmar mi firma
+confirm-used-title = Tu firma está confirmada
+confirm-used-body = Tu firma en «{ $title }» ya está confirmada y contada. ¡Gracias!
+confirm-expired-title = Este enlace ha caducado
+confirm-expired-body = Los enlaces de confirmación sirven durante 7 días. Vuelve a firmar «{ $title }» con el mismo correo y te enviaremos un enlace nuevo.
+confirm-sign-again = Volver a firmar
+confirm-unknown-title = Este enlace no funciona
+confirm-unknown-body = Comprueba que abriste el enlace completo del correo. Si ya confirmaste, no tienes que hacer nada más.
+confirm-email-subject = Confirma tu firma: { $title }
+confirm-email-reminder-subject = Recordatorio: confirma tu firma: { $title }
+confirm-email-greeting = Hola, { $name }:
+confirm-email-intro = Gracias por firmar «{ $title }». Para que tu firma cuente, abre este enlace y pulsa «Confirmar mi firma»:
+confirm-email-reminder-intro = Ayer firmaste «{ $title }», pero tu firma aún no cuenta. Para que cuente, abre este enlace y pulsa «Confirmar mi firma»:
+confirm-email-expiry = El enlace sirve durante 7 días.
+confirm-email-ignore = Si no firmaste, ignora este correo: no se contará nada.
+thanks-pending-title = Casi listo: revisa tu correo
+thanks-pending-body = Enviamos un enlace a la dirección que nos diste. Tu firma cuenta cuando lo abras y pulses «Confirmar mi firma». Si no ha llegado en unos minutos, mira en la carpeta de correo no deseado.

@@ -126,6 +126,9 @@ admin_routes! {
     post "/admin/campaigns/{id}/signatures" => signatures::search, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures/invalidate" => signatures::preview, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/invalidate" => signatures::invalidate, Access::Staff(Role::Organizer);
+    get "/admin/campaigns/{id}/signatures/release" => signatures::release_preview, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/signatures/release" => signatures::release, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/signatures/{sid}/release" => signatures::release_one, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/{sid}/invalidate" => signatures::invalidate_one, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/{sid}/restore" => signatures::restore_one, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/invalidations/{aid}/restore" => signatures::restore_action, Access::Staff(Role::Organizer);

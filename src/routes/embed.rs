@@ -23,7 +23,10 @@ use crate::{
     error::AppResult,
     i18n::Locale,
     state::AppState,
-    views::{embed::embed_page, petition::FormState},
+    views::{
+        embed::embed_page,
+        petition::{FormState, Said},
+    },
 };
 
 /// A response extension: this page may be framed by the partner origins.
@@ -83,6 +86,9 @@ async fn show(
 struct ThanksParams {
     #[serde(default, rename = "ref")]
     code: String,
+    /// `1`: the signature waits for the signer to confirm their address.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `GET /embed/{slug}/thanks?ref=CODE`.
@@ -96,5 +102,6 @@ async fn thanks_get(
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let locale = page_locale(&visitor, &rec);
     let code = ShareCode::parse(&params.code);
-    Ok(framed(&state, thanks(&state, &rec, None, locale, code, false, true)))
+    let said = if params.confirm == "1" { Said::Pending } else { Said::Thanks };
+    Ok(framed(&state, thanks(&state, &rec, None, locale, code, said, true)))
 }

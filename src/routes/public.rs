@@ -13,6 +13,7 @@ use axum::{
 };
 use chrono::SecondsFormat;
 use entity::petition;
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -22,13 +23,15 @@ use super::{
 };
 use crate::{
     cache::{PageKey, Source},
+    confirm::Ask,
     db::{
+        confirmations::{self, Renewed},
         landing::LandingRecord,
         petitions::{self, PetitionRecord},
         share_texts::ShareText,
         writer::{NewSignature, Signed},
     },
-    domain::{Attribution, FieldErrors, ShareCode, SignForm, attribution::AttributionParams},
+    domain::{Attribution, FieldErrors, ShareCode, SignForm, SignatureInput, attribution::AttributionParams},
     error::{AppError, AppResult},
     i18n::Locale,
     state::AppState,
@@ -36,7 +39,8 @@ use crate::{
         index::{Card, index_page},
         layout::{PageMeta, ShareImage},
         petition::{
-            FormState, PetitionView, ThanksView, VISITOR_SLOT, hidden_fields, petition_page, thanks_page,
+            FormState, PetitionView, Said, ThanksView, VISITOR_SLOT, hidden_fields, petition_page,
+            thanks_page,
         },
     },
 };
@@ -218,6 +222,10 @@ async fn sign(
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         _ => AppError::BadRequest(e.body_text()),
     })?;
+    if let Err(wait) = state.limits.flood() {
+        tracing::warn!(wait_ms = wait.as_millis(), "signing refused: too many signatures at once");
+        return Ok(too_many(wait));
+    }
     let rec = load(&state, &slug).await?;
     let p = &rec.petition;
     let via = landing_of(&state, &rec, &form.via).await;
@@ -260,27 +268,98 @@ async fn sign(
         input.attribution.share_text = None;
     }
     input.network_hash = Some(network_hash(state.cookie_key.signing(), ip));
-    match state.writer.sign(NewSignature { petition_id: p.id, input }).await? {
+    let held = limit(&state, &rec, ip, &input);
+    let confirm = ask_to_confirm(&state, &rec, locale, &input, held);
+    // Asked to confirm by email: the thanks page says so (a held signer sees the usual one).
+    let pending = if p.require_confirmation && confirm.is_some() { "confirm=1" } else { "" };
+    let ask = confirm.as_ref().map(|(ask, _)| ask.clone());
+    match state.writer.sign(NewSignature { petition_id: p.id, input, confirm: ask, held }).await? {
         Signed::New { share_code, .. } if embedded => {
             // No cookie in a frame: the share code travels in the link.
-            let to = format!("/embed/{slug}/thanks?ref={}", share_code.as_str());
-            Ok(embed::framed(&state, Redirect::to(&to)))
+            let to = format!("/embed/{slug}/thanks?ref={}&{pending}", share_code.as_str());
+            Ok(embed::framed(&state, Redirect::to(to.trim_end_matches('&'))))
         }
         Signed::New { share_code, .. } => {
             visitor.remember_share_code(&format!("/p/{slug}"), &share_code);
             let thanks = match &via {
-                Some(landing) => format!("/p/{slug}/thanks?a={}", landing.landing.slug),
-                None => format!("/p/{slug}/thanks"),
+                Some(landing) => format!("/p/{slug}/thanks?a={}&{pending}", landing.landing.slug),
+                None => format!("/p/{slug}/thanks?{pending}"),
             };
-            Ok((visitor, Redirect::to(&thanks)).into_response())
-        }
-        Signed::AlreadySigned if embedded => {
-            Ok(embed::framed(&state, thanks(&state, &rec, None, locale, None, true, true)))
+            Ok((visitor, Redirect::to(thanks.trim_end_matches(['&', '?']))).into_response())
         }
         Signed::AlreadySigned => {
-            Ok(thanks(&state, &rec, via.as_deref(), locale, visitor.share_code(), true, false))
+            let said = match confirm {
+                Some((ask, canonical)) => renew(&state, &rec, ask, &canonical).await?,
+                None => Said::AlreadySigned,
+            };
+            if embedded {
+                return Ok(embed::framed(&state, thanks(&state, &rec, None, locale, None, said, true)));
+            }
+            Ok(thanks(&state, &rec, via.as_deref(), locale, visitor.share_code(), said, false))
         }
     }
+}
+
+/// Whether a signature goes over a limit, and is then held (logged with the policy, never the
+/// signer).
+fn limit(state: &AppState, rec: &PetitionRecord, ip: std::net::IpAddr, input: &SignatureInput) -> bool {
+    if input.suspected_bot {
+        return false;
+    }
+    let Some(email) = &input.email else { return false };
+    let canonical = email.canonical();
+    let domain = canonical.rsplit_once('@').map_or("", |(_, d)| d);
+    let held = state.limits.check(rec.petition.id, ip, false, &canonical, domain);
+    if let Some(policy) = held {
+        tracing::info!(petition_id = rec.petition.id, policy = policy.name(), "signature held over a limit");
+    }
+    held.is_some()
+}
+
+/// `429` with `Retry-After` (whole seconds, at least one).
+fn too_many(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut res = AppError::TooManyRequests.into_response();
+    if let Ok(v) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// The link and email that ask a signer of `rec` to confirm their address, with the address's
+/// canonical form, if the petition asks for that or the signature is `held`.
+pub(super) fn ask_to_confirm(
+    state: &AppState,
+    rec: &PetitionRecord,
+    locale: Locale,
+    input: &SignatureInput,
+    held: bool,
+) -> Option<(Ask, String)> {
+    if !(rec.petition.require_confirmation || held) || input.suspected_bot {
+        return None;
+    }
+    let email = input.email.as_ref()?;
+    let ask = Ask::new(&state.config.absolute(""), rec, locale, input.given_name.as_str(), email.as_str());
+    Some((ask, email.canonical()))
+}
+
+/// Someone signed again whose signature may wait for confirmation: a new link if the last
+/// one is old enough, and what to tell them. A held signer of a petition that does not ask
+/// for confirmation is told they signed already, as anyone would be: nothing says "held".
+async fn renew(state: &AppState, rec: &PetitionRecord, ask: Ask, canonical: &str) -> AppResult<Said> {
+    let p = &rec.petition;
+    // Most repeats count already: one read, and no write, tells them apart.
+    let Some(signature_id) = confirmations::waiting(&state.db.read, p.id, canonical).await? else {
+        return Ok(Said::AlreadySigned);
+    };
+    let txn = state.db.write.begin().await?;
+    let email = (ask.token_hash.as_str(), ask.locale.tag(), ask.email);
+    let renewed = confirmations::renew(&txn, signature_id, email, chrono::Utc::now()).await?;
+    txn.commit().await?;
+    if let Renewed::Sent(id) = renewed {
+        crate::mail::written(&[id], crate::confirm::CONFIRM, &state.mail_wake);
+    }
+    Ok(if p.require_confirmation { Said::Pending } else { Said::AlreadySigned })
 }
 
 /// The thanks page. Signers from a landing page share that landing page, in its language.
@@ -290,7 +369,7 @@ pub(super) fn thanks(
     via: Option<&LandingRecord>,
     locale: Locale,
     share_code: Option<ShareCode>,
-    already_signed: bool,
+    said: Said,
     embedded: bool,
 ) -> Response {
     let p = &rec.petition;
@@ -313,7 +392,7 @@ pub(super) fn thanks(
         count: state.counts.public(p).0,
         personal_link: share_code.map(|c| format!("{petition_url}?ref={}", c.as_str())),
         share_query: if share_query.is_empty() { share_query } else { format!("?{share_query}") },
-        already_signed,
+        said,
         embedded,
     };
     let mut res = thanks_page(&view).into_response();
@@ -326,6 +405,9 @@ struct ThanksParams {
     /// The landing page the signer signed on.
     #[serde(default)]
     a: String,
+    /// `1`: the signature waits for the signer to confirm their address.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `GET /p/{slug}/thanks`.
@@ -343,7 +425,8 @@ async fn thanks_get(
         None => page_locale(&visitor, &rec),
     };
     let code = visitor.share_code();
-    Ok((visitor, thanks(&state, &rec, via.as_deref(), locale, code, false, false)).into_response())
+    let said = if params.confirm == "1" { Said::Pending } else { Said::Thanks };
+    Ok((visitor, thanks(&state, &rec, via.as_deref(), locale, code, said, false)).into_response())
 }
 
 #[derive(Serialize)]

@@ -44,6 +44,7 @@ pub enum Flash {
     OfflineAdded,
     Invalidated,
     Restored,
+    Released,
     LandingCreated,
     ImageSaved,
     CodeAdded,
@@ -60,7 +61,7 @@ pub enum Flash {
 }
 
 impl Flash {
-    const ALL: [Self; 21] = [
+    const ALL: [Self; 22] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -69,6 +70,7 @@ impl Flash {
         Self::OfflineAdded,
         Self::Invalidated,
         Self::Restored,
+        Self::Released,
         Self::LandingCreated,
         Self::ImageSaved,
         Self::CodeAdded,
@@ -95,6 +97,7 @@ impl Flash {
             Self::OfflineAdded => "offline",
             Self::Invalidated => "invalidated",
             Self::Restored => "restored",
+            Self::Released => "released",
             Self::LandingCreated => "landing",
             Self::ImageSaved => "image",
             Self::CodeAdded => "code",
@@ -129,6 +132,7 @@ impl Flash {
             Self::Restored => {
                 "Restored: the signatures have the status they had before, and count again if they did."
             }
+            Self::Released => "Released: those signatures count now.",
             Self::LandingCreated => "Landing page created.",
             Self::ImageSaved => {
                 "Image saved: it is the page's picture now, cleaned of what the camera wrote into it."

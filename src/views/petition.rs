@@ -257,19 +257,30 @@ pub struct ThanksView<'a> {
     /// What the share buttons pass on to the share redirect: the signer's code and the
     /// landing page they signed on (`?ref=…&a=…`, or empty).
     pub share_query: String,
-    pub already_signed: bool,
+    pub said: Said,
     /// Shown in a partner's frame (`/embed/{slug}/thanks`): no site header, footer or way back
     /// to the petition page.
     pub embedded: bool,
 }
 
+/// What the thanks page says first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Said {
+    /// Signed and counted.
+    Thanks,
+    /// Signed; counts once the signer confirms their address (the email is on its way).
+    Pending,
+    /// This person had signed before.
+    AlreadySigned,
+}
+
 pub fn thanks_page(v: &ThanksView<'_>) -> Markup {
     let locale = v.locale;
     let p = &v.rec.petition;
-    let (title, body) = if v.already_signed {
-        (locale.t("already-title"), locale.t("already-body"))
-    } else {
-        (locale.t("thanks-title"), locale.t("thanks-body"))
+    let (title, body) = match v.said {
+        Said::AlreadySigned => (locale.t("already-title"), locale.t("already-body")),
+        Said::Pending => (locale.t("thanks-pending-title"), locale.t("thanks-pending-body")),
+        Said::Thanks => (locale.t("thanks-title"), locale.t("thanks-body")),
     };
     let c = v.rec.content(locale.tag());
     let mut meta = PageMeta::simple(title.as_ref(), locale);

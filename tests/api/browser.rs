@@ -697,3 +697,59 @@ async fn browser_signs_on_a_landing_page() {
     .await;
     b.close().await;
 }
+
+/// Email confirmation in a browser, in English and Spanish: the thanks page that says to look
+/// for the email, the page its link opens, the button that counts the signature, and a link
+/// that does not work; each checked with axe and for console errors.
+#[tokio::test]
+async fn browser_confirms_a_signature_from_its_email() {
+    use sea_orm::ConnectionTrait as _;
+    let Some(b) = browser("confirm", true).await else { return };
+    let axe = axe_source();
+    let app = spawn_app().await;
+    b.run(async {
+        let id = app.open_petition("confirming").await;
+        let sql = format!("UPDATE petitions SET require_confirmation = TRUE WHERE id = {id}");
+        app.db
+            .write
+            .execute_raw(sea_orm::Statement::from_string(app.db.backend(), sql))
+            .await
+            .expect("asks for confirmation");
+        for (confirmed, lang) in ["en", "es"].into_iter().enumerate() {
+            b.client.goto(&app.url(&format!("/p/confirming?lang={lang}"))).await.expect("page loads");
+            b.fill("given_name", "Ana").await;
+            b.fill("family_name", "Ruiz").await;
+            b.fill("email", &format!("ana.{lang}@example.org")).await;
+            b.fill("postal_code", "94110").await;
+            b.submit().await;
+            assert_eq!(b.path().await, "/p/confirming/thanks");
+            check_page(&b, axe.as_deref(), &format!("confirm-thanks-{lang}"), lang).await;
+            assert_eq!(app.count("confirming").await, i64::try_from(confirmed).expect("small"));
+
+            // The link, from the outbox (no SMTP here).
+            let sql = format!(
+                "SELECT text_body FROM emails WHERE to_address = 'ana.{lang}@example.org' AND kind = 'signature.confirm'"
+            );
+            let row = app
+                .db
+                .read
+                .query_one_raw(sea_orm::Statement::from_string(app.db.backend(), sql))
+                .await
+                .expect("query")
+                .expect("the email is in the outbox");
+            let text: String = row.try_get("", "text_body").expect("text");
+            let start = text.find("/confirm/").expect("a link");
+            let path: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+            b.client.goto(&app.url(&path)).await.expect("page loads");
+            check_page(&b, axe.as_deref(), &format!("confirm-{lang}"), lang).await;
+            b.press("main form button[type=submit]", "#personal-link").await;
+            assert_eq!(b.path().await, "/p/confirming/thanks");
+            check_page(&b, axe.as_deref(), &format!("confirmed-{lang}"), lang).await;
+        }
+        assert_eq!(app.count("confirming").await, 2);
+        b.client.goto(&app.url("/confirm/not-a-link?lang=es")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "confirm-unknown-es", "es").await;
+    })
+    .await;
+    b.close().await;
+}

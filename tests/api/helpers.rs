@@ -75,6 +75,10 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// The signing limits, off in tests that do not set them: tests sign many times from one
+/// address and domain (`tests/api/limits.rs` tests the limits).
+const LIMITS: [&str; 4] = ["LIMIT_NETWORK", "LIMIT_DOMAIN", "LIMIT_EMAIL", "LIMIT_FLOOD"];
+
 /// [`spawn_app`] with more settings (`("EMBED_ORIGINS", "https://…")`, …).
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let settings: Vec<(String, String)> =
@@ -97,7 +101,11 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
                 .map_or_else(|| PUBLIC_URL.into(), |(_, v)| v.clone()),
         ),
         "SECRET_KEY" => Some(TEST_SECRET.into()),
-        other => settings.iter().find(|(k, _)| k == other).map(|(_, v)| v.clone()),
+        other => settings
+            .iter()
+            .find(|(k, _)| k == other)
+            .map(|(_, v)| v.clone())
+            .or_else(|| LIMITS.contains(&other).then(|| "off".into())),
     })
     .expect("test config is valid");
     let app = Application::build(config).await.expect("the server starts");
@@ -424,6 +432,7 @@ impl ServerProcess {
             .env("BIND", format!("127.0.0.1:{port}"))
             .env("PUBLIC_URL", PUBLIC_URL)
             .env("RUST_LOG", "warn")
+            .envs(LIMITS.map(|k| (k, "off")))
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(stderr)

@@ -173,6 +173,7 @@ pub(super) async fn new_form(State(state): State<AppState>, user: StaffUser, hea
         goal: 1000,
         postal_country: state.config.default_country.clone(),
         fields: crate::domain::FormFields::default(),
+        require_confirmation: false,
         recipients: Vec::new(),
         translations: Vec::new(),
     };

@@ -28,7 +28,9 @@ use crate::{
     tally::Tally,
     views::admin::{
         Flash,
-        signatures::{ActionRow, CriteriaForm, ListView, PreviewView, SignatureRow, list_page, preview_page},
+        signatures::{
+            ActionRow, CriteriaForm, ListView, Mode, PreviewView, SignatureRow, list_page, preview_page,
+        },
     },
 };
 
@@ -44,6 +46,7 @@ async fn load(state: &AppState, raw_id: &str) -> AppResult<PetitionRecord> {
 fn status_name(status: Status) -> &'static str {
     match status {
         Status::Pending => "pending",
+        Status::Held => "held",
         Status::Validated => "validated",
         Status::Fraudulent => "fraudulent",
         Status::Invalidated => "invalidated",
@@ -113,7 +116,7 @@ async fn render_list(
 ) -> AppResult<Response> {
     let rec = load(state, id).await?;
     let q: String = query.q.trim().chars().take(200).collect();
-    let status = [Status::Validated, Status::Pending, Status::Fraudulent, Status::Invalidated]
+    let status = [Status::Validated, Status::Pending, Status::Held, Status::Fraudulent, Status::Invalidated]
         .into_iter()
         .find(|s| status_name(*s) == query.status.trim());
     let filter = ListFilter { words: q.split_whitespace().map(str::to_owned).take(8).collect(), status };
@@ -196,8 +199,13 @@ impl CriteriaQuery {
         }
     }
 
-    /// The criteria, or what is wrong with them.
+    /// The criteria of an invalidation (at least one), or what is wrong with them.
     fn criteria(&self) -> Result<Criteria, Vec<String>> {
+        self.parse(false)
+    }
+
+    /// The criteria, or what is wrong with them; `all`: none at all is allowed (every one).
+    fn parse(&self, all: bool) -> Result<Criteria, Vec<String>> {
         let mut errors = Vec::new();
         let mut day = |name: &str, value: &str| -> Option<NaiveDate> {
             let value = value.trim();
@@ -237,7 +245,7 @@ impl CriteriaQuery {
             network_hash: network,
             signature_id: None,
         };
-        if errors.is_empty() && criteria.is_empty() {
+        if errors.is_empty() && criteria.is_empty() && !all {
             errors.push(
                 "Choose at least one criterion: an invalidation never takes every signature at once."
                     .to_owned(),
@@ -253,12 +261,17 @@ async fn preview_response(
     user: &StaffUser,
     headers: &HeaderMap,
     rec: &PetitionRecord,
-    query: &CriteriaQuery,
+    (query, mode): (&CriteriaQuery, Mode),
     mut errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let form = query.form();
-    let (criteria, matches, sample) = match query.criteria() {
+    let (criteria, matches, sample) = match query.parse(mode == Mode::Release) {
+        Ok(c) if mode == Mode::Release => {
+            let held = invalidations::held(&state.db.read, rec.petition.id, &c).await?;
+            let sample = invalidations::sample_held(&state.db.read, rec.petition.id, &c, SAMPLE).await?;
+            (Some(c), Some((0, held)), sample.into_iter().map(row).collect())
+        }
         Ok(c) => {
             let m = invalidations::preview(&state.db.read, rec.petition.id, &c).await?;
             let sample = invalidations::sample(&state.db.read, rec.petition.id, &c, SAMPLE).await?;
@@ -281,6 +294,7 @@ async fn preview_response(
         matches,
         sample: &sample,
         reason: query.reason.trim(),
+        mode,
     };
     let markup = preview_page(&view);
     Ok(kit.page(status, markup))
@@ -297,7 +311,86 @@ pub(super) async fn preview(
     let rec = load(&state, &id).await?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let status = if query.criteria().is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    preview_response(&state, &user, &headers, &rec, &query, Vec::new(), status).await
+    preview_response(&state, &user, &headers, &rec, (&query, Mode::Invalidate), Vec::new(), status).await
+}
+
+/// `GET /admin/campaigns/{id}/signatures/release`: the held signatures the criteria match (every
+/// held one without criteria); nothing changes.
+pub(super) async fn release_preview(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<CriteriaQuery>, QueryRejection>,
+) -> AppResult<Response> {
+    let rec = load(&state, &id).await?;
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let status = if query.parse(true).is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    preview_response(&state, &user, &headers, &rec, (&query, Mode::Release), Vec::new(), status).await
+}
+
+/// `POST /admin/campaigns/{id}/signatures/release`: counts the held signatures the preview
+/// showed, if it still matches as many (else the preview again, with the new number).
+pub(super) async fn release(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<CriteriaQuery>,
+) -> AppResult<Response> {
+    let rec = load(&state, &id).await?;
+    let p = &rec.petition;
+    let refused = async |errors: Vec<String>| {
+        let query = (&form, Mode::Release);
+        preview_response(&state, &user, &headers, &rec, query, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    };
+    let Ok(criteria) = form.parse(true) else { return refused(Vec::new()).await };
+    let txn = state.db.write.begin().await?;
+    let done = invalidations::release(&txn, p.id, &criteria, Utc::now()).await?;
+    if form.expected.trim().parse::<u64>().ok() != Some(done.changed) {
+        drop(txn);
+        return refused(vec![format!(
+            "The number of held signatures that match changed since the preview (it is now {}); nothing was released.",
+            done.changed
+        )])
+        .await;
+    }
+    let described = criteria.describe();
+    let entry = Audit {
+        subject: Some(format!("petition:{}", p.id)),
+        detail: Some(format!(
+            "{} held signatures ({})",
+            done.changed,
+            if described.is_empty() { "every one" } else { described.as_str() }
+        )),
+        ..user.audit("signatures.released", Some(ip_hash(&state, ip)))
+    };
+    finish(&state, txn, entry, p.id, &done, Flash::Released).await
+}
+
+/// `POST /admin/campaigns/{id}/signatures/{sid}/release`: one held signature, from the list.
+pub(super) async fn release_one(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    Path((id, sid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let petition_id = id_of(&id)?;
+    let signature_id = id_of(&sid)?;
+    let criteria = Criteria { signature_id: Some(signature_id), ..Criteria::default() };
+    let txn = state.db.write.begin().await?;
+    let done = invalidations::release(&txn, petition_id, &criteria, Utc::now()).await?;
+    if done.changed == 0 {
+        drop(txn);
+        return Ok(back(petition_id));
+    }
+    let entry = Audit {
+        subject: Some(format!("signature:{signature_id}")),
+        detail: Some(format!("petition {petition_id}")),
+        ..user.audit("signature.released", Some(ip_hash(&state, ip)))
+    };
+    finish(&state, txn, entry, petition_id, &done, Flash::Released).await
 }
 
 /// Back to the list, when there was nothing to change (a second click on a button, say).
@@ -336,7 +429,8 @@ pub(super) async fn invalidate(
     let rec = load(&state, &id).await?;
     let p = &rec.petition;
     let refused = async |errors: Vec<String>| {
-        preview_response(&state, &user, &headers, &rec, &form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        let query = (&form, Mode::Invalidate);
+        preview_response(&state, &user, &headers, &rec, query, errors, StatusCode::UNPROCESSABLE_ENTITY).await
     };
     let Ok(criteria) = form.criteria() else { return refused(Vec::new()).await };
     let reason = one_line(&form.reason);

@@ -38,7 +38,8 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignatureOut {
     pub id: i64,
-    /// `validated` (counted), `pending`, `fraudulent` or `invalidated`.
+    /// `validated` (counted), `pending` (awaiting email confirmation), `held` (over a
+    /// per-address limit), `fraudulent` or `invalidated`.
     pub status: String,
     pub given_name: String,
     pub family_name: String,
@@ -115,7 +116,7 @@ pub struct SignaturePage {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `all` (the default), `validated`, `pending`, `fraudulent` or `invalidated`.
+    /// `all` (the default), `validated`, `pending`, `held`, `fraudulent` or `invalidated`.
     pub status: Option<String>,
     /// Only signatures made or changed at or after this time (RFC 3339), for incremental sync.
     pub updated_since: Option<String>,
@@ -154,7 +155,7 @@ pub async fn list(
         Some(name) => Some(Status::iter().find(|s| s.to_value() == name).ok_or_else(|| {
             Problem::parameter(
                 "status",
-                "`status` must be all, validated, pending, fraudulent or invalidated.",
+                "`status` must be all, validated, pending, held, fraudulent or invalidated.",
             )
         })?),
     };
@@ -344,10 +345,21 @@ pub async fn create(
             return Ok(res);
         }
     };
-    let signed = state.writer.sign(NewSignature { petition_id: p.id, input }).await.map_err(|e| {
-        tracing::error!(error = %e, "a signature from the API was not stored");
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "The signature could not be stored; try again soon.")
-    })?;
+    // A petition that asks its signers to confirm asks those added here too, in its language.
+    let confirm =
+        crate::routes::public::ask_to_confirm(&state, &rec, Locale::parse(&p.locale), &input, false)
+            .map(|(ask, _)| ask);
+    // Tokens are trusted integrations, often one server for many signers: no signing limits.
+    let signed =
+        state.writer.sign(NewSignature { petition_id: p.id, input, confirm, held: false }).await.map_err(
+            |e| {
+                tracing::error!(error = %e, "a signature from the API was not stored");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The signature could not be stored; try again soon.",
+                )
+            },
+        )?;
     let (status, added) = match signed {
         Signed::New { id, .. } => (StatusCode::CREATED, Added { id: Some(id), created: true }),
         Signed::AlreadySigned => (StatusCode::OK, Added { id: None, created: false }),

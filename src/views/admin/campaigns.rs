@@ -223,6 +223,13 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
                             }
                         }
                     }
+                    div.check {
+                        input #f-require_confirmation type="checkbox" name="require_confirmation" value="1" checked[f.require_confirmation] aria-describedby="h-require_confirmation";
+                        label for="f-require_confirmation" { "Signers confirm their email address" }
+                    }
+                    p.hint #h-require_confirmation {
+                        "A signature counts once its signer opens the link we email them and presses its button (one reminder after a day; links work for 7 days). Turning this off later leaves waiting signatures waiting."
+                    }
                 }
                 @if draft {
                     button type="submit" name="publish" value="1" { "Save and publish" }

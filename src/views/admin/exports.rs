@@ -53,10 +53,11 @@ const FORMATS: [(&str, &str); 3] = [
     ("xlsx", "Excel workbook (.xlsx)"),
     ("jsonl", "JSON Lines (one signature per line, for programs)"),
 ];
-const STATUSES: [(&str, &str); 5] = [
+const STATUSES: [(&str, &str); 6] = [
     ("validated", "Counted (validated)"),
     ("all", "Every status"),
     ("pending", "Awaiting email confirmation"),
+    ("held", "Held over a per-address limit"),
     ("invalidated", "Invalidated by staff"),
     ("fraudulent", "Flagged by abuse controls"),
 ];

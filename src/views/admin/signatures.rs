@@ -70,7 +70,7 @@ pub struct ListView<'a> {
     pub more: bool,
 }
 
-const STATUSES: [&str; 4] = ["validated", "pending", "fraudulent", "invalidated"];
+const STATUSES: [&str; 5] = ["validated", "pending", "held", "fraudulent", "invalidated"];
 
 fn criteria_fields(c: &CriteriaForm) -> Markup {
     html! {
@@ -152,7 +152,13 @@ pub fn list_page(v: &ListView<'_>) -> Markup {
                                     }
                                 }
                                 td {
-                                    @if r.status == "validated" || r.status == "pending" {
+                                    @if r.status == "held" {
+                                        form method="post" action={ (base) "/" (r.id) "/release" } {
+                                            (csrf_field(v.chrome.csrf))
+                                            button.secondary.small type="submit" aria-label={ "Release: " (r.name) } { "Release" }
+                                        }
+                                    }
+                                    @if r.status == "validated" || r.status == "pending" || r.status == "held" {
                                         form method="post" action={ (base) "/" (r.id) "/invalidate" } {
                                             (csrf_field(v.chrome.csrf))
                                             button.secondary.small type="submit" aria-label={ "Invalidate: " (r.name) } { "Invalidate" }
@@ -172,6 +178,11 @@ pub fn list_page(v: &ListView<'_>) -> Markup {
             nav aria-label="Pages" {
                 @if v.page > 1 { (page_link(v.page - 1, "prev", "Newer")) }
                 @if v.more { (page_link(v.page + 1, "next", "Older")) }
+            }
+            h2 { "Held signatures" }
+            p {
+                "Signatures over a signing limit wait, held, until their signers confirm by email. "
+                a href={ (base) "/release" } { "Review and release held signatures" }
             }
             h2 { "Invalidate a set of signatures" }
             p { "Choose them by what they have in common; you will see how many match, and some of them, before anything changes." }
@@ -210,8 +221,17 @@ pub fn list_page(v: &ListView<'_>) -> Markup {
     )
 }
 
-/// `/admin/campaigns/{id}/signatures/invalidate`: what the criteria match, and the form that
-/// invalidates them.
+/// What a preview leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Taking signatures out of the count (`…/signatures/invalidate`).
+    Invalidate,
+    /// Counting held signatures (`…/signatures/release`).
+    Release,
+}
+
+/// `/admin/campaigns/{id}/signatures/invalidate` (or `…/release`): what the criteria match, and
+/// the form that invalidates (or releases) them.
 pub struct PreviewView<'a> {
     pub chrome: Chrome<'a>,
     pub id: i64,
@@ -225,9 +245,13 @@ pub struct PreviewView<'a> {
     pub matches: Option<(u64, u64)>,
     pub sample: &'a [SignatureRow],
     pub reason: &'a str,
+    pub mode: Mode,
 }
 
 pub fn preview_page(v: &PreviewView<'_>) -> Markup {
+    if v.mode == Mode::Release {
+        return release_page(v);
+    }
     let base = format!("/admin/campaigns/{}/signatures", v.id);
     admin_page(
         "Invalidate signatures",
@@ -241,7 +265,7 @@ pub fn preview_page(v: &PreviewView<'_>) -> Markup {
             @if let Some((counted, pending)) = v.matches {
                 @let total = counted + pending;
                 div.notice role="status" {
-                    p { strong { (signatures(i64::try_from(total).unwrap_or(i64::MAX))) " match" } " (" (counted) " in the count now, " (pending) " awaiting confirmation): " (v.described) "." }
+                    p { strong { (signatures(i64::try_from(total).unwrap_or(i64::MAX))) " match" } " (" (counted) " in the count now, " (pending)  " awaiting confirmation or held): " (v.described) "." }
                 }
                 @if !v.sample.is_empty() {
                     div.scroll tabindex="0" role="region" aria-label="Some of the signatures that match" { table {
@@ -266,6 +290,56 @@ pub fn preview_page(v: &PreviewView<'_>) -> Markup {
             }
             h2 { "Change the criteria" }
             form.edit method="get" action={ (base) "/invalidate" } {
+                (criteria_fields(v.criteria))
+                button.secondary type="submit" { "Preview what matches" }
+            }
+        },
+    )
+}
+
+/// Held signatures to count: how many match, some of them, and the button that counts them.
+fn release_page(v: &PreviewView<'_>) -> Markup {
+    let base = format!("/admin/campaigns/{}/signatures", v.id);
+    admin_page(
+        "Release held signatures",
+        &v.chrome,
+        html! {
+            h1 { "Release held signatures" }
+            p { "Campaign: " (title_or_untitled(v.title)) ". " a href=(base) { "Back to the signatures" } }
+            p {
+                "A signature is held when it goes over a signing limit (many from one network, one email domain or one address). "
+                "It counts as soon as its signer confirms their email address; releasing it counts it now, for signers you know are real "
+                "(a sign-up table in a break room, a staff meeting)."
+            }
+            @if !v.errors.is_empty() {
+                div.alert role="alert" { @for e in v.errors { p { (e) } } }
+            }
+            @if let Some((_, held)) = v.matches {
+                div.notice role="status" {
+                    p {
+                        strong { (signatures(i64::try_from(held).unwrap_or(i64::MAX))) " held" }
+                        @if v.described.is_empty() { " in all." } @else { " match: " (v.described) "." }
+                    }
+                }
+                @if !v.sample.is_empty() {
+                    div.scroll tabindex="0" role="region" aria-label="Some of the held signatures" { table {
+                        caption { "The newest " (v.sample.len()) " of them" }
+                        thead { tr { th scope="col" { "Signed (UTC)" } th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Came from" } th scope="col" { "Network" } } }
+                        tbody { @for r in v.sample { tr { td { (r.signed_at) } td { (r.name) } td { (r.email) } td { (r.came_from) } td { code { (r.network) } } } } }
+                    } }
+                }
+                @if held > 0 {
+                    form.edit method="post" action={ (base) "/release" } {
+                        (csrf_field(v.chrome.csrf))
+                        @for (name, value) in v.criteria.pairs() { input type="hidden" name=(name) value=(value); }
+                        input type="hidden" name="expected" value=(held);
+                        button type="submit" { "Count these " (signatures(i64::try_from(held).unwrap_or(i64::MAX))) }
+                        p.hint { "They count at once, on every page and in every download; the audit log records who released them." }
+                    }
+                }
+            }
+            h2 { "Choose which" }
+            form.edit method="get" action={ (base) "/release" } {
                 (criteria_fields(v.criteria))
                 button.secondary type="submit" { "Preview what matches" }
             }

@@ -1,0 +1,429 @@
+//! Limits on signing, as named policies (each a list of rates such as `1/1m,5/5m`, overridable
+//! by configuration):
+//!
+//! - `network`: signatures per client network (an IPv4 address, an IPv6 /64) per petition;
+//! - `domain`: signatures per email domain per petition (the large mail providers are left
+//!   out: half a campaign signs from them);
+//! - `email`: signatures per canonical address, over every petition;
+//! - `flood`: signatures per second over the whole server.
+//!
+//! Going over `network`, `domain` or `email` does not refuse anyone: the signature is *held*
+//! (not counted) and its signer is emailed a confirmation link, so fifty nurses on one
+//! hospital's Wi-Fi all count once they confirm, and a script's thousand made-up addresses
+//! never do. Going over `flood` is refused with `429` and `Retry-After`.
+//!
+//! The limits are kept in memory (GCRA, by `governor`), per process.
+
+use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
+
+use governor::{
+    Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+    middleware::NoOpMiddleware,
+    state::{InMemoryState, NotKeyed, keyed::DashMapStateStore},
+};
+
+/// One rate: at most `count` in any `per` (as a burst of `count`, refilled evenly over `per`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub per: Duration,
+}
+
+impl Rate {
+    /// `5/5m`, `1/1m`, `100/1h`, `2000/1s`: a count, a slash and a period in seconds (`s`),
+    /// minutes (`m`), hours (`h`) or days (`d`).
+    pub fn parse(s: &str) -> Option<Self> {
+        let (count, per) = s.trim().split_once('/')?;
+        let count: u32 = count.trim().parse().ok().filter(|n| *n > 0)?;
+        let per = per.trim();
+        let (n, unit) = per.split_at(per.find(|c: char| !c.is_ascii_digit())?);
+        let n: u64 = if n.is_empty() { 1 } else { n.parse().ok().filter(|n| *n > 0)? };
+        let seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return None,
+        };
+        Some(Self { count, per: Duration::from_secs(n.checked_mul(seconds)?) })
+    }
+
+    /// A list of rates separated by commas (`1/1m,5/5m`); `off` or an empty list for none.
+    pub fn parse_list(s: &str) -> Option<Vec<Self>> {
+        if s.trim().eq_ignore_ascii_case("off") {
+            return Some(Vec::new());
+        }
+        s.split(',').filter(|r| !r.trim().is_empty()).map(Self::parse).collect()
+    }
+
+    fn quota(self) -> Option<Quota> {
+        let burst = NonZeroU32::new(self.count)?;
+        Quota::with_period(self.per / self.count).map(|q| q.allow_burst(burst))
+    }
+
+    /// Whether everything this rate allows, `other` allows too (`other` then adds nothing):
+    /// `1/1m` implies `5/5m`, which refills as fast and allows a larger burst.
+    fn implies(self, other: Self) -> bool {
+        self.count <= other.count && self.per / self.count >= other.per / other.count
+    }
+}
+
+/// The rates that add something: one implied by a stricter one is left out (each is a map of
+/// every recent key, kept for nothing).
+fn effective(rates: &[Rate]) -> Vec<Quota> {
+    rates
+        .iter()
+        .enumerate()
+        .filter(|&(i, r)| {
+            !rates.iter().enumerate().any(|(j, s)| j != i && s.implies(*r) && (!r.implies(*s) || j < i))
+        })
+        .filter_map(|(_, r)| r.quota())
+        .collect()
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.per.as_secs();
+        let (n, unit) = match s {
+            _ if s.is_multiple_of(86_400) => (s / 86_400, "d"),
+            _ if s.is_multiple_of(3600) => (s / 3600, "h"),
+            _ if s.is_multiple_of(60) => (s / 60, "m"),
+            _ => (s, "s"),
+        };
+        write!(f, "{}/{n}{unit}", self.count)
+    }
+}
+
+/// The policies' rates (`LIMIT_NETWORK`, `LIMIT_DOMAIN`, `LIMIT_EMAIL`, `LIMIT_FLOOD`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitSettings {
+    pub network: Vec<Rate>,
+    pub domain: Vec<Rate>,
+    pub email: Vec<Rate>,
+    pub flood: Vec<Rate>,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        let rates = |s: &str| Rate::parse_list(s).unwrap_or_default();
+        Self {
+            // UK Parliament's petitions: one a minute, five in five minutes, from one address.
+            network: rates("1/1m,5/5m"),
+            domain: rates("50/10m"),
+            email: rates("5/1m"),
+            // Above what one process can store (about 20,000 a second on SQLite): a guard
+            // against a flood queueing behind the writer, not a limit on a busy hour.
+            flood: rates("20000/1s"),
+        }
+    }
+}
+
+/// Why a signature was held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    Network,
+    Domain,
+    Email,
+}
+
+impl Held {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Network => "network",
+            Self::Domain => "domain",
+            Self::Email => "email",
+        }
+    }
+}
+
+type Keyed<C> = RateLimiter<u64, DashMapStateStore<u64>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// The limiters, shared by every request. Keys are 64-bit hashes (with a key random per
+/// process) of what they count: under load each limiter holds every key seen within its
+/// period, so a key's size is the memory's.
+pub struct Limits<C: Clock = DefaultClock> {
+    network: Vec<Keyed<C>>,
+    domain: Vec<Keyed<C>>,
+    email: Vec<Keyed<C>>,
+    flood: Vec<Direct<C>>,
+    clock: C,
+    hasher: std::hash::RandomState,
+}
+
+impl<C: Clock> std::fmt::Debug for Limits<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limits").field("network", &self.network.len()).finish_non_exhaustive()
+    }
+}
+
+impl Limits<DefaultClock> {
+    pub fn new(settings: &LimitSettings) -> Self {
+        Self::with_clock(settings, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> Limits<C> {
+    /// Limits on `clock` (a fake one in tests).
+    pub fn with_clock(settings: &LimitSettings, clock: C) -> Self {
+        let keyed = |rates: &[Rate]| -> Vec<Keyed<C>> {
+            effective(rates).into_iter().map(|q| RateLimiter::dashmap_with_clock(q, clock.clone())).collect()
+        };
+        Self {
+            network: keyed(&settings.network),
+            domain: keyed(&settings.domain),
+            email: keyed(&settings.email),
+            flood: effective(&settings.flood)
+                .into_iter()
+                .map(|q| RateLimiter::direct_with_clock(q, clock.clone()))
+                .collect(),
+            clock,
+            hasher: std::hash::RandomState::new(),
+        }
+    }
+
+    /// Lets go of the keys whose limits are all refilled (every few seconds, from a timer).
+    pub fn forget_stale(&self) {
+        for limiter in self.network.iter().chain(&self.domain).chain(&self.email) {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// Keys held now, over every limiter.
+    pub fn keys(&self) -> usize {
+        self.network.iter().chain(&self.domain).chain(&self.email).map(RateLimiter::len).sum()
+    }
+
+    fn key(&self, what: impl Hash) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(what)
+    }
+
+    /// One more signature over the whole server: `Err(wait)` when there are too many now.
+    pub fn flood(&self) -> Result<(), Duration> {
+        for limiter in &self.flood {
+            if let Err(not_until) = limiter.check() {
+                return Err(not_until.wait_time_from(self.clock.now()));
+            }
+        }
+        Ok(())
+    }
+
+    /// One more signature on petition `petition_id` from `ip` as `canonical` (whose domain is
+    /// `domain`): `Some` policy it goes over, and then it is held. Every policy counts it. An
+    /// address in a known shared site of the petition (`shared`) has no network limit there.
+    pub fn check(
+        &self,
+        petition_id: i64,
+        ip: IpAddr,
+        shared: bool,
+        canonical: &str,
+        domain: &str,
+    ) -> Option<Held> {
+        let mut held = None;
+        if !shared && !allow(&self.network, self.key((petition_id, network_of(ip)))) {
+            held = Some(Held::Network);
+        }
+        if !is_common_provider(domain) && !allow(&self.domain, self.key((petition_id, domain))) {
+            held = held.or(Some(Held::Domain));
+        }
+        if !allow(&self.email, self.key(canonical)) {
+            held = held.or(Some(Held::Email));
+        }
+        held
+    }
+}
+
+/// Counts one on each of `limiters` (all of them, so a held signature still uses up its
+/// share): whether every one allowed it.
+fn allow<C: Clock>(limiters: &[Keyed<C>], key: u64) -> bool {
+    let mut ok = true;
+    for limiter in limiters {
+        ok &= limiter.check_key(&key).is_ok();
+    }
+    ok
+}
+
+/// The network an address belongs to: an IPv4 address itself, an IPv6 address's /64 (one
+/// household or device usually has a whole /64 and can pick any address in it).
+pub fn network_of(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let mut octets = v6.octets();
+            octets[8..].fill(0);
+            IpAddr::from(octets)
+        }
+        v4 => v4,
+    }
+}
+
+/// Mail providers too large for a per-domain limit to tell anything.
+const COMMON_PROVIDERS: [&str; 24] = [
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.es",
+    "yahoo.com.mx",
+    "ymail.com",
+    "outlook.com",
+    "outlook.es",
+    "hotmail.com",
+    "hotmail.es",
+    "live.com",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "mail.com",
+    "comcast.net",
+    "att.net",
+    "verizon.net",
+    "sbcglobal.net",
+];
+
+fn is_common_provider(domain: &str) -> bool {
+    COMMON_PROVIDERS.contains(&domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use governor::clock::FakeRelativeClock;
+
+    use super::*;
+
+    fn limits(settings: LimitSettings) -> (Limits<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        (Limits::with_clock(&settings, clock.clone()), clock)
+    }
+
+    #[test]
+    fn rates_parse_and_print() {
+        assert_eq!(Rate::parse("5/5m"), Some(Rate { count: 5, per: Duration::from_secs(300) }));
+        assert_eq!(Rate::parse(" 1 / 1m "), Some(Rate { count: 1, per: Duration::from_secs(60) }));
+        assert_eq!(Rate::parse("100/h"), Some(Rate { count: 100, per: Duration::from_secs(3600) }));
+        assert_eq!(Rate::parse("2000/1s").map(|r| r.to_string()), Some("2000/1s".into()));
+        assert_eq!(Rate::parse("3/2d").map(|r| r.to_string()), Some("3/2d".into()));
+        for bad in ["", "5", "0/1m", "5/0m", "5/1w", "-1/1m", "5/m1", "a/1m", "5/99999999999999999d"] {
+            assert_eq!(Rate::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Rate::parse_list("off"), Some(Vec::new()));
+        assert_eq!(Rate::parse_list("1/1m, 5/5m").map(|l| l.len()), Some(2));
+        assert_eq!(Rate::parse_list("1/1m,nonsense"), None);
+    }
+
+    #[test]
+    fn one_network_is_held_past_one_a_minute_and_five_in_five_minutes() {
+        let (limits, clock) = limits(LimitSettings::default());
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        let check = |i: u32| limits.check(1, ip, false, &format!("n{i}@example.org"), "example.org");
+        assert_eq!(check(0), None);
+        assert_eq!(check(1), Some(Held::Network), "a second within the minute");
+        // Another petition, another network: their own allowance.
+        assert_eq!(limits.check(2, ip, false, "x@example.org", "example.org"), None);
+        assert_eq!(
+            limits.check(1, "203.0.113.8".parse().expect("ip"), false, "y@example.org", "example.org"),
+            None
+        );
+        clock.advance(Duration::from_secs(61));
+        assert_eq!(check(2), None, "a minute later");
+
+        // Five in five minutes alone: five at once, then one a minute.
+        let five =
+            LimitSettings { network: Rate::parse_list("5/5m").expect("rates"), ..LimitSettings::default() };
+        let (limits, clock) = self::limits(five);
+        let check = |i: u32| limits.check(1, ip, false, &format!("n{i}@example.org"), "example.org");
+        for i in 0..5 {
+            assert_eq!(check(i), None);
+        }
+        assert_eq!(check(5), Some(Held::Network), "a sixth within five minutes");
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(check(6), None);
+        assert_eq!(check(7), Some(Held::Network));
+    }
+
+    #[test]
+    fn an_ipv6_network_is_its_64_and_a_shared_site_has_no_network_limit() {
+        let (limits, _) = limits(LimitSettings::default());
+        let a: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        assert_eq!(limits.check(1, a, false, "a@example.org", "example.org"), None);
+        assert_eq!(limits.check(1, b, false, "b@example.org", "example.org"), Some(Held::Network));
+        let mapped: IpAddr = "::ffff:198.51.100.1".parse().expect("ip");
+        assert_eq!(network_of(mapped), "198.51.100.1".parse::<IpAddr>().expect("ip"));
+        for i in 0..40 {
+            let email = format!("nurse{i}@hospital.example");
+            assert_eq!(
+                limits.check(1, "198.51.100.1".parse().expect("ip"), true, &email, "hospital.example"),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn domains_and_addresses_have_their_own_limits() {
+        let settings = LimitSettings {
+            network: Vec::new(),
+            domain: Rate::parse_list("3/10m").expect("rates"),
+            email: Rate::parse_list("2/1h").expect("rates"),
+            flood: Vec::new(),
+        };
+        let (limits, clock) = limits(settings);
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        for i in 0..3 {
+            assert_eq!(limits.check(1, ip, false, &format!("u{i}@spam.example"), "spam.example"), None);
+        }
+        assert_eq!(limits.check(1, ip, false, "u3@spam.example", "spam.example"), Some(Held::Domain));
+        assert_eq!(limits.check(2, ip, false, "u4@spam.example", "spam.example"), None, "per petition");
+        // The large providers are not limited by domain.
+        for i in 0..10 {
+            assert_eq!(limits.check(1, ip, false, &format!("p{i}@gmail.com"), "gmail.com"), None);
+        }
+        // One address over many petitions.
+        assert_eq!(limits.check(10, ip, false, "one@gmail.com", "gmail.com"), None);
+        assert_eq!(limits.check(11, ip, false, "one@gmail.com", "gmail.com"), None);
+        assert_eq!(limits.check(12, ip, false, "one@gmail.com", "gmail.com"), Some(Held::Email));
+        clock.advance(Duration::from_secs(3600));
+        assert_eq!(limits.check(13, ip, false, "one@gmail.com", "gmail.com"), None);
+    }
+
+    #[test]
+    fn a_rate_implied_by_a_stricter_one_keeps_no_map() {
+        let count = |s: &str| effective(&Rate::parse_list(s).expect("rates")).len();
+        assert_eq!(count("1/1m,5/5m"), 1, "one a minute never makes five in five minutes");
+        assert_eq!(count("2/1m,5/5m"), 2);
+        assert_eq!(count("5/5m,5/5m"), 1, "the same twice");
+        assert_eq!(count("10/1h,1/1m"), 2);
+        let (limits, _) = limits(LimitSettings::default());
+        assert_eq!(limits.network.len(), 1);
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        for i in 0..100 {
+            limits.check(1, ip, false, &format!("k{i}@gmail.com"), "gmail.com");
+        }
+        assert_eq!(limits.keys(), 101, "one network, a hundred addresses");
+    }
+
+    #[test]
+    fn a_flood_is_refused_with_the_time_to_wait() {
+        let settings =
+            LimitSettings { flood: Rate::parse_list("3/1s").expect("rates"), ..LimitSettings::default() };
+        let (limits, clock) = limits(settings);
+        for _ in 0..3 {
+            assert_eq!(limits.flood(), Ok(()));
+        }
+        let wait = limits.flood().expect_err("a fourth within the second");
+        assert!(wait > Duration::ZERO && wait <= Duration::from_millis(334), "{wait:?}");
+        clock.advance(wait);
+        assert_eq!(limits.flood(), Ok(()));
+        let none = LimitSettings { flood: Vec::new(), ..LimitSettings::default() };
+        let (limits, _) = self::limits(none);
+        for _ in 0..10_000 {
+            assert_eq!(limits.flood(), Ok(()));
+        }
+    }
+}
