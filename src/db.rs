@@ -16,6 +16,7 @@ pub mod rollup;
 pub mod schedules;
 pub mod settings;
 pub mod share_texts;
+pub mod shared_sites;
 pub mod sharing;
 pub mod signatures;
 pub mod spend;

@@ -23,6 +23,7 @@ pub mod scheduled_delivery;
 pub mod setting;
 pub mod share_click;
 pub mod share_text;
+pub mod shared_site;
 pub mod short_code;
 pub mod signature;
 pub mod signature_action;

@@ -28,6 +28,10 @@ pub struct PetitionRecord {
     pub fields: FormFields,
     /// Its deliveries, newest first.
     pub deliveries: Vec<super::deliveries::Summary>,
+    /// Its shared sites (networks without a per-network signing limit), oldest first.
+    pub shared_sites: Vec<entity::shared_site::Model>,
+    /// Their networks, parsed.
+    pub shared_nets: Vec<ipnet::IpNet>,
 }
 
 /// A petition's words in one language.
@@ -41,6 +45,12 @@ pub struct Content<'a> {
 }
 
 impl PetitionRecord {
+    /// Whether `ip` is in one of its shared sites.
+    pub fn is_shared(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.shared_nets.iter().any(|n| n.contains(&ip))
+    }
+
     /// The petition's words for a page in `locale`: the translation into it, if staff made one,
     /// else the petition's own.
     pub fn content(&self, locale: &str) -> Content<'_> {
@@ -138,7 +148,18 @@ async fn record(db: &impl ConnectionTrait, petition: petition::Model) -> Result<
     let share_texts = share_texts::of_petition(db, petition.id).await?;
     let fields = FormFields::parse(&petition.form_fields);
     let deliveries = super::deliveries::summaries(db, petition.id).await?;
-    Ok(PetitionRecord { petition, recipients, translations, share_texts, fields, deliveries })
+    let shared_sites = super::shared_sites::of_petition(db, petition.id).await?;
+    let shared_nets = shared_sites.iter().filter_map(|s| s.network.parse().ok()).collect();
+    Ok(PetitionRecord {
+        petition,
+        recipients,
+        translations,
+        share_texts,
+        fields,
+        deliveries,
+        shared_sites,
+        shared_nets,
+    })
 }
 
 /// Every petition and letter, whatever its status, newest first.

@@ -129,6 +129,8 @@ admin_routes! {
     get "/admin/campaigns/{id}/signatures/release" => signatures::release_preview, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/release" => signatures::release, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/{sid}/release" => signatures::release_one, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/shared-sites" => signatures::add_site, Access::Staff(Role::Organizer);
+    post "/admin/campaigns/{id}/shared-sites/{sid}/remove" => signatures::remove_site, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/{sid}/invalidate" => signatures::invalidate_one, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures/{sid}/restore" => signatures::restore_one, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/invalidations/{aid}/restore" => signatures::restore_action, Access::Staff(Role::Organizer);

@@ -309,7 +309,7 @@ fn limit(state: &AppState, rec: &PetitionRecord, ip: std::net::IpAddr, input: &S
     let Some(email) = &input.email else { return false };
     let canonical = email.canonical();
     let domain = canonical.rsplit_once('@').map_or("", |(_, d)| d);
-    let held = state.limits.check(rec.petition.id, ip, false, &canonical, domain);
+    let held = state.limits.check(rec.petition.id, ip, rec.is_shared(ip), &canonical, domain);
     if let Some(policy) = held {
         tracing::info!(petition_id = rec.petition.id, policy = policy.name(), "signature held over a limit");
     }

@@ -45,6 +45,8 @@ pub enum Flash {
     Invalidated,
     Restored,
     Released,
+    SiteAdded,
+    SiteRemoved,
     LandingCreated,
     ImageSaved,
     CodeAdded,
@@ -61,7 +63,7 @@ pub enum Flash {
 }
 
 impl Flash {
-    const ALL: [Self; 22] = [
+    const ALL: [Self; 24] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -71,6 +73,8 @@ impl Flash {
         Self::Invalidated,
         Self::Restored,
         Self::Released,
+        Self::SiteAdded,
+        Self::SiteRemoved,
         Self::LandingCreated,
         Self::ImageSaved,
         Self::CodeAdded,
@@ -98,6 +102,8 @@ impl Flash {
             Self::Invalidated => "invalidated",
             Self::Restored => "restored",
             Self::Released => "released",
+            Self::SiteAdded => "site",
+            Self::SiteRemoved => "unsite",
             Self::LandingCreated => "landing",
             Self::ImageSaved => "image",
             Self::CodeAdded => "code",
@@ -133,6 +139,8 @@ impl Flash {
                 "Restored: the signatures have the status they had before, and count again if they did."
             }
             Self::Released => "Released: those signatures count now.",
+            Self::SiteAdded => "Shared site added: signers there are no longer held for sharing one network.",
+            Self::SiteRemoved => "Shared site removed.",
             Self::LandingCreated => "Landing page created.",
             Self::ImageSaved => {
                 "Image saved: it is the page's picture now, cleaned of what the camera wrote into it."

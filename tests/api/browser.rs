@@ -627,6 +627,17 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         b.fill("reason", "a test signature").await;
         b.press("form.edit button[type=submit]", ".flash").await;
         assert!(b.text(".flash").await.contains("Invalidated"));
+        // Held signatures and shared sites: a refused site, then one added.
+        b.client.goto(&app.url(&format!("{edit}/signatures/release"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-release", "en").await;
+        b.fill("site_network", "10.0.0.0/8").await;
+        b.fill("site_label", "Everyone").await;
+        b.press("#sites form.edit button[type=submit]", "#e-site").await;
+        check_page(&b, axe.as_deref(), "staff-site-error", "en").await;
+        b.fill("site_network", "203.0.113.0/24").await;
+        b.press("#sites form.edit button[type=submit]", ".flash").await;
+        assert!(b.text("#sites tbody").await.contains("203.0.113.0/24"));
+        check_page(&b, axe.as_deref(), "staff-site-added", "en").await;
         b.client.goto(&app.url("/admin/login")).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-login", "en").await;
     })

@@ -13,6 +13,14 @@ use crate::{
     smtp::SmtpSink,
 };
 
+/// Waits until the server has read petition `slug` again (its record is kept a second, then read
+/// again in the background on the next request).
+async fn reread(app: &TestApp, slug: &str) {
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.get(&format!("/p/{slug}")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
 async fn held(app: &TestApp) -> i64 {
     scalar(app, "SELECT COUNT(*) AS n FROM signatures WHERE status = 'held'").await
 }
@@ -245,4 +253,53 @@ async fn staff_release_held_signatures_after_a_preview_and_a_paper_copy_stops_co
     assert_eq!(app.count("shift").await, 6, "released online, the paper copy stops counting");
     assert_eq!(held(&app).await, 0);
     assert_eq!(app.aggregates(id).await, 6);
+}
+
+#[tokio::test]
+async fn a_shared_site_lifts_the_network_limit_for_its_petition_only() {
+    let app = spawn_app_with(&[("LIMIT_NETWORK", "1/1m")]).await;
+    let id = app.open_petition("hall").await;
+    app.open_petition("other").await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let page = format!("/admin/campaigns/{id}/signatures/release");
+    let action = format!("/admin/campaigns/{id}/shared-sites");
+
+    // Too wide, or not a network, or without a label: refused, with what was typed.
+    for (network, label, says) in [
+        ("10.0.0.0/8", "Everyone", "too wide"),
+        ("hall", "Union hall", "Type an address"),
+        ("127.0.0.1", "", "Say what the site is"),
+    ] {
+        let res = submit(&organizer, &app, &page, &action, &[("network", network), ("label", label)]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{network}");
+        let body = res.text().await.expect("text");
+        assert!(body.contains(says) && body.contains(&format!("value=\"{network}\"")), "{body}");
+    }
+    let res =
+        submit(&organizer, &app, &page, &action, &[("network", "127.0.0.1"), ("label", "Union hall Wi-Fi")])
+            .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, body) = get(&organizer, &app, &page).await;
+    assert!(body.contains("127.0.0.1/32") && body.contains("Union hall Wi-Fi"), "{body}");
+    assert!(audit_actions(&app).await.iter().any(|(_, a, _)| a == "shared_site.added"));
+
+    // Signing reads the petition again within a second.
+    reread(&app, "hall").await;
+    for i in 0..5 {
+        sign_as(&app, "hall", &format!("m{i}@gmail.com"), None).await;
+        sign_as(&app, "other", &format!("m{i}@gmail.com"), None).await;
+    }
+    assert_eq!(app.count("hall").await, 5, "the site's petition");
+    assert_eq!(app.count("other").await, 1, "another petition keeps its limit");
+
+    // Removed: the limit holds again.
+    let sid = scalar(&app, "SELECT MIN(id) AS n FROM shared_sites").await;
+    let res = submit(&organizer, &app, &page, &format!("{action}/{sid}/remove"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    reread(&app, "hall").await;
+    for email in ["late@gmail.com", "later@gmail.com", "latest@gmail.com"] {
+        sign_as(&app, "hall", email, None).await;
+    }
+    assert_eq!(app.count("hall").await, 6, "one a minute again");
+    assert_eq!(held(&app).await, 2 + 4, "and the rest held, here and on the other petition");
 }

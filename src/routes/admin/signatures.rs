@@ -20,6 +20,7 @@ use crate::{
     db::{
         invalidations::{self, Criteria, Done, Invalidation, ListFilter},
         petitions::PetitionRecord,
+        shared_sites,
         staff::{self, Audit},
     },
     error::AppResult,
@@ -29,7 +30,8 @@ use crate::{
     views::admin::{
         Flash,
         signatures::{
-            ActionRow, CriteriaForm, ListView, Mode, PreviewView, SignatureRow, list_page, preview_page,
+            ActionRow, CriteriaForm, ListView, Mode, PreviewView, SignatureRow, SiteForm, list_page,
+            preview_page,
         },
     },
 };
@@ -261,7 +263,7 @@ async fn preview_response(
     user: &StaffUser,
     headers: &HeaderMap,
     rec: &PetitionRecord,
-    (query, mode): (&CriteriaQuery, Mode),
+    (query, mode, site): (&CriteriaQuery, Mode, &SiteForm),
     mut errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
@@ -295,6 +297,8 @@ async fn preview_response(
         sample: &sample,
         reason: query.reason.trim(),
         mode,
+        sites: &rec.shared_sites,
+        site,
     };
     let markup = preview_page(&view);
     Ok(kit.page(status, markup))
@@ -311,7 +315,16 @@ pub(super) async fn preview(
     let rec = load(&state, &id).await?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let status = if query.criteria().is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    preview_response(&state, &user, &headers, &rec, (&query, Mode::Invalidate), Vec::new(), status).await
+    preview_response(
+        &state,
+        &user,
+        &headers,
+        &rec,
+        (&query, Mode::Invalidate, &SiteForm::default()),
+        Vec::new(),
+        status,
+    )
+    .await
 }
 
 /// `GET /admin/campaigns/{id}/signatures/release`: the held signatures the criteria match (every
@@ -326,7 +339,16 @@ pub(super) async fn release_preview(
     let rec = load(&state, &id).await?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let status = if query.parse(true).is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    preview_response(&state, &user, &headers, &rec, (&query, Mode::Release), Vec::new(), status).await
+    preview_response(
+        &state,
+        &user,
+        &headers,
+        &rec,
+        (&query, Mode::Release, &SiteForm::default()),
+        Vec::new(),
+        status,
+    )
+    .await
 }
 
 /// `POST /admin/campaigns/{id}/signatures/release`: counts the held signatures the preview
@@ -342,7 +364,7 @@ pub(super) async fn release(
     let rec = load(&state, &id).await?;
     let p = &rec.petition;
     let refused = async |errors: Vec<String>| {
-        let query = (&form, Mode::Release);
+        let query = (&form, Mode::Release, &SiteForm::default());
         preview_response(&state, &user, &headers, &rec, query, errors, StatusCode::UNPROCESSABLE_ENTITY).await
     };
     let Ok(criteria) = form.parse(true) else { return refused(Vec::new()).await };
@@ -429,7 +451,7 @@ pub(super) async fn invalidate(
     let rec = load(&state, &id).await?;
     let p = &rec.petition;
     let refused = async |errors: Vec<String>| {
-        let query = (&form, Mode::Invalidate);
+        let query = (&form, Mode::Invalidate, &SiteForm::default());
         preview_response(&state, &user, &headers, &rec, query, errors, StatusCode::UNPROCESSABLE_ENTITY).await
     };
     let Ok(criteria) = form.criteria() else { return refused(Vec::new()).await };
@@ -549,4 +571,72 @@ pub(super) async fn restore_action(
         ..user.audit("signatures.restored", Some(ip_hash(&state, ip)))
     };
     finish(&state, txn, entry, petition_id, &done, Flash::Restored).await
+}
+
+/// `POST /admin/campaigns/{id}/shared-sites`: marks a network (`network`, `label`) as a shared
+/// site of the petition, where the per-network signing limit does not hold.
+pub(super) async fn add_site(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<SiteForm>,
+) -> AppResult<Response> {
+    let rec = load(&state, &id).await?;
+    let p = &rec.petition;
+    let label = one_line(&form.label);
+    let checked = shared_sites::parse_network(&form.network).and_then(|net| {
+        if label.is_empty() || label.chars().count() > 200 {
+            Err("Say what the site is (at most 200 characters), such as “St Mary's staff Wi-Fi”.".to_owned())
+        } else {
+            Ok(net)
+        }
+    });
+    let net = match checked {
+        Ok(net) => net,
+        Err(e) => {
+            let site = SiteForm { error: Some(e), ..form };
+            let query = (&CriteriaQuery::default(), Mode::Release, &site);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return preview_response(&state, &user, &headers, &rec, query, Vec::new(), status).await;
+        }
+    };
+    let txn = state.db.write.begin().await?;
+    if shared_sites::add(&txn, p.id, net, &label, &user.account.email, Utc::now()).await? {
+        let entry = Audit {
+            subject: Some(format!("petition:{}", p.id)),
+            detail: Some(format!("{net} ({label})")),
+            ..user.audit("shared_site.added", Some(ip_hash(&state, ip)))
+        };
+        staff::audit(&txn, entry, Utc::now()).await?;
+    }
+    txn.commit().await?;
+    // Signing sees it within a second, when the petition's record is read again.
+    Ok(flash_redirect(&state, &format!("/admin/campaigns/{}/signatures/release", p.id), Flash::SiteAdded))
+}
+
+/// `POST /admin/campaigns/{id}/shared-sites/{sid}/remove`.
+pub(super) async fn remove_site(
+    State(state): State<AppState>,
+    user: StaffUser,
+    ClientIp(ip): ClientIp,
+    Path((id, sid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let petition_id = id_of(&id)?;
+    let site_id = id_of(&sid)?;
+    let txn = state.db.write.begin().await?;
+    let to = format!("/admin/campaigns/{petition_id}/signatures/release");
+    let Some(site) = shared_sites::remove(&txn, petition_id, site_id).await? else {
+        drop(txn);
+        return Ok(no_store(Redirect::to(&to).into_response()));
+    };
+    let entry = Audit {
+        subject: Some(format!("petition:{petition_id}")),
+        detail: Some(format!("{} ({})", site.network, site.label)),
+        ..user.audit("shared_site.removed", Some(ip_hash(&state, ip)))
+    };
+    staff::audit(&txn, entry, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(flash_redirect(&state, &to, Flash::SiteRemoved))
 }

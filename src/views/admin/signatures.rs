@@ -246,6 +246,21 @@ pub struct PreviewView<'a> {
     pub sample: &'a [SignatureRow],
     pub reason: &'a str,
     pub mode: Mode,
+    /// The petition's shared sites (shown when releasing).
+    pub sites: &'a [entity::shared_site::Model],
+    /// The shared-site form as typed, with what is wrong with it.
+    pub site: &'a SiteForm,
+}
+
+/// A shared site as typed (`POST /admin/campaigns/{id}/shared-sites`).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct SiteForm {
+    #[serde(default)]
+    pub network: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(skip)]
+    pub error: Option<String>,
 }
 
 pub fn preview_page(v: &PreviewView<'_>) -> Markup {
@@ -343,6 +358,59 @@ fn release_page(v: &PreviewView<'_>) -> Markup {
                 (criteria_fields(v.criteria))
                 button.secondary type="submit" { "Preview what matches" }
             }
+            (sites_section(v))
         },
     )
+}
+
+/// A petition's shared sites, and the form that adds one.
+fn sites_section(v: &PreviewView<'_>) -> Markup {
+    let action = format!("/admin/campaigns/{}/shared-sites", v.id);
+    let error = v.site.error.as_deref();
+    html! {
+        section #sites aria-labelledby="sites-h" {
+            h2 #sites-h { "Shared sites" }
+            p {
+                "Many people sign from one network at a hospital, a union hall or a campus. Mark such a network here and "
+                "signatures from it are no longer held for sharing it (the other limits still hold)."
+            }
+            @if v.sites.is_empty() {
+                p { "No shared site yet." }
+            } @else {
+                div.scroll tabindex="0" role="region" aria-label="The shared sites, as a table" { table {
+                    thead { tr { th scope="col" { "Network" } th scope="col" { "What it is" } th scope="col" { "Added by" } th scope="col" { "Remove" } } }
+                    tbody {
+                        @for s in v.sites {
+                            tr {
+                                td { code { (s.network) } } td { (s.label) } td { (s.added_by) }
+                                td {
+                                    form method="post" action={ (action) "/" (s.id) "/remove" } {
+                                        (csrf_field(v.chrome.csrf))
+                                        button.secondary.small type="submit" aria-label={ "Remove shared site " (s.network) } { "Remove" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            form.edit method="post" action=(action) novalidate {
+                (csrf_field(v.chrome.csrf))
+                @if let Some(e) = error {
+                    p.error #e-site { span.visually-hidden { "Error: " } (e) }
+                }
+                div.field.has-error[error.is_some()] {
+                    label for="f-site_network" { "Network: an address or a range" }
+                    p.hint #h-site_network { "As the site's IT staff give it, such as 203.0.113.7 or 203.0.113.0/24 (at most a /16; IPv6 at most a /32)." }
+                    input #f-site_network type="text" name="network" value=(v.site.network) maxlength="50" required
+                        aria-describedby={ "h-site_network" @if error.is_some() { " e-site" } } aria-invalid=[error.map(|_| "true")];
+                }
+                div.field {
+                    label for="f-site_label" { "What it is" }
+                    input #f-site_label type="text" name="label" value=(v.site.label) maxlength="200" required;
+                }
+                button type="submit" { "Add the shared site" }
+            }
+        }
+    }
 }
