@@ -52,6 +52,8 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// Limits on signing (`LIMIT_*`).
     pub limits: crate::limits::LimitSettings,
+    /// Where `/metrics` is served (`METRICS_BIND`); unset, it is not.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// How webhooks are delivered (`WEBHOOK_*`).
@@ -260,6 +262,19 @@ impl Config {
                 })?;
             }
         }
+        let metrics_bind = get("METRICS_BIND")
+            .map(|v| {
+                v.trim().parse::<SocketAddr>().map_err(|_| {
+                    invalid(
+                        "METRICS_BIND",
+                        format!("{v:?} is not an address and port such as 127.0.0.1:9100"),
+                    )
+                })
+            })
+            .transpose()?;
+        if metrics_bind.is_some() && metrics_bind == Some(bind) {
+            return Err(invalid("METRICS_BIND", "it must differ from BIND: metrics are not public".into()));
+        }
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| Self::DEFAULT_DATABASE_URL.into()),
             bind,
@@ -275,6 +290,7 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             webhooks,
             limits,
+            metrics_bind,
         })
     }
 
@@ -393,6 +409,10 @@ mod tests {
             ("MAIL_RETRY_BASE_MS", "fast"),
             ("GOAL_CHECK_MS", "1"),
             ("RECIPIENT_DIGEST_HOUR", "24"),
+            ("METRICS_BIND", "nowhere"),
+            ("METRICS_BIND", "127.0.0.1:3000"),
+            ("LIMIT_NETWORK", "1/fortnight"),
+            ("LIMIT_EMAIL", "0/1m"),
         ] {
             let err = cfg(&[(k, v)]).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.starts_with(k), "{k}: {err}");

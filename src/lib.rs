@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod letters;
 pub mod limits;
 pub mod mail;
+pub mod metrics;
 pub mod packet;
 pub mod routes;
 pub mod sharing;

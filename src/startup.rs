@@ -53,6 +53,8 @@ pub struct Application {
     visit_writer: JoinHandle<()>,
     /// Lets the signing limits forget stale keys.
     pruner: JoinHandle<()>,
+    /// Serves `/metrics` on `METRICS_BIND`.
+    metrics: Option<JoinHandle<()>>,
     webhooks: Worker,
     mail: Mail,
     setup_link: Option<String>,
@@ -104,6 +106,25 @@ impl Application {
         };
         let limits = Arc::new(crate::limits::Limits::new(&config.limits));
         let pruner = tokio::spawn(forget_stale_limits(limits.clone()));
+        let counters = Arc::<crate::metrics::Counters>::default();
+        let metrics = match config.metrics_bind {
+            Some(addr) => {
+                let sources = crate::metrics::Sources {
+                    counters: counters.clone(),
+                    writer: writer_stats.clone(),
+                    limits: limits.clone(),
+                    counts: counts.clone(),
+                };
+                let listener = TcpListener::bind(addr).await?;
+                tracing::info!(%addr, "serving /metrics");
+                Some(tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, crate::metrics::router(sources)).await {
+                        tracing::error!(error = %e, "the metrics server stopped");
+                    }
+                }))
+            }
+            None => None,
+        };
         let state = AppState::new(Shared {
             db: db.clone(),
             config: Arc::new(config),
@@ -120,6 +141,7 @@ impl Application {
             share_texts: Default::default(),
             login_limits: Default::default(),
             limits,
+            counters,
             needs_setup: AtomicBool::new(needs_setup),
             mail_wake,
             hooks_wake: outbox.clone(),
@@ -135,6 +157,7 @@ impl Application {
             flush,
             visit_writer,
             pruner,
+            metrics,
             webhooks,
             mail,
             setup_link,
@@ -162,7 +185,18 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let Self {
-            listener, router, db, writer, refresher, flush, visit_writer, pruner, webhooks, mail, ..
+            listener,
+            router,
+            db,
+            writer,
+            refresher,
+            flush,
+            visit_writer,
+            pruner,
+            metrics,
+            webhooks,
+            mail,
+            ..
         } = self;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "listening");
@@ -174,6 +208,9 @@ impl Application {
         writer.join().await;
         refresher.abort();
         pruner.abort();
+        if let Some(m) = metrics {
+            m.abort();
+        }
         visit_writer.abort();
         // The visits counted since the last write.
         store_visits(&flush).await;

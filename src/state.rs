@@ -46,6 +46,8 @@ pub struct Shared {
     pub login_limits: LoginLimits,
     /// Limits on signing: past them a signature is held, or (a flood) refused.
     pub limits: Arc<Limits>,
+    /// What `/metrics` reports besides the writer's and the limits' own figures.
+    pub counters: Arc<crate::metrics::Counters>,
     /// No staff account exists yet: the home page points to the setup link.
     pub needs_setup: AtomicBool,
     /// Signs every cookie (derived from the instance's secret key).

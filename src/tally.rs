@@ -32,6 +32,11 @@ impl From<&entity::petition_tally::Model> for Tally {
 pub struct Counts(Arc<RwLock<HashMap<i64, Tally>>>);
 
 impl Counts {
+    /// Every petition's tally known here.
+    pub fn all(&self) -> Vec<(i64, Tally)> {
+        read(&self.0).iter().map(|(id, t)| (*id, *t)).collect()
+    }
+
     pub fn get(&self, petition_id: i64) -> Option<Tally> {
         read(&self.0).get(&petition_id).copied()
     }

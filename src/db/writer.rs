@@ -95,6 +95,13 @@ pub struct WriterStats {
     pub batches: AtomicU64,
     /// Batches that failed as a whole and were retried one signature at a time.
     pub retried_one_by_one: AtomicU64,
+    /// Signatures stored, by the status they were stored with.
+    pub validated: AtomicU64,
+    pub pending: AtomicU64,
+    pub held: AtomicU64,
+    pub fraudulent: AtomicU64,
+    /// Signatures of people who had signed already (nothing stored).
+    pub repeated: AtomicU64,
 }
 
 impl WriterStats {
@@ -213,6 +220,18 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
 /// After a commit: the new counts, and a wake-up for the webhook worker if deliveries were
 /// written, and for the mail sender if emails were.
 fn record(ctx: &Context, after: &After) {
+    let s = &ctx.stats;
+    for (counter, n) in [
+        (&s.validated, after.stored[0]),
+        (&s.pending, after.stored[1]),
+        (&s.held, after.stored[2]),
+        (&s.fraudulent, after.stored[3]),
+        (&s.repeated, after.repeated),
+    ] {
+        if n > 0 {
+            counter.fetch_add(n, Ordering::Relaxed);
+        }
+    }
     for (petition_id, tally) in &after.tallies {
         ctx.counts.record(*petition_id, *tally);
     }
@@ -231,6 +250,10 @@ struct After {
     enqueued: bool,
     /// Confirmation emails written.
     emails: Vec<i64>,
+    /// Signatures stored: validated, pending, held, fraudulent.
+    stored: [u64; 4],
+    /// Repeats of earlier signatures (nothing stored).
+    repeated: u64,
 }
 
 /// What a transaction did: per job, its outcome, and what is left to do after it.
@@ -269,7 +292,15 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
     let mut counted = rollup::Changes::default();
     let hour = rollup::hour_of(now);
     let (mut links, mut emails) = (Vec::new(), Vec::new());
+    let (mut by_status, mut repeated) = ([0u64; 4], 0u64);
     for ((row, stored), job) in rows.iter().zip(&stored).zip(jobs) {
+        match (stored, row.status) {
+            (None, _) => repeated += 1,
+            (Some(_), signature::Status::Validated) => by_status[0] += 1,
+            (Some(_), signature::Status::Pending) => by_status[1] += 1,
+            (Some(_), signature::Status::Held) => by_status[2] += 1,
+            (Some(_), _) => by_status[3] += 1,
+        }
         outcomes.push(if let Some(stored) = stored {
             if matches!(row.status, signature::Status::Pending | signature::Status::Held)
                 && let Some(ask) = &job.sig.confirm
@@ -305,7 +336,7 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
     confirmations::insert(&txn, links, now).await?;
     let emails = mail::enqueue(&txn, emails, now).await?;
     txn.commit().await?;
-    Ok((outcomes, After { tallies, enqueued, emails }))
+    Ok((outcomes, After { tallies, enqueued, emails, stored: by_status, repeated }))
 }
 
 /// Writes a `signature.created` delivery for every new signature (not those flagged as a

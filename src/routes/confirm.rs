@@ -75,6 +75,7 @@ async fn confirm(
         Confirmed::Done { petition_id, share_code, tally } => {
             if let Some(tally) = tally {
                 state.counts.record(petition_id, tally);
+                state.counters.confirmed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 // Its `signature.created` and `signature.confirmed` deliveries.
                 state.hooks_wake.notify_one();
             }

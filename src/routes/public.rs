@@ -223,6 +223,7 @@ async fn sign(
         _ => AppError::BadRequest(e.body_text()),
     })?;
     if let Err(wait) = state.limits.flood() {
+        state.counters.refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::warn!(wait_ms = wait.as_millis(), "signing refused: too many signatures at once");
         return Ok(too_many(wait));
     }
@@ -311,6 +312,7 @@ fn limit(state: &AppState, rec: &PetitionRecord, ip: std::net::IpAddr, input: &S
     let domain = canonical.rsplit_once('@').map_or("", |(_, d)| d);
     let held = state.limits.check(rec.petition.id, ip, rec.is_shared(ip), &canonical, domain);
     if let Some(policy) = held {
+        state.counters.held(policy);
         tracing::info!(petition_id = rec.petition.id, policy = policy.name(), "signature held over a limit");
     }
     held.is_some()

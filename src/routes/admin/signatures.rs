@@ -388,6 +388,7 @@ pub(super) async fn release(
         )),
         ..user.audit("signatures.released", Some(ip_hash(&state, ip)))
     };
+    state.counters.released.fetch_add(done.changed, std::sync::atomic::Ordering::Relaxed);
     finish(&state, txn, entry, p.id, &done, Flash::Released).await
 }
 
@@ -412,6 +413,7 @@ pub(super) async fn release_one(
         detail: Some(format!("petition {petition_id}")),
         ..user.audit("signature.released", Some(ip_hash(&state, ip)))
     };
+    state.counters.released.fetch_add(done.changed, std::sync::atomic::Ordering::Relaxed);
     finish(&state, txn, entry, petition_id, &done, Flash::Released).await
 }
 

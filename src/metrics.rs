@@ -1,0 +1,157 @@
+//! `GET /metrics` in the Prometheus text format, served on `METRICS_BIND` only (an address of
+//! its own, for the monitoring network, never the public one). Everything comes from memory:
+//! a scrape never touches the database. Counters are this process's since it started;
+//! with several processes, Prometheus sums them.
+
+use std::{
+    fmt::Write as _,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+
+use crate::{
+    db::writer::WriterStats,
+    limits::{Held, Limits},
+    tally::Counts,
+};
+
+/// What handlers count as they go.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Signatures held, per policy (network, domain, email).
+    held: [AtomicU64; 3],
+    /// Signing requests refused as a flood.
+    pub refused: AtomicU64,
+    /// Signatures that started counting when their signers confirmed.
+    pub confirmed: AtomicU64,
+    /// Held signatures staff released.
+    pub released: AtomicU64,
+}
+
+impl Counters {
+    pub fn held(&self, policy: Held) {
+        let i = match policy {
+            Held::Network => 0,
+            Held::Domain => 1,
+            Held::Email => 2,
+        };
+        self.held[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What a scrape reads.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    pub counters: Arc<Counters>,
+    pub writer: Arc<WriterStats>,
+    pub limits: Arc<Limits>,
+    pub counts: Counts,
+}
+
+/// The router for `METRICS_BIND`.
+pub fn router(sources: Sources) -> Router {
+    Router::new().route("/metrics", get(metrics)).with_state(sources)
+}
+
+async fn metrics(State(s): State<Sources>) -> Response {
+    let mut res = render(&s).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    res
+}
+
+/// The exposition text.
+pub fn render(s: &Sources) -> String {
+    let mut out = String::with_capacity(2048);
+    let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let mut family = |name: &str, kind: &str, help: &str, samples: &[(&str, u64)]| {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+    };
+    let w = &s.writer;
+    family(
+        "undersigned_signatures_stored_total",
+        "counter",
+        "Signatures stored by this process, by the status they were stored with.",
+        &[
+            ("{status=\"validated\"}", load(&w.validated)),
+            ("{status=\"pending\"}", load(&w.pending)),
+            ("{status=\"held\"}", load(&w.held)),
+            ("{status=\"fraudulent\"}", load(&w.fraudulent)),
+        ],
+    );
+    family(
+        "undersigned_signatures_repeated_total",
+        "counter",
+        "Signing requests from people who had signed already (nothing stored).",
+        &[("", load(&w.repeated))],
+    );
+    let c = &s.counters;
+    family(
+        "undersigned_signatures_held_total",
+        "counter",
+        "Signatures held over a signing limit, by the limit's policy.",
+        &[
+            ("{policy=\"network\"}", load(&c.held[0])),
+            ("{policy=\"domain\"}", load(&c.held[1])),
+            ("{policy=\"email\"}", load(&c.held[2])),
+        ],
+    );
+    family(
+        "undersigned_signing_refused_total",
+        "counter",
+        "Signing requests refused with 429 as a flood.",
+        &[("", load(&c.refused))],
+    );
+    family(
+        "undersigned_signatures_confirmed_total",
+        "counter",
+        "Signatures that started counting when their signers confirmed by email.",
+        &[("", load(&c.confirmed))],
+    );
+    family(
+        "undersigned_signatures_released_total",
+        "counter",
+        "Held signatures released by staff.",
+        &[("", load(&c.released))],
+    );
+    family(
+        "undersigned_writer_batches_total",
+        "counter",
+        "Signature writer transactions, and those retried one signature at a time.",
+        &[("", w.batches()), ("{retried=\"true\"}", w.retried_one_by_one())],
+    );
+    family(
+        "undersigned_limit_keys",
+        "gauge",
+        "Keys the signing limits hold in memory.",
+        &[("", s.limits.keys() as u64)],
+    );
+    let mut tallies = s.counts.all();
+    tallies.sort_unstable_by_key(|(id, _)| *id);
+    let labels: Vec<(String, u64)> = tallies
+        .iter()
+        .map(|(id, t)| (format!("{{petition_id=\"{id}\"}}"), u64::try_from(t.validated).unwrap_or(0)))
+        .collect();
+    let samples: Vec<(&str, u64)> = labels.iter().map(|(l, v)| (l.as_str(), *v)).collect();
+    family(
+        "undersigned_petition_signatures",
+        "gauge",
+        "Validated signatures per petition (offline counts aside), as this process last read them.",
+        &samples,
+    );
+    out
+}
