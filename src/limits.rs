@@ -183,11 +183,12 @@ impl<C: Clock + Clone> Limits<C> {
         }
     }
 
-    /// Lets go of the keys whose limits are all refilled (every few seconds, from a timer).
+    /// Lets go of the keys whose limits are all refilled (every few seconds, from a timer). The
+    /// room they took is kept for the next keys: giving it back and taking it again as a surge
+    /// goes on only scatters the heap.
     pub fn forget_stale(&self) {
         for limiter in self.network.iter().chain(&self.domain).chain(&self.email) {
             limiter.retain_recent();
-            limiter.shrink_to_fit();
         }
     }
 
