@@ -188,7 +188,6 @@ pub const SIGNED_ONLINE_TOO: &str =
 /// moving the stored mark from what was read to the newest id, first in the transaction.
 /// Returns how many paper signatures stopped counting.
 pub async fn check_later_online(db: &super::Database, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    use super::invalidations::{Criteria, Invalidation, invalidate};
     use signature::Column as C;
     let read = &db.read;
     let mark = setting::Entity::find_by_id(CHECKED).one(read).await?.map(|s| s.value);
@@ -272,14 +271,7 @@ pub async fn check_later_online(db: &super::Database, now: DateTime<Utc>) -> Res
     }
     let mut stopped = 0;
     for (petition_id, paper_id) in caught {
-        let criteria = Criteria { signature_id: Some(paper_id), ..Criteria::default() };
-        let inv = Invalidation {
-            criteria: &criteria,
-            reason: SIGNED_ONLINE_TOO,
-            staff_id: None,
-            actor: "paper check",
-        };
-        stopped += invalidate(&txn, petition_id, &inv, now).await?.changed;
+        stopped += stop_counting(&txn, petition_id, paper_id, now).await?;
     }
     txn.commit().await?;
     if stopped > 0 {
@@ -301,7 +293,6 @@ pub async fn settle_counted(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    use super::invalidations::{Criteria, Invalidation, invalidate};
     use signature::Column as C;
     type Row = (i64, String, String, String);
     let mut stopped = 0;
@@ -334,17 +325,25 @@ pub async fn settle_counted(
             if !keys.contains(&name_key(&g, &f, &z)) {
                 continue;
             }
-            let criteria = Criteria { signature_id: Some(paper_id), ..Criteria::default() };
-            let inv = Invalidation {
-                criteria: &criteria,
-                reason: SIGNED_ONLINE_TOO,
-                staff_id: None,
-                actor: "paper check",
-            };
-            stopped += invalidate(db, petition_id, &inv, now).await?.changed;
+            stopped += stop_counting(db, petition_id, paper_id, now).await?;
         }
     }
     Ok(stopped)
+}
+
+/// Paper signature `paper_id` stops counting: its signer signed online too (an invalidation by
+/// the "paper check", which staff can restore). Returns 1 if it counted, else 0.
+async fn stop_counting(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    paper_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use super::invalidations::{Criteria, Invalidation, invalidate};
+    let criteria = Criteria { signature_id: Some(paper_id), ..Criteria::default() };
+    let inv =
+        Invalidation { criteria: &criteria, reason: SIGNED_ONLINE_TOO, staff_id: None, actor: "paper check" };
+    Ok(invalidate(db, petition_id, &inv, now).await?.changed)
 }
 
 /// A campaign's paper batches, newest first.

@@ -15,6 +15,7 @@ mod embed;
 mod exports;
 mod health;
 mod helpers;
+mod hostile;
 mod integrity;
 mod invalidations;
 mod landing;

@@ -312,19 +312,8 @@ pub(super) async fn preview(
     headers: HeaderMap,
     query: Result<Query<CriteriaQuery>, QueryRejection>,
 ) -> AppResult<Response> {
-    let rec = load(&state, &id).await?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    let status = if query.criteria().is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    preview_response(
-        &state,
-        &user,
-        &headers,
-        &rec,
-        (&query, Mode::Invalidate, &SiteForm::default()),
-        Vec::new(),
-        status,
-    )
-    .await
+    preview_page_for(&state, &user, &id, &headers, (&query, Mode::Invalidate)).await
 }
 
 /// `GET /admin/campaigns/{id}/signatures/release`: the held signatures the criteria match (every
@@ -336,19 +325,23 @@ pub(super) async fn release_preview(
     headers: HeaderMap,
     query: Result<Query<CriteriaQuery>, QueryRejection>,
 ) -> AppResult<Response> {
-    let rec = load(&state, &id).await?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    let status = if query.parse(true).is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    preview_response(
-        &state,
-        &user,
-        &headers,
-        &rec,
-        (&query, Mode::Release, &SiteForm::default()),
-        Vec::new(),
-        status,
-    )
-    .await
+    preview_page_for(&state, &user, &id, &headers, (&query, Mode::Release)).await
+}
+
+/// A preview asked for with a `GET`: `422` when its criteria do not parse.
+async fn preview_page_for(
+    state: &AppState,
+    user: &StaffUser,
+    id: &str,
+    headers: &HeaderMap,
+    (query, mode): (&CriteriaQuery, Mode),
+) -> AppResult<Response> {
+    let rec = load(state, id).await?;
+    let ok = query.parse(mode == Mode::Release).is_ok();
+    let status = if ok { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    preview_response(state, user, headers, &rec, (query, mode, &SiteForm::default()), Vec::new(), status)
+        .await
 }
 
 /// `POST /admin/campaigns/{id}/signatures/release`: counts the held signatures the preview

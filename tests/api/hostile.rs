@@ -1,0 +1,128 @@
+//! Hostile input on the signing form: each request gets a clear 4xx, or, for an unusual but
+//! real signer, is stored exactly as typed; nothing is stored wrongly, the count stays right
+//! and the server stays healthy.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Signer, TestApp, spawn_app};
+
+/// A form body as given (bytes, possibly not UTF-8), with `content_type`.
+async fn post_raw(app: &TestApp, body: Vec<u8>, content_type: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(app.url("/p/h/sign"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The rest of a valid form, after a first field.
+fn rest(email: &str) -> String {
+    format!("&family_name=Ruiz&email={email}&postal_code=94110")
+}
+
+/// Every signature of petition `h` as the export writes it (JSON).
+fn exported(app: &TestApp) -> Vec<serde_json::Value> {
+    let out = app.cli(&["export", "--petition", "h", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("a JSON array")
+}
+
+#[tokio::test]
+async fn hostile_forms_get_a_clear_refusal_and_store_nothing() {
+    let app = spawn_app().await;
+    let id = app.open_petition("h").await;
+    let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("a NUL byte", format!("given_name=Ana%00{}", rest("n1@example.org")).into_bytes(), FORM),
+        (
+            "a name of bytes that are not UTF-8",
+            format!("given_name=%FF%FE{}", rest("n2@example.org")).into_bytes(),
+            FORM,
+        ),
+        (
+            "an email with a line break",
+            "given_name=Ana&family_name=Ruiz&email=n3@example.org%0D%0ABcc:x@example.org&postal_code=94110"
+                .into(),
+            FORM,
+        ),
+        (
+            "a duplicated field",
+            format!("given_name=Ana&given_name=Eve{}", rest("n4@example.org")).into_bytes(),
+            FORM,
+        ),
+        ("JSON", br#"{"given_name":"Ana"}"#.to_vec(), "application/json"),
+        ("plain text", format!("given_name=Ana{}", rest("n5@example.org")).into_bytes(), "text/plain"),
+        ("no content type", format!("given_name=Ana{}", rest("n6@example.org")).into_bytes(), ""),
+        ("an empty body", Vec::new(), FORM),
+        (
+            "a megabyte",
+            format!("given_name=Ana{}&comment={}", rest("n7@example.org"), "x".repeat(1 << 20)).into_bytes(),
+            FORM,
+        ),
+        ("a megabyte of fields", "a=b&".repeat(1 << 18).into_bytes(), FORM),
+    ];
+    // Raw bytes that are not UTF-8 at all, not even percent-encoded.
+    let mut raw = b"given_name=".to_vec();
+    raw.extend([0xff, 0xfe, 0xc3]);
+    raw.extend(rest("n8@example.org").into_bytes());
+    cases.push(("raw bytes that are not UTF-8", raw, FORM));
+    for (what, body, content_type) in cases {
+        let res = post_raw(&app, body, content_type).await;
+        let status = res.status();
+        assert!(status.is_client_error(), "{what}: {status}");
+        let page = res.text().await.expect("text");
+        assert!(page.contains("<html") && page.contains("</html>"), "{what}: a page says why\n{page}");
+        assert_eq!(app.rows(id).await, 0, "{what}: nothing stored");
+    }
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(app.count("h").await, 0);
+}
+
+#[tokio::test]
+async fn unusual_real_signers_are_stored_exactly_as_typed() {
+    let app = spawn_app().await;
+    let id = app.open_petition("h").await;
+    let signers = [
+        Signer::new("obrien@example.org")
+            .with("given_name", "Siobhán")
+            .with("family_name", "O'Brien-Ó Súilleabháin"),
+        Signer::new("rtl@example.org").with("given_name", "مريم").with("family_name", "כהן"),
+        Signer::new("emoji@example.org")
+            .with("given_name", "Ana ✊🏽")
+            .with("comment", "Staff the ward ✊🏽 ¡ya!"),
+        Signer::new("sql@example.org")
+            .with("given_name", "Robert'); DROP TABLE signatures;--")
+            .with("comment", "' OR '1'='1"),
+        Signer::new("markup@example.org").with("given_name", "<script>alert(1)</script>Ana"),
+        Signer::new("long@example.org").with("given_name", &"Ñ".repeat(100)),
+        // A homoglyph of an address above (a Cyrillic "а"): another mailbox, so another signer,
+        // kept as typed (making up addresses needs no homoglyphs; confirmation is the answer).
+        Signer::new("\u{430}bc@example.org").with("given_name", "Abc"),
+    ];
+    for s in &signers {
+        let res = app.sign_fresh("h", s).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{:?}", s.fields);
+    }
+    assert_eq!(app.count("h").await, 7);
+    assert_eq!(app.recount(id).await, 7);
+    let rows = exported(&app);
+    for s in &signers {
+        let field = |k: &str| s.fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let email = field("email").expect("an email");
+        let row = rows.iter().find(|r| r["email"] == email).unwrap_or_else(|| panic!("{email} exported"));
+        assert_eq!(row["given_name"], field("given_name").expect("a name"), "{email}");
+        if let Some(comment) = field("comment") {
+            assert_eq!(row["comment"], comment, "{email}");
+        }
+    }
+    // The petition page still renders, and never as markup from a signer.
+    let page = app.get("/p/h").await.text().await.expect("text");
+    assert!(!page.contains("<script>alert(1)"));
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
