@@ -125,7 +125,7 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
         let bind = get("BIND").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let bind = bind.parse().map_err(|e| invalid("BIND", format!("{e} (expected host:port)")))?;
+        let bind: SocketAddr = bind.parse().map_err(|e| invalid("BIND", format!("{e} (expected host:port)")))?;
         let public_url = get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".into());
         let public_url =
             Url::parse(public_url.trim_end_matches('/')).map_err(|e| invalid("PUBLIC_URL", e.to_string()))?;
@@ -272,7 +272,12 @@ impl Config {
                 })
             })
             .transpose()?;
-        if metrics_bind.is_some() && metrics_bind == Some(bind) {
+        // One port on any address of the machine (0.0.0.0 is all of them) is the public one.
+        if let Some(m) = metrics_bind
+            && m.port() != 0
+            && m.port() == bind.port()
+            && (m.ip() == bind.ip() || m.ip().is_unspecified() || bind.ip().is_unspecified())
+        {
             return Err(invalid("METRICS_BIND", "it must differ from BIND: metrics are not public".into()));
         }
         Ok(Self {
@@ -411,6 +416,7 @@ mod tests {
             ("RECIPIENT_DIGEST_HOUR", "24"),
             ("METRICS_BIND", "nowhere"),
             ("METRICS_BIND", "127.0.0.1:3000"),
+            ("METRICS_BIND", "0.0.0.0:3000"),
             ("LIMIT_NETWORK", "1/fortnight"),
             ("LIMIT_EMAIL", "0/1m"),
         ] {

@@ -103,7 +103,7 @@ pub fn render(s: &Sources) -> String {
     family(
         "undersigned_signatures_held_total",
         "counter",
-        "Signatures held over a signing limit, by the limit's policy.",
+        "Signing requests over a signing limit (held, or repeats of an earlier signature), by the limit's policy.",
         &[
             ("{policy=\"network\"}", load(&c.held[0])),
             ("{policy=\"domain\"}", load(&c.held[1])),

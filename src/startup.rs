@@ -115,7 +115,9 @@ impl Application {
                     limits: limits.clone(),
                     counts: counts.clone(),
                 };
-                let listener = TcpListener::bind(addr).await?;
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("METRICS_BIND {addr} cannot be listened on: {e}"))?;
                 tracing::info!(%addr, "serving /metrics");
                 Some(tokio::spawn(async move {
                     if let Err(e) = axum::serve(listener, crate::metrics::router(sources)).await {

@@ -27,6 +27,7 @@ mod m20261127_000018_emails;
 mod m20261127_000019_deliveries;
 mod m20261128_000020_paper_and_letters;
 mod m20261128_000021_confirmations;
+mod m20261128_000022_shared_sites;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000019_deliveries::Migration),
             Box::new(m20261128_000020_paper_and_letters::Migration),
             Box::new(m20261128_000021_confirmations::Migration),
+            Box::new(m20261128_000022_shared_sites::Migration),
         ]
     }
 }

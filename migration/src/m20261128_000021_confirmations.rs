@@ -1,7 +1,6 @@
 //! Email confirmation: a petition can ask its signers to confirm their address, and each
 //! signature waiting for that has one row here with the hashes of the links it was sent (the
-//! first email's and the reminder's). The links themselves are never stored. And the shared
-//! sites of a petition (a hospital's network), where many sign from one address.
+//! first email's and the reminder's). The links themselves are never stored.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -51,42 +50,10 @@ impl MigrationTrait for Migration {
                  WHERE reminded_at IS NULL AND confirmed_at IS NULL",
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(SharedSites::Table)
-                    .col(big_pk_auto(SharedSites::Id))
-                    .col(big_integer(SharedSites::PetitionId))
-                    // An address or CIDR range (`203.0.113.0/24`).
-                    .col(string_len(SharedSites::Network, 50))
-                    .col(string_len(SharedSites::Label, 200))
-                    .col(string_len(SharedSites::AddedBy, 320))
-                    .col(timestamp_with_time_zone(SharedSites::AddedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(SharedSites::Table, SharedSites::PetitionId)
-                            .to(Petitions::Table, Petitions::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_shared_sites_petition_network")
-                    .table(SharedSites::Table)
-                    .col(SharedSites::PetitionId)
-                    .col(SharedSites::Network)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(SharedSites::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Confirmations::Table).to_owned()).await?;
         manager
             .alter_table(
@@ -99,19 +66,7 @@ impl MigrationTrait for Migration {
 #[derive(DeriveIden)]
 enum Petitions {
     Table,
-    Id,
     RequireConfirmation,
-}
-
-#[derive(DeriveIden)]
-enum SharedSites {
-    Table,
-    Id,
-    PetitionId,
-    Network,
-    Label,
-    AddedBy,
-    AddedAt,
 }
 
 #[derive(DeriveIden)]

@@ -126,16 +126,16 @@ pub async fn confirm(
         .rows_affected
         > 0;
     let tally = if counted {
-        let tally = signatures::add_to_tally(db, link.petition_id, 1, now).await?;
+        let mut tally = signatures::add_to_tally(db, link.petition_id, 1, now).await?;
         rollup::apply(db, &[link.signature_id], 1).await?;
+        // The same person entered on paper stops counting: they count once, online.
+        if super::paper::settle_counted(db, link.petition_id, &[link.signature_id], now).await? > 0 {
+            tally = signatures::add_to_tally(db, link.petition_id, 0, now).await?;
+        }
         // It counts from now (`signature.created`), because its signer confirmed.
         let fact = [webhooks::NewFact(link.signature_id, link.petition_id, tally.validated)];
         webhooks::enqueue_signatures(db, &fact, now).await?;
         webhooks::enqueue_about_signatures(db, Event::SignatureConfirmed, &fact, now).await?;
-        // The same person entered on paper stops counting: they count once, online.
-        let settled = super::paper::settle_counted(db, link.petition_id, &[link.signature_id], now).await?;
-        let tally =
-            if settled > 0 { signatures::add_to_tally(db, link.petition_id, 0, now).await? } else { tally };
         Some(Tally::from(&tally))
     } else {
         None
@@ -285,4 +285,18 @@ pub async fn renew(
     }
     let ids = mail::enqueue(db, vec![email], now).await?;
     Ok(ids.first().map_or(Renewed::Recently, |&id| Renewed::Sent(id)))
+}
+
+/// The links of signatures `ids` stop working (they count now, released by staff): no
+/// reminder or new link goes out for them. Run it in the transaction that changed them.
+pub async fn expire(db: &impl ConnectionTrait, ids: &[i64], now: DateTime<Utc>) -> Result<(), DbErr> {
+    for part in ids.chunks(500) {
+        confirmation::Entity::update_many()
+            .col_expr(confirmation::Column::ExpiresAt, Expr::value(now))
+            .filter(confirmation::Column::SignatureId.is_in(part.iter().copied()))
+            .filter(confirmation::Column::ExpiresAt.gt(now))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }

@@ -476,16 +476,20 @@ pub async fn release(
     let n = i64::try_from(ids.len()).unwrap_or(i64::MAX);
     let mut tally = move_tally(db, petition_id, n, now).await?;
     rollup::apply(db, &ids, 1).await?;
-    if let Some(t) = &tally {
-        // Each one announced with the count it brought the petition to.
-        let first = t.validated - n;
-        let facts: Vec<NewFact> =
-            ids.iter().zip(1..).map(|(&id, i)| NewFact(id, petition_id, first + i)).collect();
-        webhooks::enqueue_signatures(db, &facts, now).await?;
+    if tally.is_some() {
         // The same people entered on paper stop counting: each counts once, online.
         if super::paper::settle_counted(db, petition_id, &ids, now).await? > 0 {
             tally = Some(add_to_tally(db, petition_id, 0, now).await?);
         }
+        super::confirmations::expire(db, &ids, now).await?;
+    }
+    if let Some(t) = &tally {
+        // Each one announced with the count it brought the petition to, the last with the
+        // count as committed.
+        let first = t.validated - n;
+        let facts: Vec<NewFact> =
+            ids.iter().zip(1..).map(|(&id, i)| NewFact(id, petition_id, first + i)).collect();
+        webhooks::enqueue_signatures(db, &facts, now).await?;
     }
     Ok(Done { action_id: 0, changed: ids.len() as u64, tally })
 }

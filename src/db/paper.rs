@@ -70,6 +70,9 @@ pub async fn enter(
     })
     .exec_with_returning(db)
     .await?;
+    // The petition's tally row next, before reading who counts: a confirmation or release
+    // counting the same person at once takes it too, so one of the two sees the other.
+    signatures::add_to_tally(db, p.id, 0, now).await?;
 
     let mut known = names_signed(db, p.id, b).await?;
     let mut duplicates = Vec::new();

@@ -61,10 +61,10 @@ pub async fn remove(
     Ok(Some(site))
 }
 
-/// The narrowest ranges a shared site may be: a /16 of IPv4, a /32 of IPv6 (wider would lift
-/// the limit for a whole provider's customers).
+/// The widest ranges a shared site may be: a /16 of IPv4, a /48 of IPv6 (one site's usual
+/// allocation; wider would lift the limit for a whole provider's customers).
 pub const WIDEST_V4: u8 = 16;
-pub const WIDEST_V6: u8 = 32;
+pub const WIDEST_V6: u8 = 48;
 
 /// A shared site's network as typed (`203.0.113.7`, `203.0.113.0/24`, `2001:db8:5::/48`), or
 /// what is wrong with it.
@@ -76,6 +76,17 @@ pub fn parse_network(typed: &str) -> Result<IpNet, String> {
         .or_else(|| typed.parse::<std::net::IpAddr>().ok().map(IpNet::from))
         .map(|n| n.trunc())
         .ok_or_else(|| "Type an address (203.0.113.7) or a range (203.0.113.0/24).".to_owned())?;
+    // An IPv4 range written as IPv6 (`::ffff:203.0.113.0/120`) is the IPv4 range: clients'
+    // addresses are compared in that form.
+    let net = match net {
+        IpNet::V6(n) => match n.addr().to_ipv4_mapped() {
+            Some(v4) if n.prefix_len() >= 96 => ipnet::Ipv4Net::new(v4, n.prefix_len() - 96)
+                .map(|n| IpNet::V4(n.trunc()))
+                .map_err(|_| "Type an address (203.0.113.7) or a range (203.0.113.0/24).".to_owned())?,
+            _ => IpNet::V6(n),
+        },
+        v4 => v4,
+    };
     let too_wide = match net {
         IpNet::V4(n) => n.prefix_len() < WIDEST_V4,
         IpNet::V6(n) => n.prefix_len() < WIDEST_V6,
@@ -97,6 +108,12 @@ mod tests {
         assert_eq!(parse_network(" 203.0.113.7 ").map(|n| n.to_string()), Ok("203.0.113.7/32".into()));
         assert_eq!(parse_network("203.0.113.9/24").map(|n| n.to_string()), Ok("203.0.113.0/24".into()));
         assert_eq!(parse_network("2001:db8:5::1/48").map(|n| n.to_string()), Ok("2001:db8:5::/48".into()));
+        assert!(parse_network("2001:db8::/32").is_err(), "a provider's");
+        assert_eq!(
+            parse_network("::ffff:203.0.113.9/120").map(|n| n.to_string()),
+            Ok("203.0.113.0/24".into())
+        );
+        assert!(parse_network("::ffff:10.0.0.0/104").is_err(), "a /8 written as IPv6");
         assert!(parse_network("10.0.0.0/8").is_err());
         assert!(parse_network("::/0").is_err());
         assert!(parse_network("hospital").is_err());

@@ -632,7 +632,7 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         check_page(&b, axe.as_deref(), "staff-release", "en").await;
         b.fill("site_network", "10.0.0.0/8").await;
         b.fill("site_label", "Everyone").await;
-        b.press("#sites form.edit button[type=submit]", "#e-site").await;
+        b.press("#sites form.edit button[type=submit]", "#e-site_network").await;
         check_page(&b, axe.as_deref(), "staff-site-error", "en").await;
         b.fill("site_network", "203.0.113.0/24").await;
         b.press("#sites form.edit button[type=submit]", ".flash").await;

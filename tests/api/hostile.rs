@@ -4,7 +4,10 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Signer, TestApp, spawn_app};
+use crate::{
+    admin::{account, get},
+    helpers::{Signer, TestApp, spawn_app},
+};
 
 /// A form body as given (bytes, possibly not UTF-8), with `content_type`.
 async fn post_raw(app: &TestApp, body: Vec<u8>, content_type: &str) -> reqwest::Response {
@@ -121,8 +124,13 @@ async fn unusual_real_signers_are_stored_exactly_as_typed() {
             assert_eq!(row["comment"], comment, "{email}");
         }
     }
-    // The petition page still renders, and never as markup from a signer.
-    let page = app.get("/p/h").await.text().await.expect("text");
-    assert!(!page.contains("<script>alert(1)"));
+    // Staff see the names as text, never as markup.
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let (_, page) = get(&organizer, &app, &format!("/admin/campaigns/{id}/signatures")).await;
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;Ana") && !page.contains("<script>alert(1)"),
+        "{page}"
+    );
+    assert!(page.contains("Robert&#39;); DROP TABLE") || page.contains("Robert'); DROP TABLE"), "{page}");
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 }

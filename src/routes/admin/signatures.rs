@@ -381,8 +381,9 @@ pub(super) async fn release(
         )),
         ..user.audit("signatures.released", Some(ip_hash(&state, ip)))
     };
+    let res = finish(&state, txn, entry, p.id, &done, Flash::Released).await?;
     state.counters.released.fetch_add(done.changed, std::sync::atomic::Ordering::Relaxed);
-    finish(&state, txn, entry, p.id, &done, Flash::Released).await
+    Ok(res)
 }
 
 /// `POST /admin/campaigns/{id}/signatures/{sid}/release`: one held signature, from the list.
@@ -406,8 +407,9 @@ pub(super) async fn release_one(
         detail: Some(format!("petition {petition_id}")),
         ..user.audit("signature.released", Some(ip_hash(&state, ip)))
     };
+    let res = finish(&state, txn, entry, petition_id, &done, Flash::Released).await?;
     state.counters.released.fetch_add(done.changed, std::sync::atomic::Ordering::Relaxed);
-    finish(&state, txn, entry, petition_id, &done, Flash::Released).await
+    Ok(res)
 }
 
 /// Back to the list, when there was nothing to change (a second click on a button, say).
@@ -581,17 +583,14 @@ pub(super) async fn add_site(
     let rec = load(&state, &id).await?;
     let p = &rec.petition;
     let label = one_line(&form.label);
-    let checked = shared_sites::parse_network(&form.network).and_then(|net| {
-        if label.is_empty() || label.chars().count() > 200 {
-            Err("Say what the site is (at most 200 characters), such as “St Mary's staff Wi-Fi”.".to_owned())
-        } else {
-            Ok(net)
-        }
+    let network = shared_sites::parse_network(&form.network);
+    let label_error = (label.is_empty() || label.chars().count() > 200).then(|| {
+        "Say what the site is (at most 200 characters), such as “St Mary's staff Wi-Fi”.".to_owned()
     });
-    let net = match checked {
-        Ok(net) => net,
-        Err(e) => {
-            let site = SiteForm { error: Some(e), ..form };
+    let net = match (network, label_error) {
+        (Ok(net), None) => net,
+        (network, label_error) => {
+            let site = SiteForm { network_error: network.err(), label_error, ..form };
             let query = (&CriteriaQuery::default(), Mode::Release, &site);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return preview_response(&state, &user, &headers, &rec, query, Vec::new(), status).await;

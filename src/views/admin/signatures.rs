@@ -259,8 +259,12 @@ pub struct SiteForm {
     pub network: String,
     #[serde(default)]
     pub label: String,
+    /// What is wrong with the network.
     #[serde(skip)]
-    pub error: Option<String>,
+    pub network_error: Option<String>,
+    /// What is wrong with the label.
+    #[serde(skip)]
+    pub label_error: Option<String>,
 }
 
 pub fn preview_page(v: &PreviewView<'_>) -> Markup {
@@ -366,7 +370,7 @@ fn release_page(v: &PreviewView<'_>) -> Markup {
 /// A petition's shared sites, and the form that adds one.
 fn sites_section(v: &PreviewView<'_>) -> Markup {
     let action = format!("/admin/campaigns/{}/shared-sites", v.id);
-    let error = v.site.error.as_deref();
+    let (net_err, label_err) = (v.site.network_error.as_deref(), v.site.label_error.as_deref());
     html! {
         section #sites aria-labelledby="sites-h" {
             h2 #sites-h { "Shared sites" }
@@ -396,18 +400,22 @@ fn sites_section(v: &PreviewView<'_>) -> Markup {
             }
             form.edit method="post" action=(action) novalidate {
                 (csrf_field(v.chrome.csrf))
-                @if let Some(e) = error {
-                    p.error #e-site { span.visually-hidden { "Error: " } (e) }
-                }
-                div.field.has-error[error.is_some()] {
+                div.field.has-error[net_err.is_some()] {
                     label for="f-site_network" { "Network: an address or a range" }
-                    p.hint #h-site_network { "As the site's IT staff give it, such as 203.0.113.7 or 203.0.113.0/24 (at most a /16; IPv6 at most a /32)." }
+                    p.hint #h-site_network { "As the site's IT staff give it, such as 203.0.113.7 or 203.0.113.0/24 (at most a /16; IPv6 at most a /48)." }
+                    @if let Some(e) = net_err {
+                        p.error #e-site_network { span.visually-hidden { "Error: " } (e) }
+                    }
                     input #f-site_network type="text" name="network" value=(v.site.network) maxlength="50" required
-                        aria-describedby={ "h-site_network" @if error.is_some() { " e-site" } } aria-invalid=[error.map(|_| "true")];
+                        aria-describedby={ "h-site_network" @if net_err.is_some() { " e-site_network" } } aria-invalid=[net_err.map(|_| "true")];
                 }
-                div.field {
+                div.field.has-error[label_err.is_some()] {
                     label for="f-site_label" { "What it is" }
-                    input #f-site_label type="text" name="label" value=(v.site.label) maxlength="200" required;
+                    @if let Some(e) = label_err {
+                        p.error #e-site_label { span.visually-hidden { "Error: " } (e) }
+                    }
+                    input #f-site_label type="text" name="label" value=(v.site.label) maxlength="200" required
+                        aria-describedby=[label_err.map(|_| "e-site_label")] aria-invalid=[label_err.map(|_| "true")];
                 }
                 button type="submit" { "Add the shared site" }
             }
