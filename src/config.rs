@@ -125,7 +125,8 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let invalid = |name: &'static str, reason: String| ConfigError::Invalid { name, reason };
         let bind = get("BIND").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let bind: SocketAddr = bind.parse().map_err(|e| invalid("BIND", format!("{e} (expected host:port)")))?;
+        let bind: SocketAddr =
+            bind.parse().map_err(|e| invalid("BIND", format!("{e} (expected host:port)")))?;
         let public_url = get("PUBLIC_URL").unwrap_or_else(|| "http://localhost:3000".into());
         let public_url =
             Url::parse(public_url.trim_end_matches('/')).map_err(|e| invalid("PUBLIC_URL", e.to_string()))?;
