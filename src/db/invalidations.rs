@@ -137,9 +137,30 @@ pub async fn sample(
     criteria: &Criteria,
     limit: u64,
 ) -> Result<Vec<signature::Model>, DbErr> {
+    sample_of(db, petition_id, criteria, &TAKEN, limit).await
+}
+
+/// The newest held signatures that match, at most `limit`.
+pub async fn sample_held(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    criteria: &Criteria,
+    limit: u64,
+) -> Result<Vec<signature::Model>, DbErr> {
+    sample_of(db, petition_id, criteria, &[Status::Held], limit).await
+}
+
+/// The newest signatures that match and have one of `statuses`, at most `limit`.
+async fn sample_of(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    criteria: &Criteria,
+    statuses: &[Status],
+    limit: u64,
+) -> Result<Vec<signature::Model>, DbErr> {
     signature::Entity::find()
         .filter(criteria.condition(petition_id))
-        .filter(signature::Column::Status.is_in(TAKEN))
+        .filter(signature::Column::Status.is_in(statuses.iter().copied()))
         .order_by_desc(signature::Column::Id)
         .limit(limit)
         .all(db)
@@ -430,22 +451,6 @@ pub async fn held(db: &impl ConnectionTrait, petition_id: i64, criteria: &Criter
         .filter(criteria.condition(petition_id))
         .filter(signature::Column::Status.eq(Status::Held))
         .count(db)
-        .await
-}
-
-/// The newest held signatures that match, at most `limit`.
-pub async fn sample_held(
-    db: &impl ConnectionTrait,
-    petition_id: i64,
-    criteria: &Criteria,
-    limit: u64,
-) -> Result<Vec<signature::Model>, DbErr> {
-    signature::Entity::find()
-        .filter(criteria.condition(petition_id))
-        .filter(signature::Column::Status.eq(Status::Held))
-        .order_by_desc(signature::Column::Id)
-        .limit(limit)
-        .all(db)
         .await
 }
 

@@ -416,3 +416,34 @@ async fn a_spreadsheet_link_reads_one_petitions_csv_until_revoked() {
         assert!(actions.contains(&a.to_owned()), "{a}: {actions:?}");
     }
 }
+
+/// On a campaign that asks its signers to confirm, a signature added through the API waits for
+/// confirmation too, and its signer is emailed a link (to the outbox, without SMTP).
+#[tokio::test]
+async fn signatures_added_on_a_confirming_campaign_wait_for_confirmation() {
+    use sea_orm::ConnectionTrait as _;
+    let app = spawn_app().await;
+    let id = app.open_petition("api-c").await;
+    let sql = format!("UPDATE petitions SET require_confirmation = TRUE WHERE id = {id}");
+    app.db.write.execute_raw(sea_orm::Statement::from_string(app.db.backend(), sql)).await.expect("set");
+    let write = cli_token(&app, "partner site", "write");
+    let ana = serde_json::json!({"given_name": "Ana", "family_name": "Ruiz", "email": "ana@example.org", "postal_code": "94110"});
+    let (status, added) =
+        send(&app, &write, reqwest::Method::POST, "/api/v1/petitions/api-c/signatures", Some(ana)).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!((app.count("api-c").await, app.rows(id).await), (0, 1), "stored, not counted");
+    let row = app
+        .db
+        .read
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.backend(),
+            "SELECT (SELECT status FROM signatures) AS status, \
+             (SELECT COUNT(*) FROM emails WHERE kind = 'signature.confirm' AND to_address = 'ana@example.org') AS n"
+                .to_owned(),
+        ))
+        .await
+        .expect("query")
+        .expect("a row");
+    assert_eq!(row.try_get::<String>("", "status").expect("status"), "pending");
+    assert_eq!(row.try_get::<i64>("", "n").expect("n"), 1);
+}

@@ -59,6 +59,12 @@ async fn fifty_signers_behind_one_address_are_held_then_count_as_they_confirm() 
     // Held signatures are not exported as counted.
     let out = app.cli(&["export", "--petition", "break-room", "--status", "validated"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2, "the header and the one counted");
+    let out = app.cli(&["export", "--petition", "break-room", "--status", "held"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        50,
+        "the header and the 49 held, when asked for"
+    );
 
     // Each held signer is asked to confirm, and each confirmation counts.
     let got = sink.wait_for(49, Duration::from_secs(30)).await;

@@ -382,7 +382,7 @@ pub(super) async fn release(
         ..user.audit("signatures.released", Some(ip_hash(&state, ip)))
     };
     let res = finish(&state, txn, entry, p.id, &done, Flash::Released).await?;
-    state.counters.released.fetch_add(done.changed, std::sync::atomic::Ordering::Relaxed);
+    released(&state, done.changed);
     Ok(res)
 }
 
@@ -408,8 +408,14 @@ pub(super) async fn release_one(
         ..user.audit("signature.released", Some(ip_hash(&state, ip)))
     };
     let res = finish(&state, txn, entry, petition_id, &done, Flash::Released).await?;
-    state.counters.released.fetch_add(done.changed, std::sync::atomic::Ordering::Relaxed);
+    released(&state, done.changed);
     Ok(res)
+}
+
+/// After a release committed: its `signature.created` deliveries go now, and `/metrics` counts it.
+fn released(state: &AppState, n: u64) {
+    state.hooks_wake.notify_one();
+    state.counters.released.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Back to the list, when there was nothing to change (a second click on a button, say).
