@@ -635,6 +635,7 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
         rows.push(row);
     }
     rows.append(&mut webhooks(db, o, url, &server, &conn).await?);
+    rows.push(slow_clients(db, o, &server).await?);
     drop(server);
 
     rows.push(export(db, o, url, &conn).await?);
@@ -642,6 +643,121 @@ async fn measure(db: Db, o: &Options, url: &str) -> Result<Vec<Row>, String> {
     rows.append(&mut scale(db, o, url, &conn).await?);
     let _ = conn.close().await;
     Ok(rows)
+}
+
+/// Slow clients held open at once: half send a request head a byte at a time, half send a
+/// head and then a body a byte at a time (3,000 in all; 300 in a smoke run).
+const SLOW_CLIENTS: usize = 3_000;
+
+/// Slow-loris: [`SLOW_CLIENTS`] connections dribbling heads and bodies for 20 s (5 s in a smoke
+/// run), while one ordinary request a second asks for `/healthz` on a connection of its own.
+/// The server's memory must stay bounded, and every ordinary request must be answered.
+async fn slow_clients(db: Db, o: &Options, server: &Server) -> Result<Row, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    print!("{:<38} ", "slow clients held open");
+    let n = if o.smoke { SLOW_CLIENTS / 10 } else { SLOW_CLIENTS };
+    let hold = Duration::from_secs(if o.smoke { 5 } else { 20 });
+    let host = server.base.trim_start_matches("http://").to_owned();
+    let start_rss = server.rss.begin();
+    let started = Instant::now();
+    // Ordinary requests, one a second, each timed until its answer (or 60 s).
+    let probes = {
+        let host = host.clone();
+        tokio::spawn(async move {
+            let mut waits = Vec::new();
+            let mut answered = 0u64;
+            let mut asked = 0u64;
+            let mut tasks = Vec::new();
+            while started.elapsed() < hold {
+                let host = host.clone();
+                asked += 1;
+                tasks.push(tokio::spawn(async move {
+                    let begun = Instant::now();
+                    let ask = async {
+                        let mut s = tokio::net::TcpStream::connect(&host).await.ok()?;
+                        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+                            .await
+                            .ok()?;
+                        let mut out = Vec::new();
+                        s.read_to_end(&mut out).await.ok()?;
+                        out.starts_with(b"HTTP/1.1 200").then_some(())
+                    };
+                    tokio::time::timeout(Duration::from_secs(60), ask)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|()| begun.elapsed())
+                }));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            for t in tasks {
+                if let Ok(Some(wait)) = t.await {
+                    answered += 1;
+                    waits.push(wait);
+                }
+            }
+            (asked, answered, waits)
+        })
+    };
+    let mut slow = Vec::with_capacity(n);
+    for i in 0..n {
+        let Ok(mut s) = tokio::net::TcpStream::connect(&host).await else { continue };
+        let head: &[u8] = if i % 2 == 0 {
+            b"GET /p/safe-staffing HTTP/1.1\r\nHost: bench\r\n"
+        } else {
+            b"POST /p/safe-staffing/sign HTTP/1.1\r\nHost: bench\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\ngiven_name="
+        };
+        if s.write_all(head).await.is_ok() {
+            slow.push(s);
+        }
+    }
+    let opened = slow.len();
+    // A byte every two seconds on each until the time is up (a write fails once the server has
+    // closed the connection, and it is let go).
+    while started.elapsed() < hold {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let mut still = Vec::with_capacity(slow.len());
+        for mut s in slow {
+            if matches!(tokio::time::timeout(Duration::from_millis(50), s.write_all(b"a")).await, Ok(Ok(())))
+            {
+                still.push(s);
+            }
+        }
+        slow = still;
+    }
+    let open_at_end = slow.len();
+    drop(slow);
+    let (asked, answered, mut waits) = probes.await.map_err(|e| e.to_string())?;
+    waits.sort();
+    let ms = |d: Option<&Duration>| d.map(|d| d.as_secs_f64() * 1000.0);
+    let p50 = ms(waits.get(waits.len() / 2));
+    let p99 = ms(waits.last());
+    let peak = server.rss.peak_mb();
+    let all_answered = answered == asked && asked > 0;
+    println!(
+        "{opened} opened, {open_at_end} still open after {} s; {answered}/{asked} others answered, slowest {:.0} ms  RSS {peak:.1} MB",
+        hold.as_secs(),
+        p99.unwrap_or(0.0)
+    );
+    Ok(Row {
+        db: db.name(),
+        name: format!("{n} slow clients held open"),
+        requests_per_s: answered as f64 / started.elapsed().as_secs_f64(),
+        p50_ms: p50,
+        p99_ms: p99,
+        errors: asked - answered,
+        requests: asked,
+        ratio_to_healthz: None,
+        peak_rss_mb: peak,
+        rss_growth_mb: peak - start_rss,
+        target: "RSS <= 64 MB; every other request answered (latencies: theirs)".into(),
+        met: Some(all_answered && peak <= 64.0),
+        correct: all_answered,
+        note: format!(
+            "{opened} slow connections opened, {open_at_end} not yet closed by the server after {} s",
+            hold.as_secs()
+        ),
+    })
 }
 
 /// Petitions in the dataset at scale, and signatures on each (a tenth of the export's rows

@@ -47,7 +47,13 @@ pub struct Config {
     pub default_country: String,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Longest a request may take, its body included (`REQUEST_TIMEOUT_SECONDS`, default 30).
     pub request_timeout: Duration,
+    /// Longest a connection may take to send a request's head, or wait idle between requests
+    /// (`HEADER_TIMEOUT_SECONDS`, default 10).
+    pub header_timeout: Duration,
+    /// Connections served at once (`MAX_CONNECTIONS`, default 1024); more wait to be accepted.
+    pub max_connections: usize,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
     /// Limits on signing (`LIMIT_*`).
@@ -250,6 +256,10 @@ impl Config {
             goal_check: Duration::from_millis(number("GOAL_CHECK_MS", 5_000, 100..=3_600_000)?),
             digest_hour: u32::try_from(number("RECIPIENT_DIGEST_HOUR", 17, 0..=23)?).unwrap_or(17),
         };
+        let request_timeout = Duration::from_secs(number("REQUEST_TIMEOUT_SECONDS", 30, 1..=600)?);
+        let header_timeout = Duration::from_secs(number("HEADER_TIMEOUT_SECONDS", 10, 1..=300)?);
+        let max_connections =
+            usize::try_from(number("MAX_CONNECTIONS", 1024, 16..=1_000_000)?).unwrap_or(1024);
         let mut limits = crate::limits::LimitSettings::default();
         for (name, rates) in [
             ("LIMIT_NETWORK", &mut limits.network),
@@ -293,7 +303,9 @@ impl Config {
             log_format,
             default_country,
             max_body_bytes: 64 * 1024,
-            request_timeout: Duration::from_secs(30),
+            request_timeout,
+            header_timeout,
+            max_connections,
             webhooks,
             limits,
             metrics_bind,
@@ -365,6 +377,8 @@ impl fmt::Debug for Config {
             .field("default_country", &self.default_country)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("header_timeout", &self.header_timeout)
+            .field("max_connections", &self.max_connections)
             .field("mail", &self.mail)
             .field("webhooks", &self.webhooks)
             .finish()

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod metrics;
 pub mod packet;
 pub mod routes;
+pub mod serve;
 pub mod sharing;
 pub mod startup;
 pub mod state;

@@ -3,7 +3,6 @@
 
 use std::{
     future::Future,
-    net::SocketAddr,
     sync::{Arc, atomic::AtomicBool},
     time::Duration,
 };
@@ -58,6 +57,7 @@ pub struct Application {
     webhooks: Worker,
     mail: Mail,
     setup_link: Option<String>,
+    bounds: crate::serve::Bounds,
 }
 
 impl Application {
@@ -148,6 +148,10 @@ impl Application {
             mail_wake,
             hooks_wake: outbox.clone(),
         });
+        let bounds = crate::serve::Bounds {
+            max_connections: state.config.max_connections,
+            header_timeout: state.config.header_timeout,
+        };
         let router = app(state);
         Ok(Self {
             listener,
@@ -163,6 +167,7 @@ impl Application {
             webhooks,
             mail,
             setup_link,
+            bounds,
         })
     }
 
@@ -198,14 +203,13 @@ impl Application {
             metrics,
             webhooks,
             mail,
+            bounds,
             ..
         } = self;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "listening");
         }
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = crate::serve::serve(listener, router, bounds, shutdown).await;
         // The router (and with it every writer handle) is gone now: the writer drains and stops.
         writer.join().await;
         refresher.abort();

@@ -2,11 +2,13 @@
 //! real signer, is stored exactly as typed; nothing is stored wrongly, the count stays right
 //! and the server stays healthy.
 
+use std::time::{Duration, Instant};
+
 use reqwest::StatusCode;
 
 use crate::{
     admin::{account, get},
-    helpers::{Signer, TestApp, spawn_app},
+    helpers::{Signer, TestApp, spawn_app, spawn_app_with},
 };
 
 /// A form body as given (bytes, possibly not UTF-8), with `content_type`.
@@ -133,4 +135,87 @@ async fn unusual_real_signers_are_stored_exactly_as_typed() {
     );
     assert!(page.contains("Robert&#39;); DROP TABLE") || page.contains("Robert'); DROP TABLE"), "{page}");
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+/// Connects to the test server and sends `bytes`, leaving the connection open.
+async fn connect_and_send(app: &TestApp, bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connected");
+    stream.write_all(bytes).await.expect("sent");
+    stream
+}
+
+/// Everything the server sends until it closes the connection, or `None` if it has not closed
+/// it within `wait`.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, wait: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    match tokio::time::timeout(wait, stream.read_to_end(&mut out)).await {
+        Ok(Ok(_)) => Some(String::from_utf8_lossy(&out).into_owned()),
+        // A reset is a close too.
+        Ok(Err(_)) => Some(String::from_utf8_lossy(&out).into_owned()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn a_head_sent_slowly_is_cut_off_and_frees_its_place() {
+    let app = spawn_app_with(&[("HEADER_TIMEOUT_SECONDS", "1"), ("MAX_CONNECTIONS", "16")]).await;
+    app.open_petition("h").await;
+    let started = Instant::now();
+    // Sixteen connections that never finish their heads take every place.
+    let mut slow = Vec::new();
+    for _ in 0..16 {
+        slow.push(connect_and_send(&app, b"POST /p/h/sign HTTP/1.1\r\nHost: x\r\nContent-Le").await);
+    }
+    // Given time to be accepted, the seventeenth waits: no place is free.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut waiting =
+        connect_and_send(&app, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert_eq!(
+        read_until_closed(&mut waiting, Duration::from_millis(300)).await,
+        None,
+        "answered although every place was taken"
+    );
+    // The slow heads are cut off after a second, and the waiting request is answered then.
+    let answer = read_until_closed(&mut waiting, Duration::from_secs(10)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(900), "answered after {waited:?}, before any head timed out");
+    for s in &mut slow {
+        let cut = read_until_closed(s, Duration::from_secs(5)).await.expect("the slow connection is closed");
+        assert!(!cut.contains("200 OK"), "{cut}");
+    }
+    // A connection idle between requests is closed as well.
+    let mut idle = connect_and_send(&app, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let answer =
+        read_until_closed(&mut idle, Duration::from_secs(5)).await.expect("an idle connection is closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(app.count("h").await, 0);
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.expect("healthz").status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_body_sent_slowly_times_out_and_a_huge_head_is_refused() {
+    let app = spawn_app_with(&[("REQUEST_TIMEOUT_SECONDS", "1")]).await;
+    app.open_petition("h").await;
+    // A body that stops arriving: 408 once the request's time is up, nothing stored.
+    let body = "given_name=Ana&family_name=Ruiz&email=slow@example.org&postal_code=94110";
+    let head = format!(
+        "POST /p/h/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len() + 10
+    );
+    let mut stream = connect_and_send(&app, format!("{head}{body}").as_bytes()).await;
+    let answer = read_until_closed(&mut stream, Duration::from_secs(10)).await.expect("answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A head larger than any browser's.
+    let huge = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n", "a".repeat(100 * 1024));
+    let mut stream = connect_and_send(&app, huge.as_bytes()).await;
+    let answer = read_until_closed(&mut stream, Duration::from_secs(10)).await.expect("answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert_eq!(app.count("h").await, 0);
+    let res = app.client.post(app.url("/p/h/sign")).form(&Signer::new("ok@example.org").fields).send().await;
+    assert_eq!(res.expect("signed").status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("h").await, 1);
 }
