@@ -222,6 +222,8 @@ pub struct Rendered {
     /// [`RECORD_TTL`] comes from the records, and one per change of the count.
     sources: Vec<Source>,
     count: i64,
+    /// The second its form's token was issued in (0: no token), which it is served in only.
+    second: u64,
     html: Bytes,
     /// Where the visitor slot was, which is cut out of `html`.
     slot: Option<usize>,
@@ -231,17 +233,18 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    fn new(sources: Vec<Source>, count: i64, mut html: String, slot_marker: &str) -> Self {
+    fn new(sources: Vec<Source>, count: i64, second: u64, mut html: String, slot_marker: &str) -> Self {
         let slot = html.find(slot_marker);
         if let Some(at) = slot {
             html.replace_range(at..at + slot_marker.len(), "");
         }
-        Self { sources, count, html: Bytes::from(html), slot, filled: RwLock::default() }
+        Self { sources, count, second, html: Bytes::from(html), slot, filled: RwLock::default() }
     }
 
-    /// Whether this page was rendered from exactly these records and this count.
-    fn shows(&self, sources: &[Source], count: i64) -> bool {
+    /// Whether this page was rendered from exactly these records and this count, in `second`.
+    fn shows(&self, sources: &[Source], count: i64, second: u64) -> bool {
         self.count == count
+            && self.second == second
             && self.sources.len() == sources.len()
             && self.sources.iter().zip(sources).all(|(a, b)| Arc::ptr_eq(a, b))
     }
@@ -280,16 +283,17 @@ impl PageCache {
         key: PageKey,
         sources: &[Source],
         count: i64,
+        second: u64,
         slot_marker: &str,
         render: impl FnOnce() -> (i64, String),
     ) -> Arc<Rendered> {
         if let Some(page) = read(&self.0).get(&key)
-            && page.shows(sources, count)
+            && page.shows(sources, count, second)
         {
             return page.clone();
         }
         let (count, html) = render();
-        let page = Arc::new(Rendered::new(sources.to_vec(), count, html, slot_marker));
+        let page = Arc::new(Rendered::new(sources.to_vec(), count, second, html, slot_marker));
         write(&self.0).insert(key, page.clone());
         page
     }

@@ -273,6 +273,21 @@ impl Config {
                 })?;
             }
         }
+        limits.disposable = match get("DISPOSABLE_DOMAINS").as_deref().map(str::trim) {
+            None | Some("built-in") => crate::limits::DomainList::built_in(),
+            Some("off") => crate::limits::DomainList::none(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    invalid(
+                        "DISPOSABLE_DOMAINS",
+                        format!("{path:?} cannot be read ({e}): use built-in, off or a file"),
+                    )
+                })?;
+                crate::limits::DomainList::parse(&text, path)
+            }
+        };
+        limits.form_min = Duration::from_secs(number("FORM_MIN_SECONDS", 2, 0..=600)?);
+        limits.form_max = Duration::from_secs(number("FORM_MAX_HOURS", 48, 0..=24 * 365)? * 3600);
         let metrics_bind = get("METRICS_BIND")
             .map(|v| {
                 v.trim().parse::<SocketAddr>().map_err(|_| {

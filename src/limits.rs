@@ -5,7 +5,8 @@
 //! - `domain`: signatures per email domain per petition (the large mail providers are left
 //!   out: half a campaign signs from them);
 //! - `email`: signatures per canonical address, over every petition;
-//! - `flood`: signatures per second over the whole server.
+//! - `flood`: signatures per second over the whole server;
+//! - `disposable`: an address at a disposable email domain ([`DomainList`]).
 //!
 //! Going over `network`, `domain` or `email` does not refuse anyone: the signature is *held*
 //! (not counted) and its signer is emailed a confirmation link, so fifty nurses on one
@@ -14,7 +15,13 @@
 //!
 //! The limits are kept in memory (GCRA, by `governor`), per process.
 
+mod disposable;
+mod form_token;
+
 use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
+
+pub use disposable::DomainList;
+pub use form_token::{FormTokens, Timing, now_second};
 
 use governor::{
     Quota, RateLimiter,
@@ -95,13 +102,19 @@ impl std::fmt::Display for Rate {
     }
 }
 
-/// The policies' rates (`LIMIT_NETWORK`, `LIMIT_DOMAIN`, `LIMIT_EMAIL`, `LIMIT_FLOOD`).
+/// The policies' rates (`LIMIT_NETWORK`, `LIMIT_DOMAIN`, `LIMIT_EMAIL`, `LIMIT_FLOOD`) and the
+/// disposable domains (`DISPOSABLE_DOMAINS`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LimitSettings {
     pub network: Vec<Rate>,
     pub domain: Vec<Rate>,
     pub email: Vec<Rate>,
     pub flood: Vec<Rate>,
+    pub disposable: DomainList,
+    /// A form sent back sooner than this after it was served is held (`FORM_MIN_SECONDS`).
+    pub form_min: Duration,
+    /// A form sent back later than this after it was served is held (`FORM_MAX_HOURS`).
+    pub form_max: Duration,
 }
 
 impl Default for LimitSettings {
@@ -115,6 +128,11 @@ impl Default for LimitSettings {
             // Above what one process can store (about 20,000 a second on SQLite): a guard
             // against a flood queueing behind the writer, not a limit on a busy hour.
             flood: rates("20000/1s"),
+            disposable: DomainList::built_in(),
+            // Name, email and postal code take a person longer than two seconds, even with the
+            // browser filling them in.
+            form_min: Duration::from_secs(2),
+            form_max: Duration::from_secs(48 * 3600),
         }
     }
 }
@@ -125,6 +143,10 @@ pub enum Held {
     Network,
     Domain,
     Email,
+    /// An address at a disposable email domain.
+    Disposable,
+    /// A form sent back too soon or too late after it was served, or without its token.
+    Form,
 }
 
 impl Held {
@@ -133,6 +155,8 @@ impl Held {
             Self::Network => "network",
             Self::Domain => "domain",
             Self::Email => "email",
+            Self::Disposable => "disposable",
+            Self::Form => "form",
         }
     }
 }
@@ -148,6 +172,7 @@ pub struct Limits<C: Clock = DefaultClock> {
     domain: Vec<Keyed<C>>,
     email: Vec<Keyed<C>>,
     flood: Vec<Direct<C>>,
+    disposable: DomainList,
     clock: C,
     hasher: std::hash::RandomState,
 }
@@ -178,6 +203,7 @@ impl<C: Clock + Clone> Limits<C> {
                 .into_iter()
                 .map(|q| RateLimiter::direct_with_clock(q, clock.clone()))
                 .collect(),
+            disposable: settings.disposable.clone(),
             clock,
             hasher: std::hash::RandomState::new(),
         }
@@ -232,6 +258,9 @@ impl<C: Clock + Clone> Limits<C> {
         }
         if !allow(&self.email, self.key(canonical)) {
             held = held.or(Some(Held::Email));
+        }
+        if self.disposable.contains(domain) {
+            held = held.or(Some(Held::Disposable));
         }
         held
     }
@@ -373,6 +402,8 @@ mod tests {
             domain: Rate::parse_list("3/10m").expect("rates"),
             email: Rate::parse_list("2/1h").expect("rates"),
             flood: Vec::new(),
+            disposable: DomainList::none(),
+            ..LimitSettings::default()
         };
         let (limits, clock) = limits(settings);
         let ip: IpAddr = "203.0.113.7".parse().expect("ip");
@@ -407,6 +438,18 @@ mod tests {
             limits.check(1, ip, false, &format!("k{i}@gmail.com"), "gmail.com");
         }
         assert_eq!(limits.keys(), 101, "one network, a hundred addresses");
+    }
+
+    #[test]
+    fn a_disposable_address_is_held_from_anywhere() {
+        let (limits, _) = limits(LimitSettings::default());
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        assert_eq!(limits.check(1, ip, true, "x@mailinator.com", "mailinator.com"), Some(Held::Disposable));
+        let other: IpAddr = "203.0.113.9".parse().expect("ip");
+        assert_eq!(limits.check(1, other, false, "y@example.org", "example.org"), None);
+        let off = LimitSettings { disposable: DomainList::none(), ..LimitSettings::default() };
+        let (limits, _) = self::limits(off);
+        assert_eq!(limits.check(1, ip, false, "x@mailinator.com", "mailinator.com"), None);
     }
 
     #[test]

@@ -28,8 +28,8 @@ use crate::{
 /// What handlers count as they go.
 #[derive(Debug, Default)]
 pub struct Counters {
-    /// Signatures held, per policy (network, domain, email).
-    held: [AtomicU64; 3],
+    /// Signatures held, per policy (network, domain, email, disposable, form).
+    held: [AtomicU64; 5],
     /// Signing requests refused as a flood.
     pub refused: AtomicU64,
     /// Signatures that started counting when their signers confirmed.
@@ -44,6 +44,8 @@ impl Counters {
             Held::Network => 0,
             Held::Domain => 1,
             Held::Email => 2,
+            Held::Disposable => 3,
+            Held::Form => 4,
         };
         self.held[i].fetch_add(1, Ordering::Relaxed);
     }
@@ -108,6 +110,8 @@ pub fn render(s: &Sources) -> String {
             ("{policy=\"network\"}", load(&c.held[0])),
             ("{policy=\"domain\"}", load(&c.held[1])),
             ("{policy=\"email\"}", load(&c.held[2])),
+            ("{policy=\"disposable\"}", load(&c.held[3])),
+            ("{policy=\"form\"}", load(&c.held[4])),
         ],
     );
     family(

@@ -127,6 +127,11 @@ impl Application {
             }
             None => None,
         };
+        let form_tokens = crate::limits::FormTokens::new(
+            cookie_key.signing(),
+            config.limits.form_min,
+            config.limits.form_max,
+        );
         let state = AppState::new(Shared {
             db: db.clone(),
             config: Arc::new(config),
@@ -143,6 +148,7 @@ impl Application {
             share_texts: Default::default(),
             login_limits: Default::default(),
             limits,
+            form_tokens,
             counters,
             needs_setup: AtomicBool::new(needs_setup),
             mail_wake,

@@ -46,6 +46,8 @@ pub struct Shared {
     pub login_limits: LoginLimits,
     /// Limits on signing: past them a signature is held, or (a flood) refused.
     pub limits: Arc<Limits>,
+    /// The signing form's issued-at tokens.
+    pub form_tokens: crate::limits::FormTokens,
     /// What `/metrics` reports besides the writer's and the limits' own figures.
     pub counters: Arc<crate::metrics::Counters>,
     /// No staff account exists yet: the home page points to the setup link.

@@ -35,6 +35,8 @@ pub struct SignForm {
     pub public_name: Option<String>,
     /// A field people never see; bots fill it in.
     pub website: String,
+    /// When the form was served, signed ([`crate::limits::FormTokens`]).
+    pub form_token: String,
     /// The landing page the form was on (`/a/{via}`), if any: where the signer is thanked.
     pub via: String,
     /// Present when the form is framed on a partner's site (`/embed/{slug}`).

@@ -73,10 +73,12 @@ async fn show(
         params.source = Some("embed".into());
     }
     let attribution = visitor.first_touch(&params, state.config.public_host());
+    let token = state.form_tokens.issue(crate::limits::now_second());
     let form = FormState {
         values: &SignForm::default(),
         errors: &FieldErrors::new(),
         attribution: Some(&attribution),
+        token: &token,
     };
     let html = axum::response::Html(page(&state, &rec, locale, &form));
     Ok(framed(&state, (visitor, html)))

@@ -232,8 +232,15 @@ fn serve(
     let count = state.counts.public(&rec.petition).0;
     let sources: [Source; 2] = [landing.clone(), rec.clone()];
     let key = PageKey::Landing(landing.landing.id, locale, preview.map_or(0, |t| t.id));
-    let page = state.pages.get_or_render(key, &sources, count, VISITOR_SLOT, || {
-        let form = FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
+    let second = super::public::form_second(state);
+    let page = state.pages.get_or_render(key, &sources, count, second, VISITOR_SLOT, || {
+        let token = state.form_tokens.issue(second);
+        let form = FormState {
+            values: &SignForm::default(),
+            errors: &FieldErrors::new(),
+            attribution: None,
+            token: &token,
+        };
         render(state, landing, rec, locale, &form, preview)
     });
     (visitor, html_page(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response()

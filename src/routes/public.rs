@@ -34,6 +34,7 @@ use crate::{
     domain::{Attribution, FieldErrors, ShareCode, SignForm, SignatureInput, attribution::AttributionParams},
     error::{AppError, AppResult},
     i18n::Locale,
+    limits::{Held, Timing, now_second},
     state::AppState,
     views::{
         index::{Card, index_page},
@@ -181,19 +182,32 @@ async fn show(
     let count = state.counts.public(&rec.petition).0;
     let sources: [Source; 1] = [rec.clone()];
     let preview = preview(&rec, &params);
+    let second = form_second(&state);
     let page = state.pages.get_or_render(
         PageKey::Petition(rec.petition.id, locale, preview.map_or(0, |t| t.id)),
         &sources,
         count,
+        second,
         VISITOR_SLOT,
         || {
             let view = petition_view(&state, &rec, locale, preview);
-            let form =
-                FormState { values: &SignForm::default(), errors: &FieldErrors::new(), attribution: None };
+            let token = state.form_tokens.issue(second);
+            let form = FormState {
+                values: &SignForm::default(),
+                errors: &FieldErrors::new(),
+                attribution: None,
+                token: &token,
+            };
             (view.count, petition_page(&view, &form).into_string())
         },
     );
     Ok((visitor, html_page(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response())
+}
+
+/// The second the forms served now are issued in, or 0 when forms carry no token (a cached page
+/// is rendered again each second only when they do).
+pub(super) fn form_second(state: &AppState) -> u64 {
+    if state.form_tokens.enabled() { now_second() } else { 0 }
 }
 
 /// The landing page a form was on (`via`), if it is live and shows this petition.
@@ -235,9 +249,16 @@ async fn sign(
         None => page_locale(&visitor, &rec),
     };
     let embedded = form.embed.is_some();
+    let timing = state.form_tokens.check(&form.form_token, now_second());
+    // A form sent back with errors keeps the time it was first served; one without a genuine
+    // token gets one now.
+    let token = match timing {
+        Timing::Missing | Timing::Forged => state.form_tokens.issue(now_second()),
+        Timing::Fine | Timing::TooFast | Timing::Stale => form.form_token.clone(),
+    };
     // The page the form was on, again, with `errors`: the embed stays in its frame.
     let page_with = |status: StatusCode, errors: &FieldErrors, attribution: Option<&Attribution>| {
-        let form = FormState { values: &form, errors, attribution };
+        let form = FormState { values: &form, errors, attribution, token: &token };
         if embedded {
             return embed::framed(&state, (status, Html(embed::page(&state, &rec, locale, &form))));
         }
@@ -269,7 +290,7 @@ async fn sign(
         input.attribution.share_text = None;
     }
     input.network_hash = Some(network_hash(state.cookie_key.signing(), ip));
-    let held = limit(&state, &rec, ip, &input);
+    let held = limit(&state, &rec, ip, &input, timing);
     let confirm = ask_to_confirm(&state, &rec, locale, &input, held);
     // Asked to confirm by email: the thanks page says so (a held signer sees the usual one).
     let pending = if p.require_confirmation && confirm.is_some() { "confirm=1" } else { "" };
@@ -303,14 +324,24 @@ async fn sign(
 
 /// Whether a signature goes over a limit, and is then held (logged with the policy, never the
 /// signer).
-fn limit(state: &AppState, rec: &PetitionRecord, ip: std::net::IpAddr, input: &SignatureInput) -> bool {
+fn limit(
+    state: &AppState,
+    rec: &PetitionRecord,
+    ip: std::net::IpAddr,
+    input: &SignatureInput,
+    timing: Timing,
+) -> bool {
     if input.suspected_bot {
         return false;
     }
     let Some(email) = &input.email else { return false };
     let canonical = email.canonical();
     let domain = canonical.rsplit_once('@').map_or("", |(_, d)| d);
-    let held = state.limits.check(rec.petition.id, ip, rec.is_shared(ip), &canonical, domain);
+    let mut held = state.limits.check(rec.petition.id, ip, rec.is_shared(ip), &canonical, domain);
+    if timing != Timing::Fine {
+        tracing::info!(petition_id = rec.petition.id, timing = ?timing, "signing form sent back out of time");
+        held = held.or(Some(Held::Form));
+    }
     if let Some(policy) = held {
         state.counters.held(policy);
         tracing::info!(petition_id = rec.petition.id, policy = policy.name(), "signature held over a limit");

@@ -38,6 +38,8 @@ pub struct FormState<'a> {
     /// `None` renders [`VISITOR_SLOT`] where the attribution fields go, for a page that is
     /// rendered once and served to every visitor with their own fields put in.
     pub attribution: Option<&'a Attribution>,
+    /// The issued-at token ([`crate::limits::FormTokens`]); empty for none.
+    pub token: &'a str,
 }
 
 /// Where a page rendered with no attribution takes each visitor's hidden fields. Rendered text
@@ -237,6 +239,7 @@ pub(crate) fn sign_form<'a>(locale: Locale, spec: &SignFormSpec<'_>, form: &'a F
             }
             @if let Some(via) = spec.via { input type="hidden" name="via" value=(via); }
             @if spec.embed { input type="hidden" name="embed" value="1"; }
+            @if !form.token.is_empty() { input type="hidden" name="form_token" value=(form.token); }
             @match form.attribution {
                 Some(a) => (hidden_fields(a)),
                 None => (PreEscaped(VISITOR_SLOT)),

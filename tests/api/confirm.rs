@@ -37,7 +37,7 @@ async fn set_unconfirmed(app: &TestApp, column: &str, at: chrono::DateTime<Utc>)
         .expect("statement");
 }
 
-async fn exec(app: &TestApp, sql: &str) {
+pub(crate) async fn exec(app: &TestApp, sql: &str) {
     app.db
         .write
         .execute_raw(Statement::from_string(app.db.backend(), sql.to_owned()))

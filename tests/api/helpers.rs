@@ -79,6 +79,10 @@ pub async fn spawn_app() -> TestApp {
 /// address and domain (`tests/api/limits.rs` tests the limits).
 const LIMITS: [&str; 4] = ["LIMIT_NETWORK", "LIMIT_DOMAIN", "LIMIT_EMAIL", "LIMIT_FLOOD"];
 
+/// The signing form's timing check, off (`0`) in tests that do not set it: tests post forms
+/// they never loaded, at once (`tests/api/limits.rs` tests the check).
+const FORM_TIMING: [&str; 2] = ["FORM_MIN_SECONDS", "FORM_MAX_HOURS"];
+
 /// [`spawn_app`] with more settings (`("EMBED_ORIGINS", "https://…")`, …).
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let settings: Vec<(String, String)> =
@@ -105,7 +109,8 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
             .iter()
             .find(|(k, _)| k == other)
             .map(|(_, v)| v.clone())
-            .or_else(|| LIMITS.contains(&other).then(|| "off".into())),
+            .or_else(|| LIMITS.contains(&other).then(|| "off".into()))
+            .or_else(|| FORM_TIMING.contains(&other).then(|| "0".into())),
     })
     .expect("test config is valid");
     let app = Application::build(config).await.expect("the server starts");
@@ -433,6 +438,7 @@ impl ServerProcess {
             .env("PUBLIC_URL", PUBLIC_URL)
             .env("RUST_LOG", "warn")
             .envs(LIMITS.map(|k| (k, "off")))
+            .envs(FORM_TIMING.map(|k| (k, "0")))
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(stderr)

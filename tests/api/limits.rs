@@ -83,6 +83,43 @@ async fn fifty_signers_behind_one_address_are_held_then_count_as_they_confirm() 
 }
 
 #[tokio::test]
+async fn a_disposable_address_is_held_until_confirmed_and_a_list_of_ones_own_replaces_the_built_in_one() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(&[("SMTP_URL", &sink.url())]).await;
+    app.open_petition("throwaway").await;
+    for email in ["a@mailinator.com", "b@inbox.guerrillamail.com"] {
+        let res = sign_as(&app, "throwaway", email, None).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(res.headers()["location"], "/p/throwaway/thanks", "nothing tells them");
+    }
+    let res = sign_as(&app, "throwaway", "c@example.org", None).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("throwaway").await, 1);
+    assert_eq!(held(&app).await, 2);
+    // Someone who reads the throwaway inbox can still count, once.
+    let got = sink.wait_for(2, Duration::from_secs(30)).await;
+    let text = got[0].parsed().body_text(0).expect("text").into_owned();
+    let start = text.find("/confirm/").expect("a link");
+    let path: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let res = app.client.post(app.url(&path)).send().await.expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("throwaway").await, 2);
+    assert_eq!(held(&app).await, 1);
+
+    // A newer list, from a file, replaces the built-in one.
+    let list = std::env::temp_dir().join(format!("disposable-{}.txt", std::process::id()));
+    std::fs::write(&list, "# ours\nburner.example\n").expect("written");
+    let app = spawn_app_with(&[("DISPOSABLE_DOMAINS", list.to_str().expect("path"))]).await;
+    app.open_petition("ours").await;
+    for email in ["a@burner.example", "b@mailinator.com"] {
+        assert_eq!(sign_as(&app, "ours", email, None).await.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(app.count("ours").await, 1, "mailinator counts: the file replaced the list");
+    assert_eq!(held(&app).await, 1);
+    let _ = std::fs::remove_file(&list);
+}
+
+#[tokio::test]
 async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     // No trusted proxy: the header is anyone's to write, and is ignored.
     let app = spawn_app_with(&[("LIMIT_NETWORK", "1/1m")]).await;
@@ -308,4 +345,65 @@ async fn a_shared_site_lifts_the_network_limit_for_its_petition_only() {
     }
     assert_eq!(app.count("hall").await, 6, "one a minute again");
     assert_eq!(held(&app).await, 2 + 4, "and the rest held, here and on the other petition");
+}
+
+/// The form token on the page at `path` (empty if none).
+async fn token_on(app: &TestApp, path: &str) -> String {
+    let html = app.client.get(app.url(path)).send().await.expect("sent").text().await.expect("a page");
+    let marker = r#"name="form_token" value=""#;
+    html.find(marker)
+        .map(|at| html[at + marker.len()..].chars().take_while(|c| *c != '"').collect())
+        .unwrap_or_default()
+}
+
+/// Signs `slug` as `email` with `token` in the form.
+async fn sign_with_token(app: &TestApp, slug: &str, email: &str, token: &str) -> reqwest::Response {
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let signer = Signer::new(email).with("form_token", token);
+    client.post(app.url(&format!("/p/{slug}/sign"))).form(&signer.fields).send().await.expect("sent")
+}
+
+#[tokio::test]
+async fn a_form_sent_back_at_once_or_without_its_token_is_held_and_one_filled_in_counts() {
+    let sink = SmtpSink::start().await;
+    let app =
+        spawn_app_with(&[("SMTP_URL", &sink.url()), ("FORM_MIN_SECONDS", "2"), ("FORM_MAX_HOURS", "48")])
+            .await;
+    app.open_petition("timed").await;
+    let token = token_on(&app, "/p/timed").await;
+    assert!(token.len() > 20, "the form carries a token: {token:?}");
+    assert!(token_on(&app, "/embed/timed").await.len() > 20, "the embedded form too");
+    // Sent back at once, as a script would; with no token; with a made-up one.
+    let (second, _) = token.split_once('.').expect("second.mac");
+    let forged = format!("{}.{}", second.parse::<u64>().expect("a second") - 60, "ab".repeat(12));
+    for (email, t) in
+        [("fast@example.org", token.as_str()), ("none@example.org", ""), ("forged@example.org", &forged)]
+    {
+        let res = sign_with_token(&app, "timed", email, t).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{email}");
+        assert_eq!(res.headers()["location"], "/p/timed/thanks", "nothing tells them");
+    }
+    assert_eq!(app.count("timed").await, 0);
+    assert_eq!(held(&app).await, 3);
+    sink.wait_for(3, Duration::from_secs(30)).await;
+    // A form with an error comes back with the token it was served with.
+    let res = sign_with_token(&app, "timed", "not an address", &token).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("page").contains(&token));
+    // A person takes a few seconds.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let res = sign_with_token(&app, "timed", "person@example.org", &token).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("timed").await, 1);
+    // The page shows a new token each second, and a new one works in turn.
+    let later = token_on(&app, "/p/timed").await;
+    assert_ne!(later, token);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        sign_with_token(&app, "timed", "later@example.org", &later).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.count("timed").await, 2);
+    assert_eq!(held(&app).await, 3);
 }

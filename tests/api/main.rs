@@ -16,6 +16,7 @@ mod exports;
 mod health;
 mod helpers;
 mod hostile;
+mod instances;
 mod integrity;
 mod invalidations;
 mod landing;

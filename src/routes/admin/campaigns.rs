@@ -422,6 +422,7 @@ pub(super) async fn preview(
         values: &SignForm::default(),
         errors: &FieldErrors::new(),
         attribution: Some(&Attribution::default()),
+        token: "",
     };
     Ok(no_store(Html(petition_page(&view, &form).into_string()).into_response()))
 }

@@ -1,0 +1,129 @@
+//! Two server processes on one database with no sticky sessions, as the README's "Two or more
+//! instances" deploys them: requests go to either at random, and between them no signature is
+//! lost or counted twice, both show the same count within seconds, a staff session works on
+//! both, and the work they do in the background (here the confirmation emails) is done once.
+//! Webhooks sent once by two servers are tested in `webhooks.rs`, scheduled deliveries in
+//! `letters.rs`.
+
+use std::{
+    collections::HashSet,
+    time::{Duration, Instant},
+};
+
+use reqwest::StatusCode;
+
+use crate::{
+    admin::account,
+    helpers::{ServerProcess, Signer, TEST_SECRET, TestApp, spawn_app_with},
+    paper::scalar,
+    smtp::SmtpSink,
+};
+
+/// The count `base` serves for `slug`.
+async fn count_at(client: &reqwest::Client, base: &str, slug: &str) -> i64 {
+    let res = client.get(format!("{base}/p/{slug}/count.json")).send().await.expect("sent");
+    let body: serde_json::Value = res.json().await.expect("JSON");
+    body["signatures"].as_i64().expect("a count")
+}
+
+/// Signs as `email` on `slug` through `base`; the response's status.
+async fn sign(client: &reqwest::Client, base: &str, slug: &str, email: &str) -> StatusCode {
+    let signer = Signer::new(email);
+    client.post(format!("{base}/p/{slug}/sign")).form(&signer.fields).send().await.expect("sent").status()
+}
+
+#[tokio::test]
+async fn two_instances_share_one_count_sessions_and_background_work() {
+    let sink = SmtpSink::start().await;
+    let smtp = sink.url();
+    let app: TestApp = spawn_app_with(&[("SMTP_URL", &smtp)]).await;
+    let id = app.open_petition("both").await;
+    let confirming = app.open_petition("confirming").await;
+    crate::confirm::exec(
+        &app,
+        &format!("UPDATE petitions SET require_confirmation = TRUE WHERE id = {confirming}"),
+    )
+    .await;
+    // The same settings on both, the secret included (the test's server is given one).
+    let other =
+        ServerProcess::start_with(&app.db_url, &[("SMTP_URL", &smtp), ("SECRET_KEY", TEST_SECRET)]).await;
+    let bases = [app.address.clone(), other.address.clone()];
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+
+    // 100 people, each through one of the two, and 10 more who each sign through both at the
+    // same moment (a double tap behind a load balancer).
+    let mut signing = Vec::new();
+    for i in 0..100 {
+        let (client, base) = (client.clone(), bases[i % 2].clone());
+        signing.push(tokio::spawn(async move {
+            sign(&client, &base, "both", &format!("p{i}@example.org")).await
+        }));
+    }
+    let mut twice = Vec::new();
+    for i in 0..10 {
+        for base in &bases {
+            let (client, base) = (client.clone(), base.clone());
+            twice.push(tokio::spawn(async move {
+                sign(&client, &base, "both", &format!("twice{i}@example.org")).await
+            }));
+        }
+    }
+    for s in signing {
+        assert_eq!(s.await.expect("signed"), StatusCode::SEE_OTHER);
+    }
+    // Each of the two answers is the thanks page: straight away (`200`, "you signed already")
+    // for whichever came second.
+    for s in twice {
+        let status = s.await.expect("signed");
+        assert!(status == StatusCode::SEE_OTHER || status == StatusCode::OK, "{status}");
+    }
+    let signed = Instant::now();
+    // Each server re-reads the counts every second: both show all 110 soon after.
+    loop {
+        let (a, b) = (count_at(&client, &bases[0], "both").await, count_at(&client, &bases[1], "both").await);
+        if a == 110 && b == 110 {
+            break;
+        }
+        assert!(a <= 110 && b <= 110, "more counted than signed: {a} and {b}");
+        assert!(signed.elapsed() < Duration::from_secs(5), "the counts did not meet: {a} and {b}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let rows = scalar(
+        &app,
+        &format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = {id} AND status = 'validated'"),
+    )
+    .await;
+    assert_eq!(rows, 110, "one row per person");
+    assert_eq!(app.aggregates(id).await, 110);
+
+    // A staff session begun on one works on the other, and ends on both.
+    let staff = account(&app, "org@example.org", "organizer").await;
+    for base in &bases {
+        let res = staff.get(format!("{base}/admin")).send().await.expect("sent");
+        assert_eq!(res.status(), StatusCode::OK, "{base}");
+    }
+    let (_, page) = crate::admin::get(&staff, &app, "/admin").await;
+    let csrf = crate::admin::csrf_of(&page);
+    let res = staff.post(format!("{}/admin/logout", bases[1])).form(&[("csrf", csrf.as_str())]).send().await;
+    assert_eq!(res.expect("sent").status(), StatusCode::SEE_OTHER);
+    let res = staff.get(format!("{}/admin", bases[0])).send().await.expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed out on the other too");
+
+    // Twenty signers of a campaign that asks for confirmation, through both: one email each,
+    // though both servers send mail.
+    for i in 0..20 {
+        assert_eq!(
+            sign(&client, &bases[i % 2], "confirming", &format!("c{i}@example.org")).await,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let got = sink.wait_for(20, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got = if sink.messages().len() > got.len() { sink.messages() } else { got };
+    let to: HashSet<&str> = got.iter().flat_map(|m| m.to.iter().map(String::as_str)).collect();
+    assert_eq!(got.len(), 20, "one email per signer");
+    assert_eq!(to.len(), 20);
+    assert_eq!(count_at(&client, &bases[1], "confirming").await, 0, "none counts before confirming");
+    drop(other);
+}
