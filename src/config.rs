@@ -52,6 +52,9 @@ pub struct Config {
     /// Longest a connection may take to send a request's head, or wait idle between requests
     /// (`HEADER_TIMEOUT_SECONDS`, default 10).
     pub header_timeout: Duration,
+    /// Longest a request's body may take to arrive, from its first byte to its last
+    /// (`BODY_TIMEOUT_SECONDS`, default 10).
+    pub body_timeout: Duration,
     /// Connections served at once (`MAX_CONNECTIONS`, default 1024); more wait to be accepted.
     pub max_connections: usize,
     /// How webhooks are delivered.
@@ -258,6 +261,7 @@ impl Config {
         };
         let request_timeout = Duration::from_secs(number("REQUEST_TIMEOUT_SECONDS", 30, 1..=600)?);
         let header_timeout = Duration::from_secs(number("HEADER_TIMEOUT_SECONDS", 10, 1..=300)?);
+        let body_timeout = Duration::from_secs(number("BODY_TIMEOUT_SECONDS", 10, 1..=600)?);
         let max_connections =
             usize::try_from(number("MAX_CONNECTIONS", 1024, 16..=1_000_000)?).unwrap_or(1024);
         let mut limits = crate::limits::LimitSettings::default();
@@ -320,6 +324,7 @@ impl Config {
             max_body_bytes: 64 * 1024,
             request_timeout,
             header_timeout,
+            body_timeout,
             max_connections,
             webhooks,
             limits,
@@ -393,6 +398,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
             .field("max_connections", &self.max_connections)
             .field("mail", &self.mail)
             .field("webhooks", &self.webhooks)

@@ -93,6 +93,7 @@ fn email(
         text,
         html: Some(html),
         delivery_id: None,
+        unsubscribe_token: None,
     }
 }
 

@@ -23,6 +23,7 @@ pub mod spend;
 pub mod staff;
 pub mod sync;
 pub mod tokens;
+pub mod unsubscribes;
 pub mod webhooks;
 pub mod writer;
 

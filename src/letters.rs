@@ -20,8 +20,12 @@ use crate::{
         petitions::PetitionRecord,
         schedules,
         staff::{self, Audit},
+        unsubscribes,
     },
-    domain::delivery::{Columns, timestamp},
+    domain::{
+        delivery::{Columns, timestamp},
+        staff::new_token,
+    },
     i18n::Locale,
 };
 
@@ -111,6 +115,7 @@ fn letter_email(d: &delivery::Model, name: &str, to: String, public_url: &str) -
         text,
         html: Some(html),
         delivery_id: Some(d.id),
+        unsubscribe_token: None,
     }
 }
 
@@ -243,7 +248,13 @@ fn staff_note(
 /// Writes the day's update to the recipients of every open letter that asks for one, once the
 /// day's hour (`hour`, UTC) has come: how many signed in the 24 hours before it, when any did.
 /// Each letter's day is written once (its row first, in the emails' transaction).
-pub async fn send_digests(db: &Database, hour: u32, wake: &Notify, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn send_digests(
+    db: &Database,
+    public_url: &str,
+    hour: u32,
+    wake: &Notify,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     if now.hour() < hour {
         return Ok(());
     }
@@ -252,8 +263,14 @@ pub async fn send_digests(db: &Database, hour: u32, wake: &Notify, now: DateTime
     let key = day.format("%Y-%m-%d").to_string();
     for p in schedules::digest_letters(&db.read, &key).await? {
         let Some(rec) = crate::db::petitions::find_by_id(&db.read, p.id).await? else { continue };
-        let addresses: Vec<(&str, &str)> =
-            rec.recipients.iter().filter_map(|r| Some((r.name.as_str(), r.email.as_deref()?))).collect();
+        // Recipients who stopped the updates from an earlier one's link are left out.
+        let stopped = unsubscribes::stopped(&db.read, DIGEST, p.id).await?;
+        let addresses: Vec<(&str, &str)> = rec
+            .recipients
+            .iter()
+            .filter_map(|r| Some((r.name.as_str(), r.email.as_deref()?)))
+            .filter(|(_, to)| !stopped.contains(&to.to_lowercase()))
+            .collect();
         if addresses.is_empty() {
             continue;
         }
@@ -263,7 +280,7 @@ pub async fn send_digests(db: &Database, hour: u32, wake: &Notify, now: DateTime
             continue;
         }
         let emails: Vec<NewEmail> = if signed > 0 {
-            addresses.iter().map(|(name, to)| digest_email(&p, name, to, signed, total)).collect()
+            addresses.iter().map(|(name, to)| digest_email(&p, public_url, name, to, signed, total)).collect()
         } else {
             Vec::new()
         };
@@ -275,7 +292,14 @@ pub async fn send_digests(db: &Database, hour: u32, wake: &Notify, now: DateTime
 }
 
 /// "43 more people signed today", in the letter's language.
-fn digest_email(p: &petition::Model, name: &str, to: &str, signed: i64, total: i64) -> NewEmail {
+fn digest_email(
+    p: &petition::Model,
+    public_url: &str,
+    name: &str,
+    to: &str,
+    signed: i64,
+    total: i64,
+) -> NewEmail {
     let locale = Locale::parse(&p.locale);
     let n = locale.number(signed);
     let subject =
@@ -289,9 +313,15 @@ fn digest_email(p: &petition::Model, name: &str, to: &str, signed: i64, total: i
     let body = locale.t_with("digest-body", &args);
     let greeting = locale.t_with("letter-greeting", &[("name", name.to_owned().into())]);
     let why = locale.t("digest-why");
-    let text = format!("{greeting}\n\n{body}\n\n-- \n{why}\n");
-    let html = html! { p { (greeting) } p { (body) } hr; p style="color:#555;font-size:90%" { (why) } }
-        .into_string();
+    let token = new_token();
+    let stop = format!("{public_url}/unsubscribe/{token}");
+    let stop_line = locale.t_with("digest-stop", &[("url", stop.clone().into())]);
+    let text = format!("{greeting}\n\n{body}\n\n-- \n{why}\n{stop_line}\n");
+    let html = html! {
+        p { (greeting) } p { (body) } hr;
+        p style="color:#555;font-size:90%" { (why) " " a href=(stop) { (locale.t("digest-stop-link")) } }
+    }
+    .into_string();
     NewEmail {
         kind: DIGEST,
         petition_id: Some(p.id),
@@ -300,6 +330,7 @@ fn digest_email(p: &petition::Model, name: &str, to: &str, signed: i64, total: i
         text,
         html: Some(html),
         delivery_id: None,
+        unsubscribe_token: Some(token),
     }
 }
 
@@ -373,7 +404,7 @@ mod tests {
             recipient_digest: true,
             require_confirmation: false,
         };
-        let u = digest_email(&p, "Dana", "dana@example.org", 43, 1_234);
+        let u = digest_email(&p, "https://sign.example.org", "Dana", "dana@example.org", 43, 1_234);
         assert_eq!(u.subject, "Personal suficiente: 43 más en las últimas 24 horas");
         assert!(
             u.text.contains(

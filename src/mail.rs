@@ -186,7 +186,7 @@ async fn send_due(
         let outcome = match attachment {
             // A packet not made now (the database, a busy server) may be made later.
             Err(reason) => failure(email, false, None, reason, settings, Utc::now()),
-            Ok(attachment) => send_one(email, transport, from, host, attachment, settings).await,
+            Ok(attachment) => send_one(email, transport, from, host, public_url, attachment, settings).await,
         };
         if let Err(e) = mail::finish(&db.write, email, outcome, Utc::now()).await {
             // What was not sent yet goes back; this one is sent again when its lease ends.
@@ -203,10 +203,11 @@ async fn send_one(
     transport: &Transport,
     from: &Mailbox,
     host: &str,
+    public_url: &str,
     attachment: Option<(String, Vec<u8>)>,
     settings: &MailSettings,
 ) -> Outcome {
-    match message(email, from, host, attachment) {
+    match message(email, from, host, public_url, attachment) {
         Ok(message) => match tokio::time::timeout(SEND_LIMIT, transport.send(message)).await {
             Ok(Ok(_)) => {
                 tracing::info!(email = email.id, kind = %email.kind, "email sent");
@@ -269,6 +270,7 @@ fn message(
     email: &entity::email::Model,
     from: &Mailbox,
     host: &str,
+    public_url: &str,
     attachment: Option<(String, Vec<u8>)>,
 ) -> Result<Message, String> {
     let to: Mailbox = email.to_address.parse().map_err(|_| "the address cannot be used".to_owned())?;
@@ -302,6 +304,19 @@ fn message(
         HeaderName::new_from_ascii_str("Auto-Submitted"),
         "auto-generated".into(),
     ));
+    // An update email can be stopped in one click from the mail program (RFC 8058): it posts
+    // `List-Unsubscribe=One-Click` to the link, which needs nothing else.
+    if let Some(token) = &email.unsubscribe_token {
+        let headers = message.headers_mut();
+        headers.insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+            format!("<{public_url}/unsubscribe/{token}>"),
+        ));
+        headers.insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click".into(),
+        ));
+    }
     Ok(message)
 }
 
@@ -340,7 +355,7 @@ async fn watch(db: Database, every: Duration, digest_hour: u32, public_url: Stri
         if let Err(e) = crate::letters::run_schedules(&db, &public_url, &wake, Utc::now()).await {
             tracing::warn!(error = %crate::error::chain(&e), "making scheduled deliveries failed");
         }
-        if let Err(e) = crate::letters::send_digests(&db, digest_hour, &wake, Utc::now()).await {
+        if let Err(e) = crate::letters::send_digests(&db, &public_url, digest_hour, &wake, Utc::now()).await {
             tracing::warn!(error = %crate::error::chain(&e), "writing recipients' daily updates failed");
         }
         if let Err(e) = crate::db::paper::check_later_online(&db, Utc::now()).await {
@@ -411,14 +426,17 @@ fn goal_email(p: &Progress, percent: i32, to: String, public_url: &str) -> NewEm
     };
     let figures = format!("{} signatures: {percent}% of its goal of {}.", p.count, p.goal);
     let why = "You get this email because you asked to hear when this petition passes 25, 50, 75 \
-               and 100% of its goal. To stop, choose “Stop goal emails” on its dashboard.";
-    let text =
-        format!("{title} has {figures}\n\nDashboard: {dashboard}\nPublic page: {page}\n\n-- \n{why}\n");
+               and 100% of its goal.";
+    let token = crate::domain::staff::new_token();
+    let stop = format!("{public_url}/unsubscribe/{token}");
+    let text = format!(
+        "{title} has {figures}\n\nDashboard: {dashboard}\nPublic page: {page}\n\n-- \n{why}\nTo stop: {stop}\n"
+    );
     let html = html! {
         p { strong { (title) } " has " (figures) }
         p { a href=(dashboard) { "Open the dashboard" } " · " a href=(page) { "Public page" } }
         hr;
-        p style="color:#555;font-size:90%" { (why) }
+        p style="color:#555;font-size:90%" { (why) " " a href=(stop) { "Stop goal emails" } }
     }
     .into_string();
     NewEmail {
@@ -429,6 +447,7 @@ fn goal_email(p: &Progress, percent: i32, to: String, public_url: &str) -> NewEm
         text,
         html: Some(html),
         delivery_id: None,
+        unsubscribe_token: Some(token),
     }
 }
 

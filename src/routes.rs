@@ -12,6 +12,7 @@ pub mod health;
 pub mod landing;
 pub mod public;
 pub mod share;
+pub mod unsubscribe;
 pub mod visitor;
 
 use axum::{
@@ -24,18 +25,21 @@ use axum::{
 use crate::{error::AppError, state::AppState};
 
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
+    // Anyone's requests: a body that trickles in a byte at a time holds its connection no
+    // longer than `BODY_TIMEOUT_SECONDS`. Staff and API requests are let in before their bodies
+    // are read, and may upload a picture over a slow line.
+    let public = Router::new()
         .merge(public::router())
         .merge(delivery::router())
         .merge(confirm::router())
+        .merge(unsubscribe::router())
         .merge(landing::router())
         .merge(share::router())
         .merge(embed::router())
         .merge(health::router())
         .merge(assets::router())
-        .merge(admin::router(state))
-        .merge(api::router())
-        .fallback(not_found)
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(state.config.body_timeout));
+    Router::new().merge(public).merge(admin::router(state)).merge(api::router()).fallback(not_found)
 }
 
 /// The content security policy of every page: nothing from other sites, no inline script,

@@ -14,3 +14,4 @@ pub mod layout;
 pub mod markdown;
 pub mod petition;
 pub mod qr;
+pub mod unsubscribe;

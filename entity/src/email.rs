@@ -27,6 +27,9 @@ pub struct Model {
     pub last_error: Option<String>,
     /// The delivery a letter to a recipient carries (its packet is attached).
     pub delivery_id: Option<i64>,
+    /// An update email's own token for one-click unsubscribing (`/unsubscribe/{token}`).
+    #[sea_orm(unique)]
+    pub unsubscribe_token: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -34,6 +34,7 @@ pub mod staff;
 pub mod staff_link;
 pub mod staff_session;
 pub mod supporter;
+pub mod unsubscribe;
 pub mod webhook;
 pub mod webhook_delivery;
 

@@ -28,6 +28,7 @@ mod m20261127_000019_deliveries;
 mod m20261128_000020_paper_and_letters;
 mod m20261128_000021_confirmations;
 mod m20261128_000022_shared_sites;
+mod m20261128_000023_unsubscribe;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000020_paper_and_letters::Migration),
             Box::new(m20261128_000021_confirmations::Migration),
             Box::new(m20261128_000022_shared_sites::Migration),
+            Box::new(m20261128_000023_unsubscribe::Migration),
         ]
     }
 }

@@ -35,6 +35,8 @@ pub struct NewEmail {
     pub html: Option<String>,
     /// The delivery whose packet goes with it.
     pub delivery_id: Option<i64>,
+    /// An update email's one-click unsubscribe token (in its link, and so in its body too).
+    pub unsubscribe_token: Option<String>,
 }
 
 /// Writes `emails` to the outbox, due at once; returns their ids.
@@ -58,6 +60,7 @@ pub async fn enqueue(
             attempts: Set(0),
             locked_until_ms: Set(0),
             delivery_id: Set(e.delivery_id),
+            unsubscribe_token: Set(e.unsubscribe_token),
             ..Default::default()
         })
         .exec(db)

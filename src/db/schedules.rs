@@ -177,6 +177,7 @@ pub async fn notify(
             text: text.clone(),
             html: None,
             delivery_id: None,
+            unsubscribe_token: None,
         })
         .collect())
 }

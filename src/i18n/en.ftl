@@ -144,6 +144,17 @@ digest-body = { $count ->
    *[other] { $n } more people signed “{ $title }” in the last 24 hours: { $total } in all.
 }
 digest-why = You get this update once a day while the letter is open, as one of the people it is addressed to.
+digest-stop = To stop these updates: { $url }
+digest-stop-link = Stop these updates
+
+## Unsubscribing from update emails
+unsubscribe-title = Stop these emails
+unsubscribe-body = You will get no more of these emails about “{ $title }”.
+unsubscribe-button = Stop these emails
+unsubscribe-done-title = You will get no more of these emails
+unsubscribe-done-body = Nothing more of this kind about “{ $title }” will be sent to you.
+unsubscribe-unknown-title = This link does not work
+unsubscribe-unknown-body = Check that you opened the whole link from the email.
 
 ## Email confirmation
 confirm-title = Confirm your signature

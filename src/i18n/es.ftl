@@ -143,6 +143,17 @@ digest-body = { $count ->
    *[other] { $n } personas más firmaron «{ $title }» en las últimas 24 horas: { $total } en total.
 }
 digest-why = Recibe esta actualización una vez al día mientras la carta esté abierta, como una de las personas a quienes se dirige.
+digest-stop = Para dejar de recibir estas actualizaciones: { $url }
+digest-stop-link = Dejar de recibir estas actualizaciones
+
+## Darse de baja de los correos de actualización
+unsubscribe-title = Dejar de recibir estos correos
+unsubscribe-body = No recibirá más correos como este sobre «{ $title }».
+unsubscribe-button = Dejar de recibir estos correos
+unsubscribe-done-title = No recibirá más correos como este
+unsubscribe-done-body = No se le enviará nada más de este tipo sobre «{ $title }».
+unsubscribe-unknown-title = Este enlace no funciona
+unsubscribe-unknown-body = Compruebe que abrió el enlace completo del correo.
 
 ## Confirmación por correo
 confirm-title = Confirma tu firma

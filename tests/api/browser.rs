@@ -540,6 +540,7 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
             text: "Clean water has 75 signatures.\n\nDashboard: http://localhost:3000/admin".into(),
             html: None,
             delivery_id: None,
+            unsubscribe_token: None,
         };
         undersigned::db::mail::enqueue(&app.db.write, vec![email], chrono::Utc::now())
             .await
@@ -704,6 +705,46 @@ async fn browser_signs_on_a_landing_page() {
             csv.contains(",meta,,personal-seguro,instagram,,otono,,,") && !csv.contains("CLICK"),
             "{csv}"
         );
+    })
+    .await;
+    b.close().await;
+}
+
+/// Stopping update emails from their link, in a browser: the page with the button (in the
+/// letter's language, English and Spanish, for its recipient's daily update), the page after
+/// pressing it, and a link that does not work; each checked with axe.
+#[tokio::test]
+async fn browser_stops_update_emails_from_their_link() {
+    use undersigned::db::mail::{NewEmail, enqueue};
+    let Some(b) = browser("unsubscribe", true).await else { return };
+    let axe = axe_source();
+    let app = spawn_app().await;
+    b.run(async {
+        let en = app.petition("letters", Kind::Letter, Status::Open, "en").await;
+        let es = app.petition("cartas", Kind::Letter, Status::Open, "es").await;
+        let cases = [
+            (en, "letter.digest", "lettertokenlettertoken012345", "en"),
+            (es, "letter.digest", "digesttokendigesttoken012345", "es"),
+        ];
+        for (id, kind, token, lang) in cases {
+            let email = NewEmail {
+                kind,
+                petition_id: Some(id),
+                to: "someone@example.org".into(),
+                subject: "An update".into(),
+                text: "An update".into(),
+                html: None,
+                delivery_id: None,
+                unsubscribe_token: Some(token.into()),
+            };
+            enqueue(&app.db.write, vec![email], chrono::Utc::now()).await.expect("written");
+            b.client.goto(&app.url(&format!("/unsubscribe/{token}"))).await.expect("page loads");
+            check_page(&b, axe.as_deref(), &format!("unsubscribe-{lang}"), lang).await;
+            b.press("main form button[type=submit]", "#stopped").await;
+            check_page(&b, axe.as_deref(), &format!("unsubscribed-{lang}"), lang).await;
+        }
+        b.client.goto(&app.url("/unsubscribe/not-a-link")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "unsubscribe-unknown", "en").await;
     })
     .await;
     b.close().await;

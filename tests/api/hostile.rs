@@ -215,6 +215,15 @@ async fn a_body_sent_slowly_times_out_and_a_huge_head_is_refused() {
     let answer = read_until_closed(&mut stream, Duration::from_secs(10)).await.expect("answered and closed");
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
     assert_eq!(app.count("h").await, 0);
+    // A body still trickling in when its own deadline passes, well before the request's.
+    let trickle = spawn_app_with(&[("BODY_TIMEOUT_SECONDS", "1"), ("REQUEST_TIMEOUT_SECONDS", "60")]).await;
+    trickle.open_petition("h").await;
+    let started = Instant::now();
+    let mut stream = connect_and_send(&trickle, format!("{head}{body}").as_bytes()).await;
+    let answer = read_until_closed(&mut stream, Duration::from_secs(20)).await.expect("answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(trickle.count("h").await, 0);
     let res = app.client.post(app.url("/p/h/sign")).form(&Signer::new("ok@example.org").fields).send().await;
     assert_eq!(res.expect("signed").status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("h").await, 1);

@@ -280,20 +280,28 @@ async fn recipients_hear_once_a_day_how_many_signed() {
     let hour = chrono::Timelike::hour(&now);
     // Before the day's hour: nothing.
     if hour < 23 {
-        undersigned::letters::send_digests(&app.db, hour + 1, &wake, now).await.expect("looked");
+        undersigned::letters::send_digests(&app.db, "http://localhost:3000", hour + 1, &wake, now)
+            .await
+            .expect("looked");
         assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails").await, 0);
     }
     // At it, two processes at once: one email to each recipient with an address.
     let other = undersigned::db::Database::connect(&app.db_url).await.expect("connects");
     let (a, b) = tokio::join!(
-        undersigned::letters::send_digests(&app.db, hour, &wake, now),
-        undersigned::letters::send_digests(&other, hour, &wake, now),
+        undersigned::letters::send_digests(&app.db, "http://localhost:3000", hour, &wake, now),
+        undersigned::letters::send_digests(&other, "http://localhost:3000", hour, &wake, now),
     );
     a.expect("one");
     b.expect("the other");
-    undersigned::letters::send_digests(&app.db, hour, &wake, now + chrono::Duration::minutes(5))
-        .await
-        .expect("again");
+    undersigned::letters::send_digests(
+        &app.db,
+        "http://localhost:3000",
+        hour,
+        &wake,
+        now + chrono::Duration::minutes(5),
+    )
+    .await
+    .expect("again");
     assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM recipient_digests").await, 1);
     let rows = app
         .db
@@ -326,12 +334,56 @@ async fn recipients_hear_once_a_day_how_many_signed() {
         sent[0].2
     );
     assert!(!sent[0].2.contains("Ana") && !sent[0].2.contains("a@example.org"));
+    // Each update carries its own link to stop them; Dana follows hers (a mail program's
+    // one-click: a bare POST).
+    let start = sent[0].2.find("http://localhost:3000/unsubscribe/").expect("a link to stop them");
+    let link: String = sent[0].2[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    assert!(sent[1].2.contains("/unsubscribe/") && !sent[1].2.contains(&link), "a link of its own");
+    let path = link.trim_start_matches("http://localhost:3000");
+    let res = reqwest::Client::new()
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    // Tomorrow, after more signed: Sam only.
+    let tomorrow = now + chrono::Duration::days(1);
+    {
+        use entity::signature;
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        signature::Entity::update_many()
+            .col_expr(signature::Column::SignedAt, Expr::value(now + chrono::Duration::hours(20)))
+            .exec(&app.db.write)
+            .await
+            .expect("moved");
+    }
+    undersigned::letters::send_digests(&app.db, "http://localhost:3000", hour, &wake, tomorrow)
+        .await
+        .expect("looked");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails").await, 3);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE to_address = 'sam@board.example'").await,
+        2
+    );
     // Turned off: no more.
     let res = submit(&organizer, &app, &page, &digest, &[("on", "0")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let tomorrow = now + chrono::Duration::days(1);
-    undersigned::letters::send_digests(&app.db, hour, &wake, tomorrow).await.expect("looked");
-    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails").await, 2);
+    let after = tomorrow + chrono::Duration::days(1);
+    {
+        use entity::signature;
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        signature::Entity::update_many()
+            .col_expr(signature::Column::SignedAt, Expr::value(now + chrono::Duration::hours(44)))
+            .exec(&app.db.write)
+            .await
+            .expect("moved");
+    }
+    undersigned::letters::send_digests(&app.db, "http://localhost:3000", hour, &wake, after)
+        .await
+        .expect("looked");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails").await, 3);
 }
 
 /// A signer who did not agree to be named is named nowhere: not in the letters emailed (nor

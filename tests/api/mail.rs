@@ -11,6 +11,7 @@ use crate::{
     admin::{account, audit_actions, get, location, submit},
     campaigns::{campaign_id, letter, post_editor, with},
     helpers::{Signer, TestApp, spawn_app_with},
+    paper::scalar,
     smtp::SmtpSink,
 };
 
@@ -390,4 +391,61 @@ async fn two_processes_watching_goals_record_and_tell_each_milestone_once() {
     b.expect("the other checks");
     assert_eq!(milestones(&app, id).await, [25, 50]);
     assert_eq!(outbox(&app).await.len(), 1, "one email, naming 50%");
+}
+
+#[tokio::test]
+async fn a_goal_email_stops_in_one_click_and_opening_its_link_changes_nothing() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(&[("SMTP_URL", &sink.url()), ("GOAL_CHECK_MS", "100")]).await;
+    let organizer = account(&app, "org@example.org", "organizer").await;
+    let id = petition(&app, &organizer, "staffing", 4).await;
+    alerts(&app, &organizer, id, true).await;
+    sign(&app, "staffing", 1, 0).await;
+    let got = sink.wait_for(1, Duration::from_secs(15)).await;
+    let raw = String::from_utf8_lossy(&got[0].data).into_owned();
+    // RFC 8058: the link in a header, and that a bare POST to it is enough.
+    let header =
+        raw.lines().find_map(|l| l.strip_prefix("List-Unsubscribe: ")).expect("a List-Unsubscribe header");
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{raw}");
+    let link = header.trim().trim_start_matches('<').trim_end_matches('>');
+    let path = link.strip_prefix("http://localhost:3000").expect("on the public address").to_owned();
+    assert!(path.starts_with("/unsubscribe/"), "{path}");
+    let text = got[0].parsed().body_text(0).expect("a text part").into_owned();
+    assert!(text.contains(link), "the body has the link too: {text}");
+    let sql = format!("SELECT COUNT(*) AS n FROM goal_alerts WHERE petition_id = {id}");
+    let alerts_now = || scalar(&app, &sql);
+    let plain = reqwest::Client::new();
+    // A link scanner opens it: a button, and nothing changes.
+    for _ in 0..2 {
+        let res = plain.get(app.url(&path)).send().await.expect("sent");
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+        let page = res.text().await.expect("page");
+        assert!(page.contains("Stop these emails") && page.contains(r#"method="post""#), "{page}");
+    }
+    assert_eq!(alerts_now().await, 1);
+    // The mail program's one click: no cookie, no form token.
+    let res = plain
+        .post(app.url(&path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.expect("page").contains("You will get no more of these emails"));
+    assert_eq!(alerts_now().await, 0, "goal emails are off for them, as on the dashboard");
+    let again = plain.get(app.url(&path)).send().await.expect("sent").text().await.expect("page");
+    assert!(again.contains("You will get no more of these emails") && !again.contains(r#"method="post""#));
+    // The next milestone is recorded and told to nobody.
+    sign(&app, "staffing", 2, 1).await;
+    eventually("75% recorded", || async { milestones(&app, id).await == [25, 50, 75] }).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(sink.messages().len(), 1);
+    // A link that is not one of ours.
+    for bad in ["/unsubscribe/nothing", "/unsubscribe/%00", &format!("/unsubscribe/{}", "a".repeat(100))] {
+        let res = plain.post(app.url(bad)).send().await.expect("sent");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
 }

@@ -13,6 +13,7 @@ mod dashboard;
 mod deliveries;
 mod embed;
 mod exports;
+mod headers;
 mod health;
 mod helpers;
 mod hostile;

@@ -1,0 +1,104 @@
+//! One-click unsubscribing from update emails: finding the email a link came in, and stopping
+//! that kind of update about that petition for its address.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use entity::{email, goal_alert, staff, unsubscribe};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::{letters::DIGEST, mail::GOAL_REACHED};
+
+/// The update email whose link carries `token`.
+pub async fn email_of(db: &impl ConnectionTrait, token: &str) -> Result<Option<email::Model>, DbErr> {
+    if token.is_empty() || token.len() > 64 {
+        return Ok(None);
+    }
+    email::Entity::find().filter(email::Column::UnsubscribeToken.eq(token)).one(db).await
+}
+
+/// Whether `e`'s address still gets updates of its kind about its petition.
+pub async fn subscribed(db: &impl ConnectionTrait, e: &email::Model) -> Result<bool, DbErr> {
+    let Some(petition_id) = e.petition_id else { return Ok(false) };
+    let address = e.to_address.to_lowercase();
+    Ok(match e.kind.as_str() {
+        GOAL_REACHED => {
+            let ids: Vec<i64> = staff::Entity::find()
+                .select_only()
+                .column(staff::Column::Id)
+                .filter(staff::Column::Email.eq(address))
+                .into_tuple()
+                .all(db)
+                .await?;
+            !ids.is_empty()
+                && goal_alert::Entity::find()
+                    .filter(goal_alert::Column::PetitionId.eq(petition_id))
+                    .filter(goal_alert::Column::StaffId.is_in(ids))
+                    .one(db)
+                    .await?
+                    .is_some()
+        }
+        _ => unsubscribe::Entity::find_by_id((e.kind.clone(), petition_id, address)).one(db).await?.is_none(),
+    })
+}
+
+/// Stops `e`'s kind of update about its petition for its address: a staff member's goal emails
+/// are turned off (as on the dashboard); a recipient's daily updates stop.
+pub async fn stop(db: &impl ConnectionTrait, e: &email::Model, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let Some(petition_id) = e.petition_id else { return Ok(()) };
+    let address = e.to_address.to_lowercase();
+    if e.kind == GOAL_REACHED {
+        let ids: Vec<i64> = staff::Entity::find()
+            .select_only()
+            .column(staff::Column::Id)
+            .filter(staff::Column::Email.eq(address))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        goal_alert::Entity::delete_many()
+            .filter(goal_alert::Column::PetitionId.eq(petition_id))
+            .filter(goal_alert::Column::StaffId.is_in(ids))
+            .exec(db)
+            .await?;
+        return Ok(());
+    }
+    unsubscribe::Entity::insert(unsubscribe::ActiveModel {
+        kind: sea_orm::Set(e.kind.clone()),
+        petition_id: sea_orm::Set(petition_id),
+        address: sea_orm::Set(address),
+        created_at: sea_orm::Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        unsubscribe::Column::Kind,
+        unsubscribe::Column::PetitionId,
+        unsubscribe::Column::Address,
+    ])
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The addresses (lower case) that stopped `kind` about `petition_id`.
+pub async fn stopped(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    petition_id: i64,
+) -> Result<HashSet<String>, DbErr> {
+    let rows: Vec<String> = unsubscribe::Entity::find()
+        .select_only()
+        .column(unsubscribe::Column::Address)
+        .filter(unsubscribe::Column::Kind.eq(kind))
+        .filter(unsubscribe::Column::PetitionId.eq(petition_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The kinds of email that carry an unsubscribe link.
+pub fn is_update(kind: &str) -> bool {
+    kind == DIGEST || kind == GOAL_REACHED
+}
