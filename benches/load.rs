@@ -761,11 +761,12 @@ async fn slow_clients(db: Db, o: &Options, url: &str) -> Result<Row, String> {
     waits.sort();
     let ms = |d: Option<&Duration>| d.map(|d| d.as_secs_f64() * 1000.0);
     let p50 = ms(waits.get(waits.len() / 2));
-    let p99 = ms(waits.last());
+    let p99 = ms(waits.get((waits.len() * 99 / 100).min(waits.len().saturating_sub(1))));
     let peak = server.rss.peak_mb();
     let all_answered = answered == asked && asked > 0;
+    let closed = opened - open_at_end;
     println!(
-        "{opened} opened, {open_at_end} still open after {} s; {answered}/{asked} others answered, slowest {:.0} ms  RSS {peak:.1} MB",
+        "{opened} opened, {closed} seen closed within {} s; {answered}/{asked} others answered, p99 {:.0} ms  RSS {peak:.1} MB",
         hold.as_secs(),
         p99.unwrap_or(0.0)
     );
@@ -784,7 +785,7 @@ async fn slow_clients(db: Db, o: &Options, url: &str) -> Result<Row, String> {
         met: Some(all_answered && peak <= 64.0),
         correct: all_answered,
         note: format!(
-            "{opened} slow connections opened, {open_at_end} not yet closed by the server after {} s",
+            "{opened} slow connections opened, {closed} seen closed within {} s (a write to one the server closed fails; one still waiting in the listen queue looks open)",
             hold.as_secs()
         ),
     })

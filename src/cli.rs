@@ -59,6 +59,17 @@ pub enum Command {
         #[arg(long)]
         sharing: bool,
     },
+    /// Recount: each petition's tally and aggregates against its validated signatures, row by
+    /// row. Exits with status 1 when any drifts (for a scheduled check), unless `--fix` set the
+    /// tallies from the rows and made the aggregates again.
+    Recount {
+        /// One petition's slug (default: every petition).
+        #[arg(long)]
+        petition: Option<String>,
+        /// Set drifting tallies from the rows (audited) and make the aggregates again.
+        #[arg(long)]
+        fix: bool,
+    },
     /// Ad spend: import a platform's export, or enter spend for a landing page.
     Spend {
         #[command(subcommand)]
@@ -339,6 +350,15 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             demo::load(&db.write, &config).await?;
             db.close().await;
         }
+        Command::Recount { petition, fix } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let result = recount(&db, petition.as_deref(), fix).await;
+            db.close().await;
+            if !result? {
+                std::process::exit(1);
+            }
+        }
         Command::Report { petition, format, sharing } => {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
@@ -419,4 +439,40 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `undersigned recount`: prints each petition's counts and drift; whether all agree (after
+/// `fix`, if asked).
+async fn recount(db: &Database, slug: Option<&str>, fix: bool) -> anyhow::Result<bool> {
+    use crate::db::recount;
+    use std::io::Write;
+    let found = recount::check(&db.read, slug).await?;
+    if let (Some(slug), true) = (slug, found.is_empty()) {
+        anyhow::bail!("no petition {slug:?}");
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "petition\ttally\trows\taggregates\tdrift")?;
+    let mut agree = true;
+    let mut rebuild = false;
+    for r in &found {
+        let drift = if r.drifts() { format!("{:+}", r.tally - r.rows) } else { "none".into() };
+        writeln!(out, "{}\t{}\t{}\t{}\t{drift}", r.slug, r.tally, r.rows, r.aggregated)?;
+        if !r.drifts() {
+            continue;
+        }
+        if !fix {
+            agree = false;
+            continue;
+        }
+        if r.tally != r.rows {
+            let now = recount::fix_tally(&db.write, r, chrono::Utc::now()).await?;
+            writeln!(out, "{}: tally set to {now}", r.slug)?;
+        }
+        rebuild |= r.aggregated != r.rows;
+    }
+    if rebuild {
+        crate::db::rollup::rebuild(&db.write).await?;
+        writeln!(out, "aggregates made again from the signatures")?;
+    }
+    Ok(agree)
 }

@@ -63,6 +63,8 @@ pub struct Config {
     pub limits: crate::limits::LimitSettings,
     /// Where `/metrics` is served (`METRICS_BIND`); unset, it is not.
     pub metrics_bind: Option<SocketAddr>,
+    /// The human check petitions may turn on (`CAPTCHA_*`); unset, none can.
+    pub captcha: Option<crate::captcha::CaptchaSettings>,
 }
 
 /// How webhooks are delivered (`WEBHOOK_*`).
@@ -292,6 +294,36 @@ impl Config {
         };
         limits.form_min = Duration::from_secs(number("FORM_MIN_SECONDS", 2, 0..=600)?);
         limits.form_max = Duration::from_secs(number("FORM_MAX_HOURS", 48, 0..=24 * 365)? * 3600);
+        let captcha = match get("CAPTCHA_PROVIDER") {
+            None => None,
+            Some(p) => {
+                let provider = crate::captcha::Provider::parse(&p).ok_or_else(|| {
+                    invalid("CAPTCHA_PROVIDER", format!("{p:?}: use turnstile or hcaptcha"))
+                })?;
+                let site_key = get("CAPTCHA_SITE_KEY").map(|k| k.trim().to_owned()).ok_or_else(|| {
+                    invalid("CAPTCHA_SITE_KEY", format!("{} needs its site key", provider.name()))
+                })?;
+                if !site_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                    return Err(invalid("CAPTCHA_SITE_KEY", "use the key as the provider gives it".into()));
+                }
+                let secret = get("CAPTCHA_SECRET_KEY").ok_or_else(|| {
+                    invalid("CAPTCHA_SECRET_KEY", format!("{} needs its secret key", provider.name()))
+                })?;
+                let verify = get("CAPTCHA_VERIFY_URL").unwrap_or_else(|| provider.verify_url().to_owned());
+                let verify_url = Url::parse(verify.trim())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+                    .ok_or_else(|| {
+                        invalid("CAPTCHA_VERIFY_URL", format!("{verify:?} is not an http(s) URL"))
+                    })?;
+                Some(crate::captcha::CaptchaSettings {
+                    provider,
+                    site_key,
+                    secret: SecretString::from(secret.trim().to_owned()),
+                    verify_url,
+                })
+            }
+        };
         let metrics_bind = get("METRICS_BIND")
             .map(|v| {
                 v.trim().parse::<SocketAddr>().map_err(|_| {
@@ -329,6 +361,7 @@ impl Config {
             webhooks,
             limits,
             metrics_bind,
+            captcha,
         })
     }
 
@@ -400,6 +433,7 @@ impl fmt::Debug for Config {
             .field("header_timeout", &self.header_timeout)
             .field("body_timeout", &self.body_timeout)
             .field("max_connections", &self.max_connections)
+            .field("captcha", &self.captcha)
             .field("mail", &self.mail)
             .field("webhooks", &self.webhooks)
             .finish()

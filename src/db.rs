@@ -11,6 +11,7 @@ pub mod landing;
 pub mod mail;
 pub mod paper;
 pub mod petitions;
+pub mod recount;
 pub mod report;
 pub mod rollup;
 pub mod schedules;

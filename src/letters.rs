@@ -403,6 +403,7 @@ mod tests {
             opened_at: Some(at),
             recipient_digest: true,
             require_confirmation: false,
+            captcha: false,
         };
         let u = digest_email(&p, "https://sign.example.org", "Dana", "dana@example.org", 43, 1_234);
         assert_eq!(u.subject, "Personal suficiente: 43 más en las últimas 24 horas");

@@ -6,6 +6,7 @@
 //! events to other tools.
 
 pub mod cache;
+pub mod captcha;
 pub mod cli;
 pub mod config;
 pub mod confirm;

@@ -147,6 +147,8 @@ pub enum Held {
     Disposable,
     /// A form sent back too soon or too late after it was served, or without its token.
     Form,
+    /// A form whose human check failed, was missing or could not be verified.
+    Captcha,
 }
 
 impl Held {
@@ -157,6 +159,7 @@ impl Held {
             Self::Email => "email",
             Self::Disposable => "disposable",
             Self::Form => "form",
+            Self::Captcha => "captcha",
         }
     }
 }

@@ -28,8 +28,8 @@ use crate::{
 /// What handlers count as they go.
 #[derive(Debug, Default)]
 pub struct Counters {
-    /// Signatures held, per policy (network, domain, email, disposable, form).
-    held: [AtomicU64; 5],
+    /// Signatures held, per policy (network, domain, email, disposable, form, captcha).
+    held: [AtomicU64; 6],
     /// Signing requests refused as a flood.
     pub refused: AtomicU64,
     /// Signatures that started counting when their signers confirmed.
@@ -46,6 +46,7 @@ impl Counters {
             Held::Email => 2,
             Held::Disposable => 3,
             Held::Form => 4,
+            Held::Captcha => 5,
         };
         self.held[i].fetch_add(1, Ordering::Relaxed);
     }
@@ -112,6 +113,7 @@ pub fn render(s: &Sources) -> String {
             ("{policy=\"email\"}", load(&c.held[2])),
             ("{policy=\"disposable\"}", load(&c.held[3])),
             ("{policy=\"form\"}", load(&c.held[4])),
+            ("{policy=\"captcha\"}", load(&c.held[5])),
         ],
     );
     family(

@@ -46,11 +46,29 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// forms post only here; `frame_ancestors` says who may frame the page (`'none'`, or the embed's
 /// partner origins).
 pub fn content_security_policy(frame_ancestors: &str) -> String {
-    format!(
-        "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
-         form-action 'self'; object-src 'none'; frame-ancestors {frame_ancestors}; base-uri 'none'"
-    )
+    content_security_policy_with(frame_ancestors, None)
 }
+
+/// [`content_security_policy`], letting in `third_party` origins for scripts, frames,
+/// connections and styles (a human check's widget).
+pub fn content_security_policy_with(frame_ancestors: &str, third_party: Option<&str>) -> String {
+    match third_party {
+        None => format!(
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; object-src 'none'; frame-ancestors {frame_ancestors}; base-uri 'none'"
+        ),
+        Some(o) => format!(
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self' {o}; script-src 'self' {o}; \
+             frame-src {o}; connect-src 'self' {o}; form-action 'self'; object-src 'none'; \
+             frame-ancestors {frame_ancestors}; base-uri 'none'"
+        ),
+    }
+}
+
+/// On a response: the origins its page lets in beyond its own (the human check's widget), for
+/// the security policy the middleware (or the embed) writes.
+#[derive(Clone, Copy, Debug)]
+pub struct ThirdParty(pub &'static str);
 
 /// Headers a busy page's response ends up with (its own, a cookie or two, and the security
 /// headers the middleware adds), with room to spare.

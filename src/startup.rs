@@ -127,6 +127,7 @@ impl Application {
             }
             None => None,
         };
+        let captcha = config.captcha.clone().map(crate::captcha::Captcha::new).transpose()?;
         let form_tokens = crate::limits::FormTokens::new(
             cookie_key.signing(),
             config.limits.form_min,
@@ -149,13 +150,14 @@ impl Application {
             login_limits: Default::default(),
             limits,
             form_tokens,
+            captcha,
             counters,
             needs_setup: AtomicBool::new(needs_setup),
             mail_wake,
             hooks_wake: outbox.clone(),
         });
         let bounds = crate::serve::Bounds {
-            max_connections: state.config.max_connections,
+            max_connections: crate::serve::fit_connections(state.config.max_connections),
             header_timeout: state.config.header_timeout,
         };
         let router = app(state);
@@ -251,6 +253,8 @@ pub fn app(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     let errors = axum::middleware::from_fn_with_state(state.clone(), routes::errors::error_pages);
+    let policy = HeaderValue::from_str(&routes::content_security_policy("'none'"))
+        .unwrap_or(HeaderValue::from_static("frame-ancestors 'none'"));
     // Served over https (as `PUBLIC_URL` says): browsers keep to https for a year.
     let hsts = state.config.secure_cookies().then(|| HeaderValue::from_static("max-age=31536000"));
     routes::router(state.clone())
@@ -273,8 +277,12 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_str(&routes::content_security_policy("'none'"))
-                .unwrap_or(HeaderValue::from_static("frame-ancestors 'none'")),
+            move |res: &axum::response::Response| match res.extensions().get::<routes::ThirdParty>() {
+                Some(t) => {
+                    HeaderValue::from_str(&routes::content_security_policy_with("'none'", Some(t.0))).ok()
+                }
+                None => Some(policy.clone()),
+            },
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,

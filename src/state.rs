@@ -48,6 +48,8 @@ pub struct Shared {
     pub limits: Arc<Limits>,
     /// The signing form's issued-at tokens.
     pub form_tokens: crate::limits::FormTokens,
+    /// The human check petitions may ask for (`CAPTCHA_*`).
+    pub captcha: Option<crate::captcha::Captcha>,
     /// What `/metrics` reports besides the writer's and the limits' own figures.
     pub counters: Arc<crate::metrics::Counters>,
     /// No staff account exists yet: the home page points to the setup link.

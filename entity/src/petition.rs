@@ -64,6 +64,8 @@ pub struct Model {
     pub recipient_digest: bool,
     /// New signatures wait (`pending`) until the signer confirms their email address.
     pub require_confirmation: bool,
+    /// Its signing form carries the instance's human check (`CAPTCHA_*`).
+    pub captcha: bool,
     #[sea_orm(has_many)]
     pub recipients: HasMany<super::recipient::Entity>,
     #[sea_orm(has_many)]

@@ -29,6 +29,7 @@ mod m20261128_000020_paper_and_letters;
 mod m20261128_000021_confirmations;
 mod m20261128_000022_shared_sites;
 mod m20261128_000023_unsubscribe;
+mod m20261128_000024_captcha;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000021_confirmations::Migration),
             Box::new(m20261128_000022_shared_sites::Migration),
             Box::new(m20261128_000023_unsubscribe::Migration),
+            Box::new(m20261128_000024_captcha::Migration),
         ]
     }
 }

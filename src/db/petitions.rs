@@ -87,6 +87,7 @@ impl PetitionRecord {
             postal_country: p.postal_country.clone(),
             fields: self.fields,
             require_confirmation: p.require_confirmation,
+            captcha: p.captcha,
             recipients: self
                 .recipients
                 .iter()
@@ -328,9 +329,10 @@ pub async fn create_campaign(
         updated_by: Some(actor.to_owned()),
     };
     let Some(id) = create(db, new, now).await? else { return Ok(None) };
-    if c.require_confirmation {
+    if c.require_confirmation || c.captcha {
         petition::Entity::update_many()
-            .col_expr(petition::Column::RequireConfirmation, Expr::value(true))
+            .col_expr(petition::Column::RequireConfirmation, Expr::value(c.require_confirmation))
+            .col_expr(petition::Column::Captcha, Expr::value(c.captcha))
             .filter(petition::Column::Id.eq(id))
             .exec(db)
             .await?;
@@ -384,6 +386,7 @@ pub async fn save_campaign(
         .col_expr(petition::Column::PostalCountry, Expr::value(&c.postal_country))
         .col_expr(petition::Column::FormFields, Expr::value(c.fields.to_string()))
         .col_expr(petition::Column::RequireConfirmation, Expr::value(c.require_confirmation))
+        .col_expr(petition::Column::Captcha, Expr::value(c.captcha))
         .col_expr(petition::Column::UpdatedAt, Expr::value(now))
         .col_expr(petition::Column::UpdatedBy, Expr::value(actor))
         .col_expr(petition::Column::Version, Expr::col(petition::Column::Version).add(1))

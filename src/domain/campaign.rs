@@ -40,6 +40,8 @@ pub struct CampaignForm {
     pub asks: BTreeMap<Field, String>,
     /// The "signers confirm their email address" box is ticked.
     pub require_confirmation: bool,
+    /// The "a human check on the form" box is ticked.
+    pub captcha: bool,
     /// The version the editor started from.
     pub version: String,
 }
@@ -61,6 +63,7 @@ impl CampaignForm {
                 "recipients" => form.recipients = value,
                 "version" => form.version = value,
                 "require_confirmation" => form.require_confirmation = !value.is_empty(),
+                "captcha" => form.captcha = !value.is_empty(),
                 _ => {
                     if let Some(field) = name.strip_prefix("ask_").and_then(Field::from_name) {
                         form.asks.insert(field, value);
@@ -108,6 +111,7 @@ impl CampaignForm {
                 .collect(),
             asks: Field::ALL.into_iter().map(|f| (f, c.fields.ask(f).name().to_owned())).collect(),
             require_confirmation: c.require_confirmation,
+            captcha: c.captcha,
             version: version.to_string(),
         }
     }
@@ -226,6 +230,7 @@ impl CampaignForm {
             postal_country,
             fields,
             require_confirmation: self.require_confirmation,
+            captcha: self.captcha,
             recipients,
             translations,
         })
@@ -247,6 +252,8 @@ pub struct Campaign {
     pub fields: FormFields,
     /// New signatures count once the signer confirms their email address.
     pub require_confirmation: bool,
+    /// Its form asks for the instance's human check (`CAPTCHA_*`).
+    pub captcha: bool,
     pub recipients: Vec<Recipient>,
     /// Its words in other languages, each with a title.
     pub translations: Vec<Translation>,
@@ -329,6 +336,7 @@ impl Campaign {
         part("postal country", self.postal_country != other.postal_country);
         part("form fields", self.fields != other.fields);
         part("email confirmation", self.require_confirmation != other.require_confirmation);
+        part("human check", self.captcha != other.captcha);
         part("recipients", self.recipients != other.recipients);
         part("translations", self.translations != other.translations);
         changed

@@ -37,6 +37,11 @@ pub struct SignForm {
     pub website: String,
     /// When the form was served, signed ([`crate::limits::FormTokens`]).
     pub form_token: String,
+    /// The human check's answer, from Turnstile's widget or hCaptcha's ([`crate::captcha`]).
+    #[serde(rename = "cf-turnstile-response")]
+    pub turnstile_response: String,
+    #[serde(rename = "h-captcha-response")]
+    pub hcaptcha_response: String,
     /// The landing page the form was on (`/a/{via}`), if any: where the signer is thanked.
     pub via: String,
     /// Present when the form is framed on a partner's site (`/embed/{slug}`).

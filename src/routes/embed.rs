@@ -13,7 +13,6 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    content_security_policy,
     public::{load, page_locale, thanks},
     visitor::Visitor,
 };
@@ -45,7 +44,8 @@ pub(super) fn framed(state: &AppState, res: impl IntoResponse) -> Response {
     } else {
         state.config.embed_origins.join(" ")
     };
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&ancestors)) {
+    let third_party = res.extensions().get::<super::ThirdParty>().map(|t| t.0);
+    if let Ok(csp) = HeaderValue::from_str(&super::content_security_policy_with(&ancestors, third_party)) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     res.extensions_mut().insert(Frameable);
@@ -79,9 +79,11 @@ async fn show(
         errors: &FieldErrors::new(),
         attribution: Some(&attribution),
         token: &token,
+        captcha: super::public::captcha_of(&state, &rec),
     };
-    let html = axum::response::Html(page(&state, &rec, locale, &form));
-    Ok(framed(&state, (visitor, html)))
+    let mut res = axum::response::Html(page(&state, &rec, locale, &form)).into_response();
+    super::public::allow_captcha(&state, &rec, &mut res);
+    Ok(framed(&state, (visitor, res)))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -240,10 +240,13 @@ fn serve(
             errors: &FieldErrors::new(),
             attribution: None,
             token: &token,
+            captcha: super::public::captcha_of(state, rec),
         };
         render(state, landing, rec, locale, &form, preview)
     });
-    (visitor, html_page(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response()
+    let mut res = html_page(page.with(&attribution, |a| hidden_fields(a).into_string()));
+    super::public::allow_captcha(state, rec, &mut res);
+    (visitor, res).into_response()
 }
 
 /// `GET /q/{code}/qr.svg`: the code's QR code as SVG, for print.

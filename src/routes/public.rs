@@ -23,6 +23,7 @@ use super::{
 };
 use crate::{
     cache::{PageKey, Source},
+    captcha::{Provider, Verdict},
     confirm::Ask,
     db::{
         confirmations::{self, Renewed},
@@ -197,11 +198,38 @@ async fn show(
                 errors: &FieldErrors::new(),
                 attribution: None,
                 token: &token,
+                captcha: captcha_of(&state, &rec),
             };
             (view.count, petition_page(&view, &form).into_string())
         },
     );
-    Ok((visitor, html_page(page.with(&attribution, |a| hidden_fields(a).into_string()))).into_response())
+    let mut res = html_page(page.with(&attribution, |a| hidden_fields(a).into_string()));
+    allow_captcha(&state, &rec, &mut res);
+    Ok((visitor, res).into_response())
+}
+
+/// The human check on `rec`'s form (its provider and site key), when the petition asks for one
+/// and the instance has one.
+pub(super) fn captcha_of<'a>(state: &'a AppState, rec: &PetitionRecord) -> Option<(Provider, &'a str)> {
+    let c = state.captcha.as_ref().filter(|_| rec.petition.captcha)?;
+    Some((c.settings.provider, c.settings.site_key.as_str()))
+}
+
+/// Lets `res`'s page load the human check's widget, when its form has one.
+pub(super) fn allow_captcha(state: &AppState, rec: &PetitionRecord, res: &mut Response) {
+    if let Some((provider, _)) = captcha_of(state, rec) {
+        res.extensions_mut().insert(super::ThirdParty(provider.sources()));
+    }
+}
+
+/// What the provider says of the form's human check, when the petition asks for one.
+async fn human_check(state: &AppState, rec: &PetitionRecord, form: &SignForm) -> Option<Verdict> {
+    let c = state.captcha.as_ref().filter(|_| rec.petition.captcha)?;
+    let answer = match c.settings.provider {
+        Provider::Turnstile => &form.turnstile_response,
+        Provider::Hcaptcha => &form.hcaptcha_response,
+    };
+    Some(c.verify(answer).await)
 }
 
 /// The second the forms served now are issued in, or 0 when forms carry no token (a cached page
@@ -251,22 +279,26 @@ async fn sign(
     let embedded = form.embed.is_some();
     let timing = state.form_tokens.check(&form.form_token, now_second());
     // A form sent back with errors keeps the time it was first served; one without a genuine
-    // token gets one now.
+    // token, or with one too old to be sent again, gets one now.
     let token = match timing {
-        Timing::Missing | Timing::Forged => state.form_tokens.issue(now_second()),
-        Timing::Fine | Timing::TooFast | Timing::Stale => form.form_token.clone(),
+        Timing::Missing | Timing::Forged | Timing::Stale => state.form_tokens.issue(now_second()),
+        Timing::Fine | Timing::TooFast => form.form_token.clone(),
     };
     // The page the form was on, again, with `errors`: the embed stays in its frame.
     let page_with = |status: StatusCode, errors: &FieldErrors, attribution: Option<&Attribution>| {
-        let form = FormState { values: &form, errors, attribution, token: &token };
-        if embedded {
-            return embed::framed(&state, (status, Html(embed::page(&state, &rec, locale, &form))));
-        }
-        let html = match &via {
-            Some(landing) => landing::render(&state, landing, &rec, locale, &form, None).1,
-            None => petition_page(&petition_view(&state, &rec, locale, None), &form).into_string(),
+        let captcha = captcha_of(&state, &rec);
+        let form = FormState { values: &form, errors, attribution, token: &token, captcha };
+        let mut res = if embedded {
+            (status, Html(embed::page(&state, &rec, locale, &form))).into_response()
+        } else {
+            let html = match &via {
+                Some(landing) => landing::render(&state, landing, &rec, locale, &form, None).1,
+                None => petition_page(&petition_view(&state, &rec, locale, None), &form).into_string(),
+            };
+            (status, Html(html)).into_response()
         };
-        (status, Html(html)).into_response()
+        allow_captcha(&state, &rec, &mut res);
+        if embedded { embed::framed(&state, res) } else { res }
     };
     if p.status != petition::Status::Open {
         return Ok(page_with(StatusCode::CONFLICT, &FieldErrors::new(), None));
@@ -290,7 +322,8 @@ async fn sign(
         input.attribution.share_text = None;
     }
     input.network_hash = Some(network_hash(state.cookie_key.signing(), ip));
-    let held = limit(&state, &rec, ip, &input, timing);
+    let checked = human_check(&state, &rec, &form).await;
+    let held = limit(&state, &rec, ip, &input, timing, checked);
     let confirm = ask_to_confirm(&state, &rec, locale, &input, held);
     // Asked to confirm by email: the thanks page says so (a held signer sees the usual one).
     let pending = if p.require_confirmation && confirm.is_some() { "confirm=1" } else { "" };
@@ -330,6 +363,7 @@ fn limit(
     ip: std::net::IpAddr,
     input: &SignatureInput,
     timing: Timing,
+    checked: Option<Verdict>,
 ) -> bool {
     if input.suspected_bot {
         return false;
@@ -341,6 +375,12 @@ fn limit(
     if timing != Timing::Fine {
         tracing::info!(petition_id = rec.petition.id, timing = ?timing, "signing form sent back out of time");
         held = held.or(Some(Held::Form));
+    }
+    if let Some(verdict) = checked
+        && verdict != Verdict::Passed
+    {
+        tracing::info!(petition_id = rec.petition.id, verdict = ?verdict, "signing form's human check not passed");
+        held = held.or(Some(Held::Captcha));
     }
     if let Some(policy) = held {
         state.counters.held(policy);

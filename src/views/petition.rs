@@ -40,6 +40,8 @@ pub struct FormState<'a> {
     pub attribution: Option<&'a Attribution>,
     /// The issued-at token ([`crate::limits::FormTokens`]); empty for none.
     pub token: &'a str,
+    /// The human check's provider and site key, when the petition asks for it.
+    pub captcha: Option<(crate::captcha::Provider, &'a str)>,
 }
 
 /// Where a page rendered with no attribution takes each visitor's hidden fields. Rendered text
@@ -240,6 +242,10 @@ pub(crate) fn sign_form<'a>(locale: Locale, spec: &SignFormSpec<'_>, form: &'a F
             @if let Some(via) = spec.via { input type="hidden" name="via" value=(via); }
             @if spec.embed { input type="hidden" name="embed" value="1"; }
             @if !form.token.is_empty() { input type="hidden" name="form_token" value=(form.token); }
+            @if let Some((provider, site_key)) = form.captcha {
+                div class=(provider.widget_class()) data-sitekey=(site_key) {}
+                script src=(provider.script()) async defer {}
+            }
             @match form.attribution {
                 Some(a) => (hidden_fields(a)),
                 None => (PreEscaped(VISITOR_SLOT)),

@@ -235,3 +235,46 @@ async fn csv_export_matches_json_export_cell_for_cell() {
     let ids: Vec<i64> = rows.iter().map(|r| r[0].parse().expect("an id")).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "in id order, none twice");
 }
+
+/// A recount finds a tally and aggregates that no longer match the rows (changed by a statement
+/// outside the server), says by how much and fails; `--fix` sets them from the rows, the pages
+/// follow within seconds, the audit log says so, and a recount then agrees.
+#[tokio::test]
+async fn a_recount_reports_drift_and_fixes_it() {
+    let app = spawn_app().await;
+    app.open_petition("counted").await;
+    app.open_petition("other").await;
+    for i in 0..3 {
+        let res = app.sign_fresh("counted", &Signer::new(&format!("r{i}@example.org"))).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let out = app.cli(&["recount"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("counted\t3\t3\t3\tnone") && text.contains("other\t0\t0\t0\tnone"), "{text}");
+
+    // Someone edits the database by hand: a row deleted behind the tally's back.
+    crate::confirm::exec(&app, "DELETE FROM signatures WHERE email = 'r0@example.org'").await;
+    let out = app.cli(&["recount", "--petition", "counted"]);
+    assert_eq!(out.status.code(), Some(1), "drift fails the check");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("counted\t3\t2\t3\t+1") && !text.contains("other"), "{text}");
+    assert_eq!(app.count("counted").await, 3, "the pages still show the tally");
+
+    let out = app.cli(&["recount", "--fix"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("counted: tally set to 2") && text.contains("aggregates made again"), "{text}");
+    let out = app.cli(&["recount"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("counted\t2\t2\t2\tnone"));
+    // The server reads the tally again within a second or two.
+    crate::mail::eventually("the page shows the recount", || async { app.count("counted").await == 2 }).await;
+    let audit: Vec<(String, String, Option<String>)> = crate::admin::audit_actions(&app).await;
+    assert!(
+        audit.iter().any(|(actor, action, _)| actor == "recount" && action == "tally.recounted"),
+        "{audit:?}"
+    );
+    let out = app.cli(&["recount", "--petition", "nowhere"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("nowhere"));
+}

@@ -188,19 +188,38 @@ async fn a_flood_is_refused_with_retry_after_and_nothing_stored() {
 
 #[tokio::test]
 async fn a_bad_limit_setting_is_refused_at_start() {
-    for (name, value) in [("LIMIT_NETWORK", "1/week"), ("LIMIT_FLOOD", "many"), ("LIMIT_DOMAIN", "0/1m")] {
+    let cases: [(&str, &[(&str, &str)]); 9] = [
+        ("LIMIT_NETWORK", &[("LIMIT_NETWORK", "1/week")]),
+        ("LIMIT_FLOOD", &[("LIMIT_FLOOD", "many")]),
+        ("LIMIT_DOMAIN", &[("LIMIT_DOMAIN", "0/1m")]),
+        ("DISPOSABLE_DOMAINS", &[("DISPOSABLE_DOMAINS", "/no/such/list.txt")]),
+        ("FORM_MIN_SECONDS", &[("FORM_MIN_SECONDS", "soon")]),
+        ("CAPTCHA_PROVIDER", &[("CAPTCHA_PROVIDER", "recaptcha")]),
+        ("CAPTCHA_SITE_KEY", &[("CAPTCHA_PROVIDER", "turnstile"), ("CAPTCHA_SECRET_KEY", "s")]),
+        ("CAPTCHA_SECRET_KEY", &[("CAPTCHA_PROVIDER", "hcaptcha"), ("CAPTCHA_SITE_KEY", "k")]),
+        (
+            "CAPTCHA_VERIFY_URL",
+            &[
+                ("CAPTCHA_PROVIDER", "hcaptcha"),
+                ("CAPTCHA_SITE_KEY", "k"),
+                ("CAPTCHA_SECRET_KEY", "s"),
+                ("CAPTCHA_VERIFY_URL", "ftp://verify.example"),
+            ],
+        ),
+    ];
+    for (name, env) in cases {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_undersigned"))
             .arg("migrate")
             .env(
                 "DATABASE_URL",
                 format!("sqlite://{}/never-made.db?mode=rwc", std::env::temp_dir().display()),
             )
-            .env(name, value)
+            .envs(env.iter().copied())
             .output()
             .expect("runs");
-        assert!(!out.status.success(), "{name}={value}");
+        assert!(!out.status.success(), "{env:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(name), "{err}");
+        assert!(err.contains(name), "{name}: {err}");
     }
 }
 
@@ -374,6 +393,9 @@ async fn a_form_sent_back_at_once_or_without_its_token_is_held_and_one_filled_in
     let token = token_on(&app, "/p/timed").await;
     assert!(token.len() > 20, "the form carries a token: {token:?}");
     assert!(token_on(&app, "/embed/timed").await.len() > 20, "the embedded form too");
+    let id = scalar(&app, "SELECT id AS n FROM petitions WHERE slug = 'timed'").await;
+    crate::landing::landing_page(&app, "timed-ad", id, "en", entity::landing_page::Status::Live).await;
+    assert!(token_on(&app, "/a/timed-ad").await.len() > 20, "and a landing page's");
     // Sent back at once, as a script would; with no token; with a made-up one.
     let (second, _) = token.split_once('.').expect("second.mac");
     let forged = format!("{}.{}", second.parse::<u64>().expect("a second") - 60, "ab".repeat(12));

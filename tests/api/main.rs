@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod browser;
 mod campaigns;
+mod captcha;
 mod cli;
 mod concurrency;
 mod confirm;

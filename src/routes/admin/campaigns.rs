@@ -133,6 +133,7 @@ async fn editor(
         conflict: extras.conflict,
         offline_form: extras.offline_form,
         offline_error: extras.offline_error,
+        captcha: state.config.captcha.as_ref().map(|c| c.provider.name()),
     };
     let markup = editor_page(&view);
     Ok(kit.page(status, markup))
@@ -156,6 +157,7 @@ fn new_editor(
         conflict: None,
         offline_form: ("", ""),
         offline_error: None,
+        captcha: state.config.captcha.as_ref().map(|c| c.provider.name()),
     };
     let markup = editor_page(&view);
     kit.page(status, markup)
@@ -174,6 +176,7 @@ pub(super) async fn new_form(State(state): State<AppState>, user: StaffUser, hea
         postal_country: state.config.default_country.clone(),
         fields: crate::domain::FormFields::default(),
         require_confirmation: false,
+        captcha: false,
         recipients: Vec::new(),
         translations: Vec::new(),
     };
@@ -418,11 +421,14 @@ pub(super) async fn preview(
     let mut view = petition_view(&state, &rec, locale, None);
     view.meta.noindex = true;
     view.meta.path = Some(format!("/admin/campaigns/{}/preview", rec.petition.id));
+    // Its form works as the public one does (a staff member trying it is a signer).
+    let token = state.form_tokens.issue(crate::limits::now_second());
     let form = FormState {
         values: &SignForm::default(),
         errors: &FieldErrors::new(),
         attribution: Some(&Attribution::default()),
-        token: "",
+        token: &token,
+        captcha: None,
     };
     Ok(no_store(Html(petition_page(&view, &form).into_string()).into_response()))
 }

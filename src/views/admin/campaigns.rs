@@ -50,6 +50,8 @@ pub struct EditorView<'a> {
     /// The offline form as typed, and what was wrong with it.
     pub offline_form: (&'a str, &'a str),
     pub offline_error: Option<&'a str>,
+    /// The instance's human check (`CAPTCHA_PROVIDER`), if it has one, by name.
+    pub captcha: Option<&'static str>,
 }
 
 /// Labels for the choosable form fields.
@@ -229,6 +231,17 @@ pub fn editor_page(v: &EditorView<'_>) -> Markup {
                     }
                     p.hint #h-require_confirmation {
                         "A signature counts once its signer opens the link we email them and presses its button (one reminder after a day; links work for 7 days). Turning this off later leaves waiting signatures waiting."
+                    }
+                    @if let Some(provider) = v.captcha {
+                        div.check {
+                            input #f-captcha type="checkbox" name="captcha" value="1" checked[f.captcha] aria-describedby="h-captcha";
+                            label for="f-captcha" { "A human check on the form (" (provider) ")" }
+                        }
+                        p.hint #h-captcha {
+                            "For a campaign under attack by scripts. The check runs the provider's script in the signer's browser, so the provider sees their address: keep it off otherwise. A signature without a passed check (no JavaScript, say) is held until its signer confirms by email."
+                        }
+                    } @else if f.captcha {
+                        input type="hidden" name="captcha" value="1";
                     }
                 }
                 @if draft {
