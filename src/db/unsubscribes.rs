@@ -23,13 +23,7 @@ pub async fn subscribed(db: &impl ConnectionTrait, e: &email::Model) -> Result<b
     let address = e.to_address.to_lowercase();
     Ok(match e.kind.as_str() {
         GOAL_REACHED => {
-            let ids: Vec<i64> = staff::Entity::find()
-                .select_only()
-                .column(staff::Column::Id)
-                .filter(staff::Column::Email.eq(address))
-                .into_tuple()
-                .all(db)
-                .await?;
+            let ids = staff_ids(db, address).await?;
             !ids.is_empty()
                 && goal_alert::Entity::find()
                     .filter(goal_alert::Column::PetitionId.eq(petition_id))
@@ -48,13 +42,7 @@ pub async fn stop(db: &impl ConnectionTrait, e: &email::Model, now: DateTime<Utc
     let Some(petition_id) = e.petition_id else { return Ok(()) };
     let address = e.to_address.to_lowercase();
     if e.kind == GOAL_REACHED {
-        let ids: Vec<i64> = staff::Entity::find()
-            .select_only()
-            .column(staff::Column::Id)
-            .filter(staff::Column::Email.eq(address))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let ids = staff_ids(db, address).await?;
         if ids.is_empty() {
             return Ok(());
         }
@@ -79,6 +67,17 @@ pub async fn stop(db: &impl ConnectionTrait, e: &email::Model, now: DateTime<Utc
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// The staff accounts with `address` (lower case, as accounts are kept).
+async fn staff_ids(db: &impl ConnectionTrait, address: String) -> Result<Vec<i64>, DbErr> {
+    staff::Entity::find()
+        .select_only()
+        .column(staff::Column::Id)
+        .filter(staff::Column::Email.eq(address))
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// The addresses (lower case) that stopped `kind` about `petition_id`.

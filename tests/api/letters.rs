@@ -241,6 +241,17 @@ async fn a_threshold_schedule_delivers_once_however_many_processes_watch() {
     );
 }
 
+/// Moves every signature's signing time to `at`.
+async fn signed_at(app: &TestApp, at: chrono::DateTime<chrono::Utc>) {
+    use entity::signature;
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    signature::Entity::update_many()
+        .col_expr(signature::Column::SignedAt, Expr::value(at))
+        .exec(&app.db.write)
+        .await
+        .expect("moved");
+}
+
 #[tokio::test]
 async fn recipients_hear_once_a_day_how_many_signed() {
     let app = spawn_app_with(&[("GOAL_CHECK_MS", "3600000")]).await;
@@ -267,15 +278,7 @@ async fn recipients_hear_once_a_day_how_many_signed() {
     // Signed two hours ago: in the 24 hours before this hour's update.
     let now = chrono::Utc::now();
     let two_hours_ago = now - chrono::Duration::hours(2);
-    {
-        use entity::signature;
-        use sea_orm::{EntityTrait, sea_query::Expr};
-        signature::Entity::update_many()
-            .col_expr(signature::Column::SignedAt, Expr::value(two_hours_ago))
-            .exec(&app.db.write)
-            .await
-            .expect("moved");
-    }
+    signed_at(&app, two_hours_ago).await;
     let wake = tokio::sync::Notify::new();
     let hour = chrono::Timelike::hour(&now);
     // Before the day's hour: nothing.
@@ -350,15 +353,7 @@ async fn recipients_hear_once_a_day_how_many_signed() {
     assert_eq!(res.status(), StatusCode::OK);
     // Tomorrow, after more signed: Sam only.
     let tomorrow = now + chrono::Duration::days(1);
-    {
-        use entity::signature;
-        use sea_orm::{EntityTrait, sea_query::Expr};
-        signature::Entity::update_many()
-            .col_expr(signature::Column::SignedAt, Expr::value(now + chrono::Duration::hours(20)))
-            .exec(&app.db.write)
-            .await
-            .expect("moved");
-    }
+    signed_at(&app, now + chrono::Duration::hours(20)).await;
     undersigned::letters::send_digests(&app.db, "http://localhost:3000", hour, &wake, tomorrow)
         .await
         .expect("looked");
@@ -371,15 +366,7 @@ async fn recipients_hear_once_a_day_how_many_signed() {
     let res = submit(&organizer, &app, &page, &digest, &[("on", "0")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let after = tomorrow + chrono::Duration::days(1);
-    {
-        use entity::signature;
-        use sea_orm::{EntityTrait, sea_query::Expr};
-        signature::Entity::update_many()
-            .col_expr(signature::Column::SignedAt, Expr::value(now + chrono::Duration::hours(44)))
-            .exec(&app.db.write)
-            .await
-            .expect("moved");
-    }
+    signed_at(&app, now + chrono::Duration::hours(44)).await;
     undersigned::letters::send_digests(&app.db, "http://localhost:3000", hour, &wake, after)
         .await
         .expect("looked");
