@@ -94,7 +94,7 @@ impl std::fmt::Debug for CaptchaSettings {
             .field("provider", &self.provider)
             .field("site_key", &self.site_key)
             .field("secret", &"***")
-            .field("verify_url", &self.verify_url.as_str())
+            .field("verify_url", &shown(&self.verify_url))
             .finish()
     }
 }
@@ -105,6 +105,20 @@ impl PartialEq for CaptchaSettings {
             && self.site_key == other.site_key
             && self.secret.expose_secret() == other.secret.expose_secret()
             && self.verify_url == other.verify_url
+    }
+}
+
+/// `url` without a password or query, for logs.
+fn shown(url: &url::Url) -> String {
+    format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or_default(), url.path())
+}
+
+/// Whether the secret may be sent to `url`: over https, or plain http to this machine.
+pub fn safe_verify_url(url: &url::Url) -> bool {
+    match url.scheme() {
+        "https" => url.host_str().is_some(),
+        "http" => matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")),
+        _ => false,
     }
 }
 
@@ -143,8 +157,8 @@ impl Captcha {
     /// Whether `response` (the widget's answer in the form) is good.
     pub async fn verify(&self, response: &str) -> Verdict {
         let response = response.trim();
-        // The providers' answers are at most a few kilobytes.
-        if response.is_empty() || response.len() > 4096 {
+        // The providers' answers are a few kilobytes at most.
+        if response.is_empty() || response.len() > 16 * 1024 {
             return Verdict::Failed;
         }
         let form = [("secret", self.settings.secret.expose_secret()), ("response", response)];

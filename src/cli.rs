@@ -453,10 +453,16 @@ async fn recount(db: &Database, slug: Option<&str>, fix: bool) -> anyhow::Result
     let mut out = std::io::stdout().lock();
     writeln!(out, "petition\ttally\trows\taggregates\tdrift")?;
     let mut agree = true;
-    let mut rebuild = false;
     for r in &found {
-        let drift = if r.drifts() { format!("{:+}", r.tally - r.rows) } else { "none".into() };
-        writeln!(out, "{}\t{}\t{}\t{}\t{drift}", r.slug, r.tally, r.rows, r.aggregated)?;
+        let mut drift = Vec::new();
+        if r.tally != r.rows {
+            drift.push(format!("tally {:+}", r.tally - r.rows));
+        }
+        if r.aggregated != r.rows {
+            drift.push(format!("aggregates {:+}", r.aggregated - r.rows));
+        }
+        let shown = if drift.is_empty() { "none".to_owned() } else { drift.join(", ") };
+        writeln!(out, "{}\t{}\t{}\t{}\t{shown}", r.slug, r.tally, r.rows, r.aggregated)?;
         if !r.drifts() {
             continue;
         }
@@ -464,15 +470,12 @@ async fn recount(db: &Database, slug: Option<&str>, fix: bool) -> anyhow::Result
             agree = false;
             continue;
         }
-        if r.tally != r.rows {
-            let now = recount::fix_tally(&db.write, r, chrono::Utc::now()).await?;
-            writeln!(out, "{}: tally set to {now}", r.slug)?;
-        }
-        rebuild |= r.aggregated != r.rows;
-    }
-    if rebuild {
-        crate::db::rollup::rebuild(&db.write).await?;
-        writeln!(out, "aggregates made again from the signatures")?;
+        let now = recount::fix(&db.write, r, chrono::Utc::now()).await?;
+        writeln!(
+            out,
+            "{}: tally {} and aggregates {}, from {} rows",
+            r.slug, now.tally, now.aggregated, now.rows
+        )?;
     }
     Ok(agree)
 }

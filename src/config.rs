@@ -310,11 +310,16 @@ impl Config {
                     invalid("CAPTCHA_SECRET_KEY", format!("{} needs its secret key", provider.name()))
                 })?;
                 let verify = get("CAPTCHA_VERIFY_URL").unwrap_or_else(|| provider.verify_url().to_owned());
+                // The secret goes there: encrypted, unless to this machine. The value is not
+                // repeated (it may hold a proxy's password).
                 let verify_url = Url::parse(verify.trim())
                     .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+                    .filter(crate::captcha::safe_verify_url)
                     .ok_or_else(|| {
-                        invalid("CAPTCHA_VERIFY_URL", format!("{verify:?} is not an http(s) URL"))
+                        invalid(
+                            "CAPTCHA_VERIFY_URL",
+                            "use an https URL (plain http only to this machine)".into(),
+                        )
                     })?;
                 Some(crate::captcha::CaptchaSettings {
                     provider,

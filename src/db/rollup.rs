@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use entity::{setting, signature_count, signature_region};
 use sea_orm::{
     ActiveValue::Set,
-    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Statement,
+    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 
@@ -269,21 +270,40 @@ async fn rebuild_in(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
         .await?;
     for p in petitions {
         let id: i64 = p.try_get("", "petition_id")?;
-        let mut changes = Changes::default();
-        // In pages of ids, so that only a page of signatures is in memory at once.
-        let mut after = 0;
-        loop {
-            let page = format!(
-                "s.petition_id = {id} AND s.status = 'validated' AND s.id > {after} \
-                 ORDER BY s.id LIMIT {REBUILD_PAGE}"
-            );
-            let (n, last) = read_into(txn, &mut changes, &page, 1).await?;
-            if n < REBUILD_PAGE {
-                break;
-            }
-            after = last;
-        }
-        changes.write(txn).await?;
+        add_petition(txn, id).await?;
     }
     Ok(())
+}
+
+/// Adds petition `id`'s aggregates, made from its validated signatures.
+async fn add_petition(txn: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    let mut changes = Changes::default();
+    // In pages of ids, so that only a page of signatures is in memory at once.
+    let mut after = 0;
+    loop {
+        let page = format!(
+            "s.petition_id = {id} AND s.status = 'validated' AND s.id > {after} \
+             ORDER BY s.id LIMIT {REBUILD_PAGE}"
+        );
+        let (n, last) = read_into(txn, &mut changes, &page, 1).await?;
+        if n < REBUILD_PAGE {
+            break;
+        }
+        after = last;
+    }
+    changes.write(txn).await
+}
+
+/// Makes petition `id`'s aggregates again from its validated signatures, inside the caller's
+/// transaction (which holds the petition's tally row, so no signature of it commits meanwhile).
+pub async fn rebuild_petition(txn: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    signature_count::Entity::delete_many()
+        .filter(signature_count::Column::PetitionId.eq(id))
+        .exec(txn)
+        .await?;
+    signature_region::Entity::delete_many()
+        .filter(signature_region::Column::PetitionId.eq(id))
+        .exec(txn)
+        .await?;
+    add_petition(txn, id).await
 }

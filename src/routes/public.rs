@@ -211,7 +211,9 @@ async fn show(
 /// The human check on `rec`'s form (its provider and site key), when the petition asks for one
 /// and the instance has one.
 pub(super) fn captcha_of<'a>(state: &'a AppState, rec: &PetitionRecord) -> Option<(Provider, &'a str)> {
-    let c = state.captcha.as_ref().filter(|_| rec.petition.captcha)?;
+    // A closed petition shows no form, and lets no widget in.
+    let open = rec.petition.status == petition::Status::Open;
+    let c = state.captcha.as_ref().filter(|_| rec.petition.captcha && open)?;
     Some((c.settings.provider, c.settings.site_key.as_str()))
 }
 
@@ -322,7 +324,8 @@ async fn sign(
         input.attribution.share_text = None;
     }
     input.network_hash = Some(network_hash(state.cookie_key.signing(), ip));
-    let checked = human_check(&state, &rec, &form).await;
+    // A bot that filled the honeypot is not worth the provider's time.
+    let checked = if input.suspected_bot { None } else { human_check(&state, &rec, &form).await };
     let held = limit(&state, &rec, ip, &input, timing, checked);
     let confirm = ask_to_confirm(&state, &rec, locale, &input, held);
     // Asked to confirm by email: the thanks page says so (a held signer sees the usual one).

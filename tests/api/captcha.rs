@@ -117,6 +117,24 @@ async fn a_passed_human_check_counts_and_any_other_holds_the_signature() {
     let res = app.client.get(app.url("/p/plain")).send().await.expect("sent");
     assert!(!res.headers()["content-security-policy"].to_str().expect("ASCII").contains("cloudflare"));
     assert!(!res.text().await.expect("page").contains("cf-turnstile"));
+    // A landing page of the campaign, and the form sent back with an error, carry it too.
+    crate::landing::landing_page(&app, "checked-ad", id, "en", entity::landing_page::Status::Live).await;
+    let res = app.client.get(app.url("/a/checked-ad")).send().await.expect("sent");
+    let csp = res.headers()["content-security-policy"].to_str().expect("ASCII").to_owned();
+    assert!(csp.contains("frame-src https://challenges.cloudflare.com"), "{csp}");
+    assert!(res.text().await.expect("page").contains(r#"class="cf-turnstile""#));
+    for extra in [None, Some("checked-ad")] {
+        let mut signer = Signer::new("not an address");
+        if let Some(via) = extra {
+            signer = signer.with("via", via);
+        }
+        let res =
+            app.client.post(app.url("/p/checked/sign")).form(&signer.fields).send().await.expect("sent");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let csp = res.headers()["content-security-policy"].to_str().expect("ASCII").to_owned();
+        assert!(csp.contains("script-src 'self' https://challenges.cloudflare.com"), "{extra:?}: {csp}");
+        assert!(res.text().await.expect("page").contains(r#"class="cf-turnstile""#), "{extra:?}");
+    }
 
     let res = sign(&app, "checked", "pass@example.org", Some("pass")).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -152,6 +170,18 @@ async fn a_passed_human_check_counts_and_any_other_holds_the_signature() {
     // Staff see the box where the instance has a check.
     let organizer = account(&app, "org@example.org", "organizer").await;
     let (_, editor) = get(&organizer, &app, &format!("/admin/campaigns/{id}")).await;
+    // The staff preview shows the widget as the public page does.
+    let res = organizer.get(app.url(&format!("/admin/campaigns/{id}/preview"))).send().await.expect("sent");
+    assert!(res.headers()["content-security-policy"].to_str().expect("ASCII").contains("cloudflare"));
+    assert!(res.text().await.expect("page").contains(r#"class="cf-turnstile""#));
+    // Closed: no form, no widget, no policy that lets the provider in.
+    crate::confirm::exec(&app, &format!("UPDATE petitions SET status = 'closed' WHERE id = {id}")).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.client.get(app.url("/p/checked")).send().await.expect("sent");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let res = app.client.get(app.url("/p/checked")).send().await.expect("sent");
+    assert!(!res.headers()["content-security-policy"].to_str().expect("ASCII").contains("cloudflare"));
+    assert!(!res.text().await.expect("page").contains("cf-turnstile"));
     assert!(
         editor.contains("A human check on the form (Cloudflare Turnstile)")
             && editor.contains(r#"name="captcha" value="1" checked"#),
@@ -169,4 +199,38 @@ async fn without_a_provider_staff_see_no_box_and_a_petition_asking_for_one_is_no
     let organizer = account(&app, "org@example.org", "organizer").await;
     let (_, editor) = get(&organizer, &app, &format!("/admin/campaigns/{id}")).await;
     assert!(!editor.contains("A human check"), "{editor}");
+}
+
+#[tokio::test]
+async fn hcaptcha_is_checked_the_same_way_with_its_own_field_and_origins() {
+    let provider = StandIn::start().await;
+    let app = spawn_app_with(&[
+        ("CAPTCHA_PROVIDER", "hcaptcha"),
+        ("CAPTCHA_SITE_KEY", "10000000-ffff-ffff-ffff-000000000001"),
+        ("CAPTCHA_SECRET_KEY", "0x0000000000000000000000000000000000000000"),
+        ("CAPTCHA_VERIFY_URL", &provider.url),
+    ])
+    .await;
+    let id = app.open_petition("checked").await;
+    crate::confirm::exec(&app, &format!("UPDATE petitions SET captcha = TRUE WHERE id = {id}")).await;
+    let res = app.client.get(app.url("/p/checked")).send().await.expect("sent");
+    let csp = res.headers()["content-security-policy"].to_str().expect("ASCII").to_owned();
+    assert!(csp.contains("script-src 'self' https://hcaptcha.com https://*.hcaptcha.com"), "{csp}");
+    let html = res.text().await.expect("page");
+    assert!(html.contains(r#"<div class="h-captcha" data-sitekey="10000000-ffff-ffff-ffff-000000000001">"#));
+    assert!(html.contains(r#"src="https://js.hcaptcha.com/1/api.js""#));
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    for (email, field, answer) in [
+        ("h@example.org", "h-captcha-response", "pass"),
+        ("t@example.org", "cf-turnstile-response", "pass"),
+        ("f@example.org", "h-captcha-response", "fail"),
+    ] {
+        let signer = Signer::new(email).with(field, answer);
+        let res = client.post(app.url("/p/checked/sign")).form(&signer.fields).send().await.expect("sent");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{email}");
+    }
+    assert_eq!(status_of(&app, "h@example.org").await, "validated");
+    assert_eq!(status_of(&app, "t@example.org").await, "held", "the other provider's field is not read");
+    assert_eq!(status_of(&app, "f@example.org").await, "held");
 }

@@ -258,13 +258,13 @@ async fn a_recount_reports_drift_and_fixes_it() {
     let out = app.cli(&["recount", "--petition", "counted"]);
     assert_eq!(out.status.code(), Some(1), "drift fails the check");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(text.contains("counted\t3\t2\t3\t+1") && !text.contains("other"), "{text}");
+    assert!(text.contains("counted\t3\t2\t3\ttally +1, aggregates +1") && !text.contains("other"), "{text}");
     assert_eq!(app.count("counted").await, 3, "the pages still show the tally");
 
     let out = app.cli(&["recount", "--fix"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(text.contains("counted: tally set to 2") && text.contains("aggregates made again"), "{text}");
+    assert!(text.contains("counted: tally 2 and aggregates 2, from 2 rows"), "{text}");
     let out = app.cli(&["recount"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("counted\t2\t2\t2\tnone"));
@@ -275,6 +275,30 @@ async fn a_recount_reports_drift_and_fixes_it() {
         audit.iter().any(|(actor, action, _)| actor == "recount" && action == "tally.recounted"),
         "{audit:?}"
     );
+    // Fixing while people sign: none of them is lost.
+    crate::confirm::exec(&app, "UPDATE petition_tallies SET validated = validated + 7").await;
+    let url = app.db_url.clone();
+    let fixing = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_undersigned"))
+            .args(["recount", "--fix"])
+            .env("DATABASE_URL", url)
+            .output()
+            .expect("runs")
+    });
+    let mut signing = Vec::new();
+    for i in 0..40 {
+        let (client, url) = (reqwest::Client::new(), app.url("/p/counted/sign"));
+        signing.push(tokio::spawn(async move {
+            client.post(url).form(&Signer::new(&format!("live{i}@example.org")).fields).send().await
+        }));
+    }
+    for s in signing {
+        assert!(s.await.expect("joined").expect("sent").status().is_success());
+    }
+    assert!(fixing.await.expect("joined").status.success());
+    let out = app.cli(&["recount"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success() && text.contains("counted\t42\t42\t42\tnone"), "{text}");
     let out = app.cli(&["recount", "--petition", "nowhere"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("nowhere"));
 }

@@ -188,7 +188,7 @@ async fn a_flood_is_refused_with_retry_after_and_nothing_stored() {
 
 #[tokio::test]
 async fn a_bad_limit_setting_is_refused_at_start() {
-    let cases: [(&str, &[(&str, &str)]); 9] = [
+    let cases: [(&str, &[(&str, &str)]); 10] = [
         ("LIMIT_NETWORK", &[("LIMIT_NETWORK", "1/week")]),
         ("LIMIT_FLOOD", &[("LIMIT_FLOOD", "many")]),
         ("LIMIT_DOMAIN", &[("LIMIT_DOMAIN", "0/1m")]),
@@ -204,6 +204,16 @@ async fn a_bad_limit_setting_is_refused_at_start() {
                 ("CAPTCHA_SITE_KEY", "k"),
                 ("CAPTCHA_SECRET_KEY", "s"),
                 ("CAPTCHA_VERIFY_URL", "ftp://verify.example"),
+            ],
+        ),
+        // The secret would cross the network in the clear.
+        (
+            "CAPTCHA_VERIFY_URL",
+            &[
+                ("CAPTCHA_PROVIDER", "turnstile"),
+                ("CAPTCHA_SITE_KEY", "k"),
+                ("CAPTCHA_SECRET_KEY", "s"),
+                ("CAPTCHA_VERIFY_URL", "http://verify.example/siteverify"),
             ],
         ),
     ];

@@ -428,9 +428,11 @@ pub(super) async fn preview(
         errors: &FieldErrors::new(),
         attribution: Some(&Attribution::default()),
         token: &token,
-        captcha: None,
+        captcha: crate::routes::public::captcha_of(&state, &rec),
     };
-    Ok(no_store(Html(petition_page(&view, &form).into_string()).into_response()))
+    let mut res = Html(petition_page(&view, &form).into_string()).into_response();
+    crate::routes::public::allow_captcha(&state, &rec, &mut res);
+    Ok(no_store(res))
 }
 
 #[derive(Debug, Default, Deserialize)]
