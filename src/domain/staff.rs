@@ -83,6 +83,11 @@ pub fn new_token() -> String {
     rand::rng().sample_iter(Alphanumeric).take(43).map(char::from).collect()
 }
 
+/// Whether `token` (from a link) could be one of [`new_token`]'s, and is worth looking up.
+pub fn could_be_token(token: &str) -> bool {
+    (1..=64).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// How a token is kept in the database: its SHA-256, in hex.
 pub fn token_id(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -26,15 +26,7 @@ pub fn address_hash(key: &[u8], ip: IpAddr, bytes: usize) -> String {
 /// address's /64 (one household or device usually has a whole /64 and can pick any address in
 /// it).
 pub fn network_hash(key: &[u8], ip: IpAddr) -> String {
-    let network = match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let mut octets = v6.octets();
-            octets[8..].fill(0);
-            IpAddr::from(octets)
-        }
-        v4 => v4,
-    };
-    address_hash(key, network, 8)
+    address_hash(key, crate::limits::network_of(ip), 8)
 }
 
 /// The most `X-Forwarded-For` hops looked at, from the right. A real chain of proxies is a few

@@ -17,7 +17,10 @@ use crate::{
         confirmations::{self, Confirmed, State as LinkState},
         petitions,
     },
-    domain::{ShareCode, staff::token_id},
+    domain::{
+        ShareCode,
+        staff::{could_be_token, token_id},
+    },
     error::AppResult,
     i18n::Locale,
     state::AppState,
@@ -28,13 +31,9 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/confirm/{token}", get(show).post(confirm))
 }
 
-/// Longest token looked up (ours are 43 characters).
-const TOKEN_MAX: usize = 64;
-
 /// The link's hash, if the token could be one of ours.
 fn hash_of(token: &str) -> Option<String> {
-    (token.len() <= TOKEN_MAX && !token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .then(|| token_id(token))
+    could_be_token(token).then(|| token_id(token))
 }
 
 /// `GET /confirm/{token}`: the button, or why the link does not work.

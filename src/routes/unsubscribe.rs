@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
 
 /// The email the link came in, if the token could be one of ours.
 async fn email_of(state: &AppState, token: &str) -> AppResult<Option<entity::email::Model>> {
-    if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if !crate::domain::staff::could_be_token(token) {
         return Ok(None);
     }
     Ok(unsubscribes::email_of(&state.db.read, token).await?)

@@ -443,9 +443,41 @@ async fn a_goal_email_stops_in_one_click_and_opening_its_link_changes_nothing() 
     eventually("75% recorded", || async { milestones(&app, id).await == [25, 50, 75] }).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(sink.messages().len(), 1);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails").await, 1, "none even written");
     // A link that is not one of ours.
     for bad in ["/unsubscribe/nothing", "/unsubscribe/%00", &format!("/unsubscribe/{}", "a".repeat(100))] {
         let res = plain.post(app.url(bad)).send().await.expect("sent");
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{bad}");
     }
+}
+
+/// A letter's recipient stops its daily updates from a page in the letter's language.
+#[tokio::test]
+async fn a_spanish_letters_update_stops_from_a_spanish_page() {
+    use undersigned::db::mail::{NewEmail, enqueue};
+    let app = spawn_app_with(&[]).await;
+    let id =
+        app.petition("carta", entity::petition::Kind::Letter, entity::petition::Status::Open, "es").await;
+    let token = "cartatokencartatokencarta0123456789";
+    let email = NewEmail {
+        kind: undersigned::letters::DIGEST,
+        petition_id: Some(id),
+        to: "Dana@Riverside.example".into(),
+        subject: "Actualización".into(),
+        text: "Actualización".into(),
+        html: None,
+        delivery_id: None,
+        unsubscribe_token: Some(token.into()),
+    };
+    enqueue(&app.db.write, vec![email], chrono::Utc::now()).await.expect("written");
+    let plain = reqwest::Client::new();
+    let page = plain.get(app.url(&format!("/unsubscribe/{token}"))).send().await.expect("sent");
+    let page = page.text().await.expect("page");
+    assert!(page.contains(r#"lang="es""#) && page.contains("Dejar de recibir estos correos"), "{page}");
+    let res = plain.post(app.url(&format!("/unsubscribe/{token}"))).send().await.expect("sent");
+    let page = res.text().await.expect("page");
+    assert!(page.contains("No recibirá más correos como este"), "{page}");
+    let stopped =
+        scalar(&app, "SELECT COUNT(*) AS n FROM unsubscribes WHERE address = 'dana@riverside.example'").await;
+    assert_eq!(stopped, 1, "kept in lower case");
 }
