@@ -52,17 +52,12 @@ pub fn content_security_policy(frame_ancestors: &str) -> String {
 /// [`content_security_policy`], letting in `third_party` origins for scripts, frames,
 /// connections and styles (a human check's widget).
 pub fn content_security_policy_with(frame_ancestors: &str, third_party: Option<&str>) -> String {
-    match third_party {
-        None => format!(
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
-             form-action 'self'; object-src 'none'; frame-ancestors {frame_ancestors}; base-uri 'none'"
-        ),
-        Some(o) => format!(
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self' {o}; script-src 'self' {o}; \
-             frame-src {o}; connect-src 'self' {o}; form-action 'self'; object-src 'none'; \
-             frame-ancestors {frame_ancestors}; base-uri 'none'"
-        ),
-    }
+    let o = third_party.map(|o| format!(" {o}")).unwrap_or_default();
+    let frames = third_party.map(|o| format!(" frame-src {o}; connect-src 'self' {o};")).unwrap_or_default();
+    format!(
+        "default-src 'self'; img-src 'self' https: data:; style-src 'self'{o}; script-src 'self'{o};{frames} \
+         form-action 'self'; object-src 'none'; frame-ancestors {frame_ancestors}; base-uri 'none'"
+    )
 }
 
 /// On a response: the origins its page lets in beyond its own (the human check's widget), for

@@ -253,6 +253,10 @@ pub fn app(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     let errors = axum::middleware::from_fn_with_state(state.clone(), routes::errors::error_pages);
+    let widget = state.captcha.as_ref().and_then(|c| {
+        let sources = c.settings.provider.sources();
+        HeaderValue::from_str(&routes::content_security_policy_with("'none'", Some(sources))).ok()
+    });
     let policy = HeaderValue::from_str(&routes::content_security_policy("'none'"))
         .unwrap_or(HeaderValue::from_static("frame-ancestors 'none'"));
     // Served over https (as `PUBLIC_URL` says): browsers keep to https for a year.
@@ -278,9 +282,8 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             move |res: &axum::response::Response| match res.extensions().get::<routes::ThirdParty>() {
-                Some(t) => {
-                    HeaderValue::from_str(&routes::content_security_policy_with("'none'", Some(t.0))).ok()
-                }
+                // Only the instance's one provider is ever let in: its policy is made once.
+                Some(_) => widget.clone(),
                 None => Some(policy.clone()),
             },
         ))

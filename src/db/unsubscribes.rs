@@ -4,10 +4,11 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use entity::{email, goal_alert, staff, unsubscribe};
+use entity::{email, unsubscribe};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
-use crate::{letters::DIGEST, mail::GOAL_REACHED};
+use super::mail;
+use crate::mail::GOAL_REACHED;
 
 /// The update email whose link carries `token`.
 pub async fn email_of(db: &impl ConnectionTrait, token: &str) -> Result<Option<email::Model>, DbErr> {
@@ -18,19 +19,13 @@ pub async fn email_of(db: &impl ConnectionTrait, token: &str) -> Result<Option<e
 pub async fn subscribed(db: &impl ConnectionTrait, e: &email::Model) -> Result<bool, DbErr> {
     let Some(petition_id) = e.petition_id else { return Ok(false) };
     let address = e.to_address.to_lowercase();
-    Ok(match e.kind.as_str() {
-        GOAL_REACHED => {
-            let ids = staff_ids(db, address).await?;
-            !ids.is_empty()
-                && goal_alert::Entity::find()
-                    .filter(goal_alert::Column::PetitionId.eq(petition_id))
-                    .filter(goal_alert::Column::StaffId.is_in(ids))
-                    .one(db)
-                    .await?
-                    .is_some()
-        }
-        _ => unsubscribe::Entity::find_by_id((e.kind.clone(), petition_id, address)).one(db).await?.is_none(),
-    })
+    if e.kind == GOAL_REACHED {
+        return match super::staff::by_email(db, &address).await? {
+            Some(s) => mail::has_alert(db, petition_id, s.id).await,
+            None => Ok(false),
+        };
+    }
+    Ok(unsubscribe::Entity::find_by_id((e.kind.clone(), petition_id, address)).one(db).await?.is_none())
 }
 
 /// Stops `e`'s kind of update about its petition for its address: a staff member's goal emails
@@ -39,15 +34,9 @@ pub async fn stop(db: &impl ConnectionTrait, e: &email::Model, now: DateTime<Utc
     let Some(petition_id) = e.petition_id else { return Ok(()) };
     let address = e.to_address.to_lowercase();
     if e.kind == GOAL_REACHED {
-        let ids = staff_ids(db, address).await?;
-        if ids.is_empty() {
-            return Ok(());
+        if let Some(s) = super::staff::by_email(db, &address).await? {
+            mail::set_alert(db, petition_id, s.id, false, now).await?;
         }
-        goal_alert::Entity::delete_many()
-            .filter(goal_alert::Column::PetitionId.eq(petition_id))
-            .filter(goal_alert::Column::StaffId.is_in(ids))
-            .exec(db)
-            .await?;
         return Ok(());
     }
     unsubscribe::Entity::insert(unsubscribe::ActiveModel {
@@ -66,17 +55,6 @@ pub async fn stop(db: &impl ConnectionTrait, e: &email::Model, now: DateTime<Utc
     Ok(())
 }
 
-/// The staff accounts with `address` (lower case, as accounts are kept).
-async fn staff_ids(db: &impl ConnectionTrait, address: String) -> Result<Vec<i64>, DbErr> {
-    staff::Entity::find()
-        .select_only()
-        .column(staff::Column::Id)
-        .filter(staff::Column::Email.eq(address))
-        .into_tuple()
-        .all(db)
-        .await
-}
-
 /// The addresses (lower case) that stopped `kind` about `petition_id`.
 pub async fn stopped(
     db: &impl ConnectionTrait,
@@ -92,9 +70,4 @@ pub async fn stopped(
         .all(db)
         .await?;
     Ok(rows.into_iter().collect())
-}
-
-/// The kinds of email that carry an unsubscribe link.
-pub fn is_update(kind: &str) -> bool {
-    kind == DIGEST || kind == GOAL_REACHED
 }
