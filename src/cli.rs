@@ -70,6 +70,13 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Retention: anonymises now the signers of every petition closed `RETENTION_MONTHS` or
+    /// more ago (the server does it by itself too); counts, aggregates and deliveries stay.
+    Retention {
+        /// List the petitions that are due, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Ad spend: import a platform's export, or enter spend for a landing page.
     Spend {
         #[command(subcommand)]
@@ -359,6 +366,13 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Retention { dry_run } => {
+            let db = Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let result = retention(&db, config.retention_months, dry_run).await;
+            db.close().await;
+            result?;
+        }
         Command::Report { petition, format, sharing } => {
             let db = Database::connect(&config.database_url).await?;
             db.migrate().await?;
@@ -438,6 +452,36 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             db.close().await;
         }
     }
+    Ok(())
+}
+
+/// `undersigned retention`: anonymises (or, dry, lists) the petitions due, one line each.
+async fn retention(db: &Database, months: Option<u32>, dry_run: bool) -> anyhow::Result<()> {
+    use crate::db::retention;
+    use std::io::Write;
+    let Some(months) = months else {
+        eprintln!("RETENTION_MONTHS is off: signer data is kept.");
+        return Ok(());
+    };
+    let now = chrono::Utc::now();
+    let mut out = std::io::stdout().lock();
+    if dry_run {
+        let due = retention::due(&db.write, retention::cutoff(now, months)).await?;
+        for (_, slug) in &due {
+            writeln!(out, "{slug}\tdue")?;
+        }
+        eprintln!("{} petitions closed {months} months ago or more are due; nothing changed.", due.len());
+        return Ok(());
+    }
+    let done = retention::run(&db.write, months, now).await?;
+    for (slug, a) in &done {
+        writeln!(
+            out,
+            "{slug}\t{} signatures\t{} supporters\t{} emails",
+            a.signatures, a.supporters, a.emails
+        )?;
+    }
+    eprintln!("{} petitions closed {months} months ago or more anonymised.", done.len());
     Ok(())
 }
 

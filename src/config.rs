@@ -65,6 +65,9 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// The human check petitions may turn on (`CAPTCHA_*`); unset, none can.
     pub captcha: Option<crate::captcha::CaptchaSettings>,
+    /// Signer data is anonymised this many months after a petition closes (`RETENTION_MONTHS`,
+    /// default 24; `off` keeps it).
+    pub retention_months: Option<u32>,
 }
 
 /// How webhooks are delivered (`WEBHOOK_*`).
@@ -329,6 +332,13 @@ impl Config {
                 })
             }
         };
+        let retention_months = match get("RETENTION_MONTHS").map(|v| v.trim().to_owned()) {
+            None => Some(24),
+            Some(v) if v == "off" => None,
+            Some(v) => Some(v.parse::<u32>().ok().filter(|n| (1..=1200).contains(n)).ok_or_else(|| {
+                invalid("RETENTION_MONTHS", format!("{v:?}: use a number of months from 1 to 1200, or off"))
+            })?),
+        };
         let metrics_bind = get("METRICS_BIND")
             .map(|v| {
                 v.trim().parse::<SocketAddr>().map_err(|_| {
@@ -367,6 +377,7 @@ impl Config {
             limits,
             metrics_bind,
             captcha,
+            retention_months,
         })
     }
 

@@ -13,6 +13,7 @@ pub mod paper;
 pub mod petitions;
 pub mod recount;
 pub mod report;
+pub mod retention;
 pub mod rollup;
 pub mod schedules;
 pub mod settings;

@@ -404,6 +404,8 @@ mod tests {
             recipient_digest: true,
             require_confirmation: false,
             captcha: false,
+            closed_at: None,
+            anonymised_at: None,
         };
         let u = digest_email(&p, "https://sign.example.org", "Dana", "dana@example.org", 43, 1_234);
         assert_eq!(u.subject, "Personal suficiente: 43 más en las últimas 24 horas");

@@ -82,7 +82,13 @@ impl Mail {
             }
         };
         let public_url = config.absolute("");
-        let goals = tokio::spawn(watch(db, settings.goal_check, settings.digest_hour, public_url, wake));
+        let jobs = Jobs {
+            every: settings.goal_check,
+            digest_hour: settings.digest_hour,
+            retention_months: config.retention_months,
+            public_url,
+        };
+        let goals = tokio::spawn(watch(db, jobs, wake));
         Ok(Self { sender, goals, stop })
     }
 
@@ -342,9 +348,22 @@ pub fn written(ids: &[i64], kind: &str, wake: &Notify) {
     }
 }
 
-/// Every `every`: goal milestones, scheduled deliveries, recipients' daily updates (after
-/// `digest_hour`, UTC), paper signers who signed online too, and confirmation reminders.
-async fn watch(db: Database, every: Duration, digest_hour: u32, public_url: String, wake: Arc<Notify>) {
+/// What the watcher does, and how often.
+struct Jobs {
+    every: Duration,
+    /// Recipients' daily updates go after this hour (UTC).
+    digest_hour: u32,
+    /// `RETENTION_MONTHS`.
+    retention_months: Option<u32>,
+    public_url: String,
+}
+
+/// Every `jobs.every`: goal milestones, scheduled deliveries, recipients' daily updates,
+/// paper signers who signed online too, confirmation reminders, and anonymising the signers of
+/// petitions closed `RETENTION_MONTHS` ago. Each is claimed in the database, so however many
+/// processes watch, each is done once.
+async fn watch(db: Database, jobs: Jobs, wake: Arc<Notify>) {
+    let Jobs { every, digest_hour, retention_months, public_url } = jobs;
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -363,6 +382,11 @@ async fn watch(db: Database, every: Duration, digest_hour: u32, public_url: Stri
         }
         if let Err(e) = crate::confirm::send_reminders(&db, &public_url, &wake, Utc::now()).await {
             tracing::warn!(error = %crate::error::chain(&e), "writing confirmation reminders failed");
+        }
+        if let Some(months) = retention_months
+            && let Err(e) = crate::db::retention::run(&db.write, months, Utc::now()).await
+        {
+            tracing::warn!(error = %crate::error::chain(&e), "anonymising signers past retention failed");
         }
     }
 }

@@ -66,6 +66,10 @@ pub struct Model {
     pub require_confirmation: bool,
     /// Its signing form carries the instance's human check (`CAPTCHA_*`).
     pub captcha: bool,
+    /// When it was last closed; `None` while it is open (or was never closed).
+    pub closed_at: Option<DateTimeUtc>,
+    /// When its signers' personal data was anonymised (`RETENTION_MONTHS` after it closed).
+    pub anonymised_at: Option<DateTimeUtc>,
     #[sea_orm(has_many)]
     pub recipients: HasMany<super::recipient::Entity>,
     #[sea_orm(has_many)]

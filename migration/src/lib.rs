@@ -30,6 +30,7 @@ mod m20261128_000021_confirmations;
 mod m20261128_000022_shared_sites;
 mod m20261128_000023_unsubscribe;
 mod m20261128_000024_captcha;
+mod m20261129_000025_retention;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000022_shared_sites::Migration),
             Box::new(m20261128_000023_unsubscribe::Migration),
             Box::new(m20261128_000024_captcha::Migration),
+            Box::new(m20261129_000025_retention::Migration),
         ]
     }
 }

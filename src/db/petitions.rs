@@ -250,6 +250,7 @@ pub async fn create(
         form_fields: Set(new.form_fields.to_string()),
         updated_by: Set(new.updated_by),
         opened_at: Set((new.status != petition::Status::Draft).then_some(now)),
+        closed_at: Set((new.status == petition::Status::Closed).then_some(now)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -431,6 +432,8 @@ pub async fn set_status(
         .col_expr(petition::Column::Status, Expr::value(to))
         .col_expr(petition::Column::UpdatedAt, Expr::value(now))
         .col_expr(petition::Column::UpdatedBy, Expr::value(actor))
+        // Retention counts from the last close: reopening starts it again.
+        .col_expr(petition::Column::ClosedAt, Expr::value((to == petition::Status::Closed).then_some(now)))
         .filter(petition::Column::Id.eq(id))
         .filter(petition::Column::Status.eq(from))
         .exec(db)

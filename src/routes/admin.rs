@@ -40,6 +40,7 @@ mod landing;
 mod outbox;
 mod paper;
 mod signatures;
+mod supporters;
 mod tokens;
 
 pub use auth::LoginLimits;
@@ -152,6 +153,9 @@ admin_routes! {
     get "/admin/outbox" => outbox::list, Access::Staff(Role::Admin);
     get "/admin/outbox/{eid}" => outbox::show, Access::Staff(Role::Admin);
     post "/admin/outbox/{eid}/send-again" => outbox::send_again, Access::Staff(Role::Admin);
+    get "/admin/supporters" => supporters::form, Access::Staff(Role::Admin);
+    post "/admin/supporters/find" => supporters::find, Access::Staff(Role::Admin);
+    post "/admin/supporters/{sid}/erase" => supporters::erase, Access::Staff(Role::Admin);
     get "/admin/audit" => audit::audit, Access::Staff(Role::Admin);
     get "/admin/audit.csv" => audit::audit_csv, Access::Staff(Role::Admin);
 }

@@ -15,18 +15,24 @@ use crate::{error::AppError, state::AppState};
 /// A keyed hash of a client address (hex, `bytes` long): lines from one address can be told
 /// together, and the address cannot be read back without the server's key.
 pub fn address_hash(key: &[u8], ip: IpAddr, bytes: usize) -> String {
+    keyed_hash(key, b"", ip, bytes)
+}
+
+/// A keyed hash of the network an address belongs to (the IPv4 address itself, or an IPv6
+/// address's /64: one household or device usually has a whole /64 and can pick any address in
+/// it), for one petition. Each petition's hashes are keyed by the petition too, so one network
+/// cannot be followed from campaign to campaign; they are erased with its signers' data.
+pub fn network_hash(key: &[u8], petition_id: i64, ip: IpAddr) -> String {
+    keyed_hash(key, &petition_id.to_be_bytes(), crate::limits::network_of(ip), 8)
+}
+
+fn keyed_hash(key: &[u8], scope: &[u8], ip: IpAddr, bytes: usize) -> String {
     use hmac::{Hmac, Mac};
     let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key) else { return String::new() };
+    mac.update(scope);
     mac.update(ip.to_string().as_bytes());
     let digest = mac.finalize().into_bytes();
     hex::encode(&digest[..bytes.min(digest.len())])
-}
-
-/// A keyed hash of the network an address belongs to: the IPv4 address itself, or an IPv6
-/// address's /64 (one household or device usually has a whole /64 and can pick any address in
-/// it).
-pub fn network_hash(key: &[u8], ip: IpAddr) -> String {
-    address_hash(key, crate::limits::network_of(ip), 8)
 }
 
 /// The most `X-Forwarded-For` hops looked at, from the right. A real chain of proxies is a few
@@ -95,13 +101,15 @@ mod tests {
     #[test]
     fn a_network_hash_is_one_per_ipv4_address_and_per_ipv6_64() {
         let key = b"a test key of some length";
-        let hash = |ip: &str| network_hash(key, ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
+        let hash = |ip: &str| network_hash(key, 7, ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
         assert_eq!(hash("2001:db8:1:2::1"), hash("2001:db8:1:2:ffff::9"), "one /64");
         assert_ne!(hash("2001:db8:1:2::1"), hash("2001:db8:1:3::1"));
         assert_eq!(hash("::ffff:192.0.2.7"), hash("192.0.2.7"), "an IPv4 address however written");
         assert_ne!(hash("192.0.2.7"), hash("192.0.2.8"));
         assert_eq!(hash("192.0.2.7").len(), 16);
-        assert_ne!(network_hash(b"another key", IpAddr::from([192, 0, 2, 7])), hash("192.0.2.7"), "keyed");
+        let other = IpAddr::from([192, 0, 2, 7]);
+        assert_ne!(network_hash(b"another key", 7, other), hash("192.0.2.7"), "keyed");
+        assert_ne!(network_hash(key, 8, other), hash("192.0.2.7"), "another petition's differs");
     }
 
     fn ip(s: &str) -> IpAddr {

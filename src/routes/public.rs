@@ -323,7 +323,7 @@ async fn sign(
     if input.attribution.share_text_id().and_then(|id| rec.share_text(id)).is_none() {
         input.attribution.share_text = None;
     }
-    input.network_hash = Some(network_hash(state.cookie_key.signing(), ip));
+    input.network_hash = Some(network_hash(state.cookie_key.signing(), p.id, ip));
     // A bot that filled the honeypot is not worth the provider's time.
     let checked = if input.suspected_bot { None } else { human_check(&state, &rec, &form).await };
     let held = limit(&state, &rec, ip, &input, timing, checked);

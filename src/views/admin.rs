@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod paper;
 pub mod signatures;
 pub mod staff;
+pub mod supporters;
 pub mod tokens;
 
 /// A staff page's shell: never indexed, no language switch.
@@ -60,10 +61,11 @@ pub enum Flash {
     ScheduleRemoved,
     DigestOn,
     DigestOff,
+    SupporterErased,
 }
 
 impl Flash {
-    const ALL: [Self; 24] = [
+    const ALL: [Self; 25] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -88,6 +90,7 @@ impl Flash {
         Self::ScheduleRemoved,
         Self::DigestOn,
         Self::DigestOff,
+        Self::SupporterErased,
     ];
 
     /// Its name in the cookie that carries it to the next page.
@@ -117,6 +120,7 @@ impl Flash {
             Self::ScheduleRemoved => "unscheduled",
             Self::DigestOn => "digest-on",
             Self::DigestOff => "digest-off",
+            Self::SupporterErased => "erased",
         }
     }
 
@@ -159,6 +163,9 @@ impl Flash {
             Self::ScheduleRemoved => "Schedule removed. The deliveries it made stay.",
             Self::DigestOn => "Daily updates on: recipients with an address hear how many signed each day.",
             Self::DigestOff => "Daily updates off.",
+            Self::SupporterErased => {
+                "Deleted: their personal data is gone from every signature and email. Their signatures still count."
+            }
             Self::PaperEntered => {
                 "Batch entered: the table below says how many counted and how many had already signed."
             }
@@ -178,6 +185,7 @@ fn admin_page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
                         li { a href="/admin/staff" { "Staff" } }
                         li { a href="/admin/tokens" { "API tokens" } }
                         li { a href="/admin/outbox" { "Email outbox" } }
+                        li { a href="/admin/supporters" { "Supporters" } }
                         li { a href="/admin/audit" { "Audit log" } }
                     }
                 }

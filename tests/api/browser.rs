@@ -639,6 +639,18 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         b.press("#sites form.edit button[type=submit]", ".flash").await;
         assert!(b.text("#sites tbody").await.contains("203.0.113.0/24"));
         check_page(&b, axe.as_deref(), "staff-site-added", "en").await;
+        // Deleting a supporter who asked: found, refused without the box ticked, then deleted.
+        b.client.goto(&app.url("/admin/supporters")).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-supporters", "en").await;
+        b.fill("email", "Luz@Example.org").await;
+        b.press("form[action='/admin/supporters/find'] button", "#found").await;
+        check_page(&b, axe.as_deref(), "staff-supporter-found", "en").await;
+        b.press("form[action$='/erase'] button", "#e-confirm").await;
+        check_page(&b, axe.as_deref(), "staff-supporter-unticked", "en").await;
+        b.client.find(Locator::Css("#f-confirm")).await.expect("the box").click().await.expect("ticked");
+        b.press("form[action$='/erase'] button", ".flash").await;
+        assert!(b.text(".flash").await.contains("still count"));
+        check_page(&b, axe.as_deref(), "staff-supporter-deleted", "en").await;
         b.client.goto(&app.url("/admin/login")).await.expect("page loads");
         check_page(&b, axe.as_deref(), "staff-login", "en").await;
     })

@@ -30,6 +30,7 @@ mod mail;
 mod pages;
 mod paper;
 mod report;
+mod retention;
 mod share;
 mod share_texts;
 mod signing;

@@ -45,7 +45,7 @@ async fn load(state: &AppState, raw_id: &str) -> AppResult<PetitionRecord> {
     campaign(state, id_of(raw_id)?).await
 }
 
-fn status_name(status: Status) -> &'static str {
+pub(super) fn status_name(status: Status) -> &'static str {
     match status {
         Status::Pending => "pending",
         Status::Held => "held",
