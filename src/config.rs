@@ -68,6 +68,9 @@ pub struct Config {
     /// Signer data is anonymised this many months after a petition closes (`RETENTION_MONTHS`,
     /// default 24; `off` keeps it).
     pub retention_months: Option<u32>,
+    /// Signatures from one network or one email domain in an hour that raise a notice on a
+    /// campaign's review page (`REVIEW_NETWORK_PER_HOUR`, 20; `REVIEW_DOMAIN_PER_HOUR`, 50).
+    pub review: crate::domain::review::Thresholds,
 }
 
 /// How webhooks are delivered (`WEBHOOK_*`).
@@ -339,6 +342,10 @@ impl Config {
                 invalid("RETENTION_MONTHS", format!("{v:?}: use a number of months from 1 to 1200, or off"))
             })?),
         };
+        let review = crate::domain::review::Thresholds {
+            network: i64::try_from(number("REVIEW_NETWORK_PER_HOUR", 20, 1..=1_000_000)?).unwrap_or(20),
+            domain: i64::try_from(number("REVIEW_DOMAIN_PER_HOUR", 50, 1..=1_000_000)?).unwrap_or(50),
+        };
         let metrics_bind = get("METRICS_BIND")
             .map(|v| {
                 v.trim().parse::<SocketAddr>().map_err(|_| {
@@ -378,6 +385,7 @@ impl Config {
             metrics_bind,
             captcha,
             retention_months,
+            review,
         })
     }
 

@@ -14,6 +14,7 @@ pub mod petitions;
 pub mod recount;
 pub mod report;
 pub mod retention;
+pub mod review;
 pub mod rollup;
 pub mod schedules;
 pub mod settings;

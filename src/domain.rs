@@ -10,6 +10,7 @@ pub mod form_fields;
 pub mod landing;
 pub mod paper;
 pub mod raster;
+pub mod review;
 pub mod share;
 pub mod share_code;
 pub mod share_text;

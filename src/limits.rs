@@ -320,7 +320,7 @@ const COMMON_PROVIDERS: [&str; 24] = [
     "sbcglobal.net",
 ];
 
-fn is_common_provider(domain: &str) -> bool {
+pub fn is_common_provider(domain: &str) -> bool {
     COMMON_PROVIDERS.contains(&domain)
 }
 

@@ -19,12 +19,13 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        // Campaigns closed before this was kept: their last change is the best date there is.
+        // Campaigns closed before this was kept count from now: an upgrade never anonymises
+        // anyone at once, before its operators have seen the setting.
         manager
             .exec_stmt(
                 Query::update()
                     .table(Petitions::Table)
-                    .value(Petitions::ClosedAt, Expr::col(Petitions::UpdatedAt))
+                    .value(Petitions::ClosedAt, chrono::Utc::now())
                     .and_where(Expr::col(Petitions::Status).eq("closed"))
                     .to_owned(),
             )
@@ -45,7 +46,6 @@ impl MigrationTrait for Migration {
 enum Petitions {
     Table,
     Status,
-    UpdatedAt,
     ClosedAt,
     AnonymisedAt,
 }

@@ -445,6 +445,14 @@ pub async fn set_status(
             .filter(petition::Column::OpenedAt.is_null())
             .exec(db)
             .await?;
+        // Reopened after its signers were anonymised: the new ones are kept until it closes
+        // again and its time is up (those anonymised stay so).
+        petition::Entity::update_many()
+            .col_expr(petition::Column::AnonymisedAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(petition::Column::Id.eq(id))
+            .filter(petition::Column::AnonymisedAt.is_not_null())
+            .exec(db)
+            .await?;
     }
     Ok(updated.rows_affected == 1)
 }

@@ -12,24 +12,28 @@
 //! A supporter row stays, emptied, while signatures point at it: its address becomes
 //! `anonymised:{id}`, which no address typed into a form can be.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Months, Utc};
-use entity::{confirmation, email, petition, signature, supporter};
+use entity::{confirmation, delivery, email, petition, setting, signature, supporter};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, UpdateMany,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait, UpdateMany,
     sea_query::{Alias, Expr, Query},
 };
 
 use super::staff::{self, Audit};
-use crate::domain::fields::postal_region;
+use crate::domain::{email::Email, fields::postal_region};
 
 /// The emails written to signers (their address, and what they signed).
 const SIGNER_EMAILS: [&str; 2] = [crate::confirm::CONFIRM, crate::confirm::REMINDER];
 
-/// Postal codes made regions in one statement at most.
-const CODES_PER_INSERT: usize = 300;
+/// A signature of `supporters.id` on a petition whose signers are kept. Petition by petition,
+/// so that it is looked up in the (petition, supporter) index: there is none by supporter alone.
+const KEPT_SIGNATURE: &str = "SELECT 1 FROM signatures s WHERE s.supporter_id = supporters.id \
+     AND s.petition_id IN (SELECT id FROM petitions WHERE anonymised_at IS NULL)";
+
+/// Every petition, for the (petition, supporter) index when looking for one supporter's
+/// signatures.
+const ANY_PETITION: &str = "signatures.petition_id IN (SELECT id FROM petitions)";
 
 /// What anonymising changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -86,26 +90,30 @@ pub async fn petition(
         .one(&txn)
         .await?
         .unwrap_or_default();
+    // Links first: confirming takes a link's row, then its signature's, and so does this.
+    confirmation::Entity::delete_many().filter(confirmation::Column::PetitionId.eq(id)).exec(&txn).await?;
     regions_for_codes(&txn, id, &country).await?;
     let signatures = cleared(signature::Entity::update_many())
         .filter(signature::Column::PetitionId.eq(id))
         .exec(&txn)
         .await?
         .rows_affected;
-    confirmation::Entity::delete_many().filter(confirmation::Column::PetitionId.eq(id)).exec(&txn).await?;
     let emails = email::Entity::delete_many()
         .filter(email::Column::PetitionId.eq(id))
         .filter(email::Column::Kind.is_in(SIGNER_EMAILS))
         .exec(&txn)
         .await?
         .rows_affected;
-    // Its signers who signed nothing else still kept.
+    // Its signers who signed nothing else still kept. On PostgreSQL their rows are taken
+    // first, so that the emptying statement (a later snapshot) sees every signature committed
+    // until then, and a signer signing meanwhile waits and then becomes a new supporter.
+    let signers = format!("supporters.id IN (SELECT supporter_id FROM signatures WHERE petition_id = {id})");
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT id FROM supporters WHERE {signers} ORDER BY id FOR UPDATE"))
+            .await?;
+    }
     let supporters = emptied(supporter::Entity::update_many())
-        .filter(Expr::cust(format!(
-            "supporters.id IN (SELECT supporter_id FROM signatures WHERE petition_id = {id}) \
-             AND NOT EXISTS (SELECT 1 FROM signatures s JOIN petitions p ON p.id = s.petition_id \
-             WHERE s.supporter_id = supporters.id AND p.anonymised_at IS NULL)"
-        )))
+        .filter(Expr::cust(format!("{signers} AND NOT EXISTS ({KEPT_SIGNATURE})")))
         .filter(supporter::Column::EmailCanonical.not_like("anonymised:%"))
         .exec(&txn)
         .await?
@@ -157,11 +165,11 @@ async fn regions_for_codes(db: &impl ConnectionTrait, id: i64, country: &str) ->
         "CREATE TEMPORARY TABLE retired_codes (code TEXT PRIMARY KEY, region TEXT NOT NULL)",
     )
     .await?;
-    for part in changes.chunks(CODES_PER_INSERT) {
+    for part in super::signatures::in_parts(changes) {
         let mut insert = Query::insert();
         insert.into_table(Alias::new("retired_codes")).columns([Alias::new("code"), Alias::new("region")]);
         for (code, region) in part {
-            insert.values_panic([code.as_str().into(), region.as_str().into()]);
+            insert.values_panic([code.into(), region.into()]);
         }
         db.execute_raw(backend.build(&insert)).await?;
     }
@@ -208,9 +216,13 @@ pub struct Found {
     pub supporter_id: i64,
     /// (petition title, signature status, signed at), oldest first.
     pub signatures: Vec<(String, signature::Status, DateTime<Utc>)>,
+    /// The deliveries whose signer list names them (they agreed to be named): (public id,
+    /// petition title, cut-off). Those lists were delivered as they are and stay so.
+    pub named_in: Vec<(String, String, DateTime<Utc>)>,
 }
 
-/// The supporter whose canonical address is `canonical`, with their signatures.
+/// The supporter whose canonical address is `canonical`, with their signatures and the
+/// deliveries that name them.
 pub async fn find(db: &impl ConnectionTrait, canonical: &str) -> Result<Option<Found>, DbErr> {
     let Some(supporter_id) = supporter::Entity::find()
         .select_only()
@@ -222,17 +234,51 @@ pub async fn find(db: &impl ConnectionTrait, canonical: &str) -> Result<Option<F
     else {
         return Ok(None);
     };
-    let signatures = signature::Entity::find()
+    type Row = (i64, i64, String, signature::Status, DateTime<Utc>, bool);
+    let rows: Vec<Row> = signature::Entity::find()
         .select_only()
+        .columns([signature::Column::Id, signature::Column::PetitionId])
         .column(petition::Column::Title)
-        .columns([signature::Column::Status, signature::Column::SignedAt])
+        .columns([signature::Column::Status, signature::Column::SignedAt, signature::Column::PublicName])
         .inner_join(petition::Entity)
+        .filter(Expr::cust(ANY_PETITION))
         .filter(signature::Column::SupporterId.eq(supporter_id))
         .order_by_asc(signature::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
-    Ok(Some(Found { supporter_id, signatures }))
+    let mut named_in = Vec::new();
+    let named: Vec<&Row> = rows.iter().filter(|r| r.5 && r.3 == signature::Status::Validated).collect();
+    if !named.is_empty() {
+        let key = setting::Entity::find_by_id(super::settings::DELIVERY_KEY).one(db).await?.map(|s| s.value);
+        let deliveries = delivery::Entity::find()
+            .filter(delivery::Column::PetitionId.is_in(named.iter().map(|r| r.1)))
+            .order_by_asc(delivery::Column::Id)
+            .all(db)
+            .await?;
+        for d in deliveries {
+            let Some(key) = &key else { break };
+            let listed = named
+                .iter()
+                .any(|r| names(&d.signers_csv, &crate::domain::delivery::reference(key.as_bytes(), r.0)));
+            if listed {
+                let title =
+                    rows.iter().find(|r| r.1 == d.petition_id).map(|r| r.2.clone()).unwrap_or_default();
+                named_in.push((d.public_id, title, d.cutoff));
+            }
+        }
+    }
+    let signatures = rows.into_iter().map(|(_, _, title, status, at, _)| (title, status, at)).collect();
+    Ok(Some(Found { supporter_id, signatures, named_in }))
+}
+
+/// Whether signer list `list` shows more than the hour and region on `reference`'s line: a
+/// name, or another column of those who agreed to be named.
+fn names(list: &str, reference: &str) -> bool {
+    list.lines()
+        .find(|l| l.strip_prefix(reference).is_some_and(|rest| rest.starts_with(',')))
+        .and_then(|l| l.splitn(4, ',').nth(3))
+        .is_some_and(|named| !named.trim_matches(',').is_empty())
 }
 
 /// Deletes supporter `id`'s personal data everywhere (their signatures stay, anonymised, and
@@ -245,41 +291,59 @@ pub async fn erase_supporter(
     now: DateTime<Utc>,
 ) -> Result<Option<Anonymised>, DbErr> {
     let txn = db.begin().await?;
-    let Some(person) = supporter::Entity::find_by_id(id).one(&txn).await? else {
+    // Their row first, with a write: a signature of theirs committed before this is read below
+    // (a later snapshot); one signed after waits, and then makes a new supporter. On SQLite the
+    // transaction takes the write lock before it reads.
+    let taken = supporter::Entity::update_many()
+        .col_expr(supporter::Column::Id, Expr::col(supporter::Column::Id))
+        .filter(supporter::Column::Id.eq(id))
+        .filter(supporter::Column::EmailCanonical.not_like("anonymised:%"))
+        .exec(&txn)
+        .await?;
+    let Some(person) =
+        supporter::Entity::find_by_id(id).one(&txn).await?.filter(|_| taken.rows_affected == 1)
+    else {
         return Ok(None);
     };
-    if person.email_canonical.starts_with("anonymised:") {
-        return Ok(None);
-    }
-    let rows: Vec<(i64, String, String, String)> = signature::Entity::find()
+    let rows: Vec<(i64, i64, String, String)> = signature::Entity::find()
         .select_only()
-        .columns([signature::Column::Id, signature::Column::Email, signature::Column::PostalCode])
+        .columns([signature::Column::Id, signature::Column::PetitionId, signature::Column::PostalCode])
         .column(petition::Column::PostalCountry)
         .inner_join(petition::Entity)
+        .filter(Expr::cust(ANY_PETITION))
         .filter(signature::Column::SupporterId.eq(id))
         .into_tuple()
         .all(&txn)
         .await?;
-    let mut addresses = BTreeSet::from([person.email.clone()]);
-    for (signature_id, address, code, country) in &rows {
-        addresses.insert(address.clone());
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    // Links first, as confirming takes them.
+    confirmation::Entity::delete_many()
+        .filter(confirmation::Column::SignatureId.is_in(ids))
+        .exec(&txn)
+        .await?;
+    for (signature_id, _, code, country) in &rows {
         cleared(signature::Entity::update_many())
             .col_expr(signature::Column::PostalCode, Expr::value(postal_region(code, country)))
             .filter(signature::Column::Id.eq(*signature_id))
             .exec(&txn)
             .await?;
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    confirmation::Entity::delete_many()
-        .filter(confirmation::Column::SignatureId.is_in(ids))
-        .exec(&txn)
-        .await?;
-    let emails = email::Entity::delete_many()
+    // The links emailed to them, however they typed their address each time.
+    let written: Vec<(i64, String)> = email::Entity::find()
+        .select_only()
+        .columns([email::Column::Id, email::Column::ToAddress])
         .filter(email::Column::Kind.is_in(SIGNER_EMAILS))
-        .filter(email::Column::ToAddress.is_in(addresses.into_iter().filter(|a| !a.is_empty())))
-        .exec(&txn)
-        .await?
-        .rows_affected;
+        .filter(email::Column::PetitionId.is_in(rows.iter().map(|r| r.1)))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let theirs = written.into_iter().filter_map(|(email_id, to)| {
+        let same = to.eq_ignore_ascii_case(&person.email)
+            || Email::parse(&to).is_ok_and(|e| e.canonical() == person.email_canonical);
+        same.then_some(email_id)
+    });
+    let emails =
+        email::Entity::delete_many().filter(email::Column::Id.is_in(theirs)).exec(&txn).await?.rows_affected;
     let supporters = emptied(supporter::Entity::update_many())
         .filter(supporter::Column::Id.eq(id))
         .exec(&txn)
@@ -302,11 +366,23 @@ pub async fn run(
 ) -> Result<Vec<(String, Anonymised)>, DbErr> {
     let closed_by = cutoff(now, months);
     let mut done = Vec::new();
+    let mut failed = None;
     for (id, slug) in due(db, closed_by).await? {
-        if let Some(changed) = petition(db, id, closed_by, now).await? {
-            tracing::info!(petition = %slug, signatures = changed.signatures, "signer data anonymised");
-            done.push((slug, changed));
+        match petition(db, id, closed_by, now).await {
+            Ok(Some(changed)) => {
+                tracing::info!(petition = %slug, signatures = changed.signatures, "signer data anonymised");
+                done.push((slug, changed));
+            }
+            Ok(None) => {}
+            // The others are still done; this one is tried again next time.
+            Err(e) => {
+                tracing::warn!(petition = %slug, error = %crate::error::chain(&e), "anonymising a petition's signers failed");
+                failed = Some(e);
+            }
         }
     }
-    Ok(done)
+    match failed {
+        Some(e) if done.is_empty() => Err(e),
+        _ => Ok(done),
+    }
 }

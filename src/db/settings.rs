@@ -5,7 +5,7 @@ use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
 const SECRET_KEY: &str = "secret_key";
-const DELIVERY_KEY: &str = "delivery_reference_key";
+pub(crate) const DELIVERY_KEY: &str = "delivery_reference_key";
 
 /// The instance's secret key: `configured` if set, else the one stored on first start (made
 /// now if there is none yet). Concurrent first starts agree on one key.

@@ -39,6 +39,7 @@ mod exports;
 mod landing;
 mod outbox;
 mod paper;
+mod review;
 mod signatures;
 mod supporters;
 mod tokens;
@@ -123,6 +124,7 @@ admin_routes! {
     post "/admin/campaigns/{id}/offline" => campaigns::offline, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/paper" => paper::list, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/paper" => paper::enter, Access::Staff(Role::Organizer), body limit paper::PAPER_FORM_BYTES;
+    get "/admin/campaigns/{id}/review" => review::show, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures" => signatures::list, Access::Staff(Role::Organizer);
     post "/admin/campaigns/{id}/signatures" => signatures::search, Access::Staff(Role::Organizer);
     get "/admin/campaigns/{id}/signatures/invalidate" => signatures::preview, Access::Staff(Role::Organizer);

@@ -13,6 +13,7 @@ pub mod exports;
 pub mod landing;
 pub mod outbox;
 pub mod paper;
+pub mod review;
 pub mod signatures;
 pub mod staff;
 pub mod supporters;
@@ -62,10 +63,11 @@ pub enum Flash {
     DigestOn,
     DigestOff,
     SupporterErased,
+    NothingErased,
 }
 
 impl Flash {
-    const ALL: [Self; 25] = [
+    const ALL: [Self; 26] = [
         Self::Created,
         Self::Saved,
         Self::Published,
@@ -91,6 +93,7 @@ impl Flash {
         Self::DigestOn,
         Self::DigestOff,
         Self::SupporterErased,
+        Self::NothingErased,
     ];
 
     /// Its name in the cookie that carries it to the next page.
@@ -121,6 +124,7 @@ impl Flash {
             Self::DigestOn => "digest-on",
             Self::DigestOff => "digest-off",
             Self::SupporterErased => "erased",
+            Self::NothingErased => "not-erased",
         }
     }
 
@@ -164,8 +168,9 @@ impl Flash {
             Self::DigestOn => "Daily updates on: recipients with an address hear how many signed each day.",
             Self::DigestOff => "Daily updates off.",
             Self::SupporterErased => {
-                "Deleted: their personal data is gone from every signature and email. Their signatures still count."
+                "Deleted: their personal data is gone from their signatures and the emails written to them. Their counted signatures still count; signer lists already delivered stay as delivered."
             }
+            Self::NothingErased => "Nothing to delete: that supporter was deleted already.",
             Self::PaperEntered => {
                 "Batch entered: the table below says how many counted and how many had already signed."
             }

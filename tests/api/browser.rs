@@ -531,6 +531,8 @@ async fn browser_staff_set_up_with_the_link_and_staff_pages_are_accessible() {
         b.press("#alerts button[type=submit]", ".flash").await;
         assert!(b.text(".flash").await.contains("Goal emails on"));
         check_page(&b, axe.as_deref(), "staff-dashboard-alerts", "en").await;
+        b.client.goto(&app.url(&format!("{edit}/review"))).await.expect("page loads");
+        check_page(&b, axe.as_deref(), "staff-review", "en").await;
         // The outbox, with an email in it (no mail server here).
         let email = undersigned::db::mail::NewEmail {
             kind: "goal.reached",

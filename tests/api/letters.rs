@@ -242,7 +242,7 @@ async fn a_threshold_schedule_delivers_once_however_many_processes_watch() {
 }
 
 /// Moves every signature's signing time to `at`.
-async fn signed_at(app: &TestApp, at: chrono::DateTime<chrono::Utc>) {
+pub(crate) async fn signed_at(app: &TestApp, at: chrono::DateTime<chrono::Utc>) {
     use entity::signature;
     use sea_orm::{EntityTrait, sea_query::Expr};
     signature::Entity::update_many()

@@ -31,6 +31,7 @@ mod pages;
 mod paper;
 mod report;
 mod retention;
+mod review;
 mod share;
 mod share_texts;
 mod signing;

@@ -52,6 +52,16 @@ async fn close_months_ago(app: &TestApp, id: i64, months_ago: u32) {
     assert!(closed);
 }
 
+/// Reopens petition `id` as staff do.
+async fn reopen(app: &TestApp, id: i64) {
+    let now = Utc::now();
+    let reopened =
+        undersigned::db::petitions::set_status(&app.db.write, id, Status::Closed, Status::Open, "test", now)
+            .await
+            .expect("reopened");
+    assert!(reopened);
+}
+
 fn signer(email: &str, given: &str, postal: &str) -> Signer {
     Signer::new(email)
         .with("given_name", given)
@@ -128,7 +138,7 @@ async fn a_closed_letter_is_anonymised_after_retention_and_its_counts_and_delive
         4
     );
     // Reopened and closed again 25 months ago (as if): due, and the server does it.
-    exec(&app, &format!("UPDATE petitions SET status = 'open' WHERE id = {id}")).await;
+    reopen(&app, id).await;
     close_months_ago(&app, id, 25).await;
     eventually("the letter's signers are anonymised", || async {
         scalar(
@@ -207,12 +217,46 @@ async fn a_closed_letter_is_anonymised_after_retention_and_its_counts_and_delive
             .count(),
         1
     );
+    // Reopened after that: new signers are kept until it closes again and its time is up; the
+    // anonymised stay so.
+    reopen(&app, id).await;
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) AS n FROM petitions WHERE id = {id} AND anonymised_at IS NULL")
+        )
+        .await,
+        1
+    );
+    // The server sees it open again within a second or two (until then, signing is refused).
+    eventually("signing the reopened letter", || async {
+        app.sign_fresh("retired", &signer("fay@example.org", "Fay", "94110")).await.status()
+            == StatusCode::SEE_OTHER
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) AS n FROM signatures WHERE email = 'fay@example.org'").await,
+        1,
+        "kept while open"
+    );
+    close_months_ago(&app, id, 25).await;
+    eventually("the new signer is anonymised too", || async {
+        scalar(&app, "SELECT COUNT(*) AS n FROM signatures WHERE given_name = 'Fay'").await == 0
+    })
+    .await;
+    assert_eq!(app.count("retired").await, 5);
+    assert_eq!(app.recount(id).await, 5);
     // Someone who signed before can sign a campaign again as a new supporter.
     assert_eq!(
         app.sign_fresh("current", &signer("ben@example.org", "Ben", "94703")).await.status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.count("current").await, 2);
+    assert_eq!(
+        audit_actions(&app).await.iter().filter(|(_, action, _)| action == "petition.anonymised").count(),
+        2
+    );
 }
 
 /// `undersigned retention`: `--dry-run` lists what is due and changes nothing; a run anonymises
@@ -284,8 +328,33 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
         app.sign_fresh("plain", &signer("sam@example.org", "Sam", "10001")).await.status(),
         StatusCode::SEE_OTHER
     );
-    let body =
-        table(&app, "SELECT text_body FROM emails WHERE kind = 'signature.confirm'", &["text_body"]).await;
+    // Signing again later, typed another way: a new link goes to that spelling.
+    {
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        entity::confirmation::Entity::update_many()
+            .col_expr(
+                entity::confirmation::Column::CreatedAt,
+                Expr::value(Utc::now() - chrono::Duration::minutes(11)),
+            )
+            .exec(&app.db.write)
+            .await
+            .expect("moved");
+    }
+    assert_eq!(
+        app.sign_fresh("confirming", &signer("EVE.STONE@EXAMPLE.ORG", "Evie", "94110")).await.status(),
+        StatusCode::OK,
+        "told to look for the new link"
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE to_address = 'EVE.STONE@EXAMPLE.ORG'").await,
+        1
+    );
+    let body = table(
+        &app,
+        "SELECT text_body FROM emails WHERE kind = 'signature.confirm' ORDER BY id DESC",
+        &["text_body"],
+    )
+    .await;
     let link = body[0][0]
         .split("http://localhost:3000")
         .nth(1)
@@ -333,6 +402,7 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
         page.contains("Title of plain") && page.contains("Title of confirming") && page.contains("pending"),
         "{page}"
     );
+    assert!(page.contains("waiting for confirmation will never count"), "{page}");
     let action = page
         .split(r#"action="/admin/supporters/"#)
         .nth(2)
@@ -361,7 +431,7 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/admin/supporters");
     let (_, page) = get(&admin, &app, "/admin/supporters").await;
-    assert!(page.contains("Their signatures still count"), "{page}");
+    assert!(page.contains("Their counted signatures still count"), "{page}");
 
     let eve = table(
         &app,
@@ -421,10 +491,56 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
         .await
         .expect("sent");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = get(&admin, &app, "/admin/supporters").await;
+    assert!(page.contains("Nothing to delete"), "{page}");
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'supporter.erased'").await,
         1
     );
+    // Not ticked, for someone no longer found: the plain answer, not an error about the box.
+    let res = admin
+        .post(app.url(&action))
+        .form(&[("csrf", csrf.as_str()), ("email", "eve.stone@example.org")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("a page");
+    assert!(page.contains("No one has signed with this address") && !page.contains("Tick the box"), "{page}");
+}
+
+/// The found page names the delivered letters whose signer lists name the supporter (they
+/// agreed), which stay as delivered.
+#[tokio::test]
+async fn deleting_someone_named_on_a_delivered_letter_says_the_delivery_stays() {
+    let app = spawn_app().await;
+    app.petition("letter", Kind::Letter, Status::Open, "en").await;
+    let admin = account(&app, "admin@example.org", "admin").await;
+    assert_eq!(
+        app.sign_fresh("letter", &signer("named@example.org", "Nia", "94110")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.sign_fresh("letter", &Signer::new("quiet@example.org")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let out = app.cli(&["delivery", "create", "--petition", "letter", "--fields", "name"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .expect("a URL")
+        .trim_start_matches("http://localhost:3000")
+        .to_owned();
+    let find = async |email: &str| {
+        let res =
+            submit(&admin, &app, "/admin/supporters", "/admin/supporters/find", &[("email", email)]).await;
+        res.text().await.expect("a page")
+    };
+    let page = find("named@example.org").await;
+    assert!(page.contains("agreed to be named") && page.contains(&format!(r#"href="{record}""#)), "{page}");
+    let page = find("quiet@example.org").await;
+    assert!(!page.contains("agreed to be named"), "not named: {page}");
 }
 
 /// A network hash is the petition's own: one address signing two petitions leaves two hashes

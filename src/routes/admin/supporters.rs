@@ -20,7 +20,7 @@ use crate::{
     state::AppState,
     views::admin::{
         Flash,
-        supporters::{SignedRow, SupportersView, supporters_page},
+        supporters::{FoundView, SignedRow, SupportersView, supporters_page},
     },
 };
 
@@ -39,7 +39,13 @@ pub(super) async fn form(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let kit = PageKit::new(&state, &headers);
-    let view = SupportersView { chrome: kit.chrome(&admin), email: "", error: None, found: None };
+    let view = SupportersView {
+        chrome: kit.chrome(&admin),
+        email: "",
+        address_error: None,
+        confirm_error: None,
+        found: None,
+    };
     let markup = supporters_page(&view);
     Ok(kit.page(StatusCode::OK, markup))
 }
@@ -54,43 +60,61 @@ pub(super) async fn find(
     found_page(&state, &admin, &headers, &form.email, None).await
 }
 
-/// The page for `email` looked up, with `error` (the deletion's) if there is one.
+/// The page for `email` looked up, with `confirm_error` (the deletion form's) if there is one
+/// and someone is found.
 async fn found_page(
     state: &AppState,
     admin: &StaffUser,
     headers: &HeaderMap,
     email: &str,
-    error: Option<&str>,
+    confirm_error: Option<&str>,
 ) -> AppResult<Response> {
     let kit = PageKit::new(state, headers);
     let typed = email.trim();
     let Ok(address) = Email::parse(typed) else {
-        let error = Some("Enter the email address they signed with, such as name@example.org.");
-        let view = SupportersView { chrome: kit.chrome(admin), email: typed, error, found: Some(None) };
+        let address_error = Some("Enter the email address they signed with, such as name@example.org.");
+        let view = SupportersView {
+            chrome: kit.chrome(admin),
+            email: typed,
+            address_error,
+            confirm_error: None,
+            found: Some(None),
+        };
         let markup = supporters_page(&view);
         return Ok(kit.page(StatusCode::UNPROCESSABLE_ENTITY, markup));
     };
     let found = retention::find(&state.db.write, &address.canonical()).await?;
     let rows: Vec<SignedRow> = found
-        .as_ref()
-        .map(|f| {
-            f.signatures
-                .iter()
-                .map(|(title, status, at)| SignedRow {
-                    campaign: title.clone(),
-                    status: super::signatures::status_name(*status),
-                    signed: at.format("%Y-%m-%d %H:%M").to_string(),
-                })
-                .collect()
+        .iter()
+        .flat_map(|f| &f.signatures)
+        .map(|(title, status, at)| SignedRow {
+            campaign: title.clone(),
+            status: super::signatures::status_name(*status),
+            signed: at.format("%Y-%m-%d %H:%M").to_string(),
         })
-        .unwrap_or_default();
+        .collect();
+    let named_in: Vec<(String, String, String)> = found
+        .iter()
+        .flat_map(|f| &f.named_in)
+        .map(|(public_id, title, cutoff)| {
+            (format!("/d/{public_id}"), title.clone(), cutoff.format("%Y-%m-%d %H:%M UTC").to_string())
+        })
+        .collect();
+    let shown = found.as_ref().map(|f| FoundView {
+        id: f.supporter_id,
+        rows: &rows,
+        named_in: &named_in,
+        waiting: f.signatures.iter().any(|s| s.1 == entity::signature::Status::Pending),
+    });
+    let confirm_error = confirm_error.filter(|_| shown.is_some());
     let view = SupportersView {
         chrome: kit.chrome(admin),
         email: typed,
-        error,
-        found: Some(found.as_ref().map(|f| (f.supporter_id, rows.as_slice()))),
+        address_error: None,
+        confirm_error,
+        found: Some(shown),
     };
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if confirm_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let markup = supporters_page(&view);
     Ok(kit.page(status, markup))
 }
@@ -110,7 +134,10 @@ pub(super) async fn erase(
         return found_page(&state, &admin, &headers, &form.email, error).await;
     }
     let by = admin.audit("supporter.erased", Some(ip_hash(&state, ip)));
-    // Already deleted (a second click) ends in the same place.
-    retention::erase_supporter(&state.db.write, id, by, Utc::now()).await?;
-    Ok(flash_redirect(&state, "/admin/supporters", Flash::SupporterErased))
+    let flash = match retention::erase_supporter(&state.db.write, id, by, Utc::now()).await? {
+        Some(_) => Flash::SupporterErased,
+        // Deleted already (a second click), or no such supporter.
+        None => Flash::NothingErased,
+    };
+    Ok(flash_redirect(&state, "/admin/supporters", flash))
 }

@@ -63,6 +63,7 @@ pub fn dashboard_page(v: &DashboardView<'_>) -> Markup {
                     " · " a href={ "/admin/campaigns/" (v.id) } { "Edit" }
                     " · " a href={ "/admin/campaigns/" (v.id) "/signatures" } { "Signatures" }
                     " · " a href={ "/admin/campaigns/" (v.id) "/paper" } { "Paper signatures" }
+                    " · " a href={ "/admin/campaigns/" (v.id) "/review" } { "Review" }
                 }
                 " · " a href={ "/admin/campaigns/" (v.id) "/export" } { "Download signatures and counts" }
                 " · " a href={ "/admin/campaigns/" (v.id) "/deliveries" } { "Deliveries" }

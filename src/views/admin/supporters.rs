@@ -16,15 +16,27 @@ pub struct SupportersView<'a> {
     pub chrome: Chrome<'a>,
     /// The address as typed.
     pub email: &'a str,
-    /// What was wrong with the address, or with the deletion form.
-    pub error: Option<&'a str>,
-    /// The address was looked up: the supporter and their signatures, if there is one.
-    pub found: Option<Option<(i64, &'a [SignedRow])>>,
+    /// What was wrong with the address.
+    pub address_error: Option<&'a str>,
+    /// What was wrong with the deletion form (the box not ticked).
+    pub confirm_error: Option<&'a str>,
+    /// The address was looked up: the supporter, their signatures and the deliveries that name
+    /// them, if there is one.
+    pub found: Option<Option<FoundView<'a>>>,
+}
+
+pub struct FoundView<'a> {
+    pub id: i64,
+    pub rows: &'a [SignedRow],
+    /// (public record's path, campaign, cut-off) of each delivery whose signer list names them.
+    pub named_in: &'a [(String, String, String)],
+    /// Some of their signatures wait for confirmation.
+    pub waiting: bool,
 }
 
 pub fn supporters_page(v: &SupportersView<'_>) -> Markup {
     let looked_up = v.found.is_some();
-    let address_error = v.error.filter(|_| !matches!(v.found, Some(Some(_))));
+    let address_error = v.address_error;
     admin_page(
         "Delete a supporter",
         &v.chrome,
@@ -42,29 +54,41 @@ pub fn supporters_page(v: &SupportersView<'_>) -> Markup {
                 }
                 button type="submit" { "Find" }
             }
-            @match v.found {
+            @match &v.found {
                 Some(None) if address_error.is_none() => {
                     div.notice role="status" { p { "No one has signed with this address (or they were deleted already)." } }
                 }
-                Some(Some((id, rows))) => {
+                Some(Some(f)) => {
                     section aria-labelledby="found" {
                         h2 #found { "What they signed" }
                         div.scroll tabindex="0" role="region" aria-label="Their signatures" { table {
                             thead { tr { th scope="col" { "Campaign" } th scope="col" { "Status" } th scope="col" { "Signed (UTC)" } } }
                             tbody {
-                                @for r in rows {
+                                @for r in f.rows {
                                     tr { td { (r.campaign) } td { (r.status) } td { (r.signed) } }
                                 }
                             }
                         } }
-                        form.edit method="post" action={ "/admin/supporters/" (id) "/erase" } novalidate {
+                        @if f.waiting {
+                            p { "Their signatures waiting for confirmation will never count: their links go too." }
+                        }
+                        @if !f.named_in.is_empty() {
+                            p { "They agreed to be named on these delivered letters. Those signer lists were delivered as they are, and their public records keep them (with the digest that proves them):" }
+                            ul {
+                                @for (path, campaign, cutoff) in f.named_in {
+                                    li { a href=(path) { (campaign) ", as of " (cutoff) } }
+                                }
+                            }
+                        }
+                        p { "If they sign again later, they are a new supporter and count again." }
+                        form.edit method="post" action={ "/admin/supporters/" (f.id) "/erase" } novalidate {
                             (csrf_field(v.chrome.csrf))
                             input type="hidden" name="email" value=(v.email);
-                            div.field.has-error[v.error.is_some()] {
-                                @if let Some(e) = v.error { p.error id="e-confirm" { span.visually-hidden { "Error: " } (e) } }
+                            div.field.has-error[v.confirm_error.is_some()] {
+                                @if let Some(e) = v.confirm_error { p.error id="e-confirm" { span.visually-hidden { "Error: " } (e) } }
                                 div.check {
                                     input #f-confirm type="checkbox" name="confirm" value="1" required
-                                        aria-invalid=[v.error.map(|_| "true")] aria-describedby=[v.error.map(|_| "e-confirm")];
+                                        aria-invalid=[v.confirm_error.map(|_| "true")] aria-describedby=[v.confirm_error.map(|_| "e-confirm")];
                                     label for="f-confirm" { "This person asked to be deleted. This cannot be undone." }
                                 }
                             }
