@@ -324,6 +324,34 @@ pub fn is_common_provider(domain: &str) -> bool {
     COMMON_PROVIDERS.contains(&domain)
 }
 
+/// Whether one more try at `now` keeps to every rate, given every try before it (oldest
+/// first, whether it was let through or not): the rule the in-memory limiters keep (GCRA: a
+/// burst of `count`, then one every `per / count`; each rate counts a try it lets through,
+/// even one another rate stops), replayed from stored rows, as the database's check of a
+/// network's signatures does for server processes that cannot see each other's limiters.
+pub fn conforms(
+    rates: &[Rate],
+    before: &[chrono::DateTime<chrono::Utc>],
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    rates.iter().all(|rate| {
+        let Ok(per) = chrono::Duration::from_std(rate.per) else { return true };
+        let interval = per / i32::try_from(rate.count).unwrap_or(i32::MAX);
+        // A try is let through if it comes no earlier than `per - interval` before the time the
+        // next one is due, and then moves that time on by one interval.
+        let fits =
+            |due: Option<chrono::DateTime<chrono::Utc>>, at| due.is_none_or(|d| d <= at + (per - interval));
+        let due = before.iter().fold(None, |due, at| {
+            if fits(due, *at) {
+                Some(due.map_or(*at, |d: chrono::DateTime<chrono::Utc>| d.max(*at)) + interval)
+            } else {
+                due
+            }
+        });
+        fits(due, now)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use governor::clock::FakeRelativeClock;
@@ -471,6 +499,42 @@ mod tests {
         let (limits, _) = self::limits(none);
         for _ in 0..10_000 {
             assert_eq!(limits.flood(), Ok(()));
+        }
+    }
+
+    #[test]
+    fn stored_times_are_judged_as_the_limiters_judge() {
+        let t0 = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let at = |s: i64| t0 + chrono::Duration::seconds(s);
+        let rates = |s: &str| Rate::parse_list(s).unwrap_or_default();
+        // One a minute.
+        assert!(conforms(&rates("1/1m"), &[], at(0)));
+        assert!(!conforms(&rates("1/1m"), &[at(0)], at(59)));
+        assert!(conforms(&rates("1/1m"), &[at(0)], at(60)));
+        // A burst of five, then one a minute.
+        let five = [at(0), at(1), at(2), at(3), at(4)];
+        assert!(conforms(&rates("5/5m"), &five[..4], at(5)));
+        assert!(!conforms(&rates("5/5m"), &five, at(30)));
+        assert!(conforms(&rates("5/5m"), &five, at(61)));
+        // Every rate holds; none is no limit.
+        assert!(!conforms(&rates("5/5m,1/1m"), &[at(0)], at(30)));
+        // A try stopped does not count against its own rate.
+        assert!(conforms(&rates("1/1m"), &[at(0), at(30)], at(60)));
+        assert!(conforms(&rates("off"), &five, at(5)));
+        // The same as the limiter itself, over a sequence of tries.
+        let clock = FakeRelativeClock::default();
+        let settings = LimitSettings { network: rates("2/1m,3/10m"), ..LimitSettings::default() };
+        let limits = Limits::with_clock(&settings, clock.clone());
+        let ip: IpAddr = "192.0.2.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let (mut tries, mut last) = (Vec::new(), 0);
+        for s in [0, 5, 10, 40, 70, 100, 200, 330, 400, 700, 701, 702] {
+            clock.advance(Duration::from_secs(s - last));
+            last = s;
+            let judged = conforms(&settings.network, &tries, at(s as i64));
+            let limited =
+                limits.check(1, ip, false, &format!("a{s}@x.example"), "x.example") == Some(Held::Network);
+            assert_eq!(judged, !limited, "at {s} s");
+            tries.push(at(s as i64));
         }
     }
 }

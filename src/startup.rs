@@ -81,8 +81,13 @@ impl Application {
         refresh(&db, &counts).await?;
         let outbox = Arc::new(Notify::new());
         let mail_wake = Arc::new(Notify::new());
-        let (writer, writer_task) =
-            SignatureWriter::start(db.write.clone(), counts.clone(), outbox.clone(), mail_wake.clone());
+        let (writer, writer_task) = SignatureWriter::start(
+            db.write.clone(),
+            counts.clone(),
+            outbox.clone(),
+            mail_wake.clone(),
+            config.limits.network.clone(),
+        );
         let writer_stats = writer.stats();
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
         let visits = Visits::default();

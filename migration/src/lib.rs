@@ -31,6 +31,7 @@ mod m20261128_000022_shared_sites;
 mod m20261128_000023_unsubscribe;
 mod m20261128_000024_captcha;
 mod m20261129_000025_retention;
+mod m20261129_000026_network_limit_index;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000023_unsubscribe::Migration),
             Box::new(m20261128_000024_captcha::Migration),
             Box::new(m20261129_000025_retention::Migration),
+            Box::new(m20261129_000026_network_limit_index::Migration),
         ]
     }
 }

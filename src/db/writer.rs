@@ -12,7 +12,7 @@
 //! 6,500/s at 22–24 ms with eight.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashMap},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -21,7 +21,10 @@ use std::{
 
 use chrono::{SubsecRound, Utc};
 use entity::signature;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, Statement,
+    TransactionTrait,
+};
 use thiserror::Error;
 use tokio::{
     sync::{Notify, mpsc, oneshot},
@@ -36,6 +39,7 @@ use super::{
 use crate::{
     confirm::Ask,
     domain::{ShareCode, SignatureInput},
+    limits::Rate,
     tally::{Counts, Tally},
 };
 
@@ -55,13 +59,18 @@ pub struct NewSignature {
     pub confirm: Option<Ask>,
     /// Over a limit: stored `held`, counted once confirmed or released by staff.
     pub held: bool,
+    /// Its network's limit applies (it is not in one of the petition's shared sites): checked
+    /// again in the database on PostgreSQL.
+    pub network_limited: bool,
 }
 
 /// What became of a signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Signed {
-    /// Stored: the signature's id and the signer's share code.
-    New { id: i64, share_code: ShareCode },
+    /// Stored: the signature's id and the signer's share code; `held_here` if it was held by
+    /// the database's check of its network (the handler's limiters let it through), so no
+    /// confirmation was asked for yet.
+    New { id: i64, share_code: ShareCode, held_here: bool },
     /// This person had already signed; nothing changed.
     AlreadySigned,
 }
@@ -136,10 +145,14 @@ impl SignatureWriter {
         counts: Counts,
         outbox: Arc<Notify>,
         mail: Arc<Notify>,
+        network: Vec<Rate>,
     ) -> (Self, WriterTask) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::<WriterStats>::default();
-        let ctx = Context { counts, stats: stats.clone(), outbox, mail };
+        // Only PostgreSQL is written by several processes; on SQLite the limiters see all.
+        let network =
+            if db.get_database_backend() == DatabaseBackend::Postgres { network } else { Vec::new() };
+        let ctx = Context { counts, stats: stats.clone(), outbox, mail, network };
         (Self { tx, stats }, WriterTask(tokio::spawn(run(db, rx, ctx))))
     }
 
@@ -165,6 +178,8 @@ struct Context {
     stats: Arc<WriterStats>,
     outbox: Arc<Notify>,
     mail: Arc<Notify>,
+    /// `LIMIT_NETWORK`, checked against stored signatures (PostgreSQL); empty for no check.
+    network: Vec<Rate>,
 }
 
 async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, ctx: Context) {
@@ -186,7 +201,7 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, ctx: Context) 
 async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
     batch.sort_by(|a, b| a.canonical.cmp(&b.canonical));
     let jobs: Vec<&Job> = batch.iter().collect();
-    match write(db, &jobs).await {
+    match write(db, &jobs, &ctx.network).await {
         Ok((outcomes, tallies)) => {
             record(ctx, &tallies);
             for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -203,7 +218,7 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
             ctx.stats.retried_one_by_one.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(size = batch.len(), "a batch failed; storing its signatures one by one");
             for job in batch {
-                let result = write(db, &[&job]).await;
+                let result = write(db, &[&job], &ctx.network).await;
                 let answer = match result {
                     Ok((mut outcomes, tallies)) => {
                         record(ctx, &tallies);
@@ -261,11 +276,11 @@ type Written = (Vec<Signed>, After);
 
 /// One transaction: every signature, then one tally update per petition (in id order), then
 /// the webhook deliveries that report the new signatures.
-async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr> {
+async fn write(db: &DatabaseConnection, jobs: &[&Job], network: &[Rate]) -> Result<Written, DbErr> {
     // Both databases keep microseconds: `now` is what they will hand back.
     let now = Utc::now().trunc_subsecs(6);
     let share_codes: Vec<ShareCode> = jobs.iter().map(|_| ShareCode::generate()).collect();
-    let rows: Vec<signatures::NewRow<'_>> = jobs
+    let mut rows: Vec<signatures::NewRow<'_>> = jobs
         .iter()
         .zip(&share_codes)
         .map(|(job, share_code)| signatures::NewRow {
@@ -286,6 +301,7 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
         })
         .collect();
     let txn = db.begin().await?;
+    let held_here = hold_over_network_limit(&txn, &mut rows, jobs, network, now).await?;
     let stored = signatures::insert_batch(&txn, &rows, now).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut added: BTreeMap<i64, i64> = BTreeMap::new();
@@ -293,7 +309,7 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
     let hour = rollup::hour_of(now);
     let (mut links, mut emails) = (Vec::new(), Vec::new());
     let (mut by_status, mut repeated) = ([0u64; 4], 0u64);
-    for ((row, stored), job) in rows.iter().zip(&stored).zip(jobs) {
+    for (((row, stored), job), held_here) in rows.iter().zip(&stored).zip(jobs).zip(held_here) {
         match (stored, row.status) {
             (None, _) => repeated += 1,
             (Some(_), signature::Status::Validated) => by_status[0] += 1,
@@ -321,7 +337,7 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
                     1,
                 );
             }
-            Signed::New { id: stored.id, share_code: row.share_code.clone() }
+            Signed::New { id: stored.id, share_code: row.share_code.clone(), held_here }
         } else {
             Signed::AlreadySigned
         });
@@ -337,6 +353,79 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job]) -> Result<Written, DbErr>
     let emails = mail::enqueue(&txn, emails, now).await?;
     txn.commit().await?;
     Ok((outcomes, After { tallies, enqueued, emails, stored: by_status, repeated }))
+}
+
+/// The per-network limit, checked against the stored signatures of the batch's networks (on
+/// PostgreSQL, where other server processes sign too and their limiters are not this one's):
+/// a signature this process let through is held if, with every try stored from its network
+/// (this batch's earlier ones included), it goes over `LIMIT_NETWORK` (see
+/// [`crate::limits::conforms`]). The networks are locked first (transaction-scoped advisory
+/// locks, in one order), so two processes' batches from one network are judged one after the
+/// other. Returns, per row, whether this held it.
+async fn hold_over_network_limit(
+    txn: &DatabaseTransaction,
+    rows: &mut [signatures::NewRow<'_>],
+    jobs: &[&Job],
+    rates: &[Rate],
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<bool>, DbErr> {
+    let mut held = vec![false; rows.len()];
+    let checked = |i: usize, row: &signatures::NewRow<'_>| {
+        jobs[i].sig.network_limited
+            && matches!(row.status, signature::Status::Validated | signature::Status::Pending)
+            && row.input.network_hash.is_some()
+    };
+    let mut networks: Vec<&str> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| checked(*i, r))
+        .filter_map(|(_, r)| r.input.network_hash.as_deref())
+        .collect();
+    if rates.is_empty() || networks.is_empty() {
+        return Ok(held);
+    }
+    networks.sort_unstable();
+    networks.dedup();
+    // A hash is 16 hex digits: 64 bits, the advisory lock's key.
+    let mut keys: Vec<i64> =
+        networks.iter().map(|h| u64::from_str_radix(h, 16).map_or(0, |k| k as i64)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let list =
+        |items: &mut dyn Iterator<Item = String>| format!("{{{}}}", items.collect::<Vec<_>>().join(","));
+    txn.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(k) FROM unnest($1::text::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+        [list(&mut keys.iter().map(i64::to_string)).into()],
+    ))
+    .await?;
+    let longest = rates.iter().map(|r| r.per).max().unwrap_or_default();
+    let since = now - chrono::Duration::from_std(longest).unwrap_or_default();
+    let stored = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT network_hash, signed_at FROM signatures WHERE network_hash = ANY($1::text::text[]) \
+             AND signed_at > $2 AND status <> 'fraudulent' ORDER BY signed_at",
+            [list(&mut networks.iter().map(|h| (*h).to_owned())).into(), since.into()],
+        ))
+        .await?;
+    let mut tries: HashMap<String, Vec<chrono::DateTime<Utc>>> = HashMap::new();
+    for r in stored {
+        tries.entry(r.try_get("", "network_hash")?).or_default().push(r.try_get("", "signed_at")?);
+    }
+    for (i, row) in rows.iter_mut().enumerate() {
+        if !checked(i, row) {
+            continue;
+        }
+        let Some(network) = row.input.network_hash.clone() else { continue };
+        let before = tries.entry(network).or_default();
+        if !crate::limits::conforms(rates, before, now) {
+            row.status = signature::Status::Held;
+            held[i] = true;
+        }
+        before.push(now);
+    }
+    Ok(held)
 }
 
 /// Writes a `signature.created` delivery for every new signature (not those flagged as a

@@ -331,7 +331,23 @@ async fn sign(
     // Asked to confirm by email: the thanks page says so (a held signer sees the usual one).
     let pending = if p.require_confirmation && confirm.is_some() { "confirm=1" } else { "" };
     let ask = confirm.as_ref().map(|(ask, _)| ask.clone());
-    match state.writer.sign(NewSignature { petition_id: p.id, input, confirm: ask, held }).await? {
+    let network_limited = !rec.is_shared(ip);
+    // Whom to ask to confirm if the database holds it over its network's limit (PostgreSQL,
+    // several server processes), when nothing asks them yet.
+    let contact = (confirm.is_none()
+        && network_limited
+        && !input.suspected_bot
+        && state.db.backend() == sea_orm::DatabaseBackend::Postgres)
+        .then(|| input.email.clone().map(|e| (input.given_name.as_str().to_owned(), e)))
+        .flatten();
+    let signed = state
+        .writer
+        .sign(NewSignature { petition_id: p.id, input, confirm: ask, held, network_limited })
+        .await?;
+    if let (Signed::New { id, held_here: true, .. }, Some((given_name, email))) = (&signed, contact) {
+        held_by_database(&state, &rec, locale, (&given_name, &email), *id).await?;
+    }
+    match signed {
         Signed::New { share_code, .. } if embedded => {
             // No cookie in a frame: the share code travels in the link.
             let to = format!("/embed/{slug}/thanks?ref={}&{pending}", share_code.as_str());
@@ -390,6 +406,38 @@ fn limit(
         tracing::info!(petition_id = rec.petition.id, policy = policy.name(), "signature held over a limit");
     }
     held.is_some()
+}
+
+/// A signature the database held over its network's limit (signed through another server
+/// process too) after this process's limiters let it through: counted, logged, and its signer
+/// asked to confirm, as every held signer is.
+async fn held_by_database(
+    state: &AppState,
+    rec: &PetitionRecord,
+    locale: Locale,
+    (given_name, email): (&str, &crate::domain::Email),
+    signature_id: i64,
+) -> AppResult<()> {
+    state.counters.held(Held::Network);
+    tracing::info!(
+        petition_id = rec.petition.id,
+        policy = Held::Network.name(),
+        "signature held over a limit in the database"
+    );
+    let ask = Ask::new(&state.config.absolute(""), rec, locale, given_name, email.as_str());
+    let now = chrono::Utc::now();
+    let txn = state.db.write.begin().await?;
+    let link = confirmations::NewLink {
+        signature_id,
+        petition_id: rec.petition.id,
+        token_hash: ask.token_hash,
+        locale: ask.locale.tag(),
+    };
+    confirmations::insert(&txn, vec![link], now).await?;
+    let ids = crate::db::mail::enqueue(&txn, vec![ask.email], now).await?;
+    txn.commit().await?;
+    crate::mail::written(&ids, crate::confirm::CONFIRM, &state.mail_wake);
+    Ok(())
 }
 
 /// `429` with `Retry-After` (whole seconds, at least one).

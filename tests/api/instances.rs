@@ -127,3 +127,81 @@ async fn two_instances_share_one_count_sessions_and_background_work() {
     assert_eq!(count_at(&client, &bases[1], "confirming").await, 0, "none counts before confirming");
     drop(other);
 }
+
+/// The per-network limit holds across two servers on PostgreSQL (where it is also checked in
+/// the database): one network signing through both in turn is let through once a minute, as by
+/// one server; the rest are held, and each held signer is asked to confirm. Many networks
+/// signing at once through both are all counted. (SQLite is served by one process.)
+#[tokio::test]
+async fn the_network_limit_holds_across_two_instances() {
+    let app: TestApp = spawn_app_with(&[("LIMIT_NETWORK", "1/1m")]).await;
+    if app.db.backend() != sea_orm::DatabaseBackend::Postgres {
+        return;
+    }
+    let id = app.open_petition("limited").await;
+    let other =
+        ServerProcess::start_with(&app.db_url, &[("SECRET_KEY", TEST_SECRET), ("LIMIT_NETWORK", "1/1m")])
+            .await;
+    let bases = [app.address.clone(), other.address.clone()];
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    // Six people on this machine's one network, through one server and then the other.
+    for i in 0..6 {
+        assert_eq!(
+            sign(&client, &bases[i % 2], "limited", &format!("n{i}@example.org")).await,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let status =
+        |s: &str| format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = {id} AND status = '{s}'");
+    assert_eq!(scalar(&app, &status("validated")).await, 1, "one a minute, whichever server");
+    assert_eq!(scalar(&app, &status("held")).await, 5);
+    // Every held signer has a link to confirm with, and its email.
+    assert_eq!(
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM confirmations WHERE petition_id = {id}")).await,
+        5
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE kind = 'signature.confirm'").await, 5);
+    // At once, on another campaign: ten through both servers at the same moment, one let
+    // through (each server's own limiter would let one through).
+    let rush = app.open_petition("rush").await;
+    let mut at_once = Vec::new();
+    for i in 0..10 {
+        let (client, base) = (client.clone(), bases[i % 2].clone());
+        at_once.push(tokio::spawn(async move {
+            sign(&client, &base, "rush", &format!("m{i}@example.org")).await
+        }));
+    }
+    for s in at_once {
+        assert_eq!(s.await.expect("signed"), StatusCode::SEE_OTHER);
+    }
+    let rushed = |s: &str| {
+        format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = {rush} AND status = '{s}'")
+    };
+    assert_eq!(scalar(&app, &rushed("validated")).await, 1, "one, not one per server");
+    assert_eq!(scalar(&app, &rushed("held")).await, 9);
+    // A marked shared site is not limited by either.
+    crate::confirm::exec(
+        &app,
+        &format!(
+            "INSERT INTO shared_sites (petition_id, network, label, added_by, added_at) \
+             VALUES ({id}, '127.0.0.1/32', 'Test', 'test', CURRENT_TIMESTAMP)"
+        ),
+    )
+    .await;
+    // Each server reads the campaign again once its copy is a second old: ask, then wait.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for base in &bases {
+        assert!(client.get(format!("{base}/p/limited")).send().await.expect("sent").status().is_success());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for i in 0..4 {
+        assert_eq!(
+            sign(&client, &bases[i % 2], "limited", &format!("s{i}@example.org")).await,
+            StatusCode::SEE_OTHER
+        );
+    }
+    assert_eq!(scalar(&app, &status("validated")).await, 5);
+    crate::mail::eventually("the count shows them", || async { app.count("limited").await == 5 }).await;
+    drop(other);
+}

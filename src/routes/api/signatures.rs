@@ -350,16 +350,17 @@ pub async fn create(
         crate::routes::public::ask_to_confirm(&state, &rec, Locale::parse(&p.locale), &input, false)
             .map(|(ask, _)| ask);
     // Tokens are trusted integrations, often one server for many signers: no signing limits.
-    let signed =
-        state.writer.sign(NewSignature { petition_id: p.id, input, confirm, held: false }).await.map_err(
-            |e| {
-                tracing::error!(error = %e, "a signature from the API was not stored");
-                Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The signature could not be stored; try again soon.",
-                )
-            },
-        )?;
+    let signed = state
+        .writer
+        .sign(NewSignature { petition_id: p.id, input, confirm, held: false, network_limited: false })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "a signature from the API was not stored");
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The signature could not be stored; try again soon.",
+            )
+        })?;
     let (status, added) = match signed {
         Signed::New { id, .. } => (StatusCode::CREATED, Added { id: Some(id), created: true }),
         Signed::AlreadySigned => (StatusCode::OK, Added { id: None, created: false }),
