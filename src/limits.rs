@@ -79,13 +79,17 @@ impl Rate {
 /// The rates that add something: one implied by a stricter one is left out (each is a map of
 /// every recent key, kept for nothing).
 fn effective(rates: &[Rate]) -> Vec<Quota> {
+    effective_rates(rates).into_iter().filter_map(Rate::quota).collect()
+}
+
+fn effective_rates(rates: &[Rate]) -> Vec<Rate> {
     rates
         .iter()
         .enumerate()
         .filter(|&(i, r)| {
             !rates.iter().enumerate().any(|(j, s)| j != i && s.implies(*r) && (!r.implies(*s) || j < i))
         })
-        .filter_map(|(_, r)| r.quota())
+        .map(|(_, r)| *r)
         .collect()
 }
 
@@ -334,7 +338,8 @@ pub fn conforms(
     before: &[chrono::DateTime<chrono::Utc>],
     now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
-    rates.iter().all(|rate| {
+    // The rates the limiters keep: one implied by a stricter one has none.
+    effective_rates(rates).iter().all(|rate| {
         let Ok(per) = chrono::Duration::from_std(rate.per) else { return true };
         let interval = per / i32::try_from(rate.count).unwrap_or(i32::MAX);
         // A try is let through if it comes no earlier than `per - interval` before the time the
@@ -521,20 +526,27 @@ mod tests {
         // A try stopped does not count against its own rate.
         assert!(conforms(&rates("1/1m"), &[at(0), at(30)], at(60)));
         assert!(conforms(&rates("off"), &five, at(5)));
-        // The same as the limiter itself, over a sequence of tries.
-        let clock = FakeRelativeClock::default();
-        let settings = LimitSettings { network: rates("2/1m,3/10m"), ..LimitSettings::default() };
-        let limits = Limits::with_clock(&settings, clock.clone());
-        let ip: IpAddr = "192.0.2.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let (mut tries, mut last) = (Vec::new(), 0);
-        for s in [0, 5, 10, 40, 70, 100, 200, 330, 400, 700, 701, 702] {
-            clock.advance(Duration::from_secs(s - last));
-            last = s;
-            let judged = conforms(&settings.network, &tries, at(s as i64));
-            let limited =
-                limits.check(1, ip, false, &format!("a{s}@x.example"), "x.example") == Some(Held::Network);
-            assert_eq!(judged, !limited, "at {s} s");
-            tries.push(at(s as i64));
+        // The same as the limiter itself, over sequences of tries (the defaults, where one
+        // rate implies the other, among them).
+        for (list, times) in [
+            ("2/1m,3/10m", &[0, 5, 10, 40, 70, 100, 200, 330, 400, 700, 701, 702][..]),
+            ("1/1m,5/5m", &[0, 10, 15, 15, 25, 110, 165, 175][..]),
+            ("1/1m,5/5m", &[0, 40, 90, 110, 155, 200, 235, 280, 305][..]),
+        ] {
+            let clock = FakeRelativeClock::default();
+            let settings = LimitSettings { network: rates(list), ..LimitSettings::default() };
+            let limits = Limits::with_clock(&settings, clock.clone());
+            let ip: IpAddr = "192.0.2.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+            let (mut tries, mut last) = (Vec::new(), 0);
+            for (n, s) in times.iter().copied().enumerate() {
+                clock.advance(Duration::from_secs(s - last));
+                last = s;
+                let judged = conforms(&settings.network, &tries, at(s as i64));
+                let limited = limits.check(1, ip, false, &format!("a{n}@x.example"), "x.example")
+                    == Some(Held::Network);
+                assert_eq!(judged, !limited, "{list} at {s} s");
+                tries.push(at(s as i64));
+            }
         }
     }
 }

@@ -11,8 +11,8 @@ use crate::domain::review::Seen;
 /// Signatures read per query.
 const SLICE: u64 = 5_000;
 
-/// Petition `petition_id`'s signatures signed at or after `since`, newest first, at most `max`.
-/// Paper signatures entered later with an earlier date are passed over.
+/// Petition `petition_id`'s signatures signed at or after `since`, newest first, at most `max`
+/// (ids follow the time of signing, so the walk stops at the first slice with none so new).
 pub async fn recent(
     db: &impl ConnectionTrait,
     petition_id: i64,

@@ -43,6 +43,9 @@ use crate::{
     tally::{Counts, Tally},
 };
 
+/// The first key of the advisory locks the network limit takes per petition (`"sign"`).
+const NETWORK_LOCKS: i32 = 0x7369_676e;
+
 /// Most signatures committed in one transaction.
 pub const MAX_BATCH: usize = 512;
 /// Signatures that may wait for a writer before handlers wait to hand theirs over.
@@ -386,20 +389,23 @@ async fn hold_over_network_limit(
     }
     networks.sort_unstable();
     networks.dedup();
-    // A hash is 16 hex digits: 64 bits, the advisory lock's key.
-    let mut keys: Vec<i64> =
-        networks.iter().map(|h| u64::from_str_radix(h, 16).map_or(0, |k| k as i64)).collect();
-    keys.sort_unstable();
-    keys.dedup();
+    // One lock per petition (a network's hash is its petition's own), in id order, taken
+    // before anything else: batches of one petition from two processes are judged one after
+    // the other, and nothing else takes these locks, so no cycle can form.
+    let mut petitions: Vec<i64> =
+        rows.iter().enumerate().filter(|(i, r)| checked(*i, r)).map(|(_, r)| r.petition_id).collect();
+    petitions.sort_unstable();
+    petitions.dedup();
     let list =
         |items: &mut dyn Iterator<Item = String>| format!("{{{}}}", items.collect::<Vec<_>>().join(","));
     txn.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
-        "SELECT pg_advisory_xact_lock(k) FROM unnest($1::text::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
-        [list(&mut keys.iter().map(i64::to_string)).into()],
+        "SELECT pg_advisory_xact_lock($2, k) FROM unnest($1::text::int[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+        [list(&mut petitions.iter().map(i64::to_string)).into(), NETWORK_LOCKS.into()],
     ))
     .await?;
-    let longest = rates.iter().map(|r| r.per).max().unwrap_or_default();
+    // Two of the longest period: the limiters' state rarely depends on older tries.
+    let longest = rates.iter().map(|r| r.per).max().unwrap_or_default() * 2;
     let since = now - chrono::Duration::from_std(longest).unwrap_or_default();
     let stored = txn
         .query_all_raw(Statement::from_sql_and_values(
@@ -409,21 +415,21 @@ async fn hold_over_network_limit(
             [list(&mut networks.iter().map(|h| (*h).to_owned())).into(), since.into()],
         ))
         .await?;
-    let mut tries: HashMap<String, Vec<chrono::DateTime<Utc>>> = HashMap::new();
+    let mut tries: HashMap<String, Vec<chrono::DateTime<Utc>>> =
+        networks.iter().map(|h| ((*h).to_owned(), Vec::new())).collect();
     for r in stored {
         tries.entry(r.try_get("", "network_hash")?).or_default().push(r.try_get("", "signed_at")?);
     }
     for (i, row) in rows.iter_mut().enumerate() {
-        if !checked(i, row) {
-            continue;
-        }
-        let Some(network) = row.input.network_hash.clone() else { continue };
-        let before = tries.entry(network).or_default();
-        if !crate::limits::conforms(rates, before, now) {
+        let Some(before) = row.input.network_hash.as_ref().and_then(|h| tries.get_mut(h)) else { continue };
+        if checked(i, row) && !crate::limits::conforms(rates, before, now) {
             row.status = signature::Status::Held;
             held[i] = true;
         }
-        before.push(now);
+        // Every try is replayed later as stored, this one too (bots are not stored as tries).
+        if row.status != signature::Status::Fraudulent {
+            before.push(now);
+        }
     }
     Ok(held)
 }

@@ -64,15 +64,28 @@ impl Default for Thresholds {
     }
 }
 
+/// What review shows: the busiest groups of each kind, and every group past its threshold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Review {
+    pub top: Vec<Group>,
+    pub notices: Vec<Group>,
+}
+
 /// Groups `seen` by hour and network, and by hour and domain (domains for which a count says
 /// nothing, such as the large mail providers' as `ignore_domain` says, and none, are left out);
-/// each kind busiest first, then newest, at most `top` of each.
-pub fn groups(
-    seen: &[Seen],
-    thresholds: Thresholds,
-    ignore_domain: impl Fn(&str) -> bool,
-    top: usize,
-) -> Vec<Group> {
+/// each kind busiest first, then newest: at most `top` of each, and every notice.
+pub fn review(seen: &[Seen], thresholds: Thresholds, ignore_domain: impl Fn(&str) -> bool, top: usize) -> Review {
+    let all = groups(seen, thresholds, ignore_domain);
+    let notices = all.iter().filter(|g| g.notice).cloned().collect();
+    let mut kept = Vec::with_capacity(2 * top);
+    for by in [By::Network, By::Domain] {
+        kept.extend(all.iter().filter(|g| g.by == by).take(top).cloned());
+    }
+    Review { top: kept, notices }
+}
+
+/// Every group of `seen`, each kind busiest first, then newest.
+fn groups(seen: &[Seen], thresholds: Thresholds, ignore_domain: impl Fn(&str) -> bool) -> Vec<Group> {
     let mut counted: HashMap<(By, &str, i64), [i64; 4]> = HashMap::new();
     for s in seen {
         let hour = s.signed_at.timestamp().div_euclid(3600);
@@ -104,11 +117,7 @@ pub fn groups(
         })
         .collect();
     out.sort_by(|a, b| (a.by, b.signatures, b.hour, &a.key).cmp(&(b.by, a.signatures, a.hour, &b.key)));
-    let mut kept = Vec::with_capacity(2 * top);
-    for by in [By::Network, By::Domain] {
-        kept.extend(out.iter().filter(|g| g.by == by).take(top).cloned());
-    }
-    kept
+    out
 }
 
 #[cfg(test)]
@@ -133,7 +142,7 @@ mod tests {
         all.push(seen(1, 0, "aaaa", "z@farm.example", Status::Pending));
         all.push(seen(1, 5, "bbbb", "w@other.example", Status::Fraudulent));
         all.push(Seen::new(at(1, 6), None, "", Status::Validated));
-        let g = groups(&all, Thresholds { network: 4, domain: 3 }, |d| d == "gmail.com", 10);
+        let g = groups(&all, Thresholds { network: 4, domain: 3 }, |d| d == "gmail.com");
         let brief: Vec<String> = g
             .iter()
             .map(|g| {
@@ -153,8 +162,9 @@ mod tests {
                 format!("Domain other.example {h1} [1, 0, 0, 0] false"),
             ]
         );
-        let top = groups(&all, Thresholds::default(), |_| false, 1);
-        let top: Vec<(By, i64, bool)> = top.iter().map(|g| (g.by, g.signatures, g.notice)).collect();
-        assert_eq!(top, [(By::Network, 4, false), (By::Domain, 3, false)], "the busiest of each kind");
+        let shown = review(&all, Thresholds { network: 1, domain: 1 }, |_| false, 1);
+        let top: Vec<(By, i64)> = shown.top.iter().map(|g| (g.by, g.signatures)).collect();
+        assert_eq!(top, [(By::Network, 4), (By::Domain, 3)], "the busiest of each kind");
+        assert_eq!(shown.notices.len(), 7, "every notice, not only the busiest");
     }
 }

@@ -344,8 +344,16 @@ async fn sign(
         .writer
         .sign(NewSignature { petition_id: p.id, input, confirm: ask, held, network_limited })
         .await?;
-    if let (Signed::New { id, held_here: true, .. }, Some((given_name, email))) = (&signed, contact) {
-        held_by_database(&state, &rec, locale, (&given_name, &email), *id).await?;
+    if let Signed::New { id, held_here: true, .. } = &signed {
+        state.counters.held(Held::Network);
+        tracing::info!(petition_id = p.id, policy = Held::Network.name(), "signature held over a limit in the database");
+        // The signature is stored: a link that could not be written leaves it for staff to
+        // release, and the signer still gets the thanks page.
+        if let Some((given_name, email)) = contact
+            && let Err(e) = ask_held_signer(&state, &rec, locale, (&given_name, &email), *id).await
+        {
+            tracing::error!(error = %crate::error::chain(&e), "writing a held signer's confirmation failed");
+        }
     }
     match signed {
         Signed::New { share_code, .. } if embedded => {
@@ -408,22 +416,15 @@ fn limit(
     held.is_some()
 }
 
-/// A signature the database held over its network's limit (signed through another server
-/// process too) after this process's limiters let it through: counted, logged, and its signer
-/// asked to confirm, as every held signer is.
-async fn held_by_database(
+/// Asks the signer of a signature the database held over its network's limit (after this
+/// process's limiters let it through, so no link was made) to confirm, as every held signer is.
+async fn ask_held_signer(
     state: &AppState,
     rec: &PetitionRecord,
     locale: Locale,
     (given_name, email): (&str, &crate::domain::Email),
     signature_id: i64,
-) -> AppResult<()> {
-    state.counters.held(Held::Network);
-    tracing::info!(
-        petition_id = rec.petition.id,
-        policy = Held::Network.name(),
-        "signature held over a limit in the database"
-    );
+) -> Result<(), sea_orm::DbErr> {
     let ask = Ask::new(&state.config.absolute(""), rec, locale, given_name, email.as_str());
     let now = chrono::Utc::now();
     let txn = state.db.write.begin().await?;

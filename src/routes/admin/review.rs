@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{PageKit, StaffUser, campaign, id_of};
 use crate::{
     db::{recount, review},
-    domain::review::groups,
+    domain::review::review,
     error::AppResult,
     state::AppState,
     views::admin::review::{ReviewView, review_page},
@@ -50,7 +50,7 @@ pub(super) async fn show(
     let seen = review::recent(db, p.id, Utc::now() - Duration::hours(hours), MAX_SEEN + 1).await?;
     let cut_short = seen.len() > MAX_SEEN;
     let seen = &seen[..seen.len().min(MAX_SEEN)];
-    let groups = groups(seen, state.config.review, crate::limits::is_common_provider, TOP);
+    let shown = review(seen, state.config.review, crate::limits::is_common_provider, TOP);
     let figures = recount::check(db, Some(&p.slug)).await?;
     let (tally, rows, aggregated) = figures.first().map_or((0, 0, 0), |r| (r.tally, r.rows, r.aggregated));
     let held = signature::Entity::find()
@@ -71,7 +71,8 @@ pub(super) async fn show(
         rows,
         aggregated,
         held,
-        groups: &groups,
+        groups: &shown.top,
+        notices: &shown.notices,
         thresholds: state.config.review,
         looked_at: seen.len(),
         cut_short,

@@ -21,7 +21,10 @@ pub struct ReviewView<'a> {
     pub aggregated: i64,
     /// Held signatures now, over the whole campaign.
     pub held: u64,
+    /// The busiest groups of each kind.
     pub groups: &'a [Group],
+    /// Every group past its threshold, busiest first.
+    pub notices: &'a [Group],
     pub thresholds: Thresholds,
     /// Signatures looked at, and whether there were more than are looked at.
     pub looked_at: usize,
@@ -46,7 +49,9 @@ fn criteria(g: &Group) -> Option<String> {
     let day = g.hour.format("%Y-%m-%d");
     match g.by {
         By::Network => Some(format!("network={}&from={day}&to={day}", g.key)),
-        By::Domain if g.key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') => {
+        By::Domain
+            if g.key.contains('.') && g.key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') =>
+        {
             Some(format!("domain={}&from={day}&to={day}", g.key))
         }
         By::Domain => None,
@@ -65,7 +70,7 @@ fn table(v: &ReviewView<'_>, by: By, label: &str) -> Markup {
                     th scope="col" { "Hour (UTC)" }
                     th scope="col" { (if by == By::Network { "Network" } else { "Email domain" }) }
                     th scope="col" { "Signatures" } th scope="col" { "Counted" } th scope="col" { "Held" }
-                    th scope="col" { "Waiting for confirmation" } th scope="col" { "Look closer" }
+                    th scope="col" { "Waiting for confirmation" } th scope="col" { "That day's signatures" }
                 } }
                 tbody {
                     @for g in rows {
@@ -76,7 +81,7 @@ fn table(v: &ReviewView<'_>, by: By, label: &str) -> Markup {
                             td {
                                 @if let Some(c) = criteria(g) {
                                     a href={ (base) "/invalidate?" (c) } { "Invalidate…" }
-                                    @if g.held > 0 { " · " a href={ (base) "/release?" (c) } { "Release held…" } }
+                                    " · " a href={ (base) "/release?" (c) } { "Release held…" }
                                 }
                             }
                         }
@@ -89,7 +94,7 @@ fn table(v: &ReviewView<'_>, by: By, label: &str) -> Markup {
 
 pub fn review_page(v: &ReviewView<'_>) -> Markup {
     let title = format!("Review: {}", title_or_untitled(v.title));
-    let notices: Vec<&Group> = v.groups.iter().filter(|g| g.notice).collect();
+    let notices = v.notices;
     let drift = v.tally != v.rows || v.aggregated != v.rows;
     admin_page(
         &title,
@@ -119,7 +124,7 @@ pub fn review_page(v: &ReviewView<'_>) -> Markup {
                     " "
                     select #f-hours name="hours" {
                         @for h in v.choices {
-                            option value=(h) selected[*h == v.hours] { (if *h % 24 == 0 { format!("{} days", h / 24) } else { format!("{h} hours") }) }
+                            option value=(h) selected[*h == v.hours] { (match *h { 24 => "1 day".to_owned(), h if h % 24 == 0 => format!("{} days", h / 24), h => format!("{h} hours") }) }
                         }
                     }
                     " "
@@ -129,7 +134,7 @@ pub fn review_page(v: &ReviewView<'_>) -> Markup {
                     p { "No hour in which one network signed " (v.thresholds.network) " times or more, or one email domain " (v.thresholds.domain) " times or more." }
                 } @else {
                     ul {
-                        @for g in &notices {
+                        @for g in notices {
                             li {
                                 (hour(g)) " UTC: " (g.signatures) " signatures from "
                                 (if g.by == By::Network { "the network " } else { "the email domain " }) (key(g))
@@ -145,6 +150,7 @@ pub fn review_page(v: &ReviewView<'_>) -> Markup {
                     "."
                 }
             }
+            p.hint { "Each row's links open the previews that invalidate or release that network's or domain's signatures of that whole day (UTC): they show how many match, and which, before anything changes." }
             section aria-labelledby="h-networks" {
                 h2 #h-networks { "Busiest networks" }
                 (table(v, By::Network, "Networks by hour"))
