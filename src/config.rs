@@ -68,6 +68,9 @@ pub struct Config {
     /// Signer data is anonymised this many months after a petition closes (`RETENTION_MONTHS`,
     /// default 24; `off` keeps it).
     pub retention_months: Option<u32>,
+    /// Also enforce the network limit in the database (`LIMIT_NETWORK_IN_DATABASE`, PostgreSQL
+    /// only): for several server processes on one database.
+    pub limit_network_in_database: bool,
     /// Signatures from one network or one email domain in an hour that raise a notice on a
     /// campaign's review page (`REVIEW_NETWORK_PER_HOUR`, 20; `REVIEW_DOMAIN_PER_HOUR`, 50).
     pub review: crate::domain::review::Thresholds,
@@ -209,6 +212,16 @@ impl Config {
             v.trim().parse::<u64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
                 invalid(name, format!("{v:?}: use a whole number from {} to {}", range.start(), range.end()))
             })
+        };
+        let limit_network_in_database = match get("LIMIT_NETWORK_IN_DATABASE")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(invalid("LIMIT_NETWORK_IN_DATABASE", format!("{other:?}: use true or false")));
+            }
         };
         let allow_private =
             match get("WEBHOOK_ALLOW_PRIVATE").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
@@ -385,6 +398,7 @@ impl Config {
             metrics_bind,
             captcha,
             retention_months,
+            limit_network_in_database,
             review,
         })
     }

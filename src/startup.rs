@@ -86,7 +86,7 @@ impl Application {
             counts.clone(),
             outbox.clone(),
             mail_wake.clone(),
-            config.limits.network.clone(),
+            if config.limit_network_in_database { config.limits.network.clone() } else { Vec::new() },
         );
         let writer_stats = writer.stats();
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));

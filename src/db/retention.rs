@@ -109,8 +109,10 @@ pub async fn petition(
     // until then, and a signer signing meanwhile waits and then becomes a new supporter.
     let signers = format!("supporters.id IN (SELECT supporter_id FROM signatures WHERE petition_id = {id})");
     if txn.get_database_backend() == DatabaseBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT id FROM supporters WHERE {signers} ORDER BY email_canonical FOR UPDATE"))
-            .await?;
+        txn.execute_unprepared(&format!(
+            "SELECT id FROM supporters WHERE {signers} ORDER BY email_canonical FOR UPDATE"
+        ))
+        .await?;
     }
     let supporters = emptied(supporter::Entity::update_many())
         .filter(Expr::cust(format!("{signers} AND NOT EXISTS ({KEPT_SIGNATURE})")))

@@ -181,7 +181,8 @@ struct Context {
     stats: Arc<WriterStats>,
     outbox: Arc<Notify>,
     mail: Arc<Notify>,
-    /// `LIMIT_NETWORK`, checked against stored signatures (PostgreSQL); empty for no check.
+    /// `LIMIT_NETWORK`, checked against stored signatures (PostgreSQL, with
+    /// `LIMIT_NETWORK_IN_DATABASE`); empty for no check.
     network: Vec<Rate>,
 }
 
@@ -398,9 +399,13 @@ async fn hold_over_network_limit(
     petitions.dedup();
     let list =
         |items: &mut dyn Iterator<Item = String>| format!("{{{}}}", items.collect::<Vec<_>>().join(","));
+    // The same statement has this transaction's statements planned for their own values: a
+    // plan kept from when the table was small (a new database filling fast) would read every
+    // signature in every batch for the look-up below.
     txn.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($2, k) FROM unnest($1::text::int[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+        "SELECT pg_advisory_xact_lock($2, k), set_config('plan_cache_mode', 'force_custom_plan', true) \
+         FROM unnest($1::text::int[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
         [list(&mut petitions.iter().map(i64::to_string)).into(), NETWORK_LOCKS.into()],
     ))
     .await?;

@@ -74,7 +74,12 @@ pub struct Review {
 /// Groups `seen` by hour and network, and by hour and domain (domains for which a count says
 /// nothing, such as the large mail providers' as `ignore_domain` says, and none, are left out);
 /// each kind busiest first, then newest: at most `top` of each, and every notice.
-pub fn review(seen: &[Seen], thresholds: Thresholds, ignore_domain: impl Fn(&str) -> bool, top: usize) -> Review {
+pub fn review(
+    seen: &[Seen],
+    thresholds: Thresholds,
+    ignore_domain: impl Fn(&str) -> bool,
+    top: usize,
+) -> Review {
     let all = groups(seen, thresholds, ignore_domain);
     let notices = all.iter().filter(|g| g.notice).cloned().collect();
     let mut kept = Vec::with_capacity(2 * top);

@@ -346,7 +346,11 @@ async fn sign(
         .await?;
     if let Signed::New { id, held_here: true, .. } = &signed {
         state.counters.held(Held::Network);
-        tracing::info!(petition_id = p.id, policy = Held::Network.name(), "signature held over a limit in the database");
+        tracing::info!(
+            petition_id = p.id,
+            policy = Held::Network.name(),
+            "signature held over a limit in the database"
+        );
         // The signature is stored: a link that could not be written leaves it for staff to
         // release, and the signer still gets the thanks page.
         if let Some((given_name, email)) = contact

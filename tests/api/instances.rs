@@ -134,14 +134,14 @@ async fn two_instances_share_one_count_sessions_and_background_work() {
 /// signing at once through both are all counted. (SQLite is served by one process.)
 #[tokio::test]
 async fn the_network_limit_holds_across_two_instances() {
-    let app: TestApp = spawn_app_with(&[("LIMIT_NETWORK", "1/1m")]).await;
+    let both = [("LIMIT_NETWORK", "1/1m"), ("LIMIT_NETWORK_IN_DATABASE", "true")];
+    let app: TestApp = spawn_app_with(&both).await;
     if app.db.backend() != sea_orm::DatabaseBackend::Postgres {
         return;
     }
     let id = app.open_petition("limited").await;
     let other =
-        ServerProcess::start_with(&app.db_url, &[("SECRET_KEY", TEST_SECRET), ("LIMIT_NETWORK", "1/1m")])
-            .await;
+        ServerProcess::start_with(&app.db_url, &[("SECRET_KEY", TEST_SECRET), both[0], both[1]]).await;
     let bases = [app.address.clone(), other.address.clone()];
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");

@@ -316,6 +316,9 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
     let plain = app.open_petition("plain").await;
     let admin = account(&app, "admin@example.org", "admin").await;
     let organizer = account(&app, "org@example.org", "organizer").await;
+    let find = async |email: &str| {
+        submit(&admin, &app, "/admin/supporters", "/admin/supporters/find", &[("email", email)]).await
+    };
     assert_eq!(
         app.sign_fresh("plain", &signer("Eve.Stone@Example.org", "Eve", "94110")).await.status(),
         StatusCode::SEE_OTHER
@@ -371,31 +374,15 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
     let (status, page) = get(&admin, &app, "/admin/supporters").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Delete a supporter"));
-    let res =
-        submit(&admin, &app, "/admin/supporters", "/admin/supporters/find", &[("email", "eve at example")])
-            .await;
+    let res = find("eve at example").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = res.text().await.expect("a page");
     assert!(page.contains("Enter the email address") && page.contains(r#"value="eve at example""#), "{page}");
-    let res = submit(
-        &admin,
-        &app,
-        "/admin/supporters",
-        "/admin/supporters/find",
-        &[("email", "nobody@example.org")],
-    )
-    .await;
+    let res = find("nobody@example.org").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.expect("a page").contains("No one has signed with this address"));
     // Found however the address is spelled.
-    let res = submit(
-        &admin,
-        &app,
-        "/admin/supporters",
-        "/admin/supporters/find",
-        &[("email", " EVE.STONE@example.org ")],
-    )
-    .await;
+    let res = find(" EVE.STONE@example.org ").await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = res.text().await.expect("a page");
     assert!(
@@ -474,14 +461,7 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
     .await;
     assert_eq!(lines.len(), 1);
     assert!(!lines[0].join(" ").to_lowercase().contains("eve"), "{lines:?}");
-    let res = submit(
-        &admin,
-        &app,
-        "/admin/supporters",
-        "/admin/supporters/find",
-        &[("email", "eve.stone@example.org")],
-    )
-    .await;
+    let res = find("eve.stone@example.org").await;
     assert!(res.text().await.expect("a page").contains("No one has signed with this address"));
     // Deleting again (a second click) changes nothing more.
     let res = admin

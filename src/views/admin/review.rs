@@ -50,7 +50,8 @@ fn criteria(g: &Group) -> Option<String> {
     match g.by {
         By::Network => Some(format!("network={}&from={day}&to={day}", g.key)),
         By::Domain
-            if g.key.contains('.') && g.key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') =>
+            if g.key.contains('.')
+                && g.key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') =>
         {
             Some(format!("domain={}&from={day}&to={day}", g.key))
         }
