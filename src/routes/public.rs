@@ -326,18 +326,19 @@ async fn sign(
     input.network_hash = Some(network_hash(state.cookie_key.signing(), p.id, ip));
     // A bot that filled the honeypot is not worth the provider's time.
     let checked = if input.suspected_bot { None } else { human_check(&state, &rec, &form).await };
-    let held = limit(&state, &rec, ip, &input, timing, checked);
+    let shared = rec.is_shared(ip);
+    let held = limit(&state, &rec, (ip, shared), &input, timing, checked);
     let confirm = ask_to_confirm(&state, &rec, locale, &input, held);
     // Asked to confirm by email: the thanks page says so (a held signer sees the usual one).
     let pending = if p.require_confirmation && confirm.is_some() { "confirm=1" } else { "" };
     let ask = confirm.as_ref().map(|(ask, _)| ask.clone());
-    let network_limited = !rec.is_shared(ip);
-    // Whom to ask to confirm if the database holds it over its network's limit (PostgreSQL,
-    // several server processes), when nothing asks them yet.
+    let network_limited = !shared;
+    // Whom to ask to confirm if the database holds it over its network's limit
+    // (`LIMIT_NETWORK_IN_DATABASE`), when nothing asks them yet.
     let contact = (confirm.is_none()
         && network_limited
         && !input.suspected_bot
-        && state.db.backend() == sea_orm::DatabaseBackend::Postgres)
+        && state.config.limit_network_in_database)
         .then(|| input.email.clone().map(|e| (input.given_name.as_str().to_owned(), e)))
         .flatten();
     let signed = state
@@ -386,12 +387,12 @@ async fn sign(
     }
 }
 
-/// Whether a signature goes over a limit, and is then held (logged with the policy, never the
-/// signer).
+/// Whether a signature from `ip` (in one of the petition's shared sites, or not) goes over a
+/// limit, and is then held (logged with the policy, never the signer).
 fn limit(
     state: &AppState,
     rec: &PetitionRecord,
-    ip: std::net::IpAddr,
+    (ip, shared): (std::net::IpAddr, bool),
     input: &SignatureInput,
     timing: Timing,
     checked: Option<Verdict>,
@@ -402,7 +403,7 @@ fn limit(
     let Some(email) = &input.email else { return false };
     let canonical = email.canonical();
     let domain = canonical.rsplit_once('@').map_or("", |(_, d)| d);
-    let mut held = state.limits.check(rec.petition.id, ip, rec.is_shared(ip), &canonical, domain);
+    let mut held = state.limits.check(rec.petition.id, ip, shared, &canonical, domain);
     if timing != Timing::Fine {
         tracing::info!(petition_id = rec.petition.id, timing = ?timing, "signing form sent back out of time");
         held = held.or(Some(Held::Form));

@@ -399,22 +399,20 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
         .expect("a path");
     let action = format!("/admin/supporters/{action}");
     let csrf = crate::admin::csrf_of(&page);
+    // The deletion's form, with its box ticked or not.
+    let erase = async |ticked: bool| {
+        let mut fields = vec![("csrf", csrf.as_str()), ("email", "eve.stone@example.org")];
+        if ticked {
+            fields.push(("confirm", "1"));
+        }
+        admin.post(app.url(&action)).form(&fields).send().await.expect("sent")
+    };
     // Not ticked: the same page, with the error, and nothing changed.
-    let res = admin
-        .post(app.url(&action))
-        .form(&[("csrf", csrf.as_str()), ("email", "eve.stone@example.org")])
-        .send()
-        .await
-        .expect("sent");
+    let res = erase(false).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.expect("a page").contains("Tick the box"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM signatures WHERE given_name = 'Eve'").await, 2);
-    let res = admin
-        .post(app.url(&action))
-        .form(&[("csrf", csrf.as_str()), ("email", "eve.stone@example.org"), ("confirm", "1")])
-        .send()
-        .await
-        .expect("sent");
+    let res = erase(true).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/admin/supporters");
     let (_, page) = get(&admin, &app, "/admin/supporters").await;
@@ -464,12 +462,7 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
     let res = find("eve.stone@example.org").await;
     assert!(res.text().await.expect("a page").contains("No one has signed with this address"));
     // Deleting again (a second click) changes nothing more.
-    let res = admin
-        .post(app.url(&action))
-        .form(&[("csrf", csrf.as_str()), ("email", "eve.stone@example.org"), ("confirm", "1")])
-        .send()
-        .await
-        .expect("sent");
+    let res = erase(true).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = get(&admin, &app, "/admin/supporters").await;
     assert!(page.contains("Nothing to delete"), "{page}");
@@ -478,12 +471,7 @@ async fn an_admin_deletes_a_supporter_who_asks_and_their_signatures_still_count(
         1
     );
     // Not ticked, for someone no longer found: the plain answer, not an error about the box.
-    let res = admin
-        .post(app.url(&action))
-        .form(&[("csrf", csrf.as_str()), ("email", "eve.stone@example.org")])
-        .send()
-        .await
-        .expect("sent");
+    let res = erase(false).await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = res.text().await.expect("a page");
     assert!(page.contains("No one has signed with this address") && !page.contains("Tick the box"), "{page}");
