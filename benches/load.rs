@@ -32,8 +32,10 @@ const EXPORT_SLUG: &str = "bench-export";
 const PACKET_SLUG: &str = "bench-packet";
 /// Signers of the delivery packet row.
 const PACKET_SIGNERS: u64 = 10_000;
-/// A wrk script that sends a phone browser's `User-Agent`.
-const BROWSER: &str = r#"wrk.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36""#;
+/// A wrk script that sends what a phone's browser sends with every page: its `User-Agent`, and
+/// the codings it reads (so pages come compressed, as they reach phones).
+const BROWSER: &str = r#"wrk.headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
+wrk.headers["Accept-Encoding"] = "gzip, deflate, br, zstd""#;
 /// A landing page of [`SLUG`] that `undersigned demo` creates, and its poster's short code.
 const LANDING: &str = "staffing-nurses";
 const POSTER: &str = "station";

@@ -14,6 +14,7 @@ use axum::body::Bytes;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
+    compress::{self, Kept},
     db::{
         landing::{self, CodeRecord, LandingRecord},
         petitions::{self, PetitionRecord},
@@ -224,12 +225,23 @@ pub struct Rendered {
     count: i64,
     /// The second its form's token was issued in (0: no token), which it is served in only.
     second: u64,
-    html: Bytes,
-    /// Where the visitor slot was, which is cut out of `html`.
+    /// The page without a visitor's fields; the slot is cut out of it.
+    page: Arc<compress::Body>,
+    /// Where the visitor slot was.
     slot: Option<usize>,
     /// The page as served with recent first touches. Everyone who comes from one ad carries
-    /// the same one, so most visits are served a page made for an earlier visitor.
-    filled: RwLock<foldhash::HashMap<Attribution, Bytes>>,
+    /// the same one, so most visits are served a page made (and compressed) for an earlier
+    /// visitor.
+    filled: RwLock<foldhash::HashMap<Attribution, Arc<compress::Body>>>,
+}
+
+/// A page as served to one visitor.
+#[derive(Debug)]
+pub enum Served {
+    /// Kept in memory, and compressed once for everyone it is served to.
+    Kept(Arc<compress::Body>),
+    /// Made for this response alone (more first touches than are kept at once).
+    Once(Bytes),
 }
 
 impl Rendered {
@@ -238,7 +250,8 @@ impl Rendered {
         if let Some(at) = slot {
             html.replace_range(at..at + slot_marker.len(), "");
         }
-        Self { sources, count, second, html: Bytes::from(html), slot, filled: RwLock::default() }
+        let page = Arc::new(compress::Body::new(Bytes::from(html), Kept::Page));
+        Self { sources, count, second, page, slot, filled: RwLock::default() }
     }
 
     /// Whether this page was rendered from exactly these records and this count, in `second`.
@@ -255,22 +268,29 @@ impl Rendered {
     /// The page with the hidden fields of `attribution` in its slot, which `fields` renders as
     /// HTML; shared, not copied, when there are none or when the page was already filled in
     /// for the same first touch.
-    pub fn with(&self, attribution: &Attribution, fields: impl FnOnce(&Attribution) -> String) -> Bytes {
-        let Some(at) = self.slot.filter(|_| !attribution.is_empty()) else { return self.html.clone() };
+    pub fn with(&self, attribution: &Attribution, fields: impl FnOnce(&Attribution) -> String) -> Served {
+        let Some(at) = self.slot.filter(|_| !attribution.is_empty()) else {
+            return Served::Kept(self.page.clone());
+        };
         if let Some(page) = read(&self.filled).get(attribution) {
-            return page.clone();
+            return Served::Kept(page.clone());
         }
         let fields = fields(attribution);
-        let mut page = Vec::with_capacity(self.html.len() + fields.len());
-        page.extend_from_slice(&self.html[..at]);
+        let html = self.page.identity();
+        let mut page = Vec::with_capacity(html.len() + fields.len());
+        page.extend_from_slice(&html[..at]);
         page.extend_from_slice(fields.as_bytes());
-        page.extend_from_slice(&self.html[at..]);
+        page.extend_from_slice(&html[at..]);
         let page = Bytes::from(page);
         let mut filled = write(&self.filled);
-        if filled.len() < Self::MAX_FILLED {
-            filled.insert(attribution.clone(), page.clone());
+        if filled.len() >= Self::MAX_FILLED {
+            return Served::Once(page);
         }
-        page
+        let page = filled
+            .entry(attribution.clone())
+            .or_insert_with(|| Arc::new(compress::Body::new(page, Kept::Page)))
+            .clone();
+        Served::Kept(page)
     }
 }
 

@@ -68,9 +68,9 @@ pub struct Config {
     /// Signer data is anonymised this many months after a petition closes (`RETENTION_MONTHS`,
     /// default 24; `off` keeps it).
     pub retention_months: Option<u32>,
-    /// Also enforce the network limit in the database (`LIMIT_NETWORK_IN_DATABASE`, PostgreSQL
-    /// only): for several server processes on one database.
-    pub limit_network_in_database: bool,
+    /// When the network limit is also enforced in the database (`LIMIT_NETWORK_IN_DATABASE`,
+    /// PostgreSQL only): by default while several server processes serve one database.
+    pub limit_network_in_database: crate::peers::DatabaseLimit,
     /// Signatures from one network or one email domain in an hour that raise a notice on a
     /// campaign's review page (`REVIEW_NETWORK_PER_HOUR`, 20; `REVIEW_DOMAIN_PER_HOUR`, 50).
     pub review: crate::domain::review::Thresholds,
@@ -213,15 +213,11 @@ impl Config {
                 invalid(name, format!("{v:?}: use a whole number from {} to {}", range.start(), range.end()))
             })
         };
-        let limit_network_in_database = match get("LIMIT_NETWORK_IN_DATABASE")
-            .map(|v| v.trim().to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(other) => {
-                return Err(invalid("LIMIT_NETWORK_IN_DATABASE", format!("{other:?}: use true or false")));
-            }
+        let limit_network_in_database = match get("LIMIT_NETWORK_IN_DATABASE") {
+            None => crate::peers::DatabaseLimit::default(),
+            Some(v) => crate::peers::DatabaseLimit::parse(&v).ok_or_else(|| {
+                invalid("LIMIT_NETWORK_IN_DATABASE", format!("{v:?}: use auto, true or false"))
+            })?,
         };
         let allow_private =
             match get("WEBHOOK_ALLOW_PRIVATE").map(|v| v.trim().to_ascii_lowercase()).as_deref() {

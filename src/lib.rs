@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod captcha;
 pub mod cli;
+pub mod compress;
 pub mod config;
 pub mod confirm;
 pub mod db;
@@ -20,6 +21,7 @@ pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod packet;
+pub mod peers;
 pub mod routes;
 pub mod serve;
 pub mod sharing;

@@ -59,6 +59,7 @@ pub struct Sources {
     pub writer: Arc<WriterStats>,
     pub limits: Arc<Limits>,
     pub counts: Counts,
+    pub peers: Arc<crate::peers::Peers>,
 }
 
 /// The router for `METRICS_BIND`.
@@ -145,6 +146,18 @@ pub fn render(s: &Sources) -> String {
         "gauge",
         "Keys the signing limits hold in memory.",
         &[("", s.limits.keys() as u64)],
+    );
+    family(
+        "undersigned_server_processes",
+        "gauge",
+        "Server processes serving this database at the last look, this one included (PostgreSQL).",
+        &[("", s.peers.seen())],
+    );
+    family(
+        "undersigned_network_limit_in_database",
+        "gauge",
+        "1 while the network limit is also checked in the database (LIMIT_NETWORK_IN_DATABASE).",
+        &[("", u64::from(s.peers.limit_in_database()))],
     );
     let mut tallies = s.counts.all();
     tallies.sort_unstable_by_key(|(id, _)| *id);

@@ -17,12 +17,12 @@ pub mod visitor;
 
 use axum::{
     Router,
-    body::{Body, Bytes},
+    body::Body,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::Response,
 };
 
-use crate::{error::AppError, state::AppState};
+use crate::{cache::Served, compress::Accepts, error::AppError, state::AppState};
 
 pub fn router(state: AppState) -> Router<AppState> {
     // Anyone's requests: a body that trickles in a byte at a time holds its connection no
@@ -78,9 +78,22 @@ pub fn roomy(status: StatusCode, body: impl Into<Body>) -> Response {
     res
 }
 
-/// A rendered page, in a [`roomy`] response.
-pub fn html_page(page: Bytes) -> Response {
-    let mut res = roomy(StatusCode::OK, page);
+/// A rendered page, in a [`roomy`] response: one kept in memory in the coding the client
+/// prefers (compressed once for everyone), one made for this response as it is (the
+/// compression layer compresses it).
+pub fn html_page(page: Served, accepts: Accepts) -> Response {
+    let mut res = match page {
+        Served::Kept(body) => {
+            let (bytes, coding) = body.encoded(accepts);
+            let mut res = roomy(StatusCode::OK, bytes);
+            if let Some(coding) = coding.header() {
+                res.headers_mut().insert(header::CONTENT_ENCODING, coding);
+            }
+            res.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            res
+        }
+        Served::Once(html) => roomy(StatusCode::OK, html),
+    };
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     res
 }

@@ -33,6 +33,7 @@ use crate::{
         writer::{SignatureWriter, WriterStats, WriterTask},
     },
     mail::Mail,
+    peers::Peers,
     routes::{self, admin, visitor::cookie_key},
     state::{AppState, Shared},
     tally::{Counts, Tally},
@@ -48,6 +49,8 @@ pub struct Application {
     writer: WriterTask,
     writer_stats: Arc<WriterStats>,
     refresher: JoinHandle<()>,
+    peers: Arc<Peers>,
+    heartbeat: JoinHandle<()>,
     flush: Arc<Flush>,
     visit_writer: JoinHandle<()>,
     /// Lets the signing limits forget stale keys.
@@ -79,6 +82,9 @@ impl Application {
         })?;
         let counts = Counts::default();
         refresh(&db, &counts).await?;
+        let peers = Arc::new(Peers::new(config.limit_network_in_database, db.write.get_database_backend()));
+        peers.beat(&db.write).await?;
+        let heartbeat = tokio::spawn(peers.clone().watch(db.write.clone()));
         let outbox = Arc::new(Notify::new());
         let mail_wake = Arc::new(Notify::new());
         let (writer, writer_task) = SignatureWriter::start(
@@ -86,7 +92,8 @@ impl Application {
             counts.clone(),
             outbox.clone(),
             mail_wake.clone(),
-            if config.limit_network_in_database { config.limits.network.clone() } else { Vec::new() },
+            config.limits.network.clone(),
+            peers.clone(),
         );
         let writer_stats = writer.stats();
         let refresher = tokio::spawn(refresh_counts(db.clone(), counts.clone()));
@@ -116,6 +123,7 @@ impl Application {
             Some(addr) => {
                 let sources = crate::metrics::Sources {
                     counters: counters.clone(),
+                    peers: peers.clone(),
                     writer: writer_stats.clone(),
                     limits: limits.clone(),
                     counts: counts.clone(),
@@ -157,6 +165,7 @@ impl Application {
             form_tokens,
             captcha,
             counters,
+            peers: peers.clone(),
             needs_setup: AtomicBool::new(needs_setup),
             mail_wake,
             hooks_wake: outbox.clone(),
@@ -173,6 +182,8 @@ impl Application {
             writer: writer_task,
             writer_stats,
             refresher,
+            peers,
+            heartbeat,
             flush,
             visit_writer,
             pruner,
@@ -210,6 +221,8 @@ impl Application {
             db,
             writer,
             refresher,
+            peers,
+            heartbeat,
             flush,
             visit_writer,
             pruner,
@@ -226,6 +239,10 @@ impl Application {
         // The router (and with it every writer handle) is gone now: the writer drains and stops.
         writer.join().await;
         refresher.abort();
+        // Ended before leaving, so that a last look cannot put the row back.
+        heartbeat.abort();
+        let _ = heartbeat.await;
+        peers.leave(&db.write).await;
         pruner.abort();
         if let Some(m) = metrics {
             m.abort();

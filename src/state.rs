@@ -52,6 +52,9 @@ pub struct Shared {
     pub captcha: Option<crate::captcha::Captcha>,
     /// What `/metrics` reports besides the writer's and the limits' own figures.
     pub counters: Arc<crate::metrics::Counters>,
+    /// The other server processes on this database, and whether the network limit is
+    /// checked in it now.
+    pub peers: Arc<crate::peers::Peers>,
     /// No staff account exists yet: the home page points to the setup link.
     pub needs_setup: AtomicBool,
     /// Signs every cookie (derived from the instance's secret key).

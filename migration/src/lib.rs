@@ -32,6 +32,7 @@ mod m20261128_000023_unsubscribe;
 mod m20261128_000024_captcha;
 mod m20261129_000025_retention;
 mod m20261129_000026_network_limit_index;
+mod m20261130_000027_server_processes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000024_captcha::Migration),
             Box::new(m20261129_000025_retention::Migration),
             Box::new(m20261129_000026_network_limit_index::Migration),
+            Box::new(m20261130_000027_server_processes::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{petition_tally, signature, supporter};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Expr, OnConflict, Query},
 };
 
@@ -221,6 +221,16 @@ pub async fn recount(db: &impl ConnectionTrait, petition_id: i64) -> Result<i64,
         .count(db)
         .await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// The first name and email address a signature was signed with, to write to its signer.
+pub async fn contact(db: &impl ConnectionTrait, id: i64) -> Result<Option<(String, String)>, DbErr> {
+    signature::Entity::find_by_id(id)
+        .select_only()
+        .columns([signature::Column::GivenName, signature::Column::Email])
+        .into_tuple()
+        .one(db)
+        .await
 }
 
 #[cfg(test)]

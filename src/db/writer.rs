@@ -40,6 +40,7 @@ use crate::{
     confirm::Ask,
     domain::{ShareCode, SignatureInput},
     limits::Rate,
+    peers::Peers,
     tally::{Counts, Tally},
 };
 
@@ -149,13 +150,11 @@ impl SignatureWriter {
         outbox: Arc<Notify>,
         mail: Arc<Notify>,
         network: Vec<Rate>,
+        peers: Arc<Peers>,
     ) -> (Self, WriterTask) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::<WriterStats>::default();
-        // Only PostgreSQL is written by several processes; on SQLite the limiters see all.
-        let network =
-            if db.get_database_backend() == DatabaseBackend::Postgres { network } else { Vec::new() };
-        let ctx = Context { counts, stats: stats.clone(), outbox, mail, network };
+        let ctx = Context { counts, stats: stats.clone(), outbox, mail, network, peers };
         (Self { tx, stats }, WriterTask(tokio::spawn(run(db, rx, ctx))))
     }
 
@@ -181,9 +180,17 @@ struct Context {
     stats: Arc<WriterStats>,
     outbox: Arc<Notify>,
     mail: Arc<Notify>,
-    /// `LIMIT_NETWORK`, checked against stored signatures (PostgreSQL, with
-    /// `LIMIT_NETWORK_IN_DATABASE`); empty for no check.
+    /// `LIMIT_NETWORK`, checked against stored signatures while `peers` says so.
     network: Vec<Rate>,
+    peers: Arc<Peers>,
+}
+
+impl Context {
+    /// The rates to check a batch's networks against in the database: none unless several
+    /// processes sign into it (or `LIMIT_NETWORK_IN_DATABASE` says always).
+    fn network(&self) -> &[Rate] {
+        if self.peers.limit_in_database() { &self.network } else { &[] }
+    }
 }
 
 async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, ctx: Context) {
@@ -205,7 +212,7 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, ctx: Context) 
 async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
     batch.sort_by(|a, b| a.canonical.cmp(&b.canonical));
     let jobs: Vec<&Job> = batch.iter().collect();
-    match write(db, &jobs, &ctx.network).await {
+    match write(db, &jobs, ctx.network()).await {
         Ok((outcomes, tallies)) => {
             record(ctx, &tallies);
             for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -222,7 +229,7 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
             ctx.stats.retried_one_by_one.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(size = batch.len(), "a batch failed; storing its signatures one by one");
             for job in batch {
-                let result = write(db, &[&job], &ctx.network).await;
+                let result = write(db, &[&job], ctx.network()).await;
                 let answer = match result {
                     Ok((mut outcomes, tallies)) => {
                         record(ctx, &tallies);

@@ -1,16 +1,26 @@
-//! The stylesheet, the script and the icon, served from the binary.
+//! The stylesheet, the script and the icon, served from the binary. The stylesheet and the
+//! script are compressed once, at their smallest, for every phone that asks.
+
+use std::sync::LazyLock;
 
 use axum::{
     Router,
+    body::Bytes,
     http::{HeaderValue, header},
-    response::IntoResponse,
+    response::{IntoResponse, Response},
     routing::get,
 };
 
 use crate::{
+    compress::{self, Accepts, Kept},
     state::AppState,
     views::layout::{CSS, ICON, JS},
 };
+
+static CSS_BODY: LazyLock<compress::Body> =
+    LazyLock::new(|| compress::Body::new(Bytes::from_static(CSS.as_bytes()), Kept::File));
+static JS_BODY: LazyLock<compress::Body> =
+    LazyLock::new(|| compress::Body::new(Bytes::from_static(JS.as_bytes()), Kept::File));
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,25 +31,31 @@ pub fn router() -> Router<AppState> {
         .route("/favicon.ico", get(icon))
 }
 
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            // The URL carries a content hash, so the file can be cached for good.
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-        ],
-        CSS,
-    )
+async fn stylesheet(accepts: Accepts) -> Response {
+    kept(&CSS_BODY, "text/css; charset=utf-8", accepts)
 }
 
-async fn script() -> impl IntoResponse {
-    (
+async fn script(accepts: Accepts) -> Response {
+    kept(&JS_BODY, "text/javascript; charset=utf-8", accepts)
+}
+
+/// A file kept compressed, in the coding the client prefers.
+fn kept(body: &compress::Body, content_type: &'static str, accepts: Accepts) -> Response {
+    let (bytes, coding) = body.encoded(accepts);
+    let mut res = (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            // The URL carries a content hash, so the file can be cached for good.
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+            (header::VARY, HeaderValue::from_static("accept-encoding")),
         ],
-        JS,
+        bytes,
     )
+        .into_response();
+    if let Some(coding) = coding.header() {
+        res.headers_mut().insert(header::CONTENT_ENCODING, coding);
+    }
+    res
 }
 
 async fn icon() -> impl IntoResponse {

@@ -22,6 +22,7 @@ use super::{
 };
 use crate::{
     cache::{PageKey, Source},
+    compress::Accepts,
     db::{
         landing::{self, CodeRecord, LandingRecord},
         petitions::PetitionRecord,
@@ -142,6 +143,7 @@ async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
+    accepts: Accepts,
     visitor: Visitor,
 ) -> AppResult<Response> {
     let (landing, rec) = load(&state, &slug).await?;
@@ -155,7 +157,7 @@ async fn show(
             Touch::Params(Box::new(params))
         }
     };
-    Ok(serve(&state, &landing, &rec, touch, None, visitor))
+    Ok(serve(&state, &landing, &rec, touch, None, visitor, accepts))
 }
 
 /// `GET /q/{code}`: a poster's QR code was scanned. The visitor sees the code's landing page,
@@ -164,6 +166,7 @@ async fn scan(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(query): RawQuery,
+    accepts: Accepts,
     visitor: Visitor,
 ) -> AppResult<Response> {
     let code = load_code(&state, &code).await?;
@@ -176,7 +179,7 @@ async fn scan(
             Touch::Params(Box::new(params))
         }
     };
-    Ok(serve(&state, &landing, &rec, touch, Some(code.code.id), visitor))
+    Ok(serve(&state, &landing, &rec, touch, Some(code.code.id), visitor, accepts))
 }
 
 /// Where a visit came from: a link's parameters, or nothing but the page (or poster) itself.
@@ -210,6 +213,7 @@ fn serve(
     touch: Touch,
     code: Option<i64>,
     mut visitor: Visitor,
+    accepts: Accepts,
 ) -> Response {
     let locale = locale(&visitor, landing);
     let (attribution, preview) = match touch {
@@ -244,7 +248,7 @@ fn serve(
         };
         render(state, landing, rec, locale, &form, preview)
     });
-    let mut res = html_page(page.with(&attribution, |a| hidden_fields(a).into_string()));
+    let mut res = html_page(page.with(&attribution, |a| hidden_fields(a).into_string()), accepts);
     super::public::allow_captcha(state, rec, &mut res);
     (visitor, res).into_response()
 }

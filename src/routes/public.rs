@@ -24,12 +24,14 @@ use super::{
 use crate::{
     cache::{PageKey, Source},
     captcha::{Provider, Verdict},
+    compress::Accepts,
     confirm::Ask,
     db::{
         confirmations::{self, Renewed},
         landing::LandingRecord,
         petitions::{self, PetitionRecord},
         share_texts::ShareText,
+        signatures,
         writer::{NewSignature, Signed},
     },
     domain::{Attribution, FieldErrors, ShareCode, SignForm, SignatureInput, attribution::AttributionParams},
@@ -174,6 +176,7 @@ async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
+    accepts: Accepts,
     mut visitor: Visitor,
 ) -> AppResult<Response> {
     let rec = load(&state, &slug).await?;
@@ -203,7 +206,7 @@ async fn show(
             (view.count, petition_page(&view, &form).into_string())
         },
     );
-    let mut res = html_page(page.with(&attribution, |a| hidden_fields(a).into_string()));
+    let mut res = html_page(page.with(&attribution, |a| hidden_fields(a).into_string()), accepts);
     allow_captcha(&state, &rec, &mut res);
     Ok((visitor, res).into_response())
 }
@@ -333,14 +336,9 @@ async fn sign(
     let pending = if p.require_confirmation && confirm.is_some() { "confirm=1" } else { "" };
     let ask = confirm.as_ref().map(|(ask, _)| ask.clone());
     let network_limited = !shared;
-    // Whom to ask to confirm if the database holds it over its network's limit
-    // (`LIMIT_NETWORK_IN_DATABASE`), when nothing asks them yet.
-    let contact = (confirm.is_none()
-        && network_limited
-        && !input.suspected_bot
-        && state.config.limit_network_in_database)
-        .then(|| input.email.clone().map(|e| (input.given_name.as_str().to_owned(), e)))
-        .flatten();
+    // Asked to confirm if the database holds it over its network's limit (with another process
+    // signing too), when nothing asks them yet.
+    let ask_if_held = confirm.is_none() && network_limited && !input.suspected_bot;
     let signed = state
         .writer
         .sign(NewSignature { petition_id: p.id, input, confirm: ask, held, network_limited })
@@ -354,9 +352,7 @@ async fn sign(
         );
         // The signature is stored: a link that could not be written leaves it for staff to
         // release, and the signer still gets the thanks page.
-        if let Some((given_name, email)) = contact
-            && let Err(e) = ask_held_signer(&state, &rec, locale, (&given_name, &email), *id).await
-        {
+        if ask_if_held && let Err(e) = ask_held_signer(&state, &rec, locale, *id).await {
             tracing::error!(error = %crate::error::chain(&e), "writing a held signer's confirmation failed");
         }
     }
@@ -427,10 +423,13 @@ async fn ask_held_signer(
     state: &AppState,
     rec: &PetitionRecord,
     locale: Locale,
-    (given_name, email): (&str, &crate::domain::Email),
     signature_id: i64,
 ) -> Result<(), sea_orm::DbErr> {
-    let ask = Ask::new(&state.config.absolute(""), rec, locale, given_name, email.as_str());
+    // Read back from the stored row: rare, and no signature carries a copy in case.
+    let Some((given_name, email)) = signatures::contact(&state.db.write, signature_id).await? else {
+        return Ok(());
+    };
+    let ask = Ask::new(&state.config.absolute(""), rec, locale, &given_name, &email);
     let now = chrono::Utc::now();
     let txn = state.db.write.begin().await?;
     let link = confirmations::NewLink {

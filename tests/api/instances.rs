@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 
 use crate::{
     admin::account,
-    helpers::{ServerProcess, Signer, TEST_SECRET, TestApp, spawn_app_with},
+    helpers::{ServerProcess, Signer, TEST_SECRET, TestApp, free_port, spawn_app_with},
     paper::scalar,
     smtp::SmtpSink,
 };
@@ -128,23 +128,44 @@ async fn two_instances_share_one_count_sessions_and_background_work() {
     drop(other);
 }
 
-/// The per-network limit holds across two servers on PostgreSQL (where it is also checked in
-/// the database): one network signing through both in turn is let through once a minute, as by
-/// one server; the rest are held, and each held signer is asked to confirm. Many networks
-/// signing at once through both are all counted. (SQLite is served by one process.)
+/// The per-network limit holds across two servers on PostgreSQL, where each checks it in the
+/// database too as soon as it sees the other (the default, `LIMIT_NETWORK_IN_DATABASE=auto`):
+/// one network signing through both in turn is let through once a minute, as by one server;
+/// the rest are held, and each held signer is asked to confirm. Many networks signing at once
+/// through both are all counted. A server alone does not check, and stops once the other has
+/// stopped. (SQLite is served by one process.)
 #[tokio::test]
 async fn the_network_limit_holds_across_two_instances() {
-    let both = [("LIMIT_NETWORK", "1/1m"), ("LIMIT_NETWORK_IN_DATABASE", "true")];
-    let app: TestApp = spawn_app_with(&both).await;
+    let binds = [format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port())];
+    let limit = ("LIMIT_NETWORK", "1/1m");
+    let app: TestApp = spawn_app_with(&[limit, ("METRICS_BIND", &binds[0])]).await;
     if app.db.backend() != sea_orm::DatabaseBackend::Postgres {
         return;
     }
     let id = app.open_petition("limited").await;
-    let other =
-        ServerProcess::start_with(&app.db_url, &[("SECRET_KEY", TEST_SECRET), both[0], both[1]]).await;
-    let bases = [app.address.clone(), other.address.clone()];
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let checking = async |bind: &str| {
+        let res = client.get(format!("http://{bind}/metrics")).send().await.expect("sent");
+        let text = res.text().await.expect("text");
+        let gauge = |name: &str| {
+            text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<u64>().ok())
+        };
+        (gauge("undersigned_server_processes"), gauge("undersigned_network_limit_in_database"))
+    };
+    assert_eq!(checking(&binds[0]).await, (Some(1), Some(0)), "alone, no check in the database");
+    let other = ServerProcess::start_with(
+        &app.db_url,
+        &[("SECRET_KEY", TEST_SECRET), limit, ("METRICS_BIND", &binds[1])],
+    )
+    .await;
+    for bind in &binds {
+        crate::mail::eventually("each sees the other", || async {
+            checking(bind).await == (Some(2), Some(1))
+        })
+        .await;
+    }
+    let bases = [app.address.clone(), other.address.clone()];
     // Six people on this machine's one network, through one server and then the other.
     for i in 0..6 {
         assert_eq!(
@@ -203,5 +224,12 @@ async fn the_network_limit_holds_across_two_instances() {
     }
     assert_eq!(scalar(&app, &status("validated")).await, 5);
     crate::mail::eventually("the count shows them", || async { app.count("limited").await == 5 }).await;
-    drop(other);
+    // Stopped, the other says so: the one left checks in memory only again at its next look,
+    // well before the other's row would be taken for gone (10 s).
+    assert!(other.terminate().success());
+    let stopped = Instant::now();
+    while checking(&binds[0]).await != (Some(1), Some(0)) {
+        assert!(stopped.elapsed() < Duration::from_secs(4), "still checking in the database");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

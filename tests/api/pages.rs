@@ -159,6 +159,101 @@ async fn first_paint_fits_in_fourteen_kilobytes_compressed() {
     assert!(res.headers().get("content-encoding").is_none());
 }
 
+/// A page and its stylesheet read the same in every coding a browser may ask for, with this
+/// visitor's first touch in the form, and say that they vary with it. Pages are kept in gzip,
+/// the stylesheet in brotli and gzip; a coding not kept is made as the response goes out.
+#[tokio::test]
+async fn pages_read_the_same_in_every_coding() {
+    use std::io::Read;
+
+    let app = spawn_app().await;
+    assert!(app.cli(&["demo"]).status.success());
+    let raw = reqwest::Client::builder().no_gzip().no_brotli().build().expect("a client");
+    let page = app.get("/a/staffing-nurses").await.text().await.expect("body");
+    let at = page.find("/static/app.css?v=").expect("a stylesheet");
+    let css = &page[at..at + page[at..].find('"').unwrap_or_default()];
+    let paths = [
+        "/a/staffing-nurses?utm_campaign=night-shift",
+        "/q/station",
+        "/p/safe-staffing?source=flyer",
+        "/p/safe-staffing",
+        css,
+    ];
+    for path in paths {
+        let mut bodies = Vec::new();
+        let file = path == css;
+        for (asked, coding, kept) in [
+            ("identity", None, true),
+            ("gzip, deflate, br, zstd", Some(if file { "br" } else { "gzip" }), true),
+            ("gzip", Some("gzip"), true),
+            ("br", Some("br"), file),
+        ] {
+            let res = raw.get(app.url(path)).header("accept-encoding", asked).send().await.expect("sent");
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            assert_eq!(
+                res.headers().get("content-encoding").map(|v| v.to_str().expect("ascii")),
+                coding,
+                "{path}"
+            );
+            assert!(
+                res.headers()
+                    .get_all("vary")
+                    .iter()
+                    .any(|v| v.to_str().expect("ascii").contains("accept-encoding")),
+                "{path} {asked}"
+            );
+            // Kept compressed whole, or compressed as it streams out.
+            assert_eq!(res.content_length().is_some(), kept, "{path} {asked}");
+            let bytes = res.bytes().await.expect("body");
+            let mut text = String::new();
+            match coding {
+                None => text = String::from_utf8(bytes.to_vec()).expect("utf-8"),
+                Some("br") => {
+                    brotli::Decompressor::new(&bytes[..], 4096).read_to_string(&mut text).expect("brotli");
+                }
+                Some(_) => {
+                    flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).expect("gzip");
+                }
+            }
+            bodies.push(without_form_token(&text));
+        }
+        assert!(bodies.iter().all(|b| *b == bodies[0]), "{path}: the codings differ");
+        let first = &bodies[0];
+        match path {
+            "/a/staffing-nurses?utm_campaign=night-shift" => {
+                assert!(first.contains(r#"name="utm_campaign" value="night-shift""#), "{first}");
+            }
+            "/q/station" => assert!(first.contains(r#"name="source" value="qr-station""#), "{first}"),
+            "/p/safe-staffing?source=flyer" => assert!(first.contains(r#"name="source" value="flyer""#)),
+            _ => {}
+        }
+    }
+    // More first touches at once than a page keeps filled in: each is still served its own,
+    // compressed as it goes.
+    for n in 0..40 {
+        let path = format!("/a/staffing-nurses?utm_campaign=poster-{n}");
+        let res = raw.get(app.url(&path)).header("accept-encoding", "gzip").send().await.expect("sent");
+        assert_eq!(res.headers()["content-encoding"], "gzip");
+        let bytes = res.bytes().await.expect("body");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).expect("gzip");
+        assert!(text.contains(&format!(r#"name="utm_campaign" value="poster-{n}""#)), "{n}");
+    }
+}
+
+/// A page without its form's token, which changes every second.
+fn without_form_token(html: &str) -> String {
+    let marker = r#"name="form_token" value=""#;
+    match html.find(marker) {
+        Some(at) => {
+            let start = at + marker.len();
+            let end = start + html[start..].find('"').unwrap_or_default();
+            format!("{}{}", &html[..start], &html[end..])
+        }
+        None => html.to_owned(),
+    }
+}
+
 /// Served over https, every response tells browsers to keep to https.
 #[tokio::test]
 async fn https_instances_ask_browsers_to_keep_to_https() {
