@@ -20,6 +20,7 @@ pub mod letters;
 pub mod limits;
 pub mod mail;
 pub mod metrics;
+pub mod notices;
 pub mod packet;
 pub mod peers;
 pub mod routes;

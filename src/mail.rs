@@ -86,6 +86,7 @@ impl Mail {
             every: settings.goal_check,
             digest_hour: settings.digest_hour,
             retention_months: config.retention_months,
+            review: config.review,
             public_url,
         };
         let goals = tokio::spawn(watch(db, jobs, wake));
@@ -355,19 +356,32 @@ struct Jobs {
     digest_hour: u32,
     /// `RETENTION_MONTHS`.
     retention_months: Option<u32>,
+    /// `REVIEW_NETWORK_PER_HOUR`, `REVIEW_DOMAIN_PER_HOUR`.
+    review: crate::domain::review::Thresholds,
     public_url: String,
 }
 
+/// Review notices are looked for on every this many looks (every minute by default): each
+/// look reads the newest signatures of every campaign signed in the last two hours.
+const REVIEW_EVERY: u32 = 12;
+
 /// Every `jobs.every`: goal milestones, scheduled deliveries, recipients' daily updates,
 /// paper signers who signed online too, confirmation reminders, and anonymising the signers of
-/// petitions closed `RETENTION_MONTHS` ago. Each is claimed in the database, so however many
-/// processes watch, each is done once.
+/// petitions closed `RETENTION_MONTHS` ago; every [`REVIEW_EVERY`] looks, review notices. Each
+/// is claimed in the database, so however many processes watch, each is done once.
 async fn watch(db: Database, jobs: Jobs, wake: Arc<Notify>) {
-    let Jobs { every, digest_hour, retention_months, public_url } = jobs;
+    let Jobs { every, digest_hour, retention_months, review, public_url } = jobs;
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut look: u32 = 0;
     loop {
         tick.tick().await;
+        if look == 0
+            && let Err(e) = crate::notices::send(&db, review, &public_url, &wake, Utc::now()).await
+        {
+            tracing::warn!(error = %crate::error::chain(&e), "looking for review notices failed");
+        }
+        look = (look + 1) % REVIEW_EVERY;
         if let Err(e) = check_goals(&db, &public_url, &wake, Utc::now()).await {
             tracing::warn!(error = %crate::error::chain(&e), "looking for goal milestones failed");
         }

@@ -19,6 +19,7 @@ pub mod petition_tally;
 pub mod petition_translation;
 pub mod recipient;
 pub mod recipient_digest;
+pub mod review_notice;
 pub mod scheduled_delivery;
 pub mod setting;
 pub mod share_click;
@@ -57,6 +58,7 @@ pub mod prelude {
     pub use super::petition_translation::Entity as PetitionTranslation;
     pub use super::recipient::Entity as Recipient;
     pub use super::recipient_digest::Entity as RecipientDigest;
+    pub use super::review_notice::Entity as ReviewNotice;
     pub use super::scheduled_delivery::Entity as ScheduledDelivery;
     pub use super::setting::Entity as Setting;
     pub use super::share_click::Entity as ShareClick;

@@ -33,6 +33,7 @@ mod m20261128_000024_captcha;
 mod m20261129_000025_retention;
 mod m20261129_000026_network_limit_index;
 mod m20261130_000027_server_processes;
+mod m20261130_000028_review_notices;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000025_retention::Migration),
             Box::new(m20261129_000026_network_limit_index::Migration),
             Box::new(m20261130_000027_server_processes::Migration),
+            Box::new(m20261130_000028_review_notices::Migration),
         ]
     }
 }

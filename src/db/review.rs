@@ -1,10 +1,13 @@
 //! What abuse review reads: a petition's newest signatures back to a moment, walked from the
 //! newest by id (the order they were stored in), a slice at a time, so the look costs what the
-//! window holds, not what the petition holds.
+//! window holds, not what the petition holds; and the notices emailed to staff, once an hour
+//! each.
 
 use chrono::{DateTime, Utc};
-use entity::signature;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::{petition, review_notice, signature, staff};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::domain::review::Seen;
 
@@ -54,4 +57,77 @@ pub async fn recent(
             return Ok(out);
         }
     }
+}
+
+/// Open petitions whose newest signature was signed at or after `since`: id and title.
+pub async fn open_signed_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    let open: Vec<(i64, String)> = petition::Entity::find()
+        .select_only()
+        .columns([petition::Column::Id, petition::Column::Title])
+        .filter(petition::Column::Status.eq(petition::Status::Open))
+        .order_by_asc(petition::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for (id, title) in open {
+        let newest: Option<DateTime<Utc>> = signature::Entity::find()
+            .select_only()
+            .column(signature::Column::SignedAt)
+            .filter(signature::Column::PetitionId.eq(id))
+            .order_by_desc(signature::Column::Id)
+            .limit(1)
+            .into_tuple()
+            .one(db)
+            .await?;
+        if newest.is_some_and(|at| at >= since) {
+            out.push((id, title));
+        }
+    }
+    Ok(out)
+}
+
+/// Records that `petition_id`'s signing raised a notice in the hour starting `hour`; false if
+/// that was recorded already (by this process or another).
+pub async fn record_notice(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    hour: DateTime<Utc>,
+    (networks, domains): (i32, i32),
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let res = review_notice::Entity::insert(review_notice::ActiveModel {
+        petition_id: Set(petition_id),
+        hour: Set(hour),
+        networks: Set(networks),
+        domains: Set(domains),
+        noticed_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([review_notice::Column::PetitionId, review_notice::Column::Hour])
+    .exec_without_returning(db)
+    .await?;
+    Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// Who hears of a petition's review notices: organizers and admins with an account in use,
+/// but those who stopped `kind` about it.
+pub async fn notice_recipients(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    kind: &str,
+) -> Result<Vec<String>, DbErr> {
+    let stopped = super::unsubscribes::stopped(db, kind, petition_id).await?;
+    let staff: Vec<String> = staff::Entity::find()
+        .select_only()
+        .column(staff::Column::Email)
+        .filter(staff::Column::Role.is_in([staff::Role::Organizer, staff::Role::Admin]))
+        .filter(staff::Column::PasswordHash.is_not_null())
+        .order_by_asc(staff::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(staff.into_iter().filter(|e| !stopped.contains(&e.to_lowercase())).collect())
 }

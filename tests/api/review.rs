@@ -2,12 +2,16 @@
 //! thresholds, links to the previews that act on them, and whether the count agrees with a
 //! recount.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 
 use crate::{
     admin::{account, get},
     confirm::exec,
     helpers::{Signer, spawn_app_with},
+    mail::eventually,
+    paper::scalar,
 };
 
 #[tokio::test]
@@ -62,4 +66,85 @@ async fn the_review_page_shows_bursts_per_hour_raises_notices_and_drift() {
     let viewer = account(&app, "viewer@example.org", "viewer").await;
     assert_eq!(get(&viewer, &app, &path).await.0, StatusCode::FORBIDDEN);
     assert_eq!(get(&organizer, &app, "/admin/campaigns/999/review").await.0, StatusCode::NOT_FOUND);
+}
+
+/// A burst past a threshold is emailed to the campaign's organizers and admins (not viewers)
+/// once for its hour, with counts only and a link to the review page; another hour's notice
+/// reaches only those who did not stop them.
+#[tokio::test]
+async fn notices_are_emailed_to_organizers_and_admins_once_an_hour() {
+    let app = spawn_app_with(&[
+        ("GOAL_CHECK_MS", "100"),
+        ("REVIEW_NETWORK_PER_HOUR", "3"),
+        ("REVIEW_DOMAIN_PER_HOUR", "3"),
+    ])
+    .await;
+    let id = app.open_petition("watched").await;
+    account(&app, "admin@example.org", "admin").await;
+    account(&app, "org@example.org", "organizer").await;
+    account(&app, "viewer@example.org", "viewer").await;
+    let notices = "SELECT COUNT(*) AS n FROM emails WHERE kind = 'review.notice'";
+    let sign = async |i: usize| {
+        let signer = Signer::new(&format!("p{i}@farm.example"));
+        assert_eq!(app.sign_fresh("watched", &signer).await.status(), StatusCode::SEE_OTHER);
+    };
+    // Under both thresholds: looked at twice or more (every 12 looks of 100 ms), nothing.
+    for i in 0..2 {
+        sign(i).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert_eq!(scalar(&app, notices).await, 0);
+    // The third from this machine's network and this domain: one email each.
+    sign(2).await;
+    eventually("the notices", || async { scalar(&app, notices).await == 2 }).await;
+    for i in 3..5 {
+        sign(i).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert_eq!(scalar(&app, notices).await, 2, "once for the hour");
+    let sent = emails(&app).await;
+    assert_eq!(
+        sent.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["admin@example.org", "org@example.org"]
+    );
+    let text = &sent[1].1;
+    assert!(
+        text.contains("signatures from one network (a notice at 3): ")
+            && text.contains("signatures from one email domain (a notice at 3): ")
+            && text.contains(&format!("http://localhost:3000/admin/campaigns/{id}/review")),
+        "{text}"
+    );
+    assert!(!text.contains("farm.example") && !text.contains("p0@"), "counts only: {text}");
+    // The organizer stops them (a mail program's one-click).
+    let start = text.find("http://localhost:3000/unsubscribe/").expect("a link to stop them");
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let res = reqwest::Client::new()
+        .post(app.url(link.trim_start_matches("http://localhost:3000")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    // The same signatures an hour earlier: that hour's notice, to the admin alone.
+    crate::letters::signed_at(&app, chrono::Utc::now() - chrono::Duration::hours(1)).await;
+    eventually("the earlier hour's notice", || async { scalar(&app, notices).await == 3 }).await;
+    assert_eq!(emails(&app).await[2].0, "admin@example.org");
+    let recorded = format!("SELECT COUNT(*) AS n FROM review_notices WHERE petition_id = {id}");
+    assert_eq!(scalar(&app, &recorded).await, 2);
+}
+
+/// Review notice emails in the order written: address and text.
+async fn emails(app: &crate::helpers::TestApp) -> Vec<(String, String)> {
+    use entity::email;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    email::Entity::find()
+        .filter(email::Column::Kind.eq("review.notice"))
+        .order_by_asc(email::Column::Id)
+        .all(&app.db.read)
+        .await
+        .expect("emails")
+        .into_iter()
+        .map(|e| (e.to_address, e.text_body))
+        .collect()
 }
