@@ -55,6 +55,7 @@ pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
 pub struct Mail {
     sender: Option<JoinHandle<()>>,
     goals: JoinHandle<()>,
+    notices: JoinHandle<()>,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -82,21 +83,28 @@ impl Mail {
             }
         };
         let public_url = config.absolute("");
+        let notices = tokio::spawn(crate::notices::watch(
+            db.clone(),
+            config.review,
+            (settings.goal_check * REVIEW_EVERY).min(REVIEW_AT_MOST),
+            public_url.clone(),
+            wake.clone(),
+        ));
         let jobs = Jobs {
             every: settings.goal_check,
             digest_hour: settings.digest_hour,
             retention_months: config.retention_months,
-            review: config.review,
             public_url,
         };
         let goals = tokio::spawn(watch(db, jobs, wake));
-        Ok(Self { sender, goals, stop })
+        Ok(Self { sender, goals, notices, stop })
     }
 
     /// Stops both: the sender lets the rest of its round go at once, to whichever process
     /// sends next, and finishes the email it is sending (at most [`SEND_LIMIT`]).
     pub async fn stop(self) {
         self.goals.abort();
+        self.notices.abort();
         let _ = self.stop.send(true);
         if let Some(mut sender) = self.sender
             && tokio::time::timeout(SEND_LIMIT + Duration::from_secs(5), &mut sender).await.is_err()
@@ -356,32 +364,25 @@ struct Jobs {
     digest_hour: u32,
     /// `RETENTION_MONTHS`.
     retention_months: Option<u32>,
-    /// `REVIEW_NETWORK_PER_HOUR`, `REVIEW_DOMAIN_PER_HOUR`.
-    review: crate::domain::review::Thresholds,
     public_url: String,
 }
 
-/// Review notices are looked for on every this many looks (every minute by default): each
-/// look reads the newest signatures of every campaign signed in the last two hours.
+/// Review notices are looked for every this many `GOAL_CHECK_MS` (each look reads the newest
+/// signatures of every campaign signed in the last two hours), and at least every
+/// [`REVIEW_AT_MOST`]: once a minute by default.
 const REVIEW_EVERY: u32 = 12;
+const REVIEW_AT_MOST: Duration = Duration::from_secs(60);
 
 /// Every `jobs.every`: goal milestones, scheduled deliveries, recipients' daily updates,
 /// paper signers who signed online too, confirmation reminders, and anonymising the signers of
-/// petitions closed `RETENTION_MONTHS` ago; every [`REVIEW_EVERY`] looks, review notices. Each
-/// is claimed in the database, so however many processes watch, each is done once.
+/// petitions closed `RETENTION_MONTHS` ago. Each is claimed in the database, so however many
+/// processes watch, each is done once.
 async fn watch(db: Database, jobs: Jobs, wake: Arc<Notify>) {
-    let Jobs { every, digest_hour, retention_months, review, public_url } = jobs;
+    let Jobs { every, digest_hour, retention_months, public_url } = jobs;
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut look: u32 = 0;
     loop {
         tick.tick().await;
-        if look == 0
-            && let Err(e) = crate::notices::send(&db, review, &public_url, &wake, Utc::now()).await
-        {
-            tracing::warn!(error = %crate::error::chain(&e), "looking for review notices failed");
-        }
-        look = (look + 1) % REVIEW_EVERY;
         if let Err(e) = check_goals(&db, &public_url, &wake, Utc::now()).await {
             tracing::warn!(error = %crate::error::chain(&e), "looking for goal milestones failed");
         }

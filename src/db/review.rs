@@ -25,6 +25,8 @@ pub async fn recent(
     type Row = (i64, DateTime<Utc>, Option<String>, String, signature::Status);
     let mut out = Vec::new();
     let mut before = i64::MAX;
+    // A small look reads no more than it keeps.
+    let slice = SLICE.min(u64::try_from(max).unwrap_or(SLICE).saturating_add(1));
     loop {
         let rows: Vec<Row> = signature::Entity::find()
             .select_only()
@@ -38,11 +40,11 @@ pub async fn recent(
             .filter(signature::Column::PetitionId.eq(petition_id))
             .filter(signature::Column::Id.lt(before))
             .order_by_desc(signature::Column::Id)
-            .limit(SLICE)
+            .limit(slice)
             .into_tuple()
             .all(db)
             .await?;
-        let full = rows.len() as u64 == SLICE;
+        let full = rows.len() as u64 == slice;
         let mut any_recent = false;
         for (id, signed_at, network, email, status) in rows {
             before = id;
@@ -112,8 +114,24 @@ pub async fn record_notice(
     Ok(matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0))
 }
 
-/// Who hears of a petition's review notices: organizers and admins with an account in use,
-/// but those who stopped `kind` about it.
+/// The hours since `since` in which `petition_id`'s signing was noticed already.
+pub async fn noticed_since(
+    db: &impl ConnectionTrait,
+    petition_id: i64,
+    since: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>, DbErr> {
+    review_notice::Entity::find()
+        .select_only()
+        .column(review_notice::Column::Hour)
+        .filter(review_notice::Column::PetitionId.eq(petition_id))
+        .filter(review_notice::Column::Hour.gte(since))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Who hears of a petition's review notices: every organizer and admin with an account in use
+/// (roles are the server's, not a campaign's), but those who stopped `kind` about it.
 pub async fn notice_recipients(
     db: &impl ConnectionTrait,
     petition_id: i64,

@@ -2,15 +2,12 @@
 //! thresholds, links to the previews that act on them, and whether the count agrees with a
 //! recount.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 
 use crate::{
     admin::{account, get},
     confirm::exec,
     helpers::{Signer, spawn_app_with},
-    mail::eventually,
     paper::scalar,
 };
 
@@ -68,39 +65,50 @@ async fn the_review_page_shows_bursts_per_hour_raises_notices_and_drift() {
     assert_eq!(get(&organizer, &app, "/admin/campaigns/999/review").await.0, StatusCode::NOT_FOUND);
 }
 
-/// A burst past a threshold is emailed to the campaign's organizers and admins (not viewers)
-/// once for its hour, with counts only and a link to the review page; another hour's notice
-/// reaches only those who did not stop them.
+/// A burst past a threshold is emailed to every organizer and admin (not viewers) once for its
+/// hour, with counts only and a link to the review page, however many processes look; another
+/// hour's notice reaches only those who did not stop them. The looks are made at set times.
 #[tokio::test]
 async fn notices_are_emailed_to_organizers_and_admins_once_an_hour() {
-    let app = spawn_app_with(&[
-        ("GOAL_CHECK_MS", "100"),
-        ("REVIEW_NETWORK_PER_HOUR", "3"),
-        ("REVIEW_DOMAIN_PER_HOUR", "3"),
-    ])
-    .await;
+    use chrono::{DateTime, Duration, Utc};
+    use undersigned::{domain::review::Thresholds, notices};
+
+    let app = spawn_app_with(&[]).await;
     let id = app.open_petition("watched").await;
     account(&app, "admin@example.org", "admin").await;
     account(&app, "org@example.org", "organizer").await;
     account(&app, "viewer@example.org", "viewer").await;
+    let thresholds = Thresholds { network: 3, domain: 3 };
+    let wake = tokio::sync::Notify::new();
+    let url = "http://localhost:3000";
+    // Signed at 10:10 on a day long past, looked at from 10:20.
+    let ten = DateTime::<Utc>::from_timestamp(1_790_000_000 / 3600 * 3600, 0).expect("a time");
     let notices = "SELECT COUNT(*) AS n FROM emails WHERE kind = 'review.notice'";
     let sign = async |i: usize| {
         let signer = Signer::new(&format!("p{i}@farm.example"));
         assert_eq!(app.sign_fresh("watched", &signer).await.status(), StatusCode::SEE_OTHER);
+        crate::letters::signed_at(&app, ten + Duration::minutes(10)).await;
     };
-    // Under both thresholds: looked at twice or more (every 12 looks of 100 ms), nothing.
+    // Under both thresholds: nothing.
     for i in 0..2 {
         sign(i).await;
     }
-    tokio::time::sleep(Duration::from_millis(2600)).await;
+    notices::send(&app.db, thresholds, url, &wake, ten + Duration::minutes(20)).await;
     assert_eq!(scalar(&app, notices).await, 0);
-    // The third from this machine's network and this domain: one email each.
+    // The third from this machine's network and this domain: one email to each of the two,
+    // though two processes look at the same moment.
     sign(2).await;
-    eventually("the notices", || async { scalar(&app, notices).await == 2 }).await;
+    let at = ten + Duration::minutes(20);
+    tokio::join!(
+        notices::send(&app.db, thresholds, url, &wake, at),
+        notices::send(&app.db, thresholds, url, &wake, at)
+    );
+    assert_eq!(scalar(&app, notices).await, 2);
+    // More in the same hour, looked at again later in it: nothing new.
     for i in 3..5 {
         sign(i).await;
     }
-    tokio::time::sleep(Duration::from_millis(2600)).await;
+    notices::send(&app.db, thresholds, url, &wake, ten + Duration::minutes(50)).await;
     assert_eq!(scalar(&app, notices).await, 2, "once for the hour");
     let sent = emails(&app).await;
     assert_eq!(
@@ -109,8 +117,8 @@ async fn notices_are_emailed_to_organizers_and_admins_once_an_hour() {
     );
     let text = &sent[1].1;
     assert!(
-        text.contains("signatures from one network (a notice at 3): ")
-            && text.contains("signatures from one email domain (a notice at 3): ")
+        text.contains("3 signatures from one network (a notice at 3): 3 counted, 0 held")
+            && text.contains("3 signatures from one email domain (a notice at 3): ")
             && text.contains(&format!("http://localhost:3000/admin/campaigns/{id}/review")),
         "{text}"
     );
@@ -126,10 +134,13 @@ async fn notices_are_emailed_to_organizers_and_admins_once_an_hour() {
         .await
         .expect("sent");
     assert_eq!(res.status(), StatusCode::OK);
-    // The same signatures an hour earlier: that hour's notice, to the admin alone.
-    crate::letters::signed_at(&app, chrono::Utc::now() - chrono::Duration::hours(1)).await;
-    eventually("the earlier hour's notice", || async { scalar(&app, notices).await == 3 }).await;
+    // The same five at 11:05, looked at from 11:30: that hour's notice, to the admin alone.
+    crate::letters::signed_at(&app, ten + Duration::minutes(65)).await;
+    notices::send(&app.db, thresholds, url, &wake, ten + Duration::minutes(90)).await;
+    assert_eq!(scalar(&app, notices).await, 3);
     assert_eq!(emails(&app).await[2].0, "admin@example.org");
+    // Two hours on, nothing is looked at any more.
+    notices::send(&app.db, thresholds, url, &wake, ten + Duration::minutes(250)).await;
     let recorded = format!("SELECT COUNT(*) AS n FROM review_notices WHERE petition_id = {id}");
     assert_eq!(scalar(&app, &recorded).await, 2);
 }
