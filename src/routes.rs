@@ -83,18 +83,22 @@ pub fn roomy(status: StatusCode, body: impl Into<Body>) -> Response {
 /// compression layer compresses it).
 pub fn html_page(page: Served, accepts: Accepts) -> Response {
     let mut res = match page {
-        Served::Kept(body) => {
-            let (bytes, coding) = body.encoded(accepts);
-            let mut res = roomy(StatusCode::OK, bytes);
-            if let Some(coding) = coding.header() {
-                res.headers_mut().insert(header::CONTENT_ENCODING, coding);
-            }
-            res.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-            res
-        }
+        Served::Kept(body) => kept(&body, accepts),
         Served::Once(html) => roomy(StatusCode::OK, html),
     };
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    res
+}
+
+/// A body kept compressed, in the coding the client prefers, in a [`roomy`] `200`: with its
+/// `Content-Encoding` and `Vary: accept-encoding`, so caches keep each coding apart.
+pub fn kept(body: &crate::compress::Body, accepts: Accepts) -> Response {
+    let (bytes, coding) = body.encoded(accepts);
+    let mut res = roomy(StatusCode::OK, bytes);
+    if let Some(coding) = coding.header() {
+        res.headers_mut().insert(header::CONTENT_ENCODING, coding);
+    }
+    res.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     res
 }
 

@@ -41,20 +41,11 @@ async fn script(accepts: Accepts) -> Response {
 
 /// A file kept compressed, in the coding the client prefers.
 fn kept(body: &compress::Body, content_type: &'static str, accepts: Accepts) -> Response {
-    let (bytes, coding) = body.encoded(accepts);
-    let mut res = (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            // The URL carries a content hash, so the file can be cached for good.
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-            (header::VARY, HeaderValue::from_static("accept-encoding")),
-        ],
-        bytes,
-    )
-        .into_response();
-    if let Some(coding) = coding.header() {
-        res.headers_mut().insert(header::CONTENT_ENCODING, coding);
-    }
+    let mut res = super::kept(body, accepts);
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // The URL carries a content hash, so the file can be cached for good.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     res
 }
 
