@@ -30,7 +30,7 @@ use crate::{
     config::Config,
     db::{
         Database, petitions, staff,
-        writer::{SignatureWriter, WriterStats, WriterTask},
+        writer::{SignatureWriter, StoredLimits, WriterStats, WriterTask},
     },
     mail::Mail,
     peers::Peers,
@@ -92,7 +92,7 @@ impl Application {
             counts.clone(),
             outbox.clone(),
             mail_wake.clone(),
-            config.limits.network.clone(),
+            StoredLimits { network: config.limits.network.clone(), domain: config.limits.domain.clone() },
             peers.clone(),
         );
         let writer_stats = writer.stats();

@@ -34,6 +34,7 @@ mod m20261129_000025_retention;
 mod m20261129_000026_network_limit_index;
 mod m20261130_000027_server_processes;
 mod m20261130_000028_review_notices;
+mod m20261201_000029_signature_email_domain;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000026_network_limit_index::Migration),
             Box::new(m20261130_000027_server_processes::Migration),
             Box::new(m20261130_000028_review_notices::Migration),
+            Box::new(m20261201_000029_signature_email_domain::Migration),
         ]
     }
 }

@@ -95,6 +95,7 @@ pub async fn enter(
             canonical: &b.entries[i].canonical,
             share_code,
             paper_batch_id: Some(batch.id),
+            limited_domain: None,
         })
         .collect();
     let stored = signatures::insert_batch(db, &rows, now).await?;

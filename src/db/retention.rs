@@ -197,6 +197,7 @@ fn cleared(q: UpdateMany<signature::Entity>) -> UpdateMany<signature::Entity> {
         .col_expr(S::JobTitle, none())
         .col_expr(S::Comment, none())
         .col_expr(S::NetworkHash, none())
+        .col_expr(S::EmailDomain, none())
         .col_expr(S::EmailOptIn, Expr::value(false))
         .col_expr(S::PublicName, Expr::value(false))
 }

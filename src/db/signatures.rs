@@ -22,6 +22,8 @@ pub struct NewRow<'a> {
     pub share_code: &'a ShareCode,
     /// The paper batch it is entered in, if it is a paper signature.
     pub paper_batch_id: Option<i64>,
+    /// The address's domain, when the per-domain limit counts this signature.
+    pub limited_domain: Option<&'a str>,
 }
 
 /// A signature a batch stored.
@@ -129,6 +131,7 @@ pub async fn insert_batch(
             ref_code: Set(a.ref_code.clone()),
             share_text_id: Set(a.share_text_id()),
             network_hash: Set(input.network_hash.clone()),
+            email_domain: Set(r.limited_domain.map(str::to_owned)),
             share_code: Set(r.share_code.as_str().to_owned()),
             signed_at: Set(now),
             confirmed_at: Set(None),

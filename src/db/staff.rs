@@ -257,6 +257,26 @@ pub async fn audit(db: &impl ConnectionTrait, entry: Audit<'_>, now: DateTime<Ut
     Ok(())
 }
 
+/// Failed sign-ins since `since`, from the audit log every server process writes: those that
+/// tried `actor` (as [`audit`] keeps it), and those from the address whose keyed hash is
+/// `ip_hash`.
+pub async fn failed_logins_since(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    ip_hash: &str,
+    since: DateTime<Utc>,
+) -> Result<(u64, u64), DbErr> {
+    let actor: String = actor.chars().take(320).collect();
+    let recent = || {
+        audit_entry::Entity::find()
+            .filter(audit_entry::Column::At.gt(since))
+            .filter(audit_entry::Column::Action.eq("login.failed"))
+    };
+    let tried = recent().filter(audit_entry::Column::Actor.eq(actor)).count(db).await?;
+    let from_there = recent().filter(audit_entry::Column::IpHash.eq(ip_hash)).count(db).await?;
+    Ok((tried, from_there))
+}
+
 /// What the audit log is narrowed to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditFilter {

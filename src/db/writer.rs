@@ -39,13 +39,14 @@ use super::{
 use crate::{
     confirm::Ask,
     domain::{ShareCode, SignatureInput},
-    limits::Rate,
+    limits::{Held, Rate},
     peers::Peers,
     tally::{Counts, Tally},
 };
 
-/// The first key of the advisory locks the network limit takes per petition (`"sign"`).
-const NETWORK_LOCKS: i32 = 0x7369_676e;
+/// The first key of the advisory locks the limits checked in the database take per petition
+/// (`"sign"`).
+const LIMIT_LOCKS: i32 = 0x7369_676e;
 
 /// Most signatures committed in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -66,15 +67,26 @@ pub struct NewSignature {
     /// Its network's limit applies (it is not in one of the petition's shared sites): checked
     /// again in the database on PostgreSQL.
     pub network_limited: bool,
+    /// Its email domain's limit applies (a public signature, not at a large provider): the
+    /// domain is stored with it and checked again in the database on PostgreSQL.
+    pub domain_limited: bool,
+}
+
+/// The limits checked against the stored signatures while several server processes sign into
+/// one database (`LIMIT_NETWORK`, `LIMIT_DOMAIN`).
+#[derive(Clone, Debug, Default)]
+pub struct StoredLimits {
+    pub network: Vec<Rate>,
+    pub domain: Vec<Rate>,
 }
 
 /// What became of a signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Signed {
-    /// Stored: the signature's id and the signer's share code; `held_here` if it was held by
-    /// the database's check of its network (the handler's limiters let it through), so no
-    /// confirmation was asked for yet.
-    New { id: i64, share_code: ShareCode, held_here: bool },
+    /// Stored: the signature's id and the signer's share code; `held_here`, the policy, if it
+    /// was held by the database's check of its network or domain (the handler's limiters let
+    /// it through), so no confirmation was asked for yet.
+    New { id: i64, share_code: ShareCode, held_here: Option<Held> },
     /// This person had already signed; nothing changed.
     AlreadySigned,
 }
@@ -149,12 +161,12 @@ impl SignatureWriter {
         counts: Counts,
         outbox: Arc<Notify>,
         mail: Arc<Notify>,
-        network: Vec<Rate>,
+        limits: StoredLimits,
         peers: Arc<Peers>,
     ) -> (Self, WriterTask) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::<WriterStats>::default();
-        let ctx = Context { counts, stats: stats.clone(), outbox, mail, network, peers };
+        let ctx = Context { counts, stats: stats.clone(), outbox, mail, limits, peers };
         (Self { tx, stats }, WriterTask(tokio::spawn(run(db, rx, ctx))))
     }
 
@@ -180,16 +192,16 @@ struct Context {
     stats: Arc<WriterStats>,
     outbox: Arc<Notify>,
     mail: Arc<Notify>,
-    /// `LIMIT_NETWORK`, checked against stored signatures while `peers` says so.
-    network: Vec<Rate>,
+    /// Checked against stored signatures while `peers` says so.
+    limits: StoredLimits,
     peers: Arc<Peers>,
 }
 
 impl Context {
-    /// The rates to check a batch's networks against in the database: none unless several
-    /// processes sign into it (or `LIMIT_NETWORK_IN_DATABASE` says always).
-    fn network(&self) -> &[Rate] {
-        if self.peers.limit_in_database() { &self.network } else { &[] }
+    /// The limits to check a batch against in the database: none unless several processes
+    /// sign into it (or `LIMIT_NETWORK_IN_DATABASE` says always).
+    fn limits(&self) -> Option<&StoredLimits> {
+        self.peers.limit_in_database().then_some(&self.limits)
     }
 }
 
@@ -212,7 +224,7 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, ctx: Context) 
 async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
     batch.sort_by(|a, b| a.canonical.cmp(&b.canonical));
     let jobs: Vec<&Job> = batch.iter().collect();
-    match write(db, &jobs, ctx.network()).await {
+    match write(db, &jobs, ctx.limits()).await {
         Ok((outcomes, tallies)) => {
             record(ctx, &tallies);
             for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -229,7 +241,7 @@ async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, ctx: &Context) {
             ctx.stats.retried_one_by_one.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(size = batch.len(), "a batch failed; storing its signatures one by one");
             for job in batch {
-                let result = write(db, &[&job], ctx.network()).await;
+                let result = write(db, &[&job], ctx.limits()).await;
                 let answer = match result {
                     Ok((mut outcomes, tallies)) => {
                         record(ctx, &tallies);
@@ -287,7 +299,11 @@ type Written = (Vec<Signed>, After);
 
 /// One transaction: every signature, then one tally update per petition (in id order), then
 /// the webhook deliveries that report the new signatures.
-async fn write(db: &DatabaseConnection, jobs: &[&Job], network: &[Rate]) -> Result<Written, DbErr> {
+async fn write(
+    db: &DatabaseConnection,
+    jobs: &[&Job],
+    limits: Option<&StoredLimits>,
+) -> Result<Written, DbErr> {
     // Both databases keep microseconds: `now` is what they will hand back.
     let now = Utc::now().trunc_subsecs(6);
     let share_codes: Vec<ShareCode> = jobs.iter().map(|_| ShareCode::generate()).collect();
@@ -309,10 +325,18 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job], network: &[Rate]) -> Resu
             canonical: &job.canonical,
             share_code,
             paper_batch_id: None,
+            limited_domain: if job.sig.domain_limited {
+                job.canonical.rsplit_once('@').map(|(_, d)| d)
+            } else {
+                None
+            },
         })
         .collect();
     let txn = db.begin().await?;
-    let held_here = hold_over_network_limit(&txn, &mut rows, jobs, network, now).await?;
+    let held_here = match limits {
+        Some(limits) => hold_over_limits(&txn, &mut rows, jobs, limits, now).await?,
+        None => vec![None; rows.len()],
+    };
     let stored = signatures::insert_batch(&txn, &rows, now).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut added: BTreeMap<i64, i64> = BTreeMap::new();
@@ -366,81 +390,137 @@ async fn write(db: &DatabaseConnection, jobs: &[&Job], network: &[Rate]) -> Resu
     Ok((outcomes, After { tallies, enqueued, emails, stored: by_status, repeated }))
 }
 
-/// The per-network limit, checked against the stored signatures of the batch's networks (on
-/// PostgreSQL, where other server processes sign too and their limiters are not this one's):
-/// a signature this process let through is held if, with every try stored from its network
-/// (this batch's earlier ones included), it goes over `LIMIT_NETWORK` (see
-/// [`crate::limits::conforms`]). The networks are locked first (transaction-scoped advisory
-/// locks, in one order), so two processes' batches from one network are judged one after the
-/// other. Returns, per row, whether this held it.
-async fn hold_over_network_limit(
+/// The per-network and per-domain limits, checked against the stored signatures of the
+/// batch's networks and domains (on PostgreSQL, where other server processes sign too and their
+/// limiters are not this one's): a signature this process let through is held if, with every
+/// try stored from its network (or domain, on its petition), this batch's earlier ones
+/// included, it goes over `LIMIT_NETWORK` (or `LIMIT_DOMAIN`; see
+/// [`crate::limits::conforms`]). The batch's petitions are locked first (transaction-scoped
+/// advisory locks, in one order), so two processes' batches of one petition are judged one
+/// after the other. Returns, per row, the policy that held it here.
+async fn hold_over_limits(
     txn: &DatabaseTransaction,
     rows: &mut [signatures::NewRow<'_>],
     jobs: &[&Job],
-    rates: &[Rate],
+    limits: &StoredLimits,
     now: chrono::DateTime<Utc>,
-) -> Result<Vec<bool>, DbErr> {
-    let mut held = vec![false; rows.len()];
-    let checked = |i: usize, row: &signatures::NewRow<'_>| {
-        jobs[i].sig.network_limited
-            && matches!(row.status, signature::Status::Validated | signature::Status::Pending)
+) -> Result<Vec<Option<Held>>, DbErr> {
+    let mut held = vec![None; rows.len()];
+    // Only a signature still to be counted can be held here.
+    let open = |row: &signatures::NewRow<'_>| {
+        matches!(row.status, signature::Status::Validated | signature::Status::Pending)
+    };
+    let network_checked = |i: usize, row: &signatures::NewRow<'_>| {
+        !limits.network.is_empty()
+            && jobs[i].sig.network_limited
+            && open(row)
             && row.input.network_hash.is_some()
     };
+    let domain_checked =
+        |row: &signatures::NewRow<'_>| !limits.domain.is_empty() && open(row) && row.limited_domain.is_some();
     let mut networks: Vec<&str> = rows
         .iter()
         .enumerate()
-        .filter(|(i, r)| checked(*i, r))
+        .filter(|(i, r)| network_checked(*i, r))
         .filter_map(|(_, r)| r.input.network_hash.as_deref())
         .collect();
-    if rates.is_empty() || networks.is_empty() {
+    let mut domains: Vec<&str> =
+        rows.iter().filter(|r| domain_checked(r)).filter_map(|r| r.limited_domain).collect();
+    if networks.is_empty() && domains.is_empty() {
         return Ok(held);
     }
     networks.sort_unstable();
     networks.dedup();
-    // One lock per petition (a network's hash is its petition's own), in id order, taken
-    // before anything else: batches of one petition from two processes are judged one after
-    // the other, and nothing else takes these locks, so no cycle can form.
-    let mut petitions: Vec<i64> =
-        rows.iter().enumerate().filter(|(i, r)| checked(*i, r)).map(|(_, r)| r.petition_id).collect();
+    domains.sort_unstable();
+    domains.dedup();
+    // One lock per petition (a network's hash is its petition's own, and a domain is limited
+    // per petition), in id order, taken before anything else: batches of one petition from two
+    // processes are judged one after the other, and nothing else takes these locks, so no cycle
+    // can form.
+    let mut petitions: Vec<i64> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| network_checked(*i, r) || domain_checked(r))
+        .map(|(_, r)| r.petition_id)
+        .collect();
     petitions.sort_unstable();
     petitions.dedup();
     let list =
         |items: &mut dyn Iterator<Item = String>| format!("{{{}}}", items.collect::<Vec<_>>().join(","));
     // The same statement has this transaction's statements planned for their own values: a
     // plan kept from when the table was small (a new database filling fast) would read every
-    // signature in every batch for the look-up below.
+    // signature in every batch for the look-ups below.
     txn.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
         "SELECT pg_advisory_xact_lock($2, k), set_config('plan_cache_mode', 'force_custom_plan', true) \
          FROM unnest($1::text::int[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
-        [list(&mut petitions.iter().map(i64::to_string)).into(), NETWORK_LOCKS.into()],
+        [list(&mut petitions.iter().map(i64::to_string)).into(), LIMIT_LOCKS.into()],
     ))
     .await?;
     // Two of the longest period: the limiters' state rarely depends on older tries.
-    let longest = rates.iter().map(|r| r.per).max().unwrap_or_default() * 2;
-    let since = now - chrono::Duration::from_std(longest).unwrap_or_default();
-    let stored = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            "SELECT network_hash, signed_at FROM signatures WHERE network_hash = ANY($1::text::text[]) \
-             AND signed_at > $2 AND status <> 'fraudulent' ORDER BY signed_at",
-            [list(&mut networks.iter().map(|h| (*h).to_owned())).into(), since.into()],
-        ))
-        .await?;
-    let mut tries: HashMap<String, Vec<chrono::DateTime<Utc>>> =
+    let since = |rates: &[Rate]| {
+        let longest = rates.iter().map(|r| r.per).max().unwrap_or_default() * 2;
+        now - chrono::Duration::from_std(longest).unwrap_or_default()
+    };
+    let mut by_network: HashMap<String, Vec<chrono::DateTime<Utc>>> =
         networks.iter().map(|h| ((*h).to_owned(), Vec::new())).collect();
-    for r in stored {
-        tries.entry(r.try_get("", "network_hash")?).or_default().push(r.try_get("", "signed_at")?);
+    if !networks.is_empty() {
+        let stored = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT network_hash, signed_at FROM signatures WHERE network_hash = ANY($1::text::text[]) \
+                 AND signed_at > $2 AND status <> 'fraudulent' ORDER BY signed_at",
+                [list(&mut networks.iter().map(|h| (*h).to_owned())).into(), since(&limits.network).into()],
+            ))
+            .await?;
+        for r in stored {
+            by_network.entry(r.try_get("", "network_hash")?).or_default().push(r.try_get("", "signed_at")?);
+        }
+    }
+    let mut by_domain: HashMap<(i64, String), Vec<chrono::DateTime<Utc>>> = HashMap::new();
+    if !domains.is_empty() {
+        // Domains are written in their canonical form, which has no comma, quote or brace.
+        let stored = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT petition_id, email_domain, signed_at FROM signatures \
+                 WHERE petition_id = ANY($1::text::bigint[]) AND email_domain = ANY($2::text::text[]) \
+                 AND signed_at > $3 AND status <> 'fraudulent' ORDER BY signed_at",
+                [
+                    list(&mut petitions.iter().map(i64::to_string)).into(),
+                    list(&mut domains.iter().map(|d| (*d).to_owned())).into(),
+                    since(&limits.domain).into(),
+                ],
+            ))
+            .await?;
+        for r in stored {
+            let key = (r.try_get("", "petition_id")?, r.try_get("", "email_domain")?);
+            by_domain.entry(key).or_default().push(r.try_get("", "signed_at")?);
+        }
     }
     for (i, row) in rows.iter_mut().enumerate() {
-        let Some(before) = row.input.network_hash.as_ref().and_then(|h| tries.get_mut(h)) else { continue };
-        if checked(i, row) && !crate::limits::conforms(rates, before, now) {
-            row.status = signature::Status::Held;
-            held[i] = true;
-        }
+        let (network, domain) = (network_checked(i, row), domain_checked(row));
         // Every try is replayed later as stored, this one too (bots are not stored as tries).
-        if row.status != signature::Status::Fraudulent {
+        let counts = row.status != signature::Status::Fraudulent;
+        if let Some(before) = row.input.network_hash.as_ref().and_then(|h| by_network.get_mut(h)) {
+            if network && !crate::limits::conforms(&limits.network, before, now) {
+                held[i] = Some(Held::Network);
+            }
+            if counts {
+                before.push(now);
+            }
+        }
+        if let Some(d) = row.limited_domain
+            && counts
+        {
+            let before = by_domain.entry((row.petition_id, d.to_owned())).or_default();
+            if domain && !crate::limits::conforms(&limits.domain, before, now) {
+                held[i] = held[i].or(Some(Held::Domain));
+            }
             before.push(now);
+        }
+        if held[i].is_some() {
+            row.status = signature::Status::Held;
         }
     }
     Ok(held)

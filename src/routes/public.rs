@@ -330,24 +330,24 @@ async fn sign(
     // A bot that filled the honeypot is not worth the provider's time.
     let checked = if input.suspected_bot { None } else { human_check(&state, &rec, &form).await };
     let shared = rec.is_shared(ip);
-    let held = limit(&state, &rec, (ip, shared), &input, timing, checked);
+    let Limited { held, domain_limited } = limit(&state, &rec, (ip, shared), &input, timing, checked);
     let confirm = ask_to_confirm(&state, &rec, locale, &input, held);
     // Asked to confirm by email: the thanks page says so (a held signer sees the usual one).
     let pending = if p.require_confirmation && confirm.is_some() { "confirm=1" } else { "" };
     let ask = confirm.as_ref().map(|(ask, _)| ask.clone());
     let network_limited = !shared;
-    // Asked to confirm if the database holds it over its network's limit (with another process
-    // signing too), when nothing asks them yet.
-    let ask_if_held = confirm.is_none() && network_limited && !input.suspected_bot;
+    // Asked to confirm if the database holds it over its network's or domain's limit (with
+    // another process signing too), when nothing asks them yet.
+    let ask_if_held = confirm.is_none() && !input.suspected_bot;
     let signed = state
         .writer
-        .sign(NewSignature { petition_id: p.id, input, confirm: ask, held, network_limited })
+        .sign(NewSignature { petition_id: p.id, input, confirm: ask, held, network_limited, domain_limited })
         .await?;
-    if let Signed::New { id, held_here: true, .. } = &signed {
-        state.counters.held(Held::Network);
+    if let Signed::New { id, held_here: Some(policy), .. } = &signed {
+        state.counters.held(*policy);
         tracing::info!(
             petition_id = p.id,
-            policy = Held::Network.name(),
+            policy = policy.name(),
             "signature held over a limit in the database"
         );
         // The signature is stored: a link that could not be written leaves it for staff to
@@ -383,6 +383,14 @@ async fn sign(
     }
 }
 
+/// What the limits said of a signature.
+struct Limited {
+    /// It goes over a limit, and is held.
+    held: bool,
+    /// Its email domain's limit applies to it (not a bot's, not at a large provider).
+    domain_limited: bool,
+}
+
 /// Whether a signature from `ip` (in one of the petition's shared sites, or not) goes over a
 /// limit, and is then held (logged with the policy, never the signer).
 fn limit(
@@ -392,13 +400,13 @@ fn limit(
     input: &SignatureInput,
     timing: Timing,
     checked: Option<Verdict>,
-) -> bool {
-    if input.suspected_bot {
-        return false;
-    }
-    let Some(email) = &input.email else { return false };
+) -> Limited {
+    let Some(email) = input.email.as_ref().filter(|_| !input.suspected_bot) else {
+        return Limited { held: false, domain_limited: false };
+    };
     let canonical = email.canonical();
     let domain = canonical.rsplit_once('@').map_or("", |(_, d)| d);
+    let domain_limited = !crate::limits::is_common_provider(domain);
     let mut held = state.limits.check(rec.petition.id, ip, shared, &canonical, domain);
     if timing != Timing::Fine {
         tracing::info!(petition_id = rec.petition.id, timing = ?timing, "signing form sent back out of time");
@@ -414,10 +422,10 @@ fn limit(
         state.counters.held(policy);
         tracing::info!(petition_id = rec.petition.id, policy = policy.name(), "signature held over a limit");
     }
-    held.is_some()
+    Limited { held: held.is_some(), domain_limited }
 }
 
-/// Asks the signer of a signature the database held over its network's limit (after this
+/// Asks the signer of a signature the database held over its network's or domain's limit (after this
 /// process's limiters let it through, so no link was made) to confirm, as every held signer is.
 async fn ask_held_signer(
     state: &AppState,

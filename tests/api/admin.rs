@@ -8,7 +8,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::helpers::{TestApp, spawn_app};
 
-const PASSWORD: &str = "a long staff passphrase";
+pub(crate) const PASSWORD: &str = "a long staff passphrase";
 
 /// A browser of its own: cookies kept, redirects not followed.
 pub(crate) fn browser() -> reqwest::Client {

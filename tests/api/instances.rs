@@ -109,6 +109,20 @@ async fn two_instances_share_one_count_sessions_and_background_work() {
     assert_eq!(res.expect("sent").status(), StatusCode::SEE_OTHER);
     let res = staff.get(format!("{}/admin", bases[0])).send().await.expect("sent");
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed out on the other too");
+    // Sign-in attempts are limited across both: five wrong passwords for one account, three
+    // through one server and two through the other, and the next is refused, even with the
+    // right password, though neither server saw five.
+    let guesser = crate::admin::browser();
+    let (_, page) = crate::admin::get(&guesser, &app, "/admin/login").await;
+    let csrf = crate::admin::csrf_of(&page);
+    let try_at = async |base: &str, password: &str| {
+        let form = [("email", "org@example.org"), ("password", password), ("csrf", csrf.as_str())];
+        guesser.post(format!("{base}/admin/login")).form(&form).send().await.expect("sent").status()
+    };
+    for i in 0..5 {
+        assert_eq!(try_at(&bases[i % 2], "guess guess guess").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(try_at(&bases[1], crate::admin::PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
 
     // Twenty signers of a campaign that asks for confirmation, through both: one email each,
     // though both servers send mail.
@@ -128,17 +142,19 @@ async fn two_instances_share_one_count_sessions_and_background_work() {
     drop(other);
 }
 
-/// The per-network limit holds across two servers on PostgreSQL, where each checks it in the
-/// database too as soon as it sees the other (the default, `LIMIT_NETWORK_IN_DATABASE=auto`):
-/// one network signing through both in turn is let through once a minute, as by one server;
-/// the rest are held, and each held signer is asked to confirm. Many networks signing at once
-/// through both are all counted. A server alone does not check, and stops once the other has
-/// stopped. (SQLite is served by one process.)
+/// The per-network and per-domain limits hold across two servers on PostgreSQL, where each
+/// checks them in the database too as soon as it sees the other (the default,
+/// `LIMIT_NETWORK_IN_DATABASE=auto`): one network signing through both in turn is let through
+/// once a minute, as by one server; the rest are held, and each held signer is asked to
+/// confirm. One email domain signing through both at once is let through as by one server.
+/// A server alone does not check, and stops once the other has stopped. (SQLite is served by
+/// one process.)
 #[tokio::test]
 async fn the_network_limit_holds_across_two_instances() {
     let binds = [format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port())];
     let limit = ("LIMIT_NETWORK", "1/1m");
-    let app: TestApp = spawn_app_with(&[limit, ("METRICS_BIND", &binds[0])]).await;
+    let domain_limit = ("LIMIT_DOMAIN", "3/10m");
+    let app: TestApp = spawn_app_with(&[limit, domain_limit, ("METRICS_BIND", &binds[0])]).await;
     if app.db.backend() != sea_orm::DatabaseBackend::Postgres {
         return;
     }
@@ -156,7 +172,7 @@ async fn the_network_limit_holds_across_two_instances() {
     assert_eq!(checking(&binds[0]).await, (Some(1), Some(0)), "alone, no check in the database");
     let other = ServerProcess::start_with(
         &app.db_url,
-        &[("SECRET_KEY", TEST_SECRET), limit, ("METRICS_BIND", &binds[1])],
+        &[("SECRET_KEY", TEST_SECRET), limit, domain_limit, ("METRICS_BIND", &binds[1])],
     )
     .await;
     for bind in &binds {
@@ -166,10 +182,11 @@ async fn the_network_limit_holds_across_two_instances() {
         .await;
     }
     let bases = [app.address.clone(), other.address.clone()];
-    // Six people on this machine's one network, through one server and then the other.
+    // Six people on this machine's one network, through one server and then the other (at a
+    // large provider, which has no domain limit).
     for i in 0..6 {
         assert_eq!(
-            sign(&client, &bases[i % 2], "limited", &format!("n{i}@example.org")).await,
+            sign(&client, &bases[i % 2], "limited", &format!("n{i}@gmail.com")).await,
             StatusCode::SEE_OTHER
         );
     }
@@ -189,9 +206,9 @@ async fn the_network_limit_holds_across_two_instances() {
     let mut at_once = Vec::new();
     for i in 0..10 {
         let (client, base) = (client.clone(), bases[i % 2].clone());
-        at_once.push(tokio::spawn(async move {
-            sign(&client, &base, "rush", &format!("m{i}@example.org")).await
-        }));
+        at_once.push(tokio::spawn(
+            async move { sign(&client, &base, "rush", &format!("m{i}@gmail.com")).await },
+        ));
     }
     for s in at_once {
         assert_eq!(s.await.expect("signed"), StatusCode::SEE_OTHER);
@@ -201,29 +218,74 @@ async fn the_network_limit_holds_across_two_instances() {
     };
     assert_eq!(scalar(&app, &rushed("validated")).await, 1, "one, not one per server");
     assert_eq!(scalar(&app, &rushed("held")).await, 9);
-    // A marked shared site is not limited by either.
-    crate::confirm::exec(
-        &app,
-        &format!(
-            "INSERT INTO shared_sites (petition_id, network, label, added_by, added_at) \
-             VALUES ({id}, '127.0.0.1/32', 'Test', 'test', CURRENT_TIMESTAMP)"
-        ),
-    )
-    .await;
+    // A marked shared site is not limited by either; on a second campaign, only its domains
+    // are.
+    let domains = app.open_petition("domains").await;
+    for petition in [id, domains] {
+        crate::confirm::exec(
+            &app,
+            &format!(
+                "INSERT INTO shared_sites (petition_id, network, label, added_by, added_at) \
+                 VALUES ({petition}, '127.0.0.1/32', 'Test', 'test', CURRENT_TIMESTAMP)"
+            ),
+        )
+        .await;
+    }
     // Each server reads the campaign again once its copy is a second old: ask, then wait.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     for base in &bases {
-        assert!(client.get(format!("{base}/p/limited")).send().await.expect("sent").status().is_success());
+        for slug in ["limited", "domains"] {
+            assert!(client.get(format!("{base}/p/{slug}")).send().await.expect("sent").status().is_success());
+        }
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     for i in 0..4 {
         assert_eq!(
-            sign(&client, &bases[i % 2], "limited", &format!("s{i}@example.org")).await,
+            sign(&client, &bases[i % 2], "limited", &format!("s{i}@gmail.com")).await,
             StatusCode::SEE_OTHER
         );
     }
     assert_eq!(scalar(&app, &status("validated")).await, 5);
     crate::mail::eventually("the count shows them", || async { app.count("limited").await == 5 }).await;
+    // Eight at one hospital's own domain, through both servers at once: three let through, as
+    // by one server (each server's own limiter would let three through), the rest held and
+    // asked to confirm. The domain is kept with each.
+    let mut at_once = Vec::new();
+    for i in 0..8 {
+        let (client, base) = (client.clone(), bases[i % 2].clone());
+        at_once.push(tokio::spawn(async move {
+            sign(&client, &base, "domains", &format!("d{i}@Hospital.example")).await
+        }));
+    }
+    for s in at_once {
+        assert_eq!(s.await.expect("signed"), StatusCode::SEE_OTHER);
+    }
+    let of_domain = |s: &str| {
+        format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = {domains} AND status = '{s}'")
+    };
+    assert_eq!(scalar(&app, &of_domain("validated")).await, 3, "three, not three per server");
+    assert_eq!(scalar(&app, &of_domain("held")).await, 5);
+    assert_eq!(
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM confirmations WHERE petition_id = {domains}")).await,
+        5
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            &format!(
+                "SELECT COUNT(*) AS n FROM signatures WHERE petition_id = {domains} \
+                 AND email_domain = 'hospital.example'"
+            )
+        )
+        .await,
+        8
+    );
+    // Addresses at a large provider keep no domain.
+    assert_eq!(
+        scalar(&app, &format!("SELECT COUNT(*) AS n FROM signatures WHERE email_domain IS NOT NULL AND petition_id <> {domains}"))
+            .await,
+        0
+    );
     // Stopped, the other says so: the one left checks in memory only again at its next look,
     // well before the other's row would be taken for gone (10 s).
     assert!(other.terminate().success());

@@ -137,6 +137,15 @@ async fn a_closed_letter_is_anonymised_after_retention_and_its_counts_and_delive
         .await,
         4
     );
+    // Each keeps its address's domain for the per-domain limit.
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) AS n FROM signatures WHERE petition_id = {id} AND email_domain = 'example.org'")
+        )
+        .await,
+        4
+    );
     // Reopened and closed again 25 months ago (as if): due, and the server does it.
     reopen(&app, id).await;
     close_months_ago(&app, id, 25).await;
@@ -153,7 +162,7 @@ async fn a_closed_letter_is_anonymised_after_retention_and_its_counts_and_delive
     let rows = table(
         &app,
         &format!(
-            "SELECT given_name, family_name, email, postal_code, phone, comment, network_hash, \
+            "SELECT given_name, family_name, email, postal_code, phone, comment, network_hash, email_domain, \
              CASE WHEN public_name THEN 'yes' ELSE 'no' END AS named, status FROM signatures \
              WHERE petition_id = {id} ORDER BY id"
         ),
@@ -165,6 +174,7 @@ async fn a_closed_letter_is_anonymised_after_retention_and_its_counts_and_delive
             "phone",
             "comment",
             "network_hash",
+            "email_domain",
             "named",
             "status",
         ],
@@ -174,8 +184,12 @@ async fn a_closed_letter_is_anonymised_after_retention_and_its_counts_and_delive
     assert_eq!(postal, ["941", "947", "100", "941"], "postal codes are their regions");
     for r in &rows {
         assert_eq!(&r[..3], ["", "", ""], "no name or address: {r:?}");
-        assert_eq!(&r[4..8], ["NULL", "NULL", "NULL", "no"], "no phone, comment, network or consent: {r:?}");
-        assert_eq!(r[8], "validated");
+        assert_eq!(
+            &r[4..9],
+            ["NULL", "NULL", "NULL", "NULL", "no"],
+            "no phone, comment, network, domain or consent: {r:?}"
+        );
+        assert_eq!(r[9], "validated");
     }
     assert_eq!(figures(&app, "retired", id).await, before, "count, recount, aggregates and regions stay");
     assert!(exported_emails(&app, "retired").iter().all(String::is_empty));

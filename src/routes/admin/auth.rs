@@ -26,7 +26,13 @@ use crate::{
     views::admin::{PasswordErrors, login_page, notice_page, password_page},
 };
 
-/// Sign-in attempts allowed: per account, and per address.
+/// Sign-in attempts allowed a minute per account.
+const PER_ACCOUNT: u32 = 5;
+/// Sign-in attempts allowed a minute per address (a shared office counts once).
+const PER_ADDRESS: u32 = 20;
+
+/// Sign-in attempts allowed: per account, and per address, in this process. Failed ones are
+/// also counted from the audit log, so that the limits hold across server processes.
 #[derive(Debug)]
 pub struct LoginLimits {
     by_account: DefaultKeyedRateLimiter<String>,
@@ -35,9 +41,11 @@ pub struct LoginLimits {
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        // Five tries a minute per account, twenty per address (a shared office counts once).
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
-        Self { by_account: RateLimiter::keyed(per_minute(5)), by_address: RateLimiter::keyed(per_minute(20)) }
+        Self {
+            by_account: RateLimiter::keyed(per_minute(PER_ACCOUNT)),
+            by_address: RateLimiter::keyed(per_minute(PER_ADDRESS)),
+        }
     }
 }
 
@@ -128,7 +136,13 @@ pub(super) async fn login(
     let again = |status: StatusCode, message: &str| {
         page_response(status, login_page(&csrf, form.email.trim(), safe_next(&form.next), Some(message)))
     };
-    if !state.login_limits.allow(&email, ip) {
+    let address = ip_hash(&state, ip);
+    // Every process's failures of the last minute: behind several processes, each one's own
+    // limiter sees only its share.
+    let since = Utc::now() - chrono::Duration::minutes(1);
+    let (tried, from_there) = staff::failed_logins_since(&state.db.read, &email, &address, since).await?;
+    let allowed = state.login_limits.allow(&email, ip);
+    if !allowed || tried >= u64::from(PER_ACCOUNT) || from_there >= u64::from(PER_ADDRESS) {
         return Ok(again(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many sign-in attempts. Wait a minute, then try again.",
@@ -147,7 +161,7 @@ pub(super) async fn login(
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
-    let address = Some(ip_hash(&state, ip));
+    let address = Some(address);
     match account.filter(|_| matches) {
         Some(account) => {
             let entry = Audit {

@@ -352,7 +352,14 @@ pub async fn create(
     // Tokens are trusted integrations, often one server for many signers: no signing limits.
     let signed = state
         .writer
-        .sign(NewSignature { petition_id: p.id, input, confirm, held: false, network_limited: false })
+        .sign(NewSignature {
+            petition_id: p.id,
+            input,
+            confirm,
+            held: false,
+            network_limited: false,
+            domain_limited: false,
+        })
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "a signature from the API was not stored");
