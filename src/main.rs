@@ -4,6 +4,7 @@ use clap::Parser;
 use undersigned::{cli::Cli, config::Config, telemetry};
 
 fn main() -> std::process::ExitCode {
+    few_malloc_arenas();
     let cli = Cli::parse();
     let config = match Config::from_env() {
         Ok(c) => c,
@@ -33,3 +34,23 @@ fn main() -> std::process::ExitCode {
     runtime.shutdown_timeout(Duration::from_secs(1));
     code
 }
+
+/// At most two malloc arenas. glibc gives threads that allocate at the same time arenas of their
+/// own (up to eight per core), and memory freed into one is not reused by the others: the SQLite
+/// driver reads rows on a thread per connection, so paging through the API or a burst of
+/// webhooks left tens of megabytes spread over arenas. With two, the benchmark's peak memory was
+/// 48 MB instead of 66 MB paging the API and 61 MB instead of 68 MB after the webhook burst, at
+/// the same speed. Set before any thread starts; `MALLOC_ARENA_MAX`, if set, is left to decide.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(unsafe_code, reason = "`mallopt` has no safe wrapper; it is called once, before any thread")]
+fn few_malloc_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: `mallopt` only changes a setting of the allocator, and no other thread runs yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn few_malloc_arenas() {}

@@ -64,6 +64,9 @@ struct Signed {
     /// Other cookies, by name, path and value (the other attributes follow from the name and
     /// the instance).
     others: RwLock<HashMap<(&'static str, String, String), HeaderValue>>,
+    /// First touches read from returning visitors' cookies, by the cookie as sent (its
+    /// signature included): each is verified and read once. Most were set by the same link.
+    read: RwLock<HashMap<String, Arc<Attribution>>>,
 }
 
 impl SignedCookies {
@@ -99,6 +102,40 @@ impl SignedCookies {
         map.insert(key.clone(), value.clone());
         Some(value)
     }
+}
+
+impl SignedCookies {
+    /// Kept at most of the first touches read from cookies.
+    const MAX_READ: usize = 1024;
+
+    /// The first touch the request's cookie remembers, if its signature holds under `key`.
+    fn first_touch(&self, headers: &HeaderMap, key: &Key) -> Option<Arc<Attribution>> {
+        let sent = sent_cookie(headers, FIRST_TOUCH)?;
+        if let Some(known) = read(&self.0.read).get(sent) {
+            return Some(known.clone());
+        }
+        let mut jar = cookie::CookieJar::new();
+        jar.add_original(Cookie::parse_encoded(sent.to_owned()).ok()?);
+        let here = Arc::new(Attribution::from_cookie_value(jar.signed(key).get(FIRST_TOUCH)?.value()));
+        let mut map = write(&self.0.read);
+        if map.len() >= Self::MAX_READ {
+            map.clear();
+        }
+        map.insert(sent.to_owned(), here.clone());
+        Some(here)
+    }
+}
+
+/// The first cookie called `name` as the request sent it (`name=value`, the value still signed
+/// and encoded).
+fn sent_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .find(|pair| pair.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')))
 }
 
 /// A cookie to set with the response: HTTP only, `SameSite=Lax`, and secure when the site is.
@@ -155,7 +192,7 @@ impl Visitor {
         let chosen = switch.or_else(|| remembered_language(&jar));
         let browser = accept_language(headers);
         let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(referrer_host);
-        let remembered = jar.get(FIRST_TOUCH).map(|c| Arc::new(Attribution::from_cookie_value(c.value())));
+        let remembered = signed.first_touch(headers, &key);
         let automated = automated(headers);
         let mut visitor = Self {
             jar,
@@ -418,6 +455,40 @@ mod tests {
 
     fn key() -> Key {
         cookie_key(&"k".repeat(32)).unwrap_or_else(|| Key::from(&[1; 64]))
+    }
+
+    #[test]
+    fn a_first_touch_comes_back_from_its_cookie_and_a_changed_one_does_not() {
+        let signed = SignedCookies::default();
+        let uri: Uri = "/a/x?utm_source=meta&utm_campaign=nurses".parse().unwrap_or_default();
+        let mut first = Visitor::new(&uri, &HeaderMap::new(), key(), true, signed.clone());
+        let params = AttributionParams::from_query("utm_source=meta&utm_campaign=nurses");
+        let touch = first.first_touch(&params, "example.org");
+        let set = first.pending.first().and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let sent = set.split(';').next().unwrap_or_default().to_owned();
+        assert!(sent.starts_with("us_ft="), "{set}");
+        let back = |cookie: &str| {
+            let h = headers(&[(header::COOKIE, cookie)]);
+            Visitor::new(&"/p/x".parse().unwrap_or_default(), &h, key(), true, signed.clone()).remembered
+        };
+        // Read, then read again from what was kept: the same.
+        for _ in 0..2 {
+            assert_eq!(back(&format!("us_lang=es; {sent}")).as_deref(), Some(&*touch));
+        }
+        // One letter changed in the value, or signed with another key: nothing remembered.
+        let cut = sent.len() - 3;
+        let changed = format!("{}{}", &sent[..cut], if &sent[cut..cut + 1] == "a" { "b" } else { "a" })
+            + &sent[cut + 1..];
+        assert_eq!(back(&changed), None);
+        let mut stranger =
+            Visitor::new(&uri, &HeaderMap::new(), Key::from(&[7; 64]), true, SignedCookies::default());
+        stranger.first_touch(&params, "example.org");
+        let forged = stranger.pending.first().and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let forged = forged.split(';').next().unwrap_or_default();
+        assert!(forged.starts_with("us_ft=") && forged != sent);
+        assert_eq!(back(forged), None, "another key's");
+        assert_eq!(back("us_ft=source%3Dmeta"), None, "unsigned");
+        assert_eq!(back("us_ftx=1"), None);
     }
 
     #[test]
