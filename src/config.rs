@@ -68,7 +68,7 @@ pub struct Config {
     /// Signer data is anonymised this many months after a petition closes (`RETENTION_MONTHS`,
     /// default 24; `off` keeps it).
     pub retention_months: Option<u32>,
-    /// When the network limit is also enforced in the database (`LIMIT_NETWORK_IN_DATABASE`,
+    /// When the network and domain limits are also enforced in the database (`LIMIT_NETWORK_IN_DATABASE`,
     /// PostgreSQL only): by default while several server processes serve one database.
     pub limit_network_in_database: crate::peers::DatabaseLimit,
     /// Signatures from one network or one email domain in an hour that raise a notice on a

@@ -5,6 +5,8 @@
 //! [`i18n`] the words; [`cache`] and [`tally`] what pages read from memory; [`webhooks`] sends
 //! events to other tools.
 
+#![forbid(unsafe_code)]
+
 pub mod cache;
 pub mod captcha;
 pub mod cli;

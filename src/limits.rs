@@ -13,7 +13,8 @@
 //! hospital's Wi-Fi all count once they confirm, and a script's thousand made-up addresses
 //! never do. Going over `flood` is refused with `429` and `Retry-After`.
 //!
-//! The limits are kept in memory (GCRA, by `governor`), per process.
+//! The limits are kept in memory (GCRA, by `governor`), per process; on PostgreSQL with several
+//! processes the network and domain limits are also checked in the database (`db::writer`).
 
 mod disposable;
 mod form_token;

@@ -39,7 +39,7 @@ fn main() -> std::process::ExitCode {
 /// own (up to eight per core), and memory freed into one is not reused by the others: the SQLite
 /// driver reads rows on a thread per connection, so paging through the API or a burst of
 /// webhooks left tens of megabytes spread over arenas. With two, the benchmark's peak memory was
-/// 48 MB instead of 66 MB paging the API and 61 MB instead of 68 MB after the webhook burst, at
+/// 47–48 MB instead of 66 MB paging the API and 61 MB instead of 68 MB after the webhook burst, at
 /// the same speed. Set before any thread starts; `MALLOC_ARENA_MAX`, if set, is left to decide.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[expect(unsafe_code, reason = "`mallopt` has no safe wrapper; it is called once, before any thread")]

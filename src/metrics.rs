@@ -156,7 +156,7 @@ pub fn render(s: &Sources) -> String {
     family(
         "undersigned_network_limit_in_database",
         "gauge",
-        "1 while the network limit is also checked in the database (LIMIT_NETWORK_IN_DATABASE).",
+        "1 while the network and domain limits are also checked in the database (LIMIT_NETWORK_IN_DATABASE).",
         &[("", u64::from(s.peers.limit_in_database()))],
     );
     let mut tallies = s.counts.all();

@@ -14,7 +14,8 @@ use std::{
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 
-/// `LIMIT_NETWORK_IN_DATABASE`: whether the per-network limit is also checked in the database.
+/// `LIMIT_NETWORK_IN_DATABASE`: whether the per-network and per-domain limits are also checked
+/// in the database.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DatabaseLimit {
     /// While another process serves the same database.

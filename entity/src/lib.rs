@@ -1,5 +1,7 @@
 //! sea-orm entities for Undersigned: table shapes only, no business logic.
 
+#![forbid(unsafe_code)]
+
 pub mod ad_spend;
 pub mod api_token;
 pub mod audit_entry;

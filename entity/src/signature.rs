@@ -64,8 +64,8 @@ pub struct Model {
     pub share_text_id: Option<i64>,
     /// A keyed hash of the network it came from (IPv4 address or IPv6 /64); never the address.
     pub network_hash: Option<String>,
-    /// The address's domain, when the per-domain limit counted this signature (a public
-    /// signature, not at a large mail provider): checked in the database across processes.
+    /// The address's domain, when the per-domain limit counted this signature (signed through
+    /// the public form, not at a large mail provider): checked in the database across processes.
     pub email_domain: Option<String>,
     /// When it last changed after it was made (its status); NULL if it never did.
     pub changed_at: Option<DateTimeUtc>,

@@ -2,6 +2,8 @@
 //!
 //! Migrations are never edited once they have landed: add a new one instead.
 
+#![forbid(unsafe_code)]
+
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;

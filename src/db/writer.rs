@@ -67,8 +67,9 @@ pub struct NewSignature {
     /// Its network's limit applies (it is not in one of the petition's shared sites): checked
     /// again in the database on PostgreSQL.
     pub network_limited: bool,
-    /// Its email domain's limit applies (a public signature, not at a large provider): the
-    /// domain is stored with it and checked again in the database on PostgreSQL.
+    /// Its email domain's limit applies (signed through the public form, not at a large
+    /// provider): the domain is stored with it and checked again in the database on
+    /// PostgreSQL.
     pub domain_limited: bool,
 }
 
@@ -103,6 +104,9 @@ struct Job {
     sig: NewSignature,
     /// Lock order inside a batch (several server processes may write to one PostgreSQL).
     canonical: String,
+    /// The order it came in, which the handlers' limiters saw: the database's check of the
+    /// limits replays a batch in it.
+    arrived: u64,
     reply: oneshot::Sender<Result<Signed, WriteError>>,
 }
 
@@ -181,7 +185,9 @@ impl SignatureWriter {
         let Some(canonical) = sig.input.email.as_ref().map(crate::domain::Email::canonical) else {
             return Err(WriteError::Db(DbErr::Custom("a signature without an email address".into())));
         };
-        self.tx.send(Job { sig, canonical, reply }).await.map_err(|_| WriteError::Closed)?;
+        static ARRIVED: AtomicU64 = AtomicU64::new(0);
+        let arrived = ARRIVED.fetch_add(1, Ordering::Relaxed);
+        self.tx.send(Job { sig, canonical, arrived, reply }).await.map_err(|_| WriteError::Closed)?;
         answer.await.map_err(|_| WriteError::Closed)?
     }
 }
@@ -498,7 +504,12 @@ async fn hold_over_limits(
             by_domain.entry(key).or_default().push(r.try_get("", "signed_at")?);
         }
     }
-    for (i, row) in rows.iter_mut().enumerate() {
+    // In the order the signatures came in, as the limiters saw them (a batch is sorted by
+    // address): a try the handler held then counts where it counted there.
+    let mut arrival: Vec<usize> = (0..rows.len()).collect();
+    arrival.sort_unstable_by_key(|&i| jobs[i].arrived);
+    for i in arrival {
+        let row = &mut rows[i];
         let (network, domain) = (network_checked(i, row), domain_checked(row));
         // Every try is replayed later as stored, this one too (bots are not stored as tries).
         let counts = row.status != signature::Status::Fraudulent;

@@ -15,7 +15,7 @@ use axum::{
     http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header, request::Parts},
     response::{IntoResponseParts, ResponseParts},
 };
-use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
+use axum_extra::extract::cookie::{Cookie, CookieJar, Key, SameSite, SignedCookieJar};
 use foldhash::HashMap;
 
 use crate::{
@@ -107,35 +107,32 @@ impl SignedCookies {
 impl SignedCookies {
     /// Kept at most of the first touches read from cookies.
     const MAX_READ: usize = 1024;
+    /// Longest cookie value (signature included) whose first touch is kept once read.
+    const MAX_READ_VALUE: usize = 512;
 
-    /// The first touch the request's cookie remembers, if its signature holds under `key`.
-    fn first_touch(&self, headers: &HeaderMap, key: &Key) -> Option<Arc<Attribution>> {
-        let sent = sent_cookie(headers, FIRST_TOUCH)?;
-        if let Some(known) = read(&self.0.read).get(sent) {
+    /// The first touch the request's cookie remembers, if its signature holds (`jar` checks
+    /// it): found by the cookie's value as sent, signature included, among those read before.
+    /// A value longer than [`Self::MAX_READ_VALUE`] (a link with long parameters) is checked
+    /// each time, so that no visitor can fill the memory with copies of one long cookie. One
+    /// `SignedCookies` serves one instance, whose key never changes while it runs.
+    fn first_touch(&self, headers: &HeaderMap, jar: &SignedCookieJar) -> Option<Arc<Attribution>> {
+        // The same cookie the signed jar picks (the last of that name), not yet checked.
+        let sent = CookieJar::from_headers(headers);
+        let sent = sent.get(FIRST_TOUCH)?.value();
+        let kept = sent.len() <= Self::MAX_READ_VALUE;
+        if kept && let Some(known) = read(&self.0.read).get(sent) {
             return Some(known.clone());
         }
-        let mut jar = cookie::CookieJar::new();
-        jar.add_original(Cookie::parse_encoded(sent.to_owned()).ok()?);
-        let here = Arc::new(Attribution::from_cookie_value(jar.signed(key).get(FIRST_TOUCH)?.value()));
-        let mut map = write(&self.0.read);
-        if map.len() >= Self::MAX_READ {
-            map.clear();
+        let here = Arc::new(Attribution::from_cookie_value(jar.get(FIRST_TOUCH)?.value()));
+        if kept {
+            let mut map = write(&self.0.read);
+            if map.len() >= Self::MAX_READ {
+                map.clear();
+            }
+            map.insert(sent.to_owned(), here.clone());
         }
-        map.insert(sent.to_owned(), here.clone());
         Some(here)
     }
-}
-
-/// The first cookie called `name` as the request sent it (`name=value`, the value still signed
-/// and encoded).
-fn sent_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .map(str::trim)
-        .find(|pair| pair.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')))
 }
 
 /// A cookie to set with the response: HTTP only, `SameSite=Lax`, and secure when the site is.
@@ -192,7 +189,7 @@ impl Visitor {
         let chosen = switch.or_else(|| remembered_language(&jar));
         let browser = accept_language(headers);
         let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(referrer_host);
-        let remembered = signed.first_touch(headers, &key);
+        let remembered = signed.first_touch(headers, &jar);
         let automated = automated(headers);
         let mut visitor = Self {
             jar,
@@ -471,10 +468,16 @@ mod tests {
             let h = headers(&[(header::COOKIE, cookie)]);
             Visitor::new(&"/p/x".parse().unwrap_or_default(), &h, key(), true, signed.clone()).remembered
         };
-        // Read, then read again from what was kept: the same.
-        for _ in 0..2 {
-            assert_eq!(back(&format!("us_lang=es; {sent}")).as_deref(), Some(&*touch));
+        // Read, then found again where it was kept (the same one, not read anew), also when
+        // spelled otherwise (`%73` is `s`), and when a changed copy comes before it.
+        let read = back(&format!("us_lang=es; {sent}")).expect("read");
+        assert_eq!(*read, *touch);
+        let respelled = sent.replacen("source", "%73ource", 1);
+        assert_ne!(respelled, sent);
+        for again in [sent.clone(), respelled, format!("us_ft=x{}; {sent}", &sent[6..])] {
+            assert!(back(&again).is_some_and(|a| Arc::ptr_eq(&a, &read)), "{again}");
         }
+        assert_eq!(read_len(&signed), 1);
         // One letter changed in the value, or signed with another key: nothing remembered.
         let cut = sent.len() - 3;
         let changed = format!("{}{}", &sent[..cut], if &sent[cut..cut + 1] == "a" { "b" } else { "a" })
@@ -489,6 +492,21 @@ mod tests {
         assert_eq!(back(forged), None, "another key's");
         assert_eq!(back("us_ft=source%3Dmeta"), None, "unsigned");
         assert_eq!(back("us_ftx=1"), None);
+        // A value too long to keep is read each time.
+        let x = "x".repeat(250);
+        let long = AttributionParams::from_query(&format!(
+            "utm_source=meta&utm_content={x}&utm_term={x}&utm_campaign={x}"
+        ));
+        let mut visitor = Visitor::new(&uri, &HeaderMap::new(), key(), true, signed.clone());
+        let touch = visitor.first_touch(&long, "example.org");
+        let set = visitor.pending.first().and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let sent = set.split(';').next().unwrap_or_default();
+        assert_eq!(back(sent).as_deref(), Some(&*touch));
+        assert_eq!(read_len(&signed), 1, "not kept");
+    }
+
+    fn read_len(signed: &SignedCookies) -> usize {
+        read(&signed.0.read).len()
     }
 
     #[test]

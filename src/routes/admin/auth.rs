@@ -137,12 +137,14 @@ pub(super) async fn login(
         page_response(status, login_page(&csrf, form.email.trim(), safe_next(&form.next), Some(message)))
     };
     let address = ip_hash(&state, ip);
-    // Every process's failures of the last minute: behind several processes, each one's own
-    // limiter sees only its share.
-    let since = Utc::now() - chrono::Duration::minutes(1);
-    let (tried, from_there) = staff::failed_logins_since(&state.db.read, &email, &address, since).await?;
-    let allowed = state.login_limits.allow(&email, ip);
-    if !allowed || tried >= u64::from(PER_ACCOUNT) || from_there >= u64::from(PER_ADDRESS) {
+    // This process's limiter first; then every process's failures of the last minute, since
+    // behind several processes each one's own limiter sees only its share.
+    let over = !state.login_limits.allow(&email, ip) || {
+        let since = Utc::now() - chrono::Duration::minutes(1);
+        let (tried, from_there) = staff::failed_logins_since(&state.db.read, &email, &address, since).await?;
+        tried >= u64::from(PER_ACCOUNT) || from_there >= u64::from(PER_ADDRESS)
+    };
+    if over {
         return Ok(again(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many sign-in attempts. Wait a minute, then try again.",
