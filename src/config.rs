@@ -57,6 +57,9 @@ pub struct Config {
     pub body_timeout: Duration,
     /// Connections served at once (`MAX_CONNECTIONS`, default 1024); more wait to be accepted.
     pub max_connections: usize,
+    /// While nearly every place is taken, the most connections one address (an IPv6 /64) may
+    /// hold before more from it are refused (`MAX_CONNECTIONS_PER_ADDRESS`, default 64).
+    pub max_connections_per_address: usize,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
     /// Limits on signing (`LIMIT_*`).
@@ -74,6 +77,9 @@ pub struct Config {
     /// Signatures from one network or one email domain in an hour that raise a notice on a
     /// campaign's review page (`REVIEW_NETWORK_PER_HOUR`, 20; `REVIEW_DOMAIN_PER_HOUR`, 50).
     pub review: crate::domain::review::Thresholds,
+    /// Whether review notices are emailed to organizers and admins (`REVIEW_NOTICE_EMAILS`,
+    /// default true); false, they are shown on the review page only.
+    pub review_notice_emails: bool,
 }
 
 /// How webhooks are delivered (`WEBHOOK_*`).
@@ -227,6 +233,14 @@ impl Config {
                     return Err(invalid("WEBHOOK_ALLOW_PRIVATE", format!("{other:?}: use true or false")));
                 }
             };
+        let review_notice_emails =
+            match get("REVIEW_NOTICE_EMAILS").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("true" | "1" | "yes") => true,
+                Some("false" | "0" | "no") => false,
+                Some(other) => {
+                    return Err(invalid("REVIEW_NOTICE_EMAILS", format!("{other:?}: use true or false")));
+                }
+            };
         let webhooks = WebhookSettings {
             allow_private,
             max_attempts: i32::try_from(number("WEBHOOK_MAX_ATTEMPTS", 12, 1..=100)?).unwrap_or(12),
@@ -281,6 +295,8 @@ impl Config {
         let body_timeout = Duration::from_secs(number("BODY_TIMEOUT_SECONDS", 10, 1..=600)?);
         let max_connections =
             usize::try_from(number("MAX_CONNECTIONS", 1024, 16..=1_000_000)?).unwrap_or(1024);
+        let max_connections_per_address =
+            usize::try_from(number("MAX_CONNECTIONS_PER_ADDRESS", 64, 1..=1_000_000)?).unwrap_or(64);
         let mut limits = crate::limits::LimitSettings::default();
         for (name, rates) in [
             ("LIMIT_NETWORK", &mut limits.network),
@@ -389,6 +405,7 @@ impl Config {
             header_timeout,
             body_timeout,
             max_connections,
+            max_connections_per_address,
             webhooks,
             limits,
             metrics_bind,
@@ -396,6 +413,7 @@ impl Config {
             retention_months,
             limit_network_in_database,
             review,
+            review_notice_emails,
         })
     }
 
@@ -467,6 +485,7 @@ impl fmt::Debug for Config {
             .field("header_timeout", &self.header_timeout)
             .field("body_timeout", &self.body_timeout)
             .field("max_connections", &self.max_connections)
+            .field("max_connections_per_address", &self.max_connections_per_address)
             .field("captcha", &self.captcha)
             .field("mail", &self.mail)
             .field("webhooks", &self.webhooks)
@@ -505,6 +524,7 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.1, proxy.internal"),
             ("SECRET_KEY", "short"),
             ("WEBHOOK_ALLOW_PRIVATE", "maybe"),
+            ("REVIEW_NOTICE_EMAILS", "sometimes"),
             ("WEBHOOK_MAX_ATTEMPTS", "0"),
             ("WEBHOOK_RETRY_BASE_MS", "-5"),
             ("WEBHOOK_TIMEOUT_SECONDS", "soon"),

@@ -55,7 +55,8 @@ pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
 pub struct Mail {
     sender: Option<JoinHandle<()>>,
     goals: JoinHandle<()>,
-    notices: JoinHandle<()>,
+    /// None with `REVIEW_NOTICE_EMAILS=false`.
+    notices: Option<JoinHandle<()>>,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -83,13 +84,15 @@ impl Mail {
             }
         };
         let public_url = config.absolute("");
-        let notices = tokio::spawn(crate::notices::watch(
-            db.clone(),
-            config.review,
-            (settings.goal_check * REVIEW_EVERY).min(REVIEW_AT_MOST),
-            public_url.clone(),
-            wake.clone(),
-        ));
+        let notices = config.review_notice_emails.then(|| {
+            tokio::spawn(crate::notices::watch(
+                db.clone(),
+                config.review,
+                (settings.goal_check * REVIEW_EVERY).min(REVIEW_AT_MOST),
+                public_url.clone(),
+                wake.clone(),
+            ))
+        });
         let jobs = Jobs {
             every: settings.goal_check,
             digest_hour: settings.digest_hour,
@@ -104,7 +107,9 @@ impl Mail {
     /// sends next, and finishes the email it is sending (at most [`SEND_LIMIT`]).
     pub async fn stop(self) {
         self.goals.abort();
-        self.notices.abort();
+        if let Some(notices) = &self.notices {
+            notices.abort();
+        }
         let _ = self.stop.send(true);
         if let Some(mut sender) = self.sender
             && tokio::time::timeout(SEND_LIMIT + Duration::from_secs(5), &mut sender).await.is_err()

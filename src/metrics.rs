@@ -36,6 +36,11 @@ pub struct Counters {
     pub confirmed: AtomicU64,
     /// Held signatures staff released.
     pub released: AtomicU64,
+    /// Connections being served now.
+    pub connections_open: AtomicU64,
+    /// Connections refused because their address had too many not yet answered while places
+    /// were short.
+    pub connections_refused: AtomicU64,
 }
 
 impl Counters {
@@ -122,6 +127,18 @@ pub fn render(s: &Sources) -> String {
         "counter",
         "Signing requests refused with 429 as a flood.",
         &[("", load(&c.refused))],
+    );
+    family(
+        "undersigned_connections_open",
+        "gauge",
+        "Connections this process is serving now.",
+        &[("", load(&c.connections_open))],
+    );
+    family(
+        "undersigned_connections_refused_total",
+        "counter",
+        "Connections refused (answered 429, or closed if too many refusals were under way) because their address had MAX_CONNECTIONS_PER_ADDRESS not yet answered while nearly every place was taken.",
+        &[("", load(&c.connections_refused))],
     );
     family(
         "undersigned_signatures_confirmed_total",

@@ -26,8 +26,9 @@ use crate::{cache::Served, compress::Accepts, error::AppError, state::AppState};
 
 pub fn router(state: AppState) -> Router<AppState> {
     // Anyone's requests: a body that trickles in a byte at a time holds its connection no
-    // longer than `BODY_TIMEOUT_SECONDS`. Staff and API requests are let in before their bodies
-    // are read, and may upload a picture over a slow line.
+    // longer than `BODY_TIMEOUT_SECONDS` (two seconds on a connection accepted while places were
+    // short). Staff and API requests are let in before their bodies are read, and may upload a
+    // picture over a slow line.
     let public = Router::new()
         .merge(public::router())
         .merge(delivery::router())
@@ -38,7 +39,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(embed::router())
         .merge(health::router())
         .merge(assets::router())
-        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(state.config.body_timeout));
+        .layer(crate::serve::BodyDeadlineLayer { relaxed: state.config.body_timeout });
     Router::new().merge(public).merge(admin::router(state)).merge(api::router()).fallback(not_found)
 }
 

@@ -173,6 +173,9 @@ impl Application {
         let bounds = crate::serve::Bounds {
             max_connections: crate::serve::fit_connections(state.config.max_connections),
             header_timeout: state.config.header_timeout,
+            per_address: state.config.max_connections_per_address,
+            exempt: state.config.trusted_proxies.clone(),
+            counters: state.counters.clone(),
         };
         let router = app(state);
         Ok(Self {

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::{
     admin::{account, get},
-    helpers::{Signer, TestApp, spawn_app, spawn_app_with},
+    helpers::{Signer, TestApp, free_port, spawn_app, spawn_app_with},
 };
 
 /// A form body as given (bytes, possibly not UTF-8), with `content_type`.
@@ -200,6 +200,198 @@ async fn a_head_sent_slowly_is_cut_off_and_frees_its_place() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert_eq!(app.count("h").await, 0);
     assert_eq!(app.client.get(app.url("/healthz")).send().await.expect("healthz").status(), StatusCode::OK);
+}
+
+/// Connects from `source` (a loopback address of this machine) and sends `bytes`.
+async fn connect_from(app: &TestApp, source: [u8; 4], bytes: &[u8]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let host: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().expect("an address");
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket.bind((std::net::Ipv4Addr::from(source), 0).into()).expect("bound to a loopback address");
+    let mut stream = socket.connect(host).await.expect("connected");
+    stream.write_all(bytes).await.expect("sent");
+    stream
+}
+
+/// The value of one `/metrics` sample.
+async fn metric(bind: &str, name: &str) -> Option<u64> {
+    let text = reqwest::get(format!("http://{bind}/metrics")).await.ok()?.text().await.ok()?;
+    text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// One whole answer read from a kept-alive connection (its head, and a body as long as it
+/// says).
+async fn read_answer(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let read = async {
+        loop {
+            let text = String::from_utf8_lossy(&out).into_owned();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:")?.trim().parse().ok())
+                    .unwrap_or(0usize);
+                if out.len() >= end + 4 + length {
+                    return text;
+                }
+            }
+            match stream.read(&mut chunk).await {
+                Ok(n) if n > 0 => out.extend_from_slice(&chunk[..n]),
+                _ => return String::from_utf8_lossy(&out).into_owned(),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read).await.expect("an answer within 10 s")
+}
+
+const ASK: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+/// A server of sixteen places, at most four connections not yet answered per address while
+/// fewer than two are free, and thirty seconds for heads and bodies otherwise; and its
+/// `/metrics` address.
+async fn sixteen_places(more: &[(&str, &str)]) -> (TestApp, String) {
+    let bind = format!("127.0.0.1:{}", free_port());
+    let mut settings = vec![
+        ("MAX_CONNECTIONS", "16"),
+        ("MAX_CONNECTIONS_PER_ADDRESS", "4"),
+        ("HEADER_TIMEOUT_SECONDS", "30"),
+        ("BODY_TIMEOUT_SECONDS", "30"),
+        ("METRICS_BIND", &bind),
+    ];
+    settings.extend_from_slice(more);
+    let app = spawn_app_with(&settings).await;
+    (app, bind)
+}
+
+/// Waits until the server at `bind` serves `n` connections.
+async fn serving(bind: &str, n: u64) {
+    crate::mail::eventually(&format!("{n} connections served"), || async {
+        metric(bind, "undersigned_connections_open").await == Some(n)
+    })
+    .await;
+}
+
+/// `n` connections from `source` that say nothing.
+async fn quiet(app: &TestApp, source: [u8; 4], n: usize) -> Vec<tokio::net::TcpStream> {
+    let mut quiet = Vec::new();
+    for _ in 0..n {
+        quiet.push(connect_from(app, source, b"").await);
+    }
+    quiet
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_the_last_places() {
+    let (app, bind) = sixteen_places(&[]).await;
+    app.open_petition("h").await;
+    // Fourteen quiet ones from one address, none answered: with places to spare, allowed.
+    let _quiet = quiet(&app, [127, 0, 0, 1], 14).await;
+    serving(&bind, 14).await;
+    // Two places are left: the same address is refused at once, in both languages...
+    let started = Instant::now();
+    let mut refused = connect_from(&app, [127, 0, 0, 1], ASK).await;
+    let answer = read_until_closed(&mut refused, Duration::from_secs(5)).await.expect("refused and closed");
+    assert!(answer.starts_with("HTTP/1.1 429 Too Many Requests\r\n"), "{answer}");
+    assert!(answer.contains("\r\nRetry-After: 10\r\n"), "{answer}");
+    assert!(answer.contains("Too many connections") && answer.contains("Demasiadas conexiones"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(2), "refused after {:?}", started.elapsed());
+    // An HTTP client takes it as an answer, not a broken connection.
+    let res = app.client.get(app.url("/healthz")).send().await.expect("an answer");
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("10"));
+    // ...while another address is served.
+    let mut other = connect_from(&app, [127, 0, 0, 2], ASK).await;
+    let answer = read_until_closed(&mut other, Duration::from_secs(5)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // A form body still trickling in on a connection accepted then has two seconds, however long
+    // BODY_TIMEOUT_SECONDS is.
+    let started = Instant::now();
+    let head = "POST /p/h/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ngiven_name=A";
+    let mut trickle = connect_from(&app, [127, 0, 0, 3], head.as_bytes()).await;
+    let (mut read, mut write) = trickle.split();
+    let dribble = async {
+        use tokio::io::AsyncWriteExt;
+        while write.write_all(b"a").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    let answer = async {
+        use tokio::io::AsyncReadExt;
+        let mut out = Vec::new();
+        let _ = read.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let answer = tokio::select! {
+        a = answer => a,
+        () = dribble => String::new(),
+        () = tokio::time::sleep(Duration::from_secs(20)) => String::new(),
+    };
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(1900) && took < Duration::from_secs(5), "cut off after {took:?}");
+    assert_eq!(metric(&bind, "undersigned_connections_refused_total").await, Some(2));
+    assert_eq!(crate::paper::scalar(&app, "SELECT COUNT(*) AS n FROM signatures").await, 0);
+}
+
+/// A browser's kept-alive connections, already answered, do not count against its address.
+#[tokio::test]
+async fn answered_connections_do_not_count_against_their_address() {
+    const KEEP: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    let (app, bind) = sixteen_places(&[]).await;
+    let mut kept = Vec::new();
+    for _ in 0..14 {
+        let mut s = connect_from(&app, [127, 0, 0, 1], KEEP).await;
+        assert!(read_answer(&mut s).await.starts_with("HTTP/1.1 200"));
+        kept.push(s);
+    }
+    serving(&bind, 14).await;
+    // Places are short, and the address has fourteen kept: it is served.
+    let mut asked = connect_from(&app, [127, 0, 0, 1], ASK).await;
+    let answer = read_until_closed(&mut asked, Duration::from_secs(5)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(metric(&bind, "undersigned_connections_refused_total").await, Some(0));
+}
+
+/// An address's connections that end give their places back; and the short timeouts outlast the
+/// shortage of places by `HEADER_TIMEOUT_SECONDS`.
+#[tokio::test]
+async fn places_go_back_and_short_timeouts_linger() {
+    let (app, bind) = sixteen_places(&[]).await;
+    // Fourteen quiet ones from one address, that end.
+    let first = quiet(&app, [127, 0, 0, 1], 14).await;
+    serving(&bind, 14).await;
+    drop(first);
+    serving(&bind, 0).await;
+    // Another address takes as many; the first, holding nothing now, is served when places are
+    // short.
+    let others = quiet(&app, [127, 0, 0, 4], 14).await;
+    serving(&bind, 14).await;
+    let mut back = connect_from(&app, [127, 0, 0, 1], ASK).await;
+    let answer = read_until_closed(&mut back, Duration::from_secs(5)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(metric(&bind, "undersigned_connections_refused_total").await, Some(0));
+    // Places were short a moment ago: with every place free again, a new connection still has
+    // two seconds for its head, not thirty.
+    drop(others);
+    serving(&bind, 0).await;
+    let started = Instant::now();
+    let mut late = connect_from(&app, [127, 0, 0, 5], b"GET /healthz HTTP/1.1\r\nHo").await;
+    read_until_closed(&mut late, Duration::from_secs(10)).await.expect("closed");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(1500) && took < Duration::from_secs(6), "closed after {took:?}");
+}
+
+/// A trusted proxy carries everyone's requests: it is never refused for holding many.
+#[tokio::test]
+async fn a_trusted_proxy_is_not_bound_per_address() {
+    let (proxied, bind) = sixteen_places(&[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let _quiet = quiet(&proxied, [127, 0, 0, 1], 14).await;
+    serving(&bind, 14).await;
+    let mut asked = connect_from(&proxied, [127, 0, 0, 1], ASK).await;
+    let answer = read_until_closed(&mut asked, Duration::from_secs(5)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 #[tokio::test]

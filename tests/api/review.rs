@@ -153,3 +153,60 @@ async fn emails(app: &crate::helpers::TestApp) -> Vec<(String, String)> {
         .map(|e| (e.to_address, e.text_body))
         .collect()
 }
+
+/// A server whose review notices, at a threshold of three, are looked for every 1.2 s, with
+/// three signatures from this machine's network and one domain in the same hour, and an admin
+/// to tell.
+async fn three_from_one_network(setting: &str) -> (crate::helpers::TestApp, i64, reqwest::Client) {
+    use chrono::{Timelike, Utc};
+    let app = spawn_app_with(&[
+        ("REVIEW_NETWORK_PER_HOUR", "3"),
+        ("REVIEW_DOMAIN_PER_HOUR", "3"),
+        ("GOAL_CHECK_MS", "100"),
+        ("REVIEW_NOTICE_EMAILS", setting),
+    ])
+    .await;
+    let id = app.open_petition("watched").await;
+    let admin = account(&app, "admin@example.org", "admin").await;
+    // Three signatures split over two hours raise no notice: not within the hour's last seconds.
+    let now = Utc::now();
+    if now.minute() == 59 && now.second() >= 45 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - now.second()))).await;
+    }
+    for i in 0..3 {
+        let signer = Signer::new(&format!("p{i}@farm.example"));
+        assert_eq!(app.sign_fresh("watched", &signer).await.status(), StatusCode::SEE_OTHER);
+    }
+    (app, id, admin)
+}
+
+const NOTICES: &str = "SELECT COUNT(*) AS n FROM emails WHERE kind = 'review.notice'";
+
+/// Each server looks for notices by itself, and emails them.
+#[tokio::test]
+async fn the_server_emails_notices_by_itself() {
+    let (app, id, admin) = three_from_one_network("true").await;
+    crate::mail::eventually("a notice is emailed", || async { scalar(&app, NOTICES).await == 1 }).await;
+    let (status, page) = get(&admin, &app, &format!("/admin/campaigns/{id}/review")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("3 signatures from the network"), "{page}");
+}
+
+/// With `REVIEW_NOTICE_EMAILS=false` a server emails none, and the review page still shows
+/// them.
+#[tokio::test]
+async fn review_notice_emails_can_be_turned_off() {
+    use undersigned::{domain::review::Thresholds, notices};
+    let (app, id, admin) = three_from_one_network("false").await;
+    // Five looks' time.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert_eq!(scalar(&app, NOTICES).await, 0, "told not to");
+    let (status, page) = get(&admin, &app, &format!("/admin/campaigns/{id}/review")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("3 signatures from the network"), "{page}");
+    // A look of its own would have emailed: the setting is why none was.
+    let wake = tokio::sync::Notify::new();
+    let thresholds = Thresholds { network: 3, domain: 3 };
+    notices::send(&app.db, thresholds, "http://localhost:3000", &wake, chrono::Utc::now()).await;
+    assert_eq!(scalar(&app, NOTICES).await, 1);
+}
