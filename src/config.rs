@@ -225,22 +225,17 @@ impl Config {
                 invalid("LIMIT_NETWORK_IN_DATABASE", format!("{v:?}: use auto, true or false"))
             })?,
         };
-        let allow_private =
-            match get("WEBHOOK_ALLOW_PRIVATE").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-                None | Some("false" | "0" | "no") => false,
-                Some("true" | "1" | "yes") => true,
-                Some(other) => {
-                    return Err(invalid("WEBHOOK_ALLOW_PRIVATE", format!("{other:?}: use true or false")));
-                }
-            };
-        let review_notice_emails =
-            match get("REVIEW_NOTICE_EMAILS").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-                None | Some("true" | "1" | "yes") => true,
-                Some("false" | "0" | "no") => false,
-                Some(other) => {
-                    return Err(invalid("REVIEW_NOTICE_EMAILS", format!("{other:?}: use true or false")));
-                }
-            };
+        let flag = |name: &'static str, default: bool| match get(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None => Ok(default),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(other) => Err(invalid(name, format!("{other:?}: use true or false"))),
+        };
+        let allow_private = flag("WEBHOOK_ALLOW_PRIVATE", false)?;
+        let review_notice_emails = flag("REVIEW_NOTICE_EMAILS", true)?;
         let webhooks = WebhookSettings {
             allow_private,
             max_attempts: i32::try_from(number("WEBHOOK_MAX_ATTEMPTS", 12, 1..=100)?).unwrap_or(12),

@@ -142,6 +142,7 @@ pub async fn serve(
     let pressure = bounds.max_connections / 8;
     let holders = Arc::new(Holders::default());
     let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
+    let refusal = refusal_answer();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     // Short timeouts stay on for `HEADER_TIMEOUT_SECONDS` after places last ran short: when the
@@ -188,7 +189,7 @@ pub async fn serve(
                 None => {
                     // The place goes back at once: a refusal waits on no place.
                     drop(permit);
-                    refuse(stream, &refusals, &bounds.counters);
+                    refuse(stream, &refusal, &refusals, &bounds.counters);
                     continue;
                 }
             }
@@ -265,10 +266,20 @@ impl Drop for Hold {
     }
 }
 
-/// The answer to a connection refused because its address has too many waiting, in both
-/// languages the pages speak (the request is not parsed, so its language is not known).
-const REFUSAL_TEXT: &str = "Too many connections from your network at once. Please try again in a few seconds.\n\
-     Demasiadas conexiones desde su red a la vez. Vuelva a intentarlo en unos segundos.\n";
+/// The answer to a connection refused because its address has too many waiting: the
+/// catalogue's line in every language the pages speak (the request is not parsed, so its
+/// language is not known).
+fn refusal_answer() -> Arc<[u8]> {
+    let text: String =
+        crate::i18n::LOCALES.iter().map(|l| format!("{}\n", l.t("too-many-connections"))).collect();
+    format!(
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: {REFUSAL_RETRY_SECONDS}\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    )
+    .into_bytes()
+    .into()
+}
 
 /// Seconds a refused client is asked to wait.
 const REFUSAL_RETRY_SECONDS: u32 = 10;
@@ -286,7 +297,7 @@ const REFUSAL_WAIT: Duration = Duration::from_secs(1);
 /// unread would reset the connection under the answer. With [`REFUSALS_AT_ONCE`] already
 /// waiting, it closes the connection unanswered. A warning (with no address) goes to the log
 /// at most once a minute.
-fn refuse(stream: TcpStream, refusals: &Arc<Semaphore>, counters: &Counters) {
+fn refuse(stream: TcpStream, answer: &Arc<[u8]>, refusals: &Arc<Semaphore>, counters: &Counters) {
     let refused = counters.connections_refused.fetch_add(1, Ordering::Relaxed) + 1;
     static WARNED_AT: AtomicU64 = AtomicU64::new(0);
     let now = std::time::SystemTime::now()
@@ -302,6 +313,7 @@ fn refuse(stream: TcpStream, refusals: &Arc<Semaphore>, counters: &Counters) {
         );
     }
     let Ok(turn) = refusals.clone().try_acquire_owned() else { return };
+    let answer = answer.clone();
     tokio::spawn(async move {
         use tokio::io::AsyncWriteExt;
         let mut stream = stream;
@@ -329,16 +341,11 @@ fn refuse(stream: TcpStream, refusals: &Arc<Semaphore>, counters: &Counters) {
                 _ => break,
             }
         }
-        let answer = format!(
-            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: {REFUSAL_RETRY_SECONDS}\r\n\
-             Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{REFUSAL_TEXT}",
-            REFUSAL_TEXT.len()
-        );
         // Then what still comes is read until the client closes, so that closing does not reset
         // the connection under the answer.
         let _ = tokio::time::timeout(REFUSAL_WAIT, async {
             use tokio::io::AsyncReadExt;
-            stream.write_all(answer.as_bytes()).await?;
+            stream.write_all(&answer).await?;
             stream.shutdown().await?;
             while stream.read(&mut scratch).await? > 0 {}
             io::Result::Ok(())

@@ -129,6 +129,7 @@ bad-request-title = That request was not understood
 bad-request-body = Something in what your browser sent was malformed. Please go back and try again.
 too-many-title = Too many requests
 too-many-body = Please wait a moment and try again.
+too-many-connections = Too many connections from your network at once. Please try again in a few seconds.
 too-large-title = Too much data
 too-large-body = What you sent was too large. Please shorten it and try again.
 error-title = Something went wrong

@@ -128,6 +128,7 @@ bad-request-title = No entendimos esa solicitud
 bad-request-body = Algo de lo que envió tu navegador estaba mal formado. Vuelve atrás e inténtalo de nuevo.
 too-many-title = Demasiadas solicitudes
 too-many-body = Espera un momento y vuelve a intentarlo.
+too-many-connections = Demasiadas conexiones desde tu red a la vez. Vuelve a intentarlo en unos segundos.
 too-large-title = Demasiados datos
 too-large-body = Lo que enviaste es demasiado grande. Acórtalo y vuelve a intentarlo.
 error-title = Algo salió mal

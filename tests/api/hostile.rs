@@ -202,6 +202,36 @@ async fn a_head_sent_slowly_is_cut_off_and_frees_its_place() {
     assert_eq!(app.client.get(app.url("/healthz")).send().await.expect("healthz").status(), StatusCode::OK);
 }
 
+/// Sends `bytes` on `stream` one every `every`, and returns what the server answers before it
+/// closes the connection (empty if it does not within 20 s).
+async fn trickled(
+    mut stream: tokio::net::TcpStream,
+    bytes: impl Iterator<Item = u8>,
+    every: Duration,
+) -> String {
+    let (mut read, mut write) = stream.split();
+    let dribble = async {
+        use tokio::io::AsyncWriteExt;
+        for b in bytes {
+            if write.write_all(&[b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(every).await;
+        }
+    };
+    let answer = async {
+        use tokio::io::AsyncReadExt;
+        let mut out = Vec::new();
+        let _ = read.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    tokio::select! {
+        a = answer => a,
+        () = dribble => String::new(),
+        () = tokio::time::sleep(Duration::from_secs(20)) => String::new(),
+    }
+}
+
 /// Connects from `source` (a loopback address of this machine) and sends `bytes`.
 async fn connect_from(app: &TestApp, source: [u8; 4], bytes: &[u8]) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
@@ -309,25 +339,8 @@ async fn one_address_cannot_take_the_last_places() {
     // BODY_TIMEOUT_SECONDS is.
     let started = Instant::now();
     let head = "POST /p/h/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ngiven_name=A";
-    let mut trickle = connect_from(&app, [127, 0, 0, 3], head.as_bytes()).await;
-    let (mut read, mut write) = trickle.split();
-    let dribble = async {
-        use tokio::io::AsyncWriteExt;
-        while write.write_all(b"a").await.is_ok() {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
-    let answer = async {
-        use tokio::io::AsyncReadExt;
-        let mut out = Vec::new();
-        let _ = read.read_to_end(&mut out).await;
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    let answer = tokio::select! {
-        a = answer => a,
-        () = dribble => String::new(),
-        () = tokio::time::sleep(Duration::from_secs(20)) => String::new(),
-    };
+    let trickle = connect_from(&app, [127, 0, 0, 3], head.as_bytes()).await;
+    let answer = trickled(trickle, std::iter::repeat(b'a'), Duration::from_millis(200)).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(1900) && took < Duration::from_secs(5), "cut off after {took:?}");
@@ -417,29 +430,9 @@ async fn a_body_sent_slowly_times_out_and_a_huge_head_is_refused() {
     let trickle = spawn_app_with(&[("BODY_TIMEOUT_SECONDS", "1"), ("REQUEST_TIMEOUT_SECONDS", "60")]).await;
     trickle.open_petition("h").await;
     let started = Instant::now();
-    let mut stream = connect_and_send(&trickle, head.as_bytes()).await;
+    let stream = connect_and_send(&trickle, head.as_bytes()).await;
     // A byte every 300 ms: never idle, always late.
-    let (mut read, mut write) = stream.split();
-    let dribble = async {
-        use tokio::io::AsyncWriteExt;
-        for b in body.bytes().cycle() {
-            if write.write_all(&[b]).await.is_err() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
-    };
-    let answer = async {
-        use tokio::io::AsyncReadExt;
-        let mut out = Vec::new();
-        let _ = read.read_to_end(&mut out).await;
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    let answer = tokio::select! {
-        a = answer => a,
-        () = dribble => String::new(),
-        () = tokio::time::sleep(Duration::from_secs(20)) => String::new(),
-    };
+    let answer = trickled(stream, body.bytes().cycle(), Duration::from_millis(300)).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(4), "cut off after {:?}", started.elapsed());
     assert_eq!(trickle.count("h").await, 0);
