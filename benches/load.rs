@@ -40,12 +40,17 @@ wrk.headers["Accept-Encoding"] = "gzip, deflate, br, zstd""#;
 const LANDING: &str = "staffing-nurses";
 const POSTER: &str = "station";
 
+#[derive(Clone)]
 struct Options {
     dbs: Vec<Db>,
     duration: u64,
     connections: u32,
     export_rows: u64,
     smoke: bool,
+    /// Another build's server binary: only signing is measured, alternating with this build's.
+    compare: Option<PathBuf>,
+    /// Rounds of the comparison, each `A B B A`.
+    rounds: u32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,6 +76,9 @@ usage: cargo bench --bench load [-- OPTIONS]
   --duration SECONDS   seconds of load per route (default 10)
   --connections N      concurrent connections (default 64)
   --export-rows N      signatures seeded for the export (default 1,000,000)
+  --compare BINARY     only signing: this build's server against another build's binary
+                       (an older commit's target/release/undersigned), A B B A per round
+  --rounds N           rounds of --compare (default 3)
   --help               this text";
 
 /// Reads the options from `args` (without the program name). `cargo bench` adds `--bench`,
@@ -82,6 +90,8 @@ fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Options, Stri
         connections: 64,
         export_rows: 1_000_000,
         smoke: false,
+        compare: None,
+        rounds: 3,
     };
     fn value<T: std::str::FromStr>(flag: &str, v: Option<String>) -> Result<T, String> {
         let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
@@ -106,12 +116,14 @@ fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Options, Stri
             "--duration" => o.duration = value("--duration", args.next())?,
             "--connections" => o.connections = value("--connections", args.next())?,
             "--export-rows" => o.export_rows = value("--export-rows", args.next())?,
+            "--compare" => o.compare = Some(value("--compare", args.next())?),
+            "--rounds" => o.rounds = value("--rounds", args.next())?,
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown option {other:?}")),
         }
     }
-    if o.duration == 0 || o.connections == 0 {
-        return Err("--duration and --connections must be above zero".into());
+    if o.duration == 0 || o.connections == 0 || o.rounds == 0 {
+        return Err("--duration, --connections and --rounds must be above zero".into());
     }
     Ok(o)
 }
@@ -172,7 +184,11 @@ fn main() {
     let mut rows = Vec::new();
     let mut failed = false;
     for db in &o.dbs {
-        match rt.block_on(run_db(*db, &o)) {
+        let run = match &o.compare {
+            Some(other) => rt.block_on(compare(*db, &o, other)),
+            None => rt.block_on(run_db(*db, &o)),
+        };
+        match run {
             Ok(mut r) => rows.append(&mut r),
             Err(e) => {
                 eprintln!("error: {} benchmark failed: {e}", db.name());
@@ -223,7 +239,12 @@ enum BenchDb {
 
 impl BenchDb {
     async fn create(db: Db) -> Result<Self, String> {
-        let id = std::process::id();
+        Self::create_named(db, "").await
+    }
+
+    /// [`BenchDb::create`], with `tag` in its name, for a second database beside the first.
+    async fn create_named(db: Db, tag: &str) -> Result<Self, String> {
+        let id = format!("{}{tag}", std::process::id());
         let made = match db {
             Db::Sqlite => {
                 Self::Sqlite { path: std::env::temp_dir().join(format!("undersigned-bench-{id}.db")) }
@@ -280,6 +301,8 @@ struct Server {
     child: Child,
     base: String,
     rss: RssSampler,
+    /// The signing form's issued-at token (empty from a build without one).
+    token: String,
 }
 
 impl Drop for Server {
@@ -295,11 +318,19 @@ fn start_server(url: &str) -> Result<Server, String> {
 
 /// [`start_server`], with `settings` in its environment as well.
 fn start_server_with(url: &str, settings: &[(&str, &str)]) -> Result<Server, String> {
+    let server = start_binary(Path::new(SERVER), url, settings)?;
+    *FORM_TOKEN.lock().map_err(|e| e.to_string())? = server.token.clone();
+    Ok(server)
+}
+
+/// Starts `binary serve` on `url`, with `settings` in its environment, and waits until its
+/// signing form's token may be sent back.
+fn start_binary(binary: &Path, url: &str, settings: &[(&str, &str)]) -> Result<Server, String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port();
-    let child = Command::new(SERVER)
+    let child = Command::new(binary)
         .arg("serve")
         .env("DATABASE_URL", url)
         .env("BIND", format!("127.0.0.1:{port}"))
@@ -321,8 +352,7 @@ fn start_server_with(url: &str, settings: &[(&str, &str)]) -> Result<Server, Str
                 // A form sent back sooner than two seconds after it was served is held.
                 std::thread::sleep(Duration::from_millis(2100));
             }
-            *FORM_TOKEN.lock().map_err(|e| e.to_string())? = token;
-            return Ok(Server { child, base: format!("http://{base}"), rss });
+            return Ok(Server { child, base: format!("http://{base}"), rss, token });
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -462,10 +492,15 @@ fn wrk_for(o: &Options, seconds: u64, url: &str, script: &str) -> Result<WrkResu
 /// (the server believes loopback's `X-Forwarded-For`): the signing limits are on, and no
 /// signature goes over them. `extra` is appended to the form (`&name=value…`).
 fn sign_script(run: &str, extra: &str) -> String {
+    let token = FORM_TOKEN.lock().map(|t| t.clone()).unwrap_or_default();
+    sign_script_with(run, extra, &token)
+}
+
+/// [`sign_script`] with the form's issued-at `token`.
+fn sign_script_with(run: &str, extra: &str, token: &str) -> String {
     // Each script's networks are its own too (a network may sign once a minute).
     static SCRIPTS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(1);
     let net = SCRIPTS.fetch_add(1, Ordering::Relaxed);
-    let token = FORM_TOKEN.lock().map(|t| t.clone()).unwrap_or_default();
     let extra = format!("{extra}&form_token={token}");
     format!(
         r#"
@@ -504,6 +539,136 @@ async fn query_i64(conn: &DatabaseConnection, sql: &str) -> Result<i64, String> 
         .map_err(|e| e.to_string())?
         .ok_or("no row")?;
     row.try_get::<i64>("", "n").map_err(|e| e.to_string())
+}
+
+/// `--compare`: signing alone, by this build's server and by `other` (another build's binary,
+/// such as an older commit's), each on a database of its own, in rounds of A B B A so that the
+/// machine's drift falls on both alike.
+async fn compare(db: Db, o: &Options, other: &Path) -> Result<Vec<Row>, String> {
+    println!("\n== {}: signing, this build against {} ==", db.name(), other.display());
+    let this_db = BenchDb::create(db).await?;
+    let other_db = BenchDb::create_named(db, "_other").await?;
+    let result = compare_on(db, o, other, (&this_db.url()?, &other_db.url()?)).await;
+    for d in [&this_db, &other_db] {
+        if let Err(e) = d.remove().await {
+            eprintln!("warning: could not remove a bench database: {e}");
+        }
+    }
+    result
+}
+
+/// [`compare`] on the two databases' `urls` (this build's first).
+async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Result<Vec<Row>, String> {
+    let builds = [(Path::new(SERVER), urls.0), (other, urls.1)];
+    let mut servers = Vec::new();
+    for (binary, url) in builds {
+        let demo = Command::new(binary)
+            .arg("demo")
+            .env("DATABASE_URL", url)
+            .output()
+            .map_err(|e| format!("{}: {e}", binary.display()))?;
+        if !demo.status.success() {
+            return Err(format!(
+                "{} demo failed: {}",
+                binary.display(),
+                String::from_utf8_lossy(&demo.stderr)
+            ));
+        }
+        servers.push(start_binary(binary, url, &[])?);
+    }
+    // Per build: each load's rate, the server's CPU time per signature, and the loads together.
+    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut cpu: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut loads: [Option<WrkResult>; 2] = [None, None];
+    let mut peaks = [0.0_f64; 2];
+    let mut starts: [Option<f64>; 2] = [None, None];
+    let mut n = 0;
+    for round in 1..=o.rounds {
+        print!("round {round}: ");
+        for which in [0, 1, 1, 0] {
+            let server = &servers[which];
+            n += 1;
+            let script = sign_script_with(&format!("{}c{n}", std::process::id()), "", &server.token);
+            let start = server.rss.begin();
+            starts[which].get_or_insert(start);
+            let before = cpu_seconds(server.child.id())?;
+            let r = wrk(o, &format!("{}/p/{SLUG}/sign", server.base), &script)?;
+            let used = cpu_seconds(server.child.id())? - before;
+            peaks[which] = peaks[which].max(server.rss.peak_mb());
+            print!("{} {:.0}/s  ", ["this", "other"][which], rate(&r));
+            rates[which].push(rate(&r));
+            cpu[which].push(used * 1e6 / r.requests.max(1) as f64);
+            loads[which] = Some(match loads[which].take() {
+                Some(before) => combined(before, r),
+                None => r,
+            });
+        }
+        println!();
+    }
+    let mut correct = [false; 2];
+    for (which, url) in [urls.0, urls.1].into_iter().enumerate() {
+        let conn = SeaDatabase::connect(url).await.map_err(|e| e.to_string())?;
+        let (stored, count) = rows_and_count(&conn).await?;
+        correct[which] = stored == count && loads[which].as_ref().is_some_and(|l| l.errors == 0);
+        let _ = conn.close().await;
+    }
+    drop(servers);
+    let (this, that) = (median(&rates[0]), median(&rates[1]));
+    let ratio = this / that.max(1e-9);
+    let mut rows = Vec::new();
+    for (which, name) in ["this build", "the other build"].into_iter().enumerate() {
+        let Some(load) = loads[which].take() else { continue };
+        rows.push(Row {
+            db: db.name(),
+            name: format!("POST /p/{{slug}}/sign, {name}"),
+            requests_per_s: median(&rates[which]),
+            p50_ms: Some(load.p50_us / 1000.0),
+            p99_ms: Some(load.p99_us / 1000.0),
+            errors: load.errors,
+            requests: load.requests,
+            ratio_to_healthz: None,
+            peak_rss_mb: peaks[which],
+            rss_growth_mb: peaks[which] - starts[which].unwrap_or(peaks[which]),
+            target: if which == 0 { "median >= 90% of the other build's median".into() } else { "-".into() },
+            met: (which == 0).then_some(ratio >= 0.9 && correct[0]),
+            correct: correct[which],
+            note: format!(
+                "median of {} loads of {} s (A B B A rounds); server CPU {:.0} us a signature (median){}",
+                rates[which].len(),
+                o.duration,
+                median(&cpu[which]),
+                if which == 0 {
+                    format!("; {:.0}% of the other build", ratio * 100.0)
+                } else {
+                    String::new()
+                },
+            ),
+        });
+    }
+    Ok(rows)
+}
+
+/// The middle value (the mean of the middle two of an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// CPU time a process has used, user and system, in seconds (Linux counts it in hundredths).
+fn cpu_seconds(pid: u32) -> Result<f64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).ok_or("an unreadable /proc stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks =
+        |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).ok_or("an unreadable /proc stat");
+    // utime and stime are the 14th and 15th fields; `rest` starts at the 3rd.
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 async fn run_db(db: Db, o: &Options) -> Result<Vec<Row>, String> {
@@ -888,18 +1053,12 @@ async fn scale(db: Db, o: &Options, url: &str, conn: &DatabaseConnection) -> Res
     print!("{:<38} ", "GET dashboard at scale, while signing");
     let start_rss = server.rss.begin();
     let signing = {
-        let o = Options {
-            dbs: vec![db],
-            duration: o.duration,
-            connections: o.connections,
-            export_rows: 0,
-            smoke: o.smoke,
-        };
+        let o = Options { dbs: vec![db], export_rows: 0, ..o.clone() };
         let url = format!("{}/p/{SLUG}/sign", server.base);
         let script = sign_script(&format!("{}s", std::process::id()), "");
         std::thread::spawn(move || wrk_for(&o, o.duration, &url, &script))
     };
-    let few = Options { dbs: vec![db], duration: o.duration, connections: 4, export_rows: 0, smoke: o.smoke };
+    let few = Options { dbs: vec![db], connections: 4, export_rows: 0, ..o.clone() };
     let script = format!(r#"wrk.headers["Cookie"] = "{cookie}""#);
     let dash = wrk_for(&few, o.duration, &dashboard, &script)?;
     let signed = signing.join().map_err(|_| "the signing load panicked".to_owned())??;
