@@ -97,6 +97,7 @@ fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Options, Stri
         let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
         v.parse().map_err(|_| format!("{flag}: {v:?} is not valid"))
     }
+    let mut rounds_given = false;
     let mut args = args.into_iter();
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -116,14 +117,26 @@ fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Options, Stri
             "--duration" => o.duration = value("--duration", args.next())?,
             "--connections" => o.connections = value("--connections", args.next())?,
             "--export-rows" => o.export_rows = value("--export-rows", args.next())?,
-            "--compare" => o.compare = Some(value("--compare", args.next())?),
-            "--rounds" => o.rounds = value("--rounds", args.next())?,
+            "--compare" => {
+                let path: PathBuf = value("--compare", args.next())?;
+                // cargo runs benchmarks from the package's directory, not the caller's.
+                let found =
+                    std::fs::canonicalize(&path).map_err(|e| format!("--compare {}: {e}", path.display()))?;
+                o.compare = Some(found);
+            }
+            "--rounds" => {
+                o.rounds = value("--rounds", args.next())?;
+                rounds_given = true;
+            }
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown option {other:?}")),
         }
     }
     if o.duration == 0 || o.connections == 0 || o.rounds == 0 {
         return Err("--duration, --connections and --rounds must be above zero".into());
+    }
+    if rounds_given && o.compare.is_none() {
+        return Err("--rounds goes with --compare".into());
     }
     Ok(o)
 }
@@ -207,9 +220,11 @@ fn main() {
     println!("\n{table}");
     let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir).expect("target/bench");
-    std::fs::write(dir.join("load.md"), &table).expect("write load.md");
-    std::fs::write(dir.join("load.json"), serde_json::to_string_pretty(&rows).expect("json"))
-        .expect("write load.json");
+    // A comparison leaves the full benchmark's figures where they are.
+    let stem = if o.compare.is_some() { "compare" } else { "load" };
+    std::fs::write(dir.join(format!("{stem}.md")), &table).expect("write the table");
+    std::fs::write(dir.join(format!("{stem}.json")), serde_json::to_string_pretty(&rows).expect("json"))
+        .expect("write the JSON");
     println!("Written to {}", dir.display());
     let harness_ok = rows.iter().all(|r| r.requests > 0 || r.name.starts_with("export"));
     let wrong: Vec<String> =
@@ -547,12 +562,21 @@ async fn query_i64(conn: &DatabaseConnection, sql: &str) -> Result<i64, String> 
 async fn compare(db: Db, o: &Options, other: &Path) -> Result<Vec<Row>, String> {
     println!("\n== {}: signing, this build against {} ==", db.name(), other.display());
     let this_db = BenchDb::create(db).await?;
-    let other_db = BenchDb::create_named(db, "_other").await?;
-    let result = compare_on(db, o, other, (&this_db.url()?, &other_db.url()?)).await;
-    for d in [&this_db, &other_db] {
-        if let Err(e) = d.remove().await {
-            eprintln!("warning: could not remove a bench database: {e}");
+    let result = match BenchDb::create_named(db, "_other").await {
+        Ok(other_db) => {
+            let result = match (this_db.url(), other_db.url()) {
+                (Ok(a), Ok(b)) => compare_on(db, o, other, (&a, &b)).await,
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            if let Err(e) = other_db.remove().await {
+                eprintln!("warning: could not remove a bench database: {e}");
+            }
+            result
         }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = this_db.remove().await {
+        eprintln!("warning: could not remove a bench database: {e}");
     }
     result
 }
@@ -561,7 +585,10 @@ async fn compare(db: Db, o: &Options, other: &Path) -> Result<Vec<Row>, String> 
 async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Result<Vec<Row>, String> {
     let builds = [(Path::new(SERVER), urls.0), (other, urls.1)];
     let mut servers = Vec::new();
-    for (binary, url) in builds {
+    let mut conns = Vec::new();
+    // Validated signatures before the loads: each acknowledged signature must add one.
+    let mut validated_before = [0_i64; 2];
+    for (which, (binary, url)) in builds.into_iter().enumerate() {
         let demo = Command::new(binary)
             .arg("demo")
             .env("DATABASE_URL", url)
@@ -575,11 +602,16 @@ async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Re
             ));
         }
         servers.push(start_binary(binary, url, &[])?);
+        let conn = SeaDatabase::connect(url).await.map_err(|e| e.to_string())?;
+        validated_before[which] = rows_and_count(&conn).await?.0;
+        conns.push(conn);
     }
-    // Per build: each load's rate, the server's CPU time per signature, and the loads together.
+    // Per build and load: the rate, the server's CPU time per signature, p50 and p99.
     let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut cpu: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    let mut loads: [Option<WrkResult>; 2] = [None, None];
+    let mut p50s: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut p99s: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let (mut requests, mut errors) = ([0_u64; 2], [0_u64; 2]);
     let mut peaks = [0.0_f64; 2];
     let mut starts: [Option<f64>; 2] = [None, None];
     let mut n = 0;
@@ -598,34 +630,45 @@ async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Re
             print!("{} {:.0}/s  ", ["this", "other"][which], rate(&r));
             rates[which].push(rate(&r));
             cpu[which].push(used * 1e6 / r.requests.max(1) as f64);
-            loads[which] = Some(match loads[which].take() {
-                Some(before) => combined(before, r),
-                None => r,
-            });
+            p50s[which].push(r.p50_us / 1000.0);
+            p99s[which].push(r.p99_us / 1000.0);
+            requests[which] += r.requests;
+            errors[which] += r.errors;
         }
         println!();
     }
+    // Let the writers commit what was in flight when wrk stopped.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every acknowledged signature counted (none held, say by a token the server did not take),
+    // and at most the requests still in flight at the end of each load besides.
+    let loads_each = u64::from(o.rounds) * 2;
     let mut correct = [false; 2];
-    for (which, url) in [urls.0, urls.1].into_iter().enumerate() {
-        let conn = SeaDatabase::connect(url).await.map_err(|e| e.to_string())?;
-        let (stored, count) = rows_and_count(&conn).await?;
-        correct[which] = stored == count && loads[which].as_ref().is_some_and(|l| l.errors == 0);
+    let mut notes = [String::new(), String::new()];
+    for (which, conn) in conns.iter().enumerate() {
+        let (stored, count) = rows_and_count(conn).await?;
+        let added = u64::try_from(stored - validated_before[which]).unwrap_or(0);
+        let in_flight = u64::from(o.connections) * loads_each;
+        correct[which] = stored == count
+            && errors[which] == 0
+            && added >= requests[which]
+            && added <= requests[which] + in_flight;
+        notes[which] = format!("{added} validated signatures added for {} acknowledged", requests[which]);
+    }
+    for conn in conns {
         let _ = conn.close().await;
     }
     drop(servers);
-    let (this, that) = (median(&rates[0]), median(&rates[1]));
-    let ratio = this / that.max(1e-9);
+    let ratio = median(&rates[0]) / median(&rates[1]).max(1e-9);
     let mut rows = Vec::new();
     for (which, name) in ["this build", "the other build"].into_iter().enumerate() {
-        let Some(load) = loads[which].take() else { continue };
         rows.push(Row {
             db: db.name(),
             name: format!("POST /p/{{slug}}/sign, {name}"),
             requests_per_s: median(&rates[which]),
-            p50_ms: Some(load.p50_us / 1000.0),
-            p99_ms: Some(load.p99_us / 1000.0),
-            errors: load.errors,
-            requests: load.requests,
+            p50_ms: Some(median(&p50s[which])),
+            p99_ms: p99s[which].iter().copied().reduce(f64::max),
+            errors: errors[which],
+            requests: requests[which],
             ratio_to_healthz: None,
             peak_rss_mb: peaks[which],
             rss_growth_mb: peaks[which] - starts[which].unwrap_or(peaks[which]),
@@ -633,15 +676,12 @@ async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Re
             met: (which == 0).then_some(ratio >= 0.9 && correct[0]),
             correct: correct[which],
             note: format!(
-                "median of {} loads of {} s (A B B A rounds); server CPU {:.0} us a signature (median){}",
+                "median of {} loads of {} s (A B B A rounds; p50: their median, p99: the worst); server CPU {:.0} us a signature (median); {}{}",
                 rates[which].len(),
                 o.duration,
                 median(&cpu[which]),
-                if which == 0 {
-                    format!("; {:.0}% of the other build", ratio * 100.0)
-                } else {
-                    String::new()
-                },
+                notes[which],
+                if which == 0 { format!("; {:.0}% of the other build", ratio * 100.0) } else { String::new() },
             ),
         });
     }
