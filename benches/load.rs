@@ -589,6 +589,8 @@ async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Re
     // Per build and load: the rate, the server's CPU time per signature, p50 and p99.
     let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut cpu: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    // On PostgreSQL, the database's CPU time per signature too: its share of the machine.
+    let mut db_cpu: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut p50s: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut p99s: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let (mut requests, mut errors) = ([0_u64; 2], [0_u64; 2]);
@@ -604,8 +606,12 @@ async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Re
             let start = server.rss.begin();
             starts[which].get_or_insert(start);
             let before = cpu_seconds(server.child.id())?;
+            let db_before = database_cpu_seconds(db);
             let r = wrk(o, &format!("{}/p/{SLUG}/sign", server.base), &script)?;
             let used = cpu_seconds(server.child.id())? - before;
+            if let (Some(b), Some(a)) = (db_before, database_cpu_seconds(db)) {
+                db_cpu[which].push((a - b) * 1e6 / r.requests.max(1) as f64);
+            }
             peaks[which] = peaks[which].max(server.rss.peak_mb());
             print!("{} {:.0}/s  ", ["this", "other"][which], rate(&r));
             rates[which].push(rate(&r));
@@ -654,10 +660,15 @@ async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Re
             met: (which == 0).then_some(ratio >= 0.9 && correct[0]),
             correct: correct[which],
             note: format!(
-                "median of {} loads of {} s (A B B A rounds; p50: their median, p99: the worst); server CPU {:.0} us a signature (median); {}{}",
+                "median of {} loads of {} s (A B B A rounds; p50: their median, p99: the worst); server CPU {:.0} us a signature (median){}; {}{}",
                 rates[which].len(),
                 o.duration,
                 median(&cpu[which]),
+                if db_cpu[which].is_empty() {
+                    String::new()
+                } else {
+                    format!(", database CPU {:.0} us", median(&db_cpu[which]))
+                },
                 notes[which],
                 if which == 0 { format!("; {:.0}% of the other build", ratio * 100.0) } else { String::new() },
             ),
@@ -696,6 +707,27 @@ fn cpu_seconds(pid: u32) -> Result<f64, String> {
         |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).ok_or("an unreadable /proc stat");
     // utime and stime are the 14th and 15th fields; `rest` starts at the 3rd.
     Ok((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// CPU time used so far by the local PostgreSQL's processes (every one named `postgres` this
+/// user may read), in seconds: over one load, the database's work for it, since only one
+/// server is loaded at a time. `None` on SQLite, whose work is the server's own, or when no
+/// such process can be read (a database on another machine).
+fn database_cpu_seconds(db: Db) -> Option<f64> {
+    if !matches!(db, Db::Postgres) {
+        return None;
+    }
+    let mut total = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(comm) = std::fs::read_to_string(format!("/proc/{pid}/comm")) else { continue };
+        if comm.trim() == "postgres"
+            && let Ok(seconds) = cpu_seconds(pid)
+        {
+            *total.get_or_insert(0.0) += seconds;
+        }
+    }
+    total
 }
 
 async fn run_db(db: Db, o: &Options) -> Result<Vec<Row>, String> {

@@ -37,6 +37,7 @@ mod m20261129_000026_network_limit_index;
 mod m20261130_000027_server_processes;
 mod m20261130_000028_review_notices;
 mod m20261201_000029_signature_email_domain;
+mod m20261202_000030_identifier_collation;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000027_server_processes::Migration),
             Box::new(m20261130_000028_review_notices::Migration),
             Box::new(m20261201_000029_signature_email_domain::Migration),
+            Box::new(m20261202_000030_identifier_collation::Migration),
         ]
     }
 }
