@@ -609,7 +609,11 @@ async fn compare_on(db: Db, o: &Options, other: &Path, urls: (&str, &str)) -> Re
             let db_before = database_cpu_seconds(db);
             let r = wrk(o, &format!("{}/p/{SLUG}/sign", server.base), &script)?;
             let used = cpu_seconds(server.child.id())? - before;
-            if let (Some(b), Some(a)) = (db_before, database_cpu_seconds(db)) {
+            // A database process that ended during the load took its time with it: no figure
+            // rather than too small a one.
+            if let (Some(b), Some(a)) = (db_before, database_cpu_seconds(db))
+                && a >= b
+            {
                 db_cpu[which].push((a - b) * 1e6 / r.requests.max(1) as f64);
             }
             peaks[which] = peaks[which].max(server.rss.peak_mb());
