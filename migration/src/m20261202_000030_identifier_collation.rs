@@ -6,8 +6,8 @@
 //! nothing: these are looked up for equality, and ordered only so that transactions lock rows
 //! in one order (the order Rust sorts them in, byte by byte). Inserting 300,000 rows into a
 //! table with two such indexes (measured once, by hand, in `psql` on PostgreSQL 15) took
-//! 10.3 µs a row with `C`, 13.2 µs under `C.UTF-8` and 16.2 µs under ICU's `en-US`. Changing a column's collation keeps its values; PostgreSQL rebuilds the indexes
-//! on it.
+//! 10.3 µs a row with `C`, 13.2 µs under `C.UTF-8` and 16.2 µs under ICU's `en-US`. Changing a
+//! column's collation keeps its values; PostgreSQL rebuilds the indexes on it.
 
 use sea_orm_migration::{prelude::*, sea_orm::DatabaseBackend};
 
