@@ -18,6 +18,7 @@
 
 mod disposable;
 mod form_token;
+mod store;
 
 use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
 
@@ -28,8 +29,9 @@ use governor::{
     Quota, RateLimiter,
     clock::{Clock, DefaultClock},
     middleware::NoOpMiddleware,
-    state::{InMemoryState, NotKeyed, keyed::DashMapStateStore},
+    state::{InMemoryState, NotKeyed},
 };
+use store::CompactStore;
 
 /// One rate: at most `count` in any `per` (as a burst of `count`, refilled evenly over `per`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,8 +81,8 @@ impl Rate {
 
 /// The rates that add something: one implied by a stricter one is left out (each is a map of
 /// every recent key, kept for nothing).
-fn effective(rates: &[Rate]) -> Vec<Quota> {
-    effective_rates(rates).into_iter().filter_map(Rate::quota).collect()
+fn effective(rates: &[Rate]) -> Vec<(Rate, Quota)> {
+    effective_rates(rates).into_iter().filter_map(|r| Some((r, r.quota()?))).collect()
 }
 
 fn effective_rates(rates: &[Rate]) -> Vec<Rate> {
@@ -169,12 +171,12 @@ impl Held {
     }
 }
 
-type Keyed<C> = RateLimiter<u64, DashMapStateStore<u64>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type Keyed<C> = RateLimiter<u64, CompactStore, C, NoOpMiddleware<<C as Clock>::Instant>>;
 type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
 /// The limiters, shared by every request. Keys are 64-bit hashes (with a key random per
 /// process) of what they count: under load each limiter holds every key seen within its
-/// period, so a key's size is the memory's.
+/// period, so a key's size is the memory's ([`store`]: eight bytes).
 pub struct Limits<C: Clock = DefaultClock> {
     network: Vec<Keyed<C>>,
     domain: Vec<Keyed<C>>,
@@ -201,7 +203,12 @@ impl<C: Clock + Clone> Limits<C> {
     /// Limits on `clock` (a fake one in tests).
     pub fn with_clock(settings: &LimitSettings, clock: C) -> Self {
         let keyed = |rates: &[Rate]| -> Vec<Keyed<C>> {
-            effective(rates).into_iter().map(|q| RateLimiter::dashmap_with_clock(q, clock.clone())).collect()
+            effective(rates)
+                .into_iter()
+                .map(|(rate, q)| {
+                    RateLimiter::new(q, CompactStore::new(q.replenish_interval(), rate.per), clock.clone())
+                })
+                .collect()
         };
         Self {
             network: keyed(&settings.network),
@@ -209,7 +216,7 @@ impl<C: Clock + Clone> Limits<C> {
             email: keyed(&settings.email),
             flood: effective(&settings.flood)
                 .into_iter()
-                .map(|q| RateLimiter::direct_with_clock(q, clock.clone()))
+                .map(|(_, q)| RateLimiter::direct_with_clock(q, clock.clone()))
                 .collect(),
             disposable: settings.disposable.clone(),
             clock,
@@ -475,6 +482,30 @@ mod tests {
             limits.check(1, ip, false, &format!("k{i}@gmail.com"), "gmail.com");
         }
         assert_eq!(limits.keys(), 101, "one network, a hundred addresses");
+    }
+
+    #[test]
+    fn keys_are_forgotten_as_soon_as_their_rate_has_refilled_and_not_before() {
+        let (limits, clock) = limits(LimitSettings::default());
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(limits.check(1, ip, false, "a@gmail.com", "gmail.com"), None);
+        assert_eq!(limits.keys(), 2, "the network's and the address's");
+        // The address may sign five a minute: one is refilled after 12 s.
+        clock.advance(Duration::from_secs(11));
+        limits.forget_stale();
+        assert_eq!(limits.keys(), 2);
+        clock.advance(Duration::from_secs(1));
+        limits.forget_stale();
+        assert_eq!(limits.keys(), 1, "the address at 12 s");
+        // The network, one a minute: still held until the minute is over, forgotten then.
+        clock.advance(Duration::from_secs(47));
+        limits.forget_stale();
+        assert_eq!(limits.check(1, ip, false, "b@gmail.com", "gmail.com"), Some(Held::Network));
+        clock.advance(Duration::from_secs(1));
+        limits.forget_stale();
+        assert_eq!(limits.keys(), 1, "b's address, only");
+        assert_eq!(limits.check(1, ip, false, "c@gmail.com", "gmail.com"), None);
     }
 
     #[test]
