@@ -81,8 +81,8 @@ impl Rate {
 
 /// The rates that add something: one implied by a stricter one is left out (each is a map of
 /// every recent key, kept for nothing).
-fn effective(rates: &[Rate]) -> Vec<(Rate, Quota)> {
-    effective_rates(rates).into_iter().filter_map(|r| Some((r, r.quota()?))).collect()
+fn effective(rates: &[Rate]) -> Vec<Quota> {
+    effective_rates(rates).into_iter().filter_map(Rate::quota).collect()
 }
 
 fn effective_rates(rates: &[Rate]) -> Vec<Rate> {
@@ -176,7 +176,7 @@ type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Cl
 
 /// The limiters, shared by every request. Keys are 64-bit hashes (with a key random per
 /// process) of what they count: under load each limiter holds every key seen within its
-/// period, so a key's size is the memory's ([`store`]: eight bytes).
+/// period, so a key's size is the memory's ([`store`]: a 64-bit word).
 pub struct Limits<C: Clock = DefaultClock> {
     network: Vec<Keyed<C>>,
     domain: Vec<Keyed<C>>,
@@ -203,11 +203,10 @@ impl<C: Clock + Clone> Limits<C> {
     /// Limits on `clock` (a fake one in tests).
     pub fn with_clock(settings: &LimitSettings, clock: C) -> Self {
         let keyed = |rates: &[Rate]| -> Vec<Keyed<C>> {
-            effective(rates)
+            effective_rates(rates)
                 .into_iter()
-                .map(|(rate, q)| {
-                    RateLimiter::new(q, CompactStore::new(q.replenish_interval(), rate.per), clock.clone())
-                })
+                .filter_map(|r| CompactStore::keyed(r.per, NonZeroU32::new(r.count)?))
+                .map(|(quota, store)| RateLimiter::new(quota, store, clock.clone()))
                 .collect()
         };
         Self {
@@ -216,7 +215,7 @@ impl<C: Clock + Clone> Limits<C> {
             email: keyed(&settings.email),
             flood: effective(&settings.flood)
                 .into_iter()
-                .map(|(_, q)| RateLimiter::direct_with_clock(q, clock.clone()))
+                .map(|q| RateLimiter::direct_with_clock(q, clock.clone()))
                 .collect(),
             disposable: settings.disposable.clone(),
             clock,
@@ -506,6 +505,30 @@ mod tests {
         limits.forget_stale();
         assert_eq!(limits.keys(), 1, "b's address, only");
         assert_eq!(limits.check(1, ip, false, "c@gmail.com", "gmail.com"), None);
+    }
+
+    #[test]
+    fn a_whole_burst_is_let_through_whatever_its_rate() {
+        // 333.3 ms between tries: stored in whole milliseconds, the burst must not lose one.
+        let settings = LimitSettings {
+            network: Vec::new(),
+            domain: Rate::parse_list("3/1s").expect("rates"),
+            ..LimitSettings::default()
+        };
+        let (limits, clock) = limits(settings);
+        let ip: IpAddr = "203.0.113.7".parse().expect("ip");
+        clock.advance(Duration::from_secs(5));
+        for i in 0..3 {
+            assert_eq!(
+                limits.check(1, ip, false, &format!("b{i}@burst.example"), "burst.example"),
+                None,
+                "{i}"
+            );
+        }
+        assert_eq!(limits.check(1, ip, false, "b3@burst.example", "burst.example"), Some(Held::Domain));
+        // One back a third of a second (and a millisecond) later.
+        clock.advance(Duration::from_millis(335));
+        assert_eq!(limits.check(1, ip, false, "b4@burst.example", "burst.example"), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Where a keyed limiter keeps its keys: eight bytes a key, forgotten as soon as forgetting
-//! changes nothing.
+//! Where a keyed limiter keeps its keys: a 64-bit word a key (with the table's room and tags,
+//! 10 to 20 bytes), forgotten as soon as forgetting changes nothing.
 //!
 //! Under a surge every signature brings a new network and a new address, and each limiter
 //! keeps every key until its rate has refilled: at 10,000 signatures a second, over half a
@@ -13,7 +13,7 @@
 //!   million live keys, once in a billion), and is then judged by that one's time: at worst a
 //!   signature is held for confirmation, never refused or lost.
 //! - in the other 24 bits, the key's theoretical arrival time, in whole units rounded up (so a
-//!   key is never judged readier than it is) and read back as the latest such time at or below
+//!   key is never judged readier than it is; see [`CompactStore::keyed`]) and read back as the latest such time at or below
 //!   the latest time its shard has stored. A unit is a millisecond for any period up to an hour
 //!   (longer periods take longer units), so that 2^24 units cover four periods and at least
 //!   4.6 hours: the keys must be forgotten more often than that, and the server does so every
@@ -22,11 +22,13 @@
 //! One lock per shard: signers on two cores almost never wait for each other.
 
 use std::{
+    num::NonZeroU32,
     sync::{Mutex, MutexGuard, PoisonError},
     time::Duration,
 };
 
 use governor::{
+    Quota,
     nanos::Nanos,
     state::{StateStore, keyed::ShrinkableKeyedStateStore},
 };
@@ -40,13 +42,12 @@ const KEY_BITS: u32 = 64 - TIME_BITS;
 const KEY_MASK: u64 = (1 << KEY_BITS) - 1;
 
 /// The state of one keyed limiter (one rate of one policy).
-#[derive(Debug)]
 pub struct CompactStore {
     shards: Box<[Mutex<Shard>]>,
     /// Nanoseconds in one stored unit.
     unit: u64,
-    /// The rate's emission interval (nanoseconds): `governor` asks to forget keys whose time
-    /// is this much older than now.
+    /// The quota's emission interval (nanoseconds, whole units): `governor` asks to forget
+    /// keys whose time is this much older than now.
     interval: u64,
 }
 
@@ -58,18 +59,29 @@ struct Shard {
     latest: u64,
 }
 
+impl std::fmt::Debug for CompactStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the keys: hashes of who signed.
+        f.debug_struct("CompactStore").field("unit", &self.unit).field("interval", &self.interval).finish()
+    }
+}
+
 impl CompactStore {
-    /// A store for a rate with this emission interval (`per / count`) and period (`per`).
-    pub fn new(interval: Duration, per: Duration) -> Self {
+    /// The quota of `count` in every `per` and a store for it. The quota's emission interval
+    /// (`per / count`) is rounded up to whole units, so that a key's time moves on by whole
+    /// units and is rounded once, when it is first stored: a key is judged at most one unit
+    /// (a millisecond, for the usual periods) stricter than the exact rate, however long its
+    /// burst. A rate of more than one a unit per key is slowed to one a unit.
+    pub fn keyed(per: Duration, count: NonZeroU32) -> Option<(Quota, Self)> {
         const MILLI: u128 = 1_000_000;
         // Four periods in 2^24 units, in whole milliseconds.
         let unit = (per.as_nanos() * 4).div_ceil(MILLI << TIME_BITS).max(1) * MILLI;
-        Self {
-            shards: (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect(),
-            unit: u64::try_from(unit).unwrap_or(u64::MAX),
-            // As `governor` counts it: at least a nanosecond.
-            interval: u64::try_from(interval.as_nanos()).unwrap_or(u64::MAX).max(1),
-        }
+        let interval = (per.as_nanos() / u128::from(count.get())).div_ceil(unit) * unit;
+        let unit = u64::try_from(unit).ok()?;
+        let interval = u64::try_from(interval).ok()?;
+        let quota = Quota::with_period(Duration::from_nanos(interval))?.allow_burst(count);
+        let shards = (0..1 << SHARD_BITS).map(|_| Mutex::default()).collect();
+        Some((quota, Self { shards, unit, interval }))
     }
 
     fn shard(&self, key: u64) -> MutexGuard<'_, Shard> {
@@ -158,8 +170,15 @@ mod tests {
     const SECOND: u64 = 1_000_000_000;
     const MILLI: u64 = 1_000_000;
 
+    fn keyed(per: u64, count: u32) -> CompactStore {
+        NonZeroU32::new(count)
+            .and_then(|count| CompactStore::keyed(Duration::from_secs(per), count))
+            .map(|(_, store)| store)
+            .expect("a store")
+    }
+
     fn store() -> CompactStore {
-        CompactStore::new(Duration::from_secs(60), Duration::from_secs(60))
+        keyed(60, 1)
     }
 
     /// Stores `at` for `key` and returns the time stored before.
@@ -238,9 +257,9 @@ mod tests {
     #[test]
     fn a_long_period_is_stored_in_longer_units() {
         assert_eq!(store().unit, MILLI);
-        let hour = CompactStore::new(Duration::from_secs(1800), Duration::from_secs(3600));
+        let hour = keyed(3600, 2);
         assert_eq!(hour.unit, MILLI, "an hour: milliseconds");
-        let day = CompactStore::new(Duration::from_secs(3600), Duration::from_secs(86_400));
+        let day = keyed(86_400, 24);
         assert_eq!(day.unit, 21 * MILLI, "a day: 21 ms, so that 2^24 of them cover four days");
         let t = 2 * 86_400 * SECOND + 5;
         put(&day, 3, t);
