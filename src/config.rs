@@ -301,7 +301,10 @@ impl Config {
         ] {
             if let Some(v) = get(name) {
                 *rates = crate::limits::Rate::parse_list(&v).ok_or_else(|| {
-                    invalid(name, format!("{v:?}: use rates such as 1/1m,5/5m (s, m, h or d), or off"))
+                    invalid(
+                        name,
+                        format!("{v:?}: use rates such as 1/1m,5/5m (s, m, h or d, up to 366d), or off"),
+                    )
                 })?;
             }
         }

@@ -56,8 +56,14 @@ impl Rate {
             "d" => 86_400,
             _ => return None,
         };
-        Some(Self { count, per: Duration::from_secs(n.checked_mul(seconds)?) })
+        let per = Duration::from_secs(n.checked_mul(seconds).filter(|s| *s <= Self::LONGEST_SECONDS)?);
+        // A rate so fine that its interval rounds to nothing would limit nothing.
+        (!(per / count).is_zero()).then_some(Self { count, per })
     }
+
+    /// The longest period a rate may have: a year and a day (longer ones would outlast the
+    /// clocks the limits count with, and no campaign runs that long).
+    const LONGEST_SECONDS: u64 = 366 * 86_400;
 
     /// A list of rates separated by commas (`1/1m,5/5m`); `off` or an empty list for none.
     pub fn parse_list(s: &str) -> Option<Vec<Self>> {
@@ -382,7 +388,22 @@ mod tests {
         assert_eq!(Rate::parse("100/h"), Some(Rate { count: 100, per: Duration::from_secs(3600) }));
         assert_eq!(Rate::parse("2000/1s").map(|r| r.to_string()), Some("2000/1s".into()));
         assert_eq!(Rate::parse("3/2d").map(|r| r.to_string()), Some("3/2d".into()));
-        for bad in ["", "5", "0/1m", "5/0m", "5/1w", "-1/1m", "5/m1", "a/1m", "5/99999999999999999d"] {
+        assert_eq!(Rate::parse("1/366d").map(|r| r.to_string()), Some("1/366d".into()));
+        assert_eq!(Rate::parse("1000000000/1s").map(|r| r.count), Some(1_000_000_000));
+        for bad in [
+            "",
+            "5",
+            "0/1m",
+            "5/0m",
+            "5/1w",
+            "-1/1m",
+            "5/m1",
+            "a/1m",
+            "5/99999999999999999d",
+            "1/367d",
+            "1/9000h",
+            "1000000001/1s",
+        ] {
             assert_eq!(Rate::parse(bad), None, "{bad:?}");
         }
         assert_eq!(Rate::parse_list("off"), Some(Vec::new()));

@@ -33,3 +33,43 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The paths of links whose last segment is a token that acts for the recipient: confirming a
+/// signature, stopping updates.
+pub const TOKEN_LINKS: [&str; 2] = ["/confirm/", "/unsubscribe/"];
+
+/// An email's text as kept once it is sent: each link in [`TOKEN_LINKS`] keeps its path but
+/// its token becomes `…`, so that from then on the token is only in the email the recipient
+/// got (and, hashed, in the database), and reading the outbox cannot act for anyone.
+pub fn without_tokens(body: &str) -> String {
+    let mut kept = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some((_, start)) =
+        TOKEN_LINKS.iter().filter_map(|p| rest.find(p).map(|i| (i, i + p.len()))).min()
+    {
+        let token = rest[start..].bytes().take_while(u8::is_ascii_alphanumeric).count();
+        kept.push_str(&rest[..start]);
+        if token > 0 {
+            kept.push('…');
+        }
+        rest = &rest[start + token..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_tokens;
+
+    #[test]
+    fn tokens_leave_links_and_nothing_else_changes() {
+        let text = "Confirm: https://x.example/confirm/Ab12Cd34\n\nStop: <a href=\"https://x.example/unsubscribe/Zz9\">here</a> /confirm/ café";
+        assert_eq!(
+            without_tokens(text),
+            "Confirm: https://x.example/confirm/…\n\nStop: <a href=\"https://x.example/unsubscribe/…\">here</a> /confirm/ café"
+        );
+        assert_eq!(without_tokens("Hola, ¿firmas? /p/fair-pay"), "Hola, ¿firmas? /p/fair-pay");
+        assert_eq!(without_tokens(""), "");
+    }
+}

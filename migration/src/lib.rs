@@ -38,6 +38,7 @@ mod m20261130_000027_server_processes;
 mod m20261130_000028_review_notices;
 mod m20261201_000029_signature_email_domain;
 mod m20261202_000030_identifier_collation;
+mod m20261203_000031_sent_email_tokens;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000028_review_notices::Migration),
             Box::new(m20261201_000029_signature_email_domain::Migration),
             Box::new(m20261202_000030_identifier_collation::Migration),
+            Box::new(m20261203_000031_sent_email_tokens::Migration),
         ]
     }
 }

@@ -15,6 +15,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, sea_query::Expr,
 };
 
+use crate::confirm::{CONFIRM, REMINDER};
+
 /// Waiting to be sent (or, without SMTP, kept in the outbox).
 pub const QUEUED: &str = "queued";
 pub const SENT: &str = "sent";
@@ -35,7 +37,8 @@ pub struct NewEmail {
     pub html: Option<String>,
     /// The delivery whose packet goes with it.
     pub delivery_id: Option<i64>,
-    /// An update email's one-click unsubscribe token (in its link, and so in its body too).
+    /// An update email's one-click unsubscribe token (in its link, and so in its body too;
+    /// hashed, and taken out of the body, once the email is sent).
     pub unsubscribe_token: Option<String>,
 }
 
@@ -141,10 +144,21 @@ pub async fn finish(
         .col_expr(C::Attempts, Expr::value(claimed.attempts + 1))
         .col_expr(C::LockedUntilMs, Expr::value(0i64));
     let update = match outcome {
-        Outcome::Sent => update
-            .col_expr(C::Status, Expr::value(SENT))
-            .col_expr(C::SentAt, Expr::value(now))
-            .col_expr(C::LastError, Expr::value(Option::<String>::None)),
+        Outcome::Sent => {
+            let update = update
+                .col_expr(C::Status, Expr::value(SENT))
+                .col_expr(C::SentAt, Expr::value(now))
+                .col_expr(C::LastError, Expr::value(Option::<String>::None));
+            // Once sent, the links that act for the recipient live in the email only: the
+            // outbox keeps them without their tokens, and the unsubscribe token hashed.
+            match kept_once_sent(claimed) {
+                Some((text, html, token)) => update
+                    .col_expr(C::TextBody, Expr::value(text))
+                    .col_expr(C::HtmlBody, Expr::value(html))
+                    .col_expr(C::UnsubscribeToken, Expr::value(token)),
+                None => update,
+            }
+        }
         Outcome::Retry { at, error } => {
             update.col_expr(C::DueAt, Expr::value(at)).col_expr(C::LastError, Expr::value(truncate(&error)))
         }
@@ -154,6 +168,19 @@ pub async fn finish(
     };
     update.filter(C::Id.eq(claimed.id)).filter(C::LockedUntilMs.eq(claimed.locked_until_ms)).exec(db).await?;
     Ok(())
+}
+
+/// The text, HTML and unsubscribe token kept of a sent email that carried a token (a
+/// confirmation link, an update's unsubscribe link); `None` for the others, kept as written.
+fn kept_once_sent(e: &email::Model) -> Option<(String, Option<String>, Option<String>)> {
+    let carries = e.unsubscribe_token.is_some() || [CONFIRM, REMINDER].contains(&e.kind.as_str());
+    carries.then(|| {
+        (
+            email::without_tokens(&e.text_body),
+            e.html_body.as_deref().map(email::without_tokens),
+            e.unsubscribe_token.as_deref().map(crate::domain::staff::token_id),
+        )
+    })
 }
 
 fn truncate(s: &str) -> String {

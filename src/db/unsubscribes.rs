@@ -10,9 +10,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use super::mail;
 use crate::mail::GOAL_REACHED;
 
-/// The update email whose link carries `token`.
+/// The update email whose link carries `token`: kept as it is until the email is sent, and
+/// then as its hash. A hash (64 hex digits; a token is 43 letters and digits) is only ever
+/// hashed to be looked up, so a stored hash opens nothing as a link.
 pub async fn email_of(db: &impl ConnectionTrait, token: &str) -> Result<Option<email::Model>, DbErr> {
-    email::Entity::find().filter(email::Column::UnsubscribeToken.eq(token)).one(db).await
+    let hash = crate::domain::staff::token_id(token);
+    let kept = if token.len() == hash.len() { vec![hash] } else { vec![token.to_owned(), hash] };
+    email::Entity::find().filter(email::Column::UnsubscribeToken.is_in(kept)).one(db).await
 }
 
 /// Whether `e`'s address still gets updates of its kind about its petition.

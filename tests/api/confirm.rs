@@ -137,6 +137,20 @@ async fn a_signature_counts_only_once_its_signer_presses_the_button() {
     )
     .await;
     assert_eq!(stored, 0);
+    // Nor does the outbox keep it once the email is sent: the link stays, without it.
+    eventually("the email recorded as sent", || async {
+        scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE status = 'sent'").await == 1
+    })
+    .await;
+    let kept = scalar(
+        &app,
+        &format!(
+            "SELECT COUNT(*) AS n FROM emails WHERE text_body LIKE '%{token}%' OR html_body LIKE '%{token}%' \
+             OR text_body NOT LIKE '%/confirm/…%'"
+        ),
+    )
+    .await;
+    assert_eq!(kept, 0);
 
     // A mail scanner opens the link, twice: a button, nothing confirmed, nothing used up.
     let scanner = browser();

@@ -77,6 +77,22 @@ async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The first email's text, HTML and unsubscribe token as stored.
+async fn stored_email(app: &TestApp) -> [String; 3] {
+    let row = app
+        .db
+        .read
+        .query_one_raw(Statement::from_string(
+            app.db.backend(),
+            "SELECT text_body, html_body, unsubscribe_token FROM emails ORDER BY id",
+        ))
+        .await
+        .expect("read")
+        .expect("an email");
+    ["text_body", "html_body", "unsubscribe_token"]
+        .map(|c| row.try_get::<Option<String>>("", c).expect("text").unwrap_or_default())
+}
+
 /// The milestones recorded for `id`, as percentages.
 async fn milestones(app: &TestApp, id: i64) -> Vec<i32> {
     let rows = app
@@ -424,6 +440,20 @@ async fn a_goal_email_stops_in_one_click_and_opening_its_link_changes_nothing() 
     assert!(path.starts_with("/unsubscribe/"), "{path}");
     let text = got[0].parsed().body_text(0).expect("a text part").into_owned();
     assert!(text.contains(link), "the body has the link too: {text}");
+    // Once sent, the outbox keeps the link without its token, and the token only hashed.
+    let token = path.trim_start_matches("/unsubscribe/").to_owned();
+    eventually("the email recorded as sent", || async {
+        scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE status = 'sent'").await == 1
+    })
+    .await;
+    let kept = stored_email(&app).await;
+    assert!(kept.iter().all(|v| !v.contains(&token)), "{kept:?}");
+    assert!(kept[0].contains("/unsubscribe/…"), "{kept:?}");
+    assert_eq!(kept[2], undersigned::domain::staff::token_id(&token));
+    // A link made of the stored hash opens nothing.
+    let res =
+        reqwest::Client::new().get(app.url(&format!("/unsubscribe/{}", kept[2]))).send().await.expect("sent");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let sql = format!("SELECT COUNT(*) AS n FROM goal_alerts WHERE petition_id = {id}");
     let alerts_now = || scalar(&app, &sql);
     let plain = reqwest::Client::new();
@@ -486,4 +516,75 @@ async fn a_spanish_letters_update_stops_from_a_spanish_page() {
     let stopped =
         scalar(&app, "SELECT COUNT(*) AS n FROM unsubscribes WHERE address = 'dana@riverside.example'").await;
     assert_eq!(stopped, 1, "kept in lower case");
+}
+
+/// Emails sent before tokens were taken out on sending lose theirs on upgrade (more than one
+/// batch of them); emails not yet sent keep theirs, for their links to work once they are, and
+/// emails that never carried a token are left as written.
+#[tokio::test]
+async fn an_upgrade_takes_the_tokens_out_of_emails_already_sent() {
+    use migration::{Migrator, MigratorTrait, SchemaManager};
+    use undersigned::db::mail::{NewEmail, enqueue};
+    let scratch = crate::helpers::scratch_database().await;
+    let db = &scratch.db;
+    let email = |kind: &'static str, link: &str, token: Option<&str>| NewEmail {
+        kind,
+        petition_id: None,
+        to: "ana@example.org".into(),
+        subject: "Update".into(),
+        text: format!("Read it.\n\nhttps://x.example{link}\n"),
+        html: Some(format!(r#"<p><a href="https://x.example{link}">Here</a></p>"#)),
+        delivery_id: None,
+        unsubscribe_token: token.map(str::to_owned),
+    };
+    let token = |n: usize| format!("{n:0>43}");
+    let mut emails: Vec<NewEmail> = (0..520)
+        .map(|n| email(undersigned::letters::DIGEST, &format!("/unsubscribe/{}", token(n)), Some(&token(n))))
+        .collect();
+    emails.push(email(undersigned::confirm::CONFIRM, "/confirm/C0nf1rm", None));
+    // Written by staff, with a link of another site's.
+    emails.push(email(undersigned::letters::LETTER, "/unsubscribe/theirs", None));
+    // Not sent yet.
+    emails.push(email(undersigned::letters::DIGEST, "/unsubscribe/Queued", Some("Queued")));
+    enqueue(&db.write, emails, chrono::Utc::now()).await.expect("written");
+    db.write
+        .execute_raw(Statement::from_string(
+            db.backend(),
+            "UPDATE emails SET status = 'sent' WHERE unsubscribe_token IS NULL OR unsubscribe_token <> 'Queued'",
+        ))
+        .await
+        .expect("marked sent");
+    let read = async || {
+        db.read
+            .query_all_raw(Statement::from_string(
+                db.backend(),
+                "SELECT text_body, html_body, unsubscribe_token FROM emails ORDER BY id",
+            ))
+            .await
+            .expect("read")
+            .iter()
+            .map(|r| {
+                ["text_body", "html_body", "unsubscribe_token"]
+                    .map(|c| r.try_get::<Option<String>>("", c).expect("text").unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = read().await;
+    let migration = Migrator::migrations()
+        .into_iter()
+        .find(|m| m.name() == "m20261203_000031_sent_email_tokens")
+        .expect("the migration");
+    // Run again, it changes nothing more.
+    for _ in 0..2 {
+        migration.up(&SchemaManager::new(&db.write)).await.expect("migrates");
+        let after = read().await;
+        for (n, row) in after.iter().take(520).enumerate() {
+            assert_eq!(row[0], "Read it.\n\nhttps://x.example/unsubscribe/…\n", "{n}");
+            assert_eq!(row[1], r#"<p><a href="https://x.example/unsubscribe/…">Here</a></p>"#, "{n}");
+            assert_eq!(row[2], undersigned::domain::staff::token_id(&token(n)), "{n}");
+        }
+        assert_eq!(after[520][0], "Read it.\n\nhttps://x.example/confirm/…\n");
+        assert_eq!(after[521], before[521], "an email that carried no token is left as written");
+        assert_eq!(after[522], before[522], "an email not sent is left as it was");
+    }
 }

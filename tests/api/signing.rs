@@ -1,5 +1,6 @@
 use entity::petition::{Kind, Status};
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 
 use crate::helpers::{Signer, spawn_app};
 
@@ -209,4 +210,48 @@ async fn attribution_is_first_touch_and_never_keeps_click_ids() {
     assert!(csv.contains(",ad-7,m.facebook.com,,facebook,paid,nov,,,"), "{csv}");
     assert!(!csv.contains("CLICK123"));
     assert_eq!(app.recount(id).await, 1);
+}
+
+#[tokio::test]
+async fn identifier_columns_compare_byte_by_byte_on_postgresql() {
+    let app = spawn_app().await;
+    if app.db.backend() != sea_orm::DatabaseBackend::Postgres {
+        // SQLite compares every text byte by byte.
+        return;
+    }
+    let rows = app
+        .db
+        .read
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.backend(),
+            "SELECT table_name::text AS t, column_name::text AS c, collation_name::text AS collation \
+             FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name IN ('supporters', 'signatures', 'confirmations') \
+             AND collation_name IS NOT NULL"
+                .to_owned(),
+        ))
+        .await
+        .expect("the catalogue is read");
+    let collation = |table: &str, column: &str| {
+        rows.iter()
+            .find(|r| {
+                r.try_get::<String>("", "t").ok().as_deref() == Some(table)
+                    && r.try_get::<String>("", "c").ok().as_deref() == Some(column)
+            })
+            .and_then(|r| r.try_get::<String>("", "collation").ok())
+    };
+    for (table, column) in [
+        ("supporters", "email_canonical"),
+        ("signatures", "status"),
+        ("signatures", "share_code"),
+        ("signatures", "ref_code"),
+        ("signatures", "network_hash"),
+        ("signatures", "email_domain"),
+        ("confirmations", "token_hash"),
+        ("confirmations", "reminder_hash"),
+    ] {
+        assert_eq!(collation(table, column).as_deref(), Some("C"), "{table}.{column}");
+    }
+    // Words people read keep the language's order.
+    assert_eq!(collation("supporters", "given_name"), None, "names sort as the database's default");
 }
