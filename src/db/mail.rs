@@ -475,3 +475,52 @@ pub async fn locked_goal(db: &impl ConnectionTrait, petition_id: i64) -> Result<
     let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [petition_id.into()])).await?;
     row.map(|r| r.try_get::<i64>("", "goal")).transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use entity::email;
+
+    use super::kept_once_sent;
+    use crate::{confirm::CONFIRM, letters::LETTER};
+
+    fn sent(kind: &str, text: &str, html: Option<&str>, token: Option<&str>) -> email::Model {
+        email::Model {
+            id: 1,
+            kind: kind.into(),
+            petition_id: None,
+            to_address: "ana@example.org".into(),
+            subject: "Subject".into(),
+            text_body: text.into(),
+            html_body: html.map(str::to_owned),
+            created_at: Utc::now(),
+            due_at: Utc::now(),
+            status: super::SENT.into(),
+            attempts: 1,
+            locked_until_ms: 0,
+            sent_at: None,
+            last_error: None,
+            delivery_id: None,
+            unsubscribe_token: token.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_sent_email_keeps_its_links_without_their_tokens() {
+        let text = "Confirm: https://x.example/confirm/Ab12Cd34\n\n/confirm/ café";
+        let html = r#"<a href="https://x.example/unsubscribe/Zz9">Stop</a>, ¿firmas? /p/fair-pay"#;
+        let (kept_text, kept_html, token) =
+            kept_once_sent(&sent(CONFIRM, text, Some(html), None)).expect("a confirmation carries a token");
+        assert_eq!(kept_text, "Confirm: https://x.example/confirm/…\n\n/confirm/ café");
+        assert_eq!(
+            kept_html.as_deref(),
+            Some(r#"<a href="https://x.example/unsubscribe/…">Stop</a>, ¿firmas? /p/fair-pay"#)
+        );
+        assert_eq!(token, None);
+        let update = sent("letter.digest", "", None, Some("Zz9"));
+        let (_, _, token) = kept_once_sent(&update).expect("an update carries a token");
+        assert_eq!(token, Some(crate::domain::staff::token_id("Zz9")));
+        // What staff wrote is kept as written, links to other sites included.
+        assert_eq!(kept_once_sent(&sent(LETTER, "https://their.example/unsubscribe/abc", None, None)), None);
+    }
+}
