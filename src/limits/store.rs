@@ -13,11 +13,11 @@
 //!   million live keys, once in a billion), and is then judged by that one's time: at worst a
 //!   signature is held for confirmation, never refused or lost.
 //! - in the other 24 bits, the key's theoretical arrival time, in whole units rounded up (so a
-//!   key is never judged readier than it is; see [`CompactStore::keyed`]) and read back as the latest such time at or below
-//!   the latest time its shard has stored. A unit is a millisecond for any period up to an hour
-//!   (longer periods take longer units), so that 2^24 units cover four periods and at least
-//!   4.6 hours: the keys must be forgotten more often than that, and the server does so every
-//!   few seconds.
+//!   key is never judged readier than it is; see [`CompactStore::keyed`]) and read back as the
+//!   latest such time at or below the latest time its shard has stored. A unit is a
+//!   millisecond for any period up to an hour (longer periods take longer units), so that 2^24
+//!   units cover four periods and at least 4.6 hours: the keys must be forgotten more often
+//!   than that, and the server does so every few seconds.
 //!
 //! One lock per shard: signers on two cores almost never wait for each other.
 

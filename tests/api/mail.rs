@@ -450,6 +450,12 @@ async fn a_goal_email_stops_in_one_click_and_opening_its_link_changes_nothing() 
     assert!(kept.iter().all(|v| !v.contains(&token)), "{kept:?}");
     assert!(kept[0].contains("/unsubscribe/…"), "{kept:?}");
     assert_eq!(kept[2], undersigned::domain::staff::token_id(&token));
+    // An admin reading it in the outbox is told why the link ends in "…".
+    let admin = account(&app, "admin@example.org", "admin").await;
+    let id = scalar(&app, "SELECT id AS n FROM emails").await;
+    let (status, page) = get(&admin, &app, &format!("/admin/outbox/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("kept here without its code") && page.contains("/unsubscribe/…"), "{page}");
     // A link made of the stored hash opens nothing.
     let res =
         reqwest::Client::new().get(app.url(&format!("/unsubscribe/{}", kept[2]))).send().await.expect("sent");
