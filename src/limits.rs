@@ -341,6 +341,18 @@ pub fn is_common_provider(domain: &str) -> bool {
     COMMON_PROVIDERS.contains(&domain)
 }
 
+/// The time to judge a try at, which came after `before` (oldest first): `now`, or the last
+/// of `before` if that is later. Batches are judged one after another, but a batch's clock can
+/// read earlier than a try stored just before it: another process read its clock later, or
+/// this batch read its own before waiting its turn. Judged at its own time, the try would seem
+/// to come before ones it came after, and be held within its rate.
+pub fn judged_at(
+    before: &[chrono::DateTime<chrono::Utc>],
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    before.last().map_or(now, |last| now.max(*last))
+}
+
 /// Whether one more try at `now` keeps to every rate, given every try before it (oldest
 /// first, whether it was let through or not): the rule the in-memory limiters keep (GCRA: a
 /// burst of `count`, then one every `per / count`; each rate counts a try it lets through,
@@ -624,5 +636,25 @@ mod tests {
                 tries.push(at(s as i64));
             }
         }
+    }
+
+    #[test]
+    fn a_batch_whose_clock_read_earlier_is_judged_after_the_tries_before_it() {
+        let t0 = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let rates = Rate::parse_list("3/10m").unwrap_or_default();
+        // Another server stored two tries at t0 + 5 ms; this batch read its clock at t0 + 3 ms,
+        // then waited its turn. Its first try is the third of three allowed, its second is over.
+        let mut tries = vec![t0 + chrono::Duration::milliseconds(5); 2];
+        let now = t0 + chrono::Duration::milliseconds(3);
+        assert!(!conforms(&rates, &tries, now), "judged at its own time, it would be held");
+        let at = judged_at(&tries, now);
+        assert_eq!(at, tries[1]);
+        assert!(conforms(&rates, &tries, at));
+        tries.push(at);
+        assert!(!conforms(&rates, &tries, judged_at(&tries, now)));
+        // A later clock is its own time.
+        let later = t0 + chrono::Duration::seconds(1);
+        assert_eq!(judged_at(&tries, later), later);
+        assert_eq!(judged_at(&[], now), now);
     }
 }

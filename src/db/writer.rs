@@ -104,8 +104,8 @@ struct Job {
     sig: NewSignature,
     /// Lock order inside a batch (several server processes may write to one PostgreSQL).
     canonical: String,
-    /// The order it came in, which the handlers' limiters saw: the database's check of the
-    /// limits replays a batch in it.
+    /// The order it came in (about the order the handlers' limiters saw): the database's check
+    /// of the limits judges a batch in it.
     arrived: u64,
     reply: oneshot::Sender<Result<Signed, WriteError>>,
 }
@@ -399,11 +399,12 @@ async fn write(
 /// The per-network and per-domain limits, checked against the stored signatures of the
 /// batch's networks and domains (on PostgreSQL, where other server processes sign too and their
 /// limiters are not this one's): a signature this process let through is held if, with every
-/// try stored from its network (or domain, on its petition), this batch's earlier ones
-/// included, it goes over `LIMIT_NETWORK` (or `LIMIT_DOMAIN`; see
+/// signature let through from its network (or domain, on its petition), stored or earlier in
+/// this batch, it goes over `LIMIT_NETWORK` (or `LIMIT_DOMAIN`; see
 /// [`crate::limits::conforms`]). The batch's petitions are locked first (transaction-scoped
 /// advisory locks, in one order), so two processes' batches of one petition are judged one
-/// after the other. Returns, per row, the policy that held it here.
+/// after the other; a try is judged no earlier than the last stored before it
+/// ([`crate::limits::judged_at`]). Returns, per row, the policy that held it here.
 async fn hold_over_limits(
     txn: &DatabaseTransaction,
     rows: &mut [signatures::NewRow<'_>],
@@ -475,7 +476,7 @@ async fn hold_over_limits(
             .query_all_raw(Statement::from_sql_and_values(
                 DatabaseBackend::Postgres,
                 "SELECT network_hash, signed_at FROM signatures WHERE network_hash = ANY($1::text::text[]) \
-                 AND signed_at > $2 AND status <> 'fraudulent' ORDER BY signed_at",
+                 AND signed_at > $2 AND status NOT IN ('held', 'fraudulent') ORDER BY signed_at",
                 [list(&mut networks.iter().map(|h| (*h).to_owned())).into(), since(&limits.network).into()],
             ))
             .await?;
@@ -491,7 +492,7 @@ async fn hold_over_limits(
                 DatabaseBackend::Postgres,
                 "SELECT petition_id, email_domain, signed_at FROM signatures \
                  WHERE petition_id = ANY($1::text::bigint[]) AND email_domain = ANY($2::text::text[]) \
-                 AND signed_at > $3 AND status <> 'fraudulent' ORDER BY signed_at",
+                 AND signed_at > $3 AND status NOT IN ('held', 'fraudulent') ORDER BY signed_at",
                 [
                     list(&mut petitions.iter().map(i64::to_string)).into(),
                     list(&mut domains.iter().map(|d| (*d).to_owned())).into(),
@@ -504,34 +505,39 @@ async fn hold_over_limits(
             by_domain.entry(key).or_default().push(r.try_get("", "signed_at")?);
         }
     }
-    // In the order the signatures came in, as the limiters saw them (a batch is sorted by
-    // address): a try the handler held then counts where it counted there.
+    // In the order the signatures came in (a batch is sorted by address). Only signatures let
+    // through count as tries, stored or in this batch: one held (by a handler or here) took no
+    // share of the limit it went over, and which of a burst a handler held need not be the
+    // last to reach here, so counting it could hold one the handler let through in its place.
     let mut arrival: Vec<usize> = (0..rows.len()).collect();
     arrival.sort_unstable_by_key(|&i| jobs[i].arrived);
     for i in arrival {
         let row = &mut rows[i];
+        if !open(row) {
+            continue;
+        }
         let (network, domain) = (network_checked(i, row), domain_checked(row));
-        // Every try is replayed later as stored, this one too (bots are not stored as tries).
-        let counts = row.status != signature::Status::Fraudulent;
-        if let Some(before) = row.input.network_hash.as_ref().and_then(|h| by_network.get_mut(h)) {
-            if network && !crate::limits::conforms(&limits.network, before, now) {
-                held[i] = Some(Held::Network);
-            }
-            if counts {
-                before.push(now);
-            }
-        }
-        if let Some(d) = row.limited_domain
-            && counts
-        {
-            let before = by_domain.entry((row.petition_id, d.to_owned())).or_default();
-            if domain && !crate::limits::conforms(&limits.domain, before, now) {
-                held[i] = held[i].or(Some(Held::Domain));
-            }
-            before.push(now);
-        }
+        let network_tries = row.input.network_hash.as_ref().and_then(|h| by_network.get_mut(h));
+        let domain_tries =
+            row.limited_domain.map(|d| by_domain.entry((row.petition_id, d.to_owned())).or_default());
+        let over = |rates: &[Rate], before: &Option<&mut Vec<_>>| {
+            before
+                .as_ref()
+                .is_some_and(|b| !crate::limits::conforms(rates, b, crate::limits::judged_at(b, now)))
+        };
+        held[i] = if network && over(&limits.network, &network_tries) {
+            Some(Held::Network)
+        } else if domain && over(&limits.domain, &domain_tries) {
+            Some(Held::Domain)
+        } else {
+            None
+        };
         if held[i].is_some() {
             row.status = signature::Status::Held;
+        } else {
+            for before in network_tries.into_iter().chain(domain_tries) {
+                before.push(crate::limits::judged_at(before, now));
+            }
         }
     }
     Ok(held)
