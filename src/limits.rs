@@ -353,8 +353,9 @@ pub fn judged_at(
     before.last().map_or(now, |last| now.max(*last))
 }
 
-/// Whether one more try at `now` keeps to every rate, given every try before it (oldest
-/// first, whether it was let through or not): the rule the in-memory limiters keep (GCRA: a
+/// Whether one more try at `now` keeps to every rate, given every try that counts before it
+/// (oldest first; the limiters count every try, let through or not, and the database's check
+/// passes only signatures let through): the rule the in-memory limiters keep (GCRA: a
 /// burst of `count`, then one every `per / count`; each rate counts a try it lets through,
 /// even one another rate stops), replayed from stored rows, as the database's check of a
 /// network's signatures does for server processes that cannot see each other's limiters.

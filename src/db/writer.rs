@@ -12,7 +12,7 @@
 //! 6,500/s at 22–24 ms with eight.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -403,8 +403,8 @@ async fn write(
 /// this batch, it goes over `LIMIT_NETWORK` (or `LIMIT_DOMAIN`; see
 /// [`crate::limits::conforms`]). The batch's petitions are locked first (transaction-scoped
 /// advisory locks, in one order), so two processes' batches of one petition are judged one
-/// after the other; a try is judged no earlier than the last stored before it
-/// ([`crate::limits::judged_at`]). Returns, per row, the policy that held it here.
+/// after the other; a try is judged no earlier than the last let through from its network or
+/// domain ([`crate::limits::judged_at`]). Returns, per row, the policy that held it here.
 async fn hold_over_limits(
     txn: &DatabaseTransaction,
     rows: &mut [signatures::NewRow<'_>],
@@ -506,14 +506,19 @@ async fn hold_over_limits(
         }
     }
     // In the order the signatures came in (a batch is sorted by address). Only signatures let
-    // through count as tries, stored or in this batch: one held (by a handler or here) took no
-    // share of the limit it went over, and which of a burst a handler held need not be the
-    // last to reach here, so counting it could hold one the handler let through in its place.
+    // through count as tries, stored or in this batch: one held (by a handler or here, for
+    // this limit or another) took no share of the limit it went over, and which of a burst a
+    // handler held need not be the last to reach here, so counting it could hold one the
+    // handler let through in its place.
+    // A signer's repeat on one petition in the batch is not stored (the first in the batch
+    // is), so it is no try.
+    let mut seen = HashSet::with_capacity(rows.len());
+    let repeat: Vec<bool> = rows.iter().map(|r| !seen.insert((r.petition_id, r.canonical))).collect();
     let mut arrival: Vec<usize> = (0..rows.len()).collect();
     arrival.sort_unstable_by_key(|&i| jobs[i].arrived);
     for i in arrival {
         let row = &mut rows[i];
-        if !open(row) {
+        if !open(row) || repeat[i] {
             continue;
         }
         let (network, domain) = (network_checked(i, row), domain_checked(row));
