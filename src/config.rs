@@ -303,7 +303,10 @@ impl Config {
                 *rates = crate::limits::Rate::parse_list(&v).ok_or_else(|| {
                     invalid(
                         name,
-                        format!("{v:?}: use rates such as 1/1m,5/5m (s, m, h or d, up to 366d), or off"),
+                        format!(
+                            "{v:?}: use rates such as 1/1m,5/5m (s, m, h or d, up to {}d), or off",
+                            crate::limits::Rate::LONGEST_SECONDS / 86_400
+                        ),
                     )
                 })?;
             }
@@ -545,6 +548,9 @@ mod tests {
             let err = cfg(&[(k, v)]).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.starts_with(k), "{k}: {err}");
         }
+        // A rate's period past the longest says how long it may be.
+        let err = cfg(&[("LIMIT_DOMAIN", "1/400d")]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("LIMIT_DOMAIN") && err.contains("up to 366d"), "{err}");
     }
 
     #[test]

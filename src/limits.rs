@@ -63,7 +63,7 @@ impl Rate {
 
     /// The longest period a rate may have: a year and a day (longer ones would outlast the
     /// clocks the limits count with, and no campaign runs that long).
-    const LONGEST_SECONDS: u64 = 366 * 86_400;
+    pub const LONGEST_SECONDS: u64 = 366 * 86_400;
 
     /// A list of rates separated by commas (`1/1m,5/5m`); `off` or an empty list for none.
     pub fn parse_list(s: &str) -> Option<Vec<Self>> {

@@ -77,20 +77,21 @@ async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// The first email's text, HTML and unsubscribe token as stored.
-async fn stored_email(app: &TestApp) -> [String; 3] {
-    let row = app
-        .db
-        .read
-        .query_one_raw(Statement::from_string(
-            app.db.backend(),
+/// Each email's text, HTML and unsubscribe token as stored, oldest first.
+async fn stored_emails(db: &undersigned::db::Database) -> Vec<[String; 3]> {
+    db.read
+        .query_all_raw(Statement::from_string(
+            db.backend(),
             "SELECT text_body, html_body, unsubscribe_token FROM emails ORDER BY id",
         ))
         .await
         .expect("read")
-        .expect("an email");
-    ["text_body", "html_body", "unsubscribe_token"]
-        .map(|c| row.try_get::<Option<String>>("", c).expect("text").unwrap_or_default())
+        .iter()
+        .map(|r| {
+            ["text_body", "html_body", "unsubscribe_token"]
+                .map(|c| r.try_get::<Option<String>>("", c).expect("text").unwrap_or_default())
+        })
+        .collect()
 }
 
 /// The milestones recorded for `id`, as percentages.
@@ -446,14 +447,14 @@ async fn a_goal_email_stops_in_one_click_and_opening_its_link_changes_nothing() 
         scalar(&app, "SELECT COUNT(*) AS n FROM emails WHERE status = 'sent'").await == 1
     })
     .await;
-    let kept = stored_email(&app).await;
+    let kept = stored_emails(&app.db).await.swap_remove(0);
     assert!(kept.iter().all(|v| !v.contains(&token)), "{kept:?}");
     assert!(kept[0].contains("/unsubscribe/…"), "{kept:?}");
     assert_eq!(kept[2], undersigned::domain::staff::token_id(&token));
     // An admin reading it in the outbox is told why the link ends in "…".
     let admin = account(&app, "admin@example.org", "admin").await;
-    let id = scalar(&app, "SELECT id AS n FROM emails").await;
-    let (status, page) = get(&admin, &app, &format!("/admin/outbox/{id}")).await;
+    let email_id = scalar(&app, "SELECT id AS n FROM emails").await;
+    let (status, page) = get(&admin, &app, &format!("/admin/outbox/{email_id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("kept here without its code") && page.contains("/unsubscribe/…"), "{page}");
     // A link made of the stored hash opens nothing.
@@ -560,22 +561,7 @@ async fn an_upgrade_takes_the_tokens_out_of_emails_already_sent() {
         ))
         .await
         .expect("marked sent");
-    let read = async || {
-        db.read
-            .query_all_raw(Statement::from_string(
-                db.backend(),
-                "SELECT text_body, html_body, unsubscribe_token FROM emails ORDER BY id",
-            ))
-            .await
-            .expect("read")
-            .iter()
-            .map(|r| {
-                ["text_body", "html_body", "unsubscribe_token"]
-                    .map(|c| r.try_get::<Option<String>>("", c).expect("text").unwrap_or_default())
-            })
-            .collect::<Vec<_>>()
-    };
-    let before = read().await;
+    let before = stored_emails(db).await;
     let migration = Migrator::migrations()
         .into_iter()
         .find(|m| m.name() == "m20261203_000031_sent_email_tokens")
@@ -583,7 +569,7 @@ async fn an_upgrade_takes_the_tokens_out_of_emails_already_sent() {
     // Run again, it changes nothing more.
     for _ in 0..2 {
         migration.up(&SchemaManager::new(&db.write)).await.expect("migrates");
-        let after = read().await;
+        let after = stored_emails(db).await;
         for (n, row) in after.iter().take(520).enumerate() {
             assert_eq!(row[0], "Read it.\n\nhttps://x.example/unsubscribe/…\n", "{n}");
             assert_eq!(row[1], r#"<p><a href="https://x.example/unsubscribe/…">Here</a></p>"#, "{n}");

@@ -121,7 +121,7 @@ pub fn email_page(v: &EmailView<'_>) -> Markup {
                 }
             }
             h2 { "Text" }
-            @if e.status == "sent" && entity::email::TOKEN_LINKS.iter().any(|p| e.text_body.contains(&format!("{p}…"))) {
+            @if e.status == crate::db::mail::SENT && entity::email::TOKEN_LINKS.iter().any(|p| e.text_body.contains(&format!("{p}…"))) {
                 p.hint { "A link that acts for its recipient (confirming a signature, stopping updates) is kept here without its code (…) once the email is sent: only the recipient has it." }
             }
             pre.email { (e.text_body) }
