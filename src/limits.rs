@@ -177,6 +177,11 @@ impl Held {
     }
 }
 
+/// How often the server calls [`Limits::forget_stale`]: often enough that the keys of a surge,
+/// kept for their period, are not kept much longer (a table for 62 seconds of keys where one
+/// for 60 would do), seldom enough that going over every table costs little.
+pub const FORGET_EVERY: Duration = Duration::from_secs(2);
+
 type Keyed<C> = RateLimiter<u64, CompactStore, C, NoOpMiddleware<<C as Clock>::Instant>>;
 type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
@@ -229,9 +234,9 @@ impl<C: Clock + Clone> Limits<C> {
         }
     }
 
-    /// Lets go of the keys whose limits are all refilled (every few seconds, from a timer). The
-    /// room they took is kept for the next keys: giving it back and taking it again as a surge
-    /// goes on only scatters the heap.
+    /// Lets go of the keys whose limits are all refilled (every [`FORGET_EVERY`], from
+    /// a timer). A table keeps the room they took for the next keys while it is a fifth full or
+    /// more, and gives half of it back below that (see [`store`]).
     pub fn forget_stale(&self) {
         for limiter in self.network.iter().chain(&self.domain).chain(&self.email) {
             limiter.retain_recent();

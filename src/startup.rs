@@ -324,10 +324,11 @@ pub fn app(state: AppState) -> Router {
         .layer(trace)
 }
 
-/// Lets the signing limits forget what is past, every five seconds (each limiter holds every
-/// key seen within its period: at 10,000 signatures a second, hundreds of thousands).
+/// Lets the signing limits forget what is past, every [`crate::limits::FORGET_EVERY`] (each
+/// limiter holds every key seen within its period: at 10,000 signatures a second, hundreds of
+/// thousands).
 async fn forget_stale_limits(limits: Arc<crate::limits::Limits>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let mut tick = tokio::time::interval(crate::limits::FORGET_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
