@@ -234,9 +234,9 @@ impl<C: Clock + Clone> Limits<C> {
         }
     }
 
-    /// Lets go of the keys whose limits are all refilled (every [`FORGET_EVERY`], from
-    /// a timer). A table keeps the room they took for the next keys while it is a fifth full or
-    /// more, and gives half of it back below that (see [`store`]).
+    /// Lets go of the keys whose limits are all refilled (every [`FORGET_EVERY`], from a
+    /// timer). A table keeps the room they took for the next keys while it is a fifth full or
+    /// more; below that it shrinks to half full, and an empty one gives all back (see [`store`]).
     pub fn forget_stale(&self) {
         for limiter in self.network.iter().chain(&self.domain).chain(&self.email) {
             limiter.retain_recent();
